@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { probeAudio } from '../audio/decode.js';
+import { chooseEngine } from '../engines/index.js';
+import { createLogger } from '../log.js';
+import { EnginePool } from '../pipeline/engine-pool.js';
+import { toSrt, toVtt } from '../text/subtitles.js';
+import { addConfigOptions, configFrom } from './options.js';
+
+const FORMATS = ['text', 'json', 'srt', 'vtt'] as const;
+
+/** `earshot transcribe FILE`: a one-off transcript on the terminal, no server or database needed. */
+export function registerTranscribe(program: Command): void {
+  const cmd = program
+    .command('transcribe')
+    .description('Transcribe a local audio or video file and print the transcript')
+    .argument('<file>', 'audio or video file (anything ffmpeg reads)')
+    .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'text')
+    .option('--language-code <code>', 'language of the audio', 'en_us')
+    .option('--no-punctuate', 'no punctuation')
+    .option('--no-format-text', 'no casing or text formatting')
+    .option('--disfluencies', 'keep "um", "uh" and the like')
+    .option('--filter-profanity', 'mask profanity')
+    .option('--quiet', 'no progress bar');
+  addConfigOptions(cmd, ['engine', 'whisperModel', 'dataDir', 'logLevel']);
+  cmd.action(async (file: string, opts: Record<string, unknown>) => {
+    if (!FORMATS.includes(opts.format as (typeof FORMATS)[number])) {
+      throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
+    }
+    const config = configFrom({ logLevel: 'warn', ...opts });
+    const log = createLogger(config.logLevel);
+    const path = resolve(file);
+    const probe = await probeAudio(path);
+    const engine = await chooseEngine(config, log);
+    const pool = new EnginePool(engine, 1, log);
+    const totalMs = probe.durationMs ?? 0;
+    const showBar = !opts.quiet && process.stderr.isTTY && totalMs > 0;
+    const bar = new cliProgress.SingleBar(
+      { format: `${engine.model} {bar} {percentage}% | {value}/{total} s | ETA {eta}s`, stream: process.stderr },
+      cliProgress.Presets.shades_classic,
+    );
+    if (showBar) bar.start(Math.ceil(totalMs / 1000), 0);
+    try {
+      const result = await pool.run(
+        {
+          audioPath: path,
+          startMs: null,
+          endMs: null,
+          languageCode: opts.languageCode as string,
+          format: {
+            punctuate: opts.punctuate as boolean,
+            format_text: opts.formatText as boolean,
+            disfluencies: Boolean(opts.disfluencies),
+            filter_profanity: Boolean(opts.filterProfanity),
+            custom_spelling: null,
+          },
+        },
+        { onProgress: (ms) => showBar && bar.update(Math.floor(ms / 1000)) },
+      );
+      if (showBar) {
+        bar.update(Math.ceil(totalMs / 1000));
+        bar.stop();
+      }
+      const out =
+        opts.format === 'json'
+          ? JSON.stringify({ text: result.text, words: result.words, confidence: result.confidence, audio_duration: result.durationMs / 1000, speech_model_used: engine.model }, null, 2)
+          : opts.format === 'srt'
+            ? toSrt(result.words)
+            : opts.format === 'vtt'
+              ? toVtt(result.words)
+              : result.text;
+      process.stdout.write(`${out}\n`);
+    } finally {
+      if (showBar) bar.stop();
+      await pool.close();
+    }
+  });
+}

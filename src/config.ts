@@ -1,0 +1,93 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Every setting lives in this one table: its environment variable, its CLI flag,
+ * its default and its description. The README's configuration table is printed
+ * from it (`earshot config --markdown`), so the two cannot drift apart.
+ */
+interface Setting<T> {
+  env: string;
+  flag: string;
+  default: T;
+  description: string;
+  parse: (raw: string) => T;
+  /** Shown in the docs when the default is computed at run time. */
+  defaultLabel?: string;
+}
+
+const str = (raw: string): string => raw;
+const int = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !Number.isInteger(n)) throw new Error(`expected an integer, got "${raw}"`);
+  return n;
+};
+const num = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new Error(`expected a number, got "${raw}"`);
+  return n;
+};
+const bool = (raw: string): boolean => {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off|)$/i.test(raw)) return false;
+  throw new Error(`expected true or false, got "${raw}"`);
+};
+const optional = (raw: string): string | null => (raw === '' ? null : raw);
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const settings = {
+  host: setting({ env: 'EARSHOT_HOST', flag: '--host', default: '127.0.0.1', parse: str, description: 'Address to listen on (use 0.0.0.0 to serve other machines).' }),
+  port: setting({ env: 'EARSHOT_PORT', flag: '--port', default: 8976, parse: int, description: 'HTTP port.' }),
+  publicUrl: setting({ env: 'EARSHOT_PUBLIC_URL', flag: '--public-url', default: null as string | null, parse: optional, description: 'Base URL clients reach this server at (used in `upload_url` and `page_details`). Default: taken from each request\'s Host header.' }),
+  dataDir: setting({ env: 'EARSHOT_DATA_DIR', flag: '--data-dir', default: path.join(os.homedir(), '.earshot'), defaultLabel: '~/.earshot', parse: str, description: 'Where the embedded database, uploads and models live.' }),
+  databaseUrl: setting({ env: 'DATABASE_URL', flag: '--database-url', default: null as string | null, parse: optional, description: 'PostgreSQL connection string. Unset: embedded PostgreSQL (PGlite) in `<data-dir>/db`.' }),
+  apiKey: setting({ env: 'EARSHOT_API_KEY', flag: '--api-key', default: null as string | null, parse: optional, description: 'An API key to accept (created on start if missing). Unset and no keys stored: a key is generated and printed once.' }),
+  engine: setting({ env: 'EARSHOT_ENGINE', flag: '--engine', default: 'auto', parse: str, description: '`auto`, `pocketsphinx` or `whisper`. `auto` picks whisper when its model is present, else pocketsphinx.' }),
+  whisperModel: setting({ env: 'EARSHOT_WHISPER_MODEL', flag: '--whisper-model', default: 'base.en', parse: str, description: 'Catalogue name of the whisper model to use (see `earshot models list`).' }),
+  concurrency: setting({ env: 'EARSHOT_CONCURRENCY', flag: '--concurrency', default: os.availableParallelism(), defaultLabel: 'number of CPU cores', parse: int, description: 'Transcription jobs run at once by this process.' }),
+  workers: setting({ env: 'EARSHOT_WORKERS', flag: '--workers', default: true, parse: bool, description: 'Run transcription workers in this process. `false` makes an API-only node of a fleet.' }),
+  maxUploadBytes: setting({ env: 'EARSHOT_MAX_UPLOAD_BYTES', flag: '--max-upload-bytes', default: 2_200_000_000, parse: int, description: 'Largest accepted `/v2/upload` body.' }),
+  maxJsonBytes: setting({ env: 'EARSHOT_MAX_JSON_BYTES', flag: '--max-json-bytes', default: 1_048_576, parse: int, description: 'Largest accepted JSON request body.' }),
+  uploadTtlHours: setting({ env: 'EARSHOT_UPLOAD_TTL_HOURS', flag: '--upload-ttl-hours', default: 24, parse: num, description: 'Uploads not used by a transcript are deleted after this long.' }),
+  publicMode: setting({ env: 'EARSHOT_PUBLIC', flag: '--public', default: false, parse: bool, description: 'Refuse `audio_url` and `webhook_url` targets in loopback, private, link-local and metadata address ranges (for servers reachable by untrusted clients).' }),
+  downloadMaxBytes: setting({ env: 'EARSHOT_DOWNLOAD_MAX_BYTES', flag: '--download-max-bytes', default: 5_000_000_000, parse: int, description: 'Largest `audio_url` file fetched.' }),
+  downloadTimeoutMs: setting({ env: 'EARSHOT_DOWNLOAD_TIMEOUT_MS', flag: '--download-timeout-ms', default: 600_000, parse: int, description: 'Time limit for fetching an `audio_url`.' }),
+  downloadMaxRedirects: setting({ env: 'EARSHOT_DOWNLOAD_MAX_REDIRECTS', flag: '--download-max-redirects', default: 5, parse: int, description: 'Redirects followed when fetching an `audio_url`.' }),
+  webhookTimeoutMs: setting({ env: 'EARSHOT_WEBHOOK_TIMEOUT_MS', flag: '--webhook-timeout-ms', default: 10_000, parse: int, description: 'A webhook receiver must answer within this time.' }),
+  webhookMaxAttempts: setting({ env: 'EARSHOT_WEBHOOK_MAX_ATTEMPTS', flag: '--webhook-max-attempts', default: 10, parse: int, description: 'Webhook deliveries tried in all (a 4xx answer stops at once).' }),
+  webhookRetrySeconds: setting({ env: 'EARSHOT_WEBHOOK_RETRY_SECONDS', flag: '--webhook-retry-seconds', default: 10, parse: num, description: 'Pause between webhook attempts.' }),
+  queuePollSeconds: setting({ env: 'EARSHOT_QUEUE_POLL_SECONDS', flag: '--queue-poll-seconds', default: 1, parse: num, description: 'How often idle workers look for new jobs.' }),
+  jobLeaseSeconds: setting({ env: 'EARSHOT_JOB_LEASE_SECONDS', flag: '--job-lease-seconds', default: 30, parse: int, description: 'A running job whose worker has not renewed its lease for this long is re-queued (crash recovery on a fleet).' }),
+  logLevel: setting({ env: 'EARSHOT_LOG_LEVEL', flag: '--log-level', default: 'info', parse: str, description: '`fatal`, `error`, `warn`, `info`, `debug` or `trace`.' }),
+} as const;
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: Settings[K]['default'] };
+export type ConfigKey = keyof Settings;
+
+/** Environment first, then CLI flag values (already parsed into strings by commander), then defaults. */
+export function loadConfig(flags: Partial<Record<ConfigKey, string | boolean>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(settings) as [ConfigKey, Setting<unknown>][]) {
+    const flag = flags[key];
+    const raw = flag !== undefined ? String(flag) : env[s.env];
+    try {
+      out[key] = raw === undefined ? s.default : s.parse(raw);
+    } catch (err) {
+      throw new Error(`Invalid ${s.env} / ${s.flag}: ${(err as Error).message}`);
+    }
+  }
+  return out as Config;
+}
+
+/** The configuration table in Markdown, as the README shows it. */
+export function configTableMarkdown(): string {
+  const rows = Object.values(settings).map((s: Setting<unknown>) => {
+    const def = s.defaultLabel ?? (s.default === null ? '(unset)' : String(s.default));
+    return `| \`${s.env}\` | \`${s.flag}\` | ${def} | ${s.description} |`;
+  });
+  return ['| Variable | Flag | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,20 @@
+import type { Config } from './config.js';
+import type { Db } from './db/index.js';
+import type { Logger } from './log.js';
+import type { Queue } from './queue/index.js';
+import type { Authenticator } from './http/auth.js';
+import type { UploadStore } from './storage/uploads.js';
+import type { TranscriptCache } from './http/transcript-cache.js';
+import type { EngineChoice } from './engines/index.js';
+
+/** Everything a route or job needs, built once by `server.ts`. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  log: Logger;
+  queue: Queue;
+  auth: Authenticator;
+  uploads: UploadStore;
+  transcripts: TranscriptCache;
+  engine: EngineChoice;
+}

@@ -1,0 +1,64 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { findModel } from '../models/store.js';
+import type { Engine } from './engine.js';
+
+/**
+ * Which engine this server runs, decided once at start-up from the config and the models present.
+ * It is plain data so it can be posted to the worker threads that build the engine itself.
+ */
+export interface EngineChoice {
+  name: 'pocketsphinx' | 'whisper';
+  /** Reported as the transcript's `speech_model_used`. */
+  model: string;
+  modelPath?: string;
+  /** AssemblyAI language codes this engine accepts, or 'all'. */
+  languages: string[] | 'all';
+}
+
+const ENGLISH = ['en', 'en_us', 'en_uk', 'en_au', 'en_ca', 'en_in', 'en_nz'];
+
+async function whisperChoice(config: Config): Promise<EngineChoice | null> {
+  const modelPath = await findModel(config.whisperModel);
+  if (!modelPath) return null;
+  return {
+    name: 'whisper',
+    model: `whisper-${config.whisperModel}`,
+    modelPath,
+    languages: config.whisperModel.endsWith('.en') ? ENGLISH : 'all',
+  };
+}
+
+const POCKETSPHINX: EngineChoice = { name: 'pocketsphinx', model: 'pocketsphinx-en-us', languages: ENGLISH };
+
+export async function chooseEngine(config: Config, log: Logger): Promise<EngineChoice> {
+  let choice: EngineChoice;
+  switch (config.engine) {
+    case 'pocketsphinx':
+      choice = POCKETSPHINX;
+      break;
+    case 'whisper': {
+      const w = await whisperChoice(config);
+      if (!w) throw new Error(`EARSHOT_ENGINE=whisper but model "${config.whisperModel}" is not installed: run \`earshot models pull ${config.whisperModel}\``);
+      choice = w;
+      break;
+    }
+    case 'auto':
+      choice = (await whisperChoice(config)) ?? POCKETSPHINX;
+      break;
+    default:
+      throw new Error(`Unknown engine "${config.engine}": use auto, pocketsphinx or whisper`);
+  }
+  log.info({ engine: choice.name, model: choice.model, requested: config.engine }, 'speech engine selected');
+  return choice;
+}
+
+/** Builds the engine itself; called inside each worker thread. */
+export async function createEngine(choice: EngineChoice, threads: number): Promise<Engine> {
+  if (choice.name === 'whisper') {
+    const { createWhisperEngine } = await import('./whisper.js');
+    return createWhisperEngine({ modelPath: choice.modelPath!, model: choice.model, threads });
+  }
+  const { createPocketsphinxEngine } = await import('./pocketsphinx.js');
+  return createPocketsphinxEngine();
+}

@@ -1,0 +1,92 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { EngineChoice } from '../engines/index.js';
+import type { Logger } from '../log.js';
+import type { EngineTask, EngineTaskResult, FromWorker, ToWorker } from './engine-task.js';
+
+/** A failure caused by the input audio; its message is upstream's text for the transcript's `error`. */
+export class AudioTaskError extends Error {
+  override name = 'AudioTaskError';
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Pending {
+  resolve: (r: EngineTaskResult) => void;
+  reject: (e: Error) => void;
+  onProgress?: (audioMs: number) => void;
+  slot: Slot;
+}
+
+/**
+ * A fixed set of worker threads, one per concurrent job, each with its own engine instance.
+ * Threads start lazily and are replaced if one dies.
+ */
+export class EnginePool {
+  private readonly slots: Slot[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextTaskId = 1;
+
+  constructor(
+    private readonly engine: EngineChoice,
+    private readonly size: number,
+    private readonly log: Logger,
+  ) {}
+
+  private spawn(): Slot {
+    const worker = new Worker(new URL('./engine-worker.js', import.meta.url));
+    const slot: Slot = { worker, busy: false };
+    // Whisper may use several threads per job; split the cores between concurrent jobs.
+    const threads = Math.max(1, Math.floor(os.availableParallelism() / this.size));
+    worker.postMessage({ type: 'init', engine: this.engine, threads } satisfies ToWorker);
+    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    worker.on('error', (err) => this.log.error({ err }, 'engine worker crashed'));
+    worker.on('exit', (code) => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      for (const [id, p] of this.pending) {
+        if (p.slot !== slot) continue;
+        this.pending.delete(id);
+        p.reject(new Error(`engine worker exited with code ${code}`));
+      }
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private onMessage(msg: FromWorker): void {
+    const p = this.pending.get(msg.taskId);
+    if (!p) return;
+    if (msg.type === 'progress') {
+      p.onProgress?.(msg.audioMs);
+      return;
+    }
+    this.pending.delete(msg.taskId);
+    p.slot.busy = false;
+    if (msg.type === 'done') p.resolve(msg.result);
+    else {
+      const err = msg.audio ? new AudioTaskError(msg.message) : new Error(msg.message);
+      if (msg.stack && !msg.audio) err.stack = msg.stack;
+      p.reject(err);
+    }
+  }
+
+  run(task: EngineTask, opts: { signal?: AbortSignal; onProgress?: (audioMs: number) => void } = {}): Promise<EngineTaskResult> {
+    const slot = this.slots.find((s) => !s.busy) ?? (this.slots.length < this.size ? this.spawn() : null);
+    if (!slot) return Promise.reject(new Error('engine pool is full'));
+    slot.busy = true;
+    const taskId = this.nextTaskId++;
+    return new Promise<EngineTaskResult>((resolve, reject) => {
+      this.pending.set(taskId, { resolve, reject, onProgress: opts.onProgress, slot });
+      opts.signal?.addEventListener('abort', () => slot.worker.postMessage({ type: 'abort', taskId } satisfies ToWorker), { once: true });
+      slot.worker.postMessage({ type: 'run', taskId, task } satisfies ToWorker);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

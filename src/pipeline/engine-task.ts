@@ -1,0 +1,31 @@
+import type { EngineChoice } from '../engines/index.js';
+import type { FormatOptions } from '../text/format.js';
+import type { TranscriptWord } from '../transcript/types.js';
+
+/** What the job pipeline asks a worker thread to do: decode one file and transcribe it. */
+export interface EngineTask {
+  audioPath: string;
+  startMs: number | null;
+  endMs: number | null;
+  languageCode: string | null;
+  format: Omit<FormatOptions, 'enginePunctuated'>;
+}
+
+export interface EngineTaskResult {
+  words: TranscriptWord[];
+  text: string;
+  confidence: number | null;
+  /** Decoded (after trimming) audio length. */
+  durationMs: number;
+}
+
+export type ToWorker =
+  | { type: 'init'; engine: EngineChoice; threads: number }
+  | { type: 'run'; taskId: number; task: EngineTask }
+  | { type: 'abort'; taskId: number };
+
+export type FromWorker =
+  | { type: 'progress'; taskId: number; audioMs: number }
+  | { type: 'done'; taskId: number; result: EngineTaskResult }
+  /** `audio` errors are the input's fault and go to the user as the transcript's `error`. */
+  | { type: 'failed'; taskId: number; message: string; audio: boolean; stack?: string };

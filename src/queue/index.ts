@@ -1,0 +1,101 @@
+import PgBoss from 'pg-boss';
+import type { Config } from '../config.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../log.js';
+
+export const QUEUES = {
+  transcribe: 'transcribe',
+  webhook: 'webhook',
+  maintenance: 'maintenance',
+} as const;
+
+export interface TranscribeJob {
+  transcriptId: string;
+}
+
+export interface WebhookJob {
+  transcriptId: string;
+}
+
+export interface QueueJob<T> {
+  id: string;
+  data: T;
+  retryCount: number;
+}
+
+/**
+ * pg-boss on Earshot's own database (PGlite or PostgreSQL): jobs are rows, so they survive
+ * `kill -9` and any node of a fleet can pick them up.
+ */
+export class Queue {
+  private constructor(
+    readonly boss: PgBoss,
+    private readonly config: Config,
+  ) {}
+
+  static async start(db: Db, config: Config, log: Logger): Promise<Queue> {
+    const boss = new PgBoss({
+      db: { executeSql: (text: string, values?: unknown[]) => db.executeSql(text, values) as Promise<{ rows: never[] }> },
+      schema: 'pgboss',
+      // Completed jobs are kept briefly: the transcripts table is the record users see.
+      archiveCompletedAfterSeconds: 3600,
+      deleteAfterDays: 7,
+      monitorStateIntervalSeconds: 60,
+    });
+    boss.on('error', (err: Error) => log.error({ err }, 'queue error'));
+    await boss.start();
+    // Transcription failures that are the audio's fault end the job normally (status "error");
+    // a retry only happens after a crash or shutdown, so a few are plenty.
+    await ensureQueue(boss, QUEUES.transcribe, { retryLimit: 3, retryDelay: 1, expireInSeconds: 12 * 3600 });
+    await ensureQueue(boss, QUEUES.webhook, { retryLimit: Math.max(0, config.webhookMaxAttempts - 1), retryDelay: Math.max(0, Math.round(config.webhookRetrySeconds)) });
+    await ensureQueue(boss, QUEUES.maintenance, { retryLimit: 0 });
+    return new Queue(boss, config);
+  }
+
+  async enqueueTranscription(transcriptId: string): Promise<string> {
+    const id = await this.boss.send(QUEUES.transcribe, { transcriptId } satisfies TranscribeJob);
+    if (!id) throw new Error('queue refused the transcription job');
+    return id;
+  }
+
+  async enqueueWebhook(transcriptId: string): Promise<void> {
+    await this.boss.send(QUEUES.webhook, { transcriptId } satisfies WebhookJob, {
+      retryLimit: Math.max(0, this.config.webhookMaxAttempts - 1),
+      retryDelay: Math.max(0, Math.round(this.config.webhookRetrySeconds)),
+      retryBackoff: false,
+    });
+  }
+
+  /** Runs `handler` on up to `concurrency` jobs of `queue` at once. A thrown error makes pg-boss retry the job. */
+  async work<T extends object>(queue: string, concurrency: number, handler: (job: QueueJob<T>) => Promise<void>): Promise<void> {
+    for (let i = 0; i < concurrency; i++) {
+      await this.boss.work<T>(
+        queue,
+        { batchSize: 1, pollingIntervalSeconds: this.config.queuePollSeconds, includeMetadata: true },
+        async (jobs) => {
+          for (const job of jobs) await handler({ id: job.id, data: job.data, retryCount: job.retryCount });
+        },
+      );
+    }
+  }
+
+  /** Hands a job whose worker died back to the queue (it is retried like any failed job). */
+  async requeue(queue: string, jobId: string): Promise<void> {
+    await this.boss.fail(queue, jobId, { message: 'worker lost (lease expired); re-queued' });
+  }
+
+  async depth(queue: string): Promise<number> {
+    return this.boss.getQueueSize(queue);
+  }
+
+  /** Stops fetching; waits up to `timeoutMs` for running jobs, then hands unfinished ones back to the queue. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+  }
+}
+
+async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
+  const queue = { name, ...options };
+  if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
+  else await boss.createQueue(name, queue);
+}

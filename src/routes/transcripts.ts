@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { baseUrlOf } from '../app.js';
+import type { AppContext } from '../context.js';
+import { errors } from '../http/errors.js';
+import { uploadIdFromUrl } from '../storage/uploads.js';
+import {
+  deleteTranscript,
+  insertTranscript,
+  listTranscripts,
+  listWebhookDeliveries,
+  setJobId,
+  type ListQuery,
+} from '../storage/transcripts.js';
+import { parseTranscriptParams } from '../transcript/params.js';
+import type { TranscriptRow, TranscriptStatus } from '../transcript/types.js';
+import { listItemJson, transcriptJson, upstreamTimestamp } from '../transcript/view.js';
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUSES: TranscriptStatus[] = ['queued', 'processing', 'completed', 'error'];
+
+/** The caller's transcript, or upstream's 400 "not found" (also for another project's id). */
+export async function findTranscript(ctx: AppContext, request: FastifyRequest<{ Params: { id: string } }>): Promise<TranscriptRow> {
+  const { id } = request.params;
+  const row = UUID.test(id) ? await ctx.transcripts.get(id.toLowerCase(), request.projectId) : null;
+  if (!row) throw errors.transcriptNotFound();
+  return row;
+}
+
+function parseListQuery(q: Record<string, string | undefined>): ListQuery {
+  const out: ListQuery = { limit: 10 };
+  if (q.limit !== undefined) {
+    const n = Number(q.limit);
+    if (!Number.isInteger(n) || n < 1 || n > 200) throw errors.invalidParam('limit must be an Integer between 1 and 200');
+    out.limit = n;
+  }
+  if (q.status !== undefined) {
+    if (!STATUSES.includes(q.status as TranscriptStatus)) throw errors.invalidParam(`status must be one of: ${STATUSES.join(', ')}`);
+    out.status = q.status as TranscriptStatus;
+  }
+  if (q.created_on !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(q.created_on) || Number.isNaN(Date.parse(q.created_on))) {
+      throw errors.invalidParam('created_on must be a date in the form YYYY-MM-DD');
+    }
+    out.createdOn = q.created_on;
+  }
+  for (const key of ['before_id', 'after_id'] as const) {
+    const v = q[key];
+    if (v === undefined) continue;
+    if (!UUID.test(v)) throw errors.invalidParam(`${key} must be a transcript id`);
+    if (key === 'before_id') out.beforeId = v.toLowerCase();
+    else out.afterId = v.toLowerCase();
+  }
+  if (out.beforeId && out.afterId) throw errors.invalidParam('Use before_id or after_id, not both');
+  return out;
+}
+
+export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    app.post('/v2/transcript', async (request) => {
+      const params = parseTranscriptParams(request.body);
+      const languages = ctx.engine.languages;
+      if (params.language_code && languages !== 'all' && !languages.includes(params.language_code)) {
+        throw errors.unsupportedLanguage(params.language_code, ctx.engine.model, languages);
+      }
+      let uploadId: string | null = null;
+      const maybeUpload = uploadIdFromUrl(params.audio_url);
+      if (maybeUpload) {
+        const upload = await ctx.uploads.get(maybeUpload);
+        if (upload && upload.project_id !== request.projectId) throw errors.uploadForbidden();
+        if (upload) uploadId = upload.id;
+      }
+      const id = randomUUID();
+      const row = await insertTranscript(ctx.db, { id, projectId: request.projectId, params, uploadId });
+      const jobId = await ctx.queue.enqueueTranscription(id);
+      await setJobId(ctx.db, id, jobId);
+      request.log.info({ transcript: id, job: jobId, upload: uploadId }, 'transcript queued');
+      return transcriptJson(row);
+    });
+
+    app.get<{ Querystring: Record<string, string | undefined> }>('/v2/transcript', async (request) => {
+      const query = parseListQuery(request.query);
+      const { rows, hasOlder, hasNewer } = await listTranscripts(ctx.db, request.projectId, query);
+      const base = baseUrlOf(ctx, request);
+      const pageUrl = (cursor: Record<string, string>) => {
+        const qs = new URLSearchParams({ limit: String(query.limit) });
+        if (query.status) qs.set('status', query.status);
+        if (query.createdOn) qs.set('created_on', query.createdOn);
+        for (const [k, v] of Object.entries(cursor)) qs.set(k, v);
+        return `${base}/v2/transcript?${qs}`;
+      };
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      return {
+        page_details: {
+          limit: query.limit,
+          result_count: rows.length,
+          current_url: `${base}${request.url}`,
+          prev_url: hasOlder && last ? pageUrl({ before_id: last.id }) : null,
+          next_url: hasNewer && first ? pageUrl({ after_id: first.id }) : null,
+        },
+        transcripts: rows.map((r) => listItemJson(r, base)),
+      };
+    });
+
+    app.get<{ Params: { id: string } }>('/v2/transcript/:id', async (request) => transcriptJson(await findTranscript(ctx, request)));
+
+    app.delete<{ Params: { id: string } }>('/v2/transcript/:id', async (request) => {
+      await findTranscript(ctx, request);
+      const row = await deleteTranscript(ctx.db, request.params.id.toLowerCase(), request.projectId);
+      if (!row) throw errors.transcriptNotFound();
+      ctx.transcripts.invalidate(row.id);
+      if (row.upload_id) await ctx.uploads.remove(row.upload_id);
+      request.log.info({ transcript: row.id }, 'transcript deleted');
+      return transcriptJson(row);
+    });
+
+    // Earshot extension: every webhook attempt for a transcript, newest last.
+    app.get<{ Params: { id: string } }>('/v2/transcript/:id/webhook-deliveries', async (request) => {
+      const row = await findTranscript(ctx, request);
+      const deliveries = await listWebhookDeliveries(ctx.db, row.id);
+      return {
+        transcript_id: row.id,
+        webhook_url: row.params.webhook_url,
+        webhook_status_code: row.webhook_status_code,
+        deliveries: deliveries.map((d) => ({ ...d, created_at: upstreamTimestamp(d.created_at) })),
+      };
+    });
+  };
+}

@@ -1,0 +1,46 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyPluginAsync } from 'fastify';
+import { baseUrlOf } from '../app.js';
+import type { AppContext } from '../context.js';
+import { errors } from '../http/errors.js';
+import { UploadTooLargeError } from '../storage/uploads.js';
+
+/** `POST /v2/upload`: raw bytes in, `{upload_url}` out. The body streams to disk, never held in memory. */
+export function uploadRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    // Leave the body unread for the handler to stream, whatever its content-type.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+
+    app.post('/v2/upload', async (request, reply) => {
+      const limit = ctx.config.maxUploadBytes;
+      const declared = Number(request.headers['content-length'] ?? NaN);
+      if (declared > limit) {
+        reply.header('connection', 'close');
+        throw errors.payloadTooLarge(limit);
+      }
+      let upload;
+      try {
+        upload = await ctx.uploads.save(request.raw, request.projectId, limit);
+      } catch (err) {
+        if (err instanceof UploadTooLargeError) {
+          reply.header('connection', 'close');
+          throw errors.payloadTooLarge(limit);
+        }
+        throw err;
+      }
+      if (upload.size === 0) throw errors.emptyUpload();
+      request.log.info({ upload: upload.id, bytes: upload.size }, 'upload stored');
+      return { upload_url: `${baseUrlOf(ctx, request)}/v2/upload/${upload.id}` };
+    });
+
+    // Earshot extension: the owner can fetch its upload back (the console plays audio from here).
+    app.get<{ Params: { id: string } }>('/v2/upload/:id', async (request, reply) => {
+      const upload = await ctx.uploads.get(request.params.id);
+      if (!upload || upload.project_id !== request.projectId) throw errors.uploadForbidden();
+      reply.header('content-length', upload.size);
+      reply.type('application/octet-stream');
+      return reply.send(createReadStream(ctx.uploads.pathOf(upload.id)));
+    });
+  };
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { openDb, type Db } from './db/index.js';
+import { migrate } from './db/migrations.js';
+import { chooseEngine } from './engines/index.js';
+import { Authenticator } from './http/auth.js';
+import { TranscriptCache } from './http/transcript-cache.js';
+import { createLogger, type Logger } from './log.js';
+import { EnginePool } from './pipeline/engine-pool.js';
+import { requeueOrphans, runMaintenance } from './pipeline/maintenance.js';
+import { runTranscription } from './pipeline/transcribe.js';
+import { deliverWebhook } from './pipeline/webhook.js';
+import { QUEUES, Queue, type TranscribeJob, type WebhookJob } from './queue/index.js';
+import { countActiveKeys, createKey } from './storage/keys.js';
+import { UploadStore } from './storage/uploads.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** e.g. http://127.0.0.1:8976 */
+  url: string;
+  /** A key generated on this start (first start with no keys), to print once. */
+  createdKey: string | null;
+  close(): Promise<void>;
+}
+
+/** Makes sure at least one key exists: the configured one, or a generated one on first start. */
+async function bootstrapKey(db: Db, config: Config): Promise<string | null> {
+  if (config.apiKey) {
+    await createKey(db, { key: config.apiKey, name: 'EARSHOT_API_KEY' });
+    return null;
+  }
+  if ((await countActiveKeys(db)) > 0) return null;
+  return (await createKey(db, { name: 'first key' })).key;
+}
+
+/** Opens storage, migrates, starts the queue and workers, and listens. */
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const db = await openDb(config);
+  await migrate(db);
+  const createdKey = await bootstrapKey(db, config);
+  const queue = await Queue.start(db, config, log);
+  const engine = await chooseEngine(config, log);
+  const ctx: AppContext = {
+    config,
+    db,
+    log,
+    queue,
+    engine,
+    auth: new Authenticator(db),
+    uploads: new UploadStore(db, config.dataDir, config.uploadTtlHours),
+    transcripts: new TranscriptCache(db),
+  };
+
+  const shutdown = new AbortController();
+  const pool = new EnginePool(engine, config.concurrency, log);
+  const timers: NodeJS.Timeout[] = [];
+  if (config.workers) {
+    // With the embedded database this process is the only worker, so anything still "processing" was cut off by a crash.
+    if (db.kind === 'pglite') await db.query("update transcripts set lease_expires_at = now() - interval '1 second' where status = 'processing'");
+    await requeueOrphans(ctx);
+    await queue.work<TranscribeJob>(QUEUES.transcribe, config.concurrency, (job) => runTranscription(ctx, pool, job, shutdown.signal));
+    await queue.work<WebhookJob>(QUEUES.webhook, 4, (job) => deliverWebhook(ctx, job));
+    await queue.work(QUEUES.maintenance, 1, () => runMaintenance(ctx));
+    await queue.boss.schedule(QUEUES.maintenance, '*/10 * * * *');
+    await runMaintenance(ctx);
+    const reaper = setInterval(() => {
+      requeueOrphans(ctx).catch((err) => log.error({ err }, 'orphan check failed'));
+    }, Math.max(1000, (config.jobLeaseSeconds * 1000) / 2));
+    timers.push(reaper);
+  }
+
+  const app = await buildApp(ctx);
+  const address = await app.listen({ host: config.host, port: config.port });
+  const url = address.replace('[::1]', 'localhost');
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const t of timers) clearInterval(t);
+      await app.close();
+      // Running jobs get time to finish; what is left is handed back to the queue for the next start.
+      const grace = setTimeout(() => shutdown.abort(), 25_000);
+      await queue.stop(30_000);
+      clearTimeout(grace);
+      shutdown.abort();
+      await pool.close();
+      await db.close();
+    })());
+
+  return { app, ctx, url, createdKey, close };
+}

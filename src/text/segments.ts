@@ -1,0 +1,87 @@
+/** Sentences and paragraphs for GET /v2/transcript/{id}/sentences and /paragraphs. */
+import type { TranscriptWord } from '../transcript/types.js';
+import { SENTENCE_PAUSE_MS, averageConfidence, endsSentence, transcriptText } from './format.js';
+
+export interface TranscriptSentence {
+  text: string;
+  start: number;
+  end: number;
+  confidence: number;
+  words: TranscriptWord[];
+  speaker: string | null;
+  channel?: string;
+}
+
+/** Upstream's paragraph schema has no speaker or channel. */
+export interface TranscriptParagraph {
+  text: string;
+  start: number;
+  end: number;
+  confidence: number;
+  words: TranscriptWord[];
+}
+
+/** A silence at least this long between sentences starts a new paragraph. */
+export const PARAGRAPH_PAUSE_MS = 2000;
+/** A paragraph takes no further sentence once it holds this many words. */
+export const MAX_PARAGRAPH_WORDS = 100;
+
+/**
+ * Splits on terminal punctuation, or on pauses when the transcript has none
+ * (punctuate=false), and always on a change of speaker. Channels are split
+ * separately so interleaved channels do not chop each other's sentences.
+ */
+export function toSentences(words: readonly TranscriptWord[]): TranscriptSentence[] {
+  const punctuated = words.some((w) => endsSentence(w.text));
+  const channels = new Map<string | undefined, TranscriptWord[]>();
+  for (const w of words) {
+    const list = channels.get(w.channel) ?? [];
+    list.push(w);
+    channels.set(w.channel, list);
+  }
+  const sentences = [...channels.values()].flatMap((list) =>
+    splitWhere(list, (prev, next) =>
+      prev.speaker !== next.speaker || (punctuated ? endsSentence(prev.text) : next.start - prev.end >= SENTENCE_PAUSE_MS),
+    ).map(toSentence),
+  );
+  return sentences.sort((a, b) => a.start - b.start);
+}
+
+/** Groups sentences, breaking at long pauses, speaker or channel changes, and MAX_PARAGRAPH_WORDS. */
+export function toParagraphs(words: readonly TranscriptWord[]): TranscriptParagraph[] {
+  const groups = splitWhere(toSentences(words), (prev, next, group) =>
+    next.start - prev.end >= PARAGRAPH_PAUSE_MS ||
+    prev.speaker !== next.speaker ||
+    prev.channel !== next.channel ||
+    group.reduce((n, s) => n + s.words.length, 0) >= MAX_PARAGRAPH_WORDS,
+  );
+  return groups.map((group) => span(group.flatMap((s) => s.words)));
+}
+
+/** Cuts `items` into runs, starting a new run before `next` whenever `breaks` says so. */
+function splitWhere<T>(items: readonly T[], breaks: (prev: T, next: T, run: readonly T[]) => boolean): T[][] {
+  const runs: T[][] = [];
+  for (const item of items) {
+    const run = runs[runs.length - 1];
+    if (run && !breaks(run[run.length - 1]!, item, run)) run.push(item);
+    else runs.push([item]);
+  }
+  return runs;
+}
+
+function span(words: TranscriptWord[]): TranscriptParagraph {
+  return {
+    text: transcriptText(words),
+    start: words[0]!.start,
+    end: words[words.length - 1]!.end,
+    confidence: averageConfidence(words)!,
+    words,
+  };
+}
+
+function toSentence(words: TranscriptWord[]): TranscriptSentence {
+  const first = words[0]!;
+  const sentence: TranscriptSentence = { ...span(words), speaker: first.speaker };
+  if (first.channel !== undefined) sentence.channel = first.channel;
+  return sentence;
+}

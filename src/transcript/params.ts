@@ -1,0 +1,249 @@
+import { errors } from '../http/errors.js';
+
+/**
+ * Validation and defaults for `POST /v2/transcript` (AssemblyAI's `TranscriptParams`).
+ * Messages follow upstream's documented form, e.g. "format_text must be a Boolean".
+ */
+
+type Kind = 'boolean' | 'integer' | 'number' | 'string' | 'string[]' | 'object' | 'array' | 'custom_spelling';
+
+interface Field {
+  kind: Kind;
+  nullable?: boolean;
+  min?: number;
+  max?: number;
+  oneOf?: readonly string[];
+}
+
+const FIELDS: Record<string, Field> = {
+  audio_url: { kind: 'string' },
+  speech_models: { kind: 'string[]', nullable: true },
+  speech_model: { kind: 'string', nullable: true },
+  language_code: { kind: 'string', nullable: true },
+  language_codes: { kind: 'string[]', nullable: true },
+  language_detection: { kind: 'boolean' },
+  language_confidence_threshold: { kind: 'number', min: 0, max: 1 },
+  language_detection_options: { kind: 'object' },
+  punctuate: { kind: 'boolean' },
+  format_text: { kind: 'boolean' },
+  disfluencies: { kind: 'boolean' },
+  filter_profanity: { kind: 'boolean' },
+  multichannel: { kind: 'boolean' },
+  dual_channel: { kind: 'boolean' },
+  audio_start_from: { kind: 'integer', min: 0 },
+  audio_end_at: { kind: 'integer', min: 0 },
+  custom_spelling: { kind: 'custom_spelling', nullable: true },
+  keyterms_prompt: { kind: 'string[]' },
+  prompt: { kind: 'string' },
+  temperature: { kind: 'number', min: 0, max: 1 },
+  word_boost: { kind: 'string[]' },
+  boost_param: { kind: 'string', oneOf: ['low', 'default', 'high'] },
+  remove_audio_tags: { kind: 'string', nullable: true, oneOf: ['all'] },
+  speaker_labels: { kind: 'boolean' },
+  speakers_expected: { kind: 'integer', nullable: true, min: 1 },
+  speaker_options: { kind: 'object' },
+  speech_threshold: { kind: 'number', nullable: true, min: 0, max: 1 },
+  redact_pii: { kind: 'boolean' },
+  redact_pii_audio: { kind: 'boolean' },
+  redact_pii_audio_quality: { kind: 'string', oneOf: ['mp3', 'wav'] },
+  redact_pii_audio_options: { kind: 'object' },
+  redact_pii_policies: { kind: 'string[]' },
+  redact_pii_sub: { kind: 'string', nullable: true, oneOf: ['entity_name', 'hash'] },
+  auto_highlights: { kind: 'boolean' },
+  content_safety: { kind: 'boolean' },
+  content_safety_confidence: { kind: 'integer', min: 25, max: 100 },
+  iab_categories: { kind: 'boolean' },
+  sentiment_analysis: { kind: 'boolean' },
+  entity_detection: { kind: 'boolean' },
+  auto_chapters: { kind: 'boolean' },
+  summarization: { kind: 'boolean' },
+  summary_model: { kind: 'string', oneOf: ['informative', 'conversational', 'catchy'] },
+  summary_type: { kind: 'string', oneOf: ['bullets', 'bullets_verbose', 'gist', 'headline', 'paragraph'] },
+  custom_topics: { kind: 'boolean' },
+  topics: { kind: 'string[]' },
+  speech_understanding: { kind: 'object' },
+  webhook_url: { kind: 'string', nullable: true },
+  webhook_auth_header_name: { kind: 'string', nullable: true },
+  webhook_auth_header_value: { kind: 'string', nullable: true },
+};
+
+/** Features Earshot's engines do not provide yet: asking for them is an error, not a silent no-op. */
+const UNSUPPORTED_WHEN_TRUE = [
+  'speaker_labels',
+  'multichannel',
+  'dual_channel',
+  'language_detection',
+  'redact_pii',
+  'redact_pii_audio',
+  'auto_highlights',
+  'content_safety',
+  'iab_categories',
+  'sentiment_analysis',
+  'entity_detection',
+  'auto_chapters',
+  'summarization',
+] as const;
+
+export interface CustomSpelling {
+  from: string[];
+  to: string;
+}
+
+/** The stored, normalised request: what the transcript echoes and what the pipeline reads. */
+export interface TranscriptParams {
+  audio_url: string;
+  speech_models: string[] | null;
+  speech_model: string | null;
+  language_code: string | null;
+  language_codes: string[] | null;
+  language_confidence_threshold: number;
+  punctuate: boolean;
+  format_text: boolean;
+  disfluencies: boolean;
+  filter_profanity: boolean;
+  audio_start_from: number | null;
+  audio_end_at: number | null;
+  custom_spelling: CustomSpelling[] | null;
+  keyterms_prompt: string[];
+  prompt: string | null;
+  temperature: number | null;
+  word_boost: string[];
+  boost_param: string | null;
+  remove_audio_tags: string | null;
+  speakers_expected: number | null;
+  speech_threshold: number | null;
+  redact_pii_audio_quality: string | null;
+  redact_pii_policies: string[] | null;
+  redact_pii_sub: string | null;
+  summary_model: string | null;
+  summary_type: string | null;
+  webhook_url: string | null;
+  webhook_auth_header_name: string | null;
+  webhook_auth_header_value: string | null;
+}
+
+const ARTICLE: Record<Kind, string> = {
+  boolean: 'a Boolean',
+  integer: 'an Integer',
+  number: 'a Number',
+  string: 'a String',
+  'string[]': 'a list of strings',
+  object: 'an Object',
+  array: 'a list',
+  custom_spelling: 'a list of objects like {"from": ["..."], "to": "..."}',
+};
+
+function typeOk(kind: Kind, v: unknown): boolean {
+  switch (kind) {
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'string':
+      return typeof v === 'string';
+    case 'string[]':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    case 'array':
+      return Array.isArray(v);
+    case 'custom_spelling':
+      return (
+        Array.isArray(v) &&
+        v.every(
+          (x) =>
+            typeof x === 'object' && x !== null &&
+            Array.isArray((x as CustomSpelling).from) && (x as CustomSpelling).from.length > 0 &&
+            (x as CustomSpelling).from.every((f) => typeof f === 'string' && f.trim() !== '') &&
+            typeof (x as CustomSpelling).to === 'string',
+        )
+      );
+  }
+}
+
+function checkField(name: string, field: Field, v: unknown): void {
+  if (v === null) {
+    if (field.nullable) return;
+    throw errors.invalidParam(`${name} must be ${ARTICLE[field.kind]}, not null`);
+  }
+  if (!typeOk(field.kind, v)) throw errors.invalidParam(`${name} must be ${ARTICLE[field.kind]}`);
+  if (typeof v === 'number') {
+    if (field.min !== undefined && v < field.min) throw errors.invalidParam(`${name} must be at least ${field.min}`);
+    if (field.max !== undefined && v > field.max) throw errors.invalidParam(`${name} must be at most ${field.max}`);
+  }
+  if (field.oneOf && typeof v === 'string' && !field.oneOf.includes(v)) {
+    throw errors.invalidParam(`${name} must be one of: ${field.oneOf.join(', ')}`);
+  }
+}
+
+/** Validates a parsed JSON body and fills upstream's defaults. Unknown fields are ignored, as newer SDKs send newer options. */
+export function parseTranscriptParams(body: unknown): TranscriptParams {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw errors.invalidParam('Request body must be a JSON object');
+  }
+  const b = body as Record<string, unknown>;
+  if (b.audio_url === undefined || b.audio_url === null || b.audio_url === '') throw errors.missingAudioUrl();
+  for (const [name, field] of Object.entries(FIELDS)) {
+    if (b[name] !== undefined) checkField(name, field, b[name]);
+  }
+  const audioUrl = (b.audio_url as string).trim();
+  if (!/^https?:\/\//i.test(audioUrl)) throw errors.badAudioUrl();
+  try {
+    new URL(audioUrl);
+  } catch {
+    throw errors.invalidParam('audio_url must be a valid URL');
+  }
+  if (typeof b.webhook_url === 'string') {
+    try {
+      const u = new URL(b.webhook_url);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    } catch {
+      throw errors.invalidParam('webhook_url must be a valid http or https URL');
+    }
+  }
+  if ((b.webhook_auth_header_name == null) !== (b.webhook_auth_header_value == null)) {
+    throw errors.invalidParam('webhook_auth_header_name and webhook_auth_header_value must be set together');
+  }
+  const start = (b.audio_start_from as number | undefined) ?? null;
+  const end = (b.audio_end_at as number | undefined) ?? null;
+  if (start !== null && end !== null && end <= start) {
+    throw errors.invalidParam('audio_end_at must be greater than audio_start_from');
+  }
+  const unsupported = UNSUPPORTED_WHEN_TRUE.filter((k) => b[k] === true);
+  if (unsupported.length > 0) throw errors.unsupportedFeature(unsupported);
+
+  const pick = <T>(name: string, fallback: T): T => (b[name] === undefined ? fallback : (b[name] as T));
+  return {
+    audio_url: audioUrl,
+    speech_models: pick('speech_models', null),
+    speech_model: pick('speech_model', null),
+    language_code: pick<string | null>('language_code', 'en_us'),
+    language_codes: pick('language_codes', null),
+    language_confidence_threshold: pick('language_confidence_threshold', 0),
+    punctuate: pick('punctuate', true),
+    format_text: pick('format_text', true),
+    disfluencies: pick('disfluencies', false),
+    filter_profanity: pick('filter_profanity', false),
+    audio_start_from: start,
+    audio_end_at: end,
+    custom_spelling: pick('custom_spelling', null),
+    keyterms_prompt: pick('keyterms_prompt', []),
+    prompt: pick('prompt', null),
+    temperature: pick('temperature', null),
+    word_boost: pick('word_boost', []),
+    boost_param: pick('boost_param', null),
+    remove_audio_tags: pick('remove_audio_tags', null),
+    speakers_expected: pick('speakers_expected', null),
+    speech_threshold: pick('speech_threshold', null),
+    redact_pii_audio_quality: pick('redact_pii_audio_quality', null),
+    redact_pii_policies: pick('redact_pii_policies', null),
+    redact_pii_sub: pick('redact_pii_sub', null),
+    summary_model: pick('summary_model', null),
+    summary_type: pick('summary_type', null),
+    webhook_url: pick('webhook_url', null),
+    webhook_auth_header_name: pick('webhook_auth_header_name', null),
+    webhook_auth_header_value: pick('webhook_auth_header_value', null),
+  };
+}
