@@ -1,0 +1,269 @@
+import fs from 'node:fs';
+import koffi from 'koffi';
+import { EngineUnavailableError, SAMPLE_RATE, type EngineResult, type EngineWord, type StreamingDecoder, type StreamingEngine, type TranscribeOptions } from './engine.js';
+
+/**
+ * Debian's libpocketsphinx (5prealpha API) called in-process through koffi. The decoder is not
+ * thread-safe, so each engine owns one decoder and serialises its work; the engine pool runs one
+ * engine per worker thread for parallelism.
+ */
+
+const LIB_CANDIDATES = ['libpocketsphinx.so.3', 'libpocketsphinx.so'];
+const SPHINXBASE_CANDIDATES = ['libsphinxbase.so.3', 'libsphinxbase.so'];
+export const DEFAULT_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+const FRAME_MS = 10; // pocketsphinx's default 100 frames per second
+/** Words pocketsphinx emits that are not speech. */
+const NON_WORDS = /^(<s>|<\/s>|<sil>|\[NOISE\]|\[SPEECH\]|\[BREATH\]|\[COUGH\]|\[UM\]|\[UH\]|\[SMACK\]|\[LAUGH\]|\[MUSIC\]|\+.*\+|NULL)$/i;
+/** Filler words pocketsphinx's dictionary marks as `(N)` alternates, e.g. "the(2)". */
+const ALTERNATE = /\(\d+\)$/;
+
+interface Native {
+  cmd_ln_init: (...args: unknown[]) => unknown;
+  ps_args: () => unknown;
+  ps_init: (config: unknown) => unknown;
+  ps_free: (ps: unknown) => number;
+  cmd_ln_free_r: (config: unknown) => number;
+  ps_start_utt: (ps: unknown) => number;
+  ps_end_utt: (ps: unknown) => number;
+  ps_process_raw: (ps: unknown, data: Int16Array, n: number, noSearch: number, fullUtt: number) => number;
+  ps_get_in_speech: (ps: unknown) => number;
+  ps_seg_iter: (ps: unknown) => unknown;
+  ps_seg_next: (seg: unknown) => unknown;
+  ps_seg_word: (seg: unknown) => string;
+  ps_seg_frames: (seg: unknown, sf: number[], ef: number[]) => void;
+  ps_seg_prob: (seg: unknown, a: number[], l: number[], b: number[]) => number;
+  ps_get_logmath: (ps: unknown) => unknown;
+  logmath_exp: (lmath: unknown, p: number) => number;
+  err_set_logfp: (fp: null) => void;
+}
+
+let native: Native | null = null;
+
+function openFirst(names: string[]) {
+  let last: unknown;
+  for (const name of names) {
+    try {
+      return koffi.load(name);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
+function loadNative(): Native {
+  if (native) return native;
+  let ps: koffi.IKoffiLib;
+  let sb: koffi.IKoffiLib;
+  try {
+    sb = openFirst(SPHINXBASE_CANDIDATES);
+    ps = openFirst(LIB_CANDIDATES);
+  } catch (err) {
+    throw new EngineUnavailableError('pocketsphinx', `libpocketsphinx could not be loaded (${(err as Error).message}); install it with: apt-get install libpocketsphinx3 pocketsphinx-en-us`);
+  }
+  koffi.opaque('ps_decoder_t');
+  koffi.opaque('cmd_ln_t');
+  koffi.opaque('arg_t');
+  koffi.opaque('ps_seg_t');
+  koffi.opaque('logmath_t');
+  native = {
+    cmd_ln_init: sb.func('cmd_ln_t *cmd_ln_init(cmd_ln_t *inout, const arg_t *defn, int strict, ...)'),
+    ps_args: ps.func('const arg_t *ps_args(void)'),
+    ps_init: ps.func('ps_decoder_t *ps_init(cmd_ln_t *config)'),
+    ps_free: ps.func('int ps_free(ps_decoder_t *ps)'),
+    cmd_ln_free_r: sb.func('int cmd_ln_free_r(cmd_ln_t *config)'),
+    ps_start_utt: ps.func('int ps_start_utt(ps_decoder_t *ps)'),
+    ps_end_utt: ps.func('int ps_end_utt(ps_decoder_t *ps)'),
+    ps_process_raw: ps.func('int ps_process_raw(ps_decoder_t *ps, const int16_t *data, size_t n, int no_search, int full_utt)'),
+    ps_get_in_speech: ps.func('uint8_t ps_get_in_speech(ps_decoder_t *ps)'),
+    ps_seg_iter: ps.func('ps_seg_t *ps_seg_iter(ps_decoder_t *ps)'),
+    ps_seg_next: ps.func('ps_seg_t *ps_seg_next(ps_seg_t *seg)'),
+    ps_seg_word: ps.func('const char *ps_seg_word(ps_seg_t *seg)'),
+    ps_seg_frames: ps.func('void ps_seg_frames(ps_seg_t *seg, _Out_ int *sf, _Out_ int *ef)'),
+    ps_seg_prob: ps.func('int ps_seg_prob(ps_seg_t *seg, _Out_ int *ascr, _Out_ int *lscr, _Out_ int *lback)'),
+    ps_get_logmath: ps.func('logmath_t *ps_get_logmath(ps_decoder_t *ps)'),
+    logmath_exp: sb.func('double logmath_exp(logmath_t *lmath, int p)'),
+    err_set_logfp: sb.func('void err_set_logfp(void *fp)'),
+  };
+  // The library logs every utterance to stderr; our own logs say what matters.
+  native.err_set_logfp(null);
+  return native;
+}
+
+interface DecoderHandle {
+  ps: unknown;
+  config: unknown;
+}
+
+function createDecoder(n: Native, modelDir: string): DecoderHandle {
+  for (const f of ['en-us', 'en-us.lm.bin', 'cmudict-en-us.dict']) {
+    if (!fs.existsSync(`${modelDir}/${f}`)) {
+      throw new EngineUnavailableError('pocketsphinx', `model file ${modelDir}/${f} is missing; install it with: apt-get install pocketsphinx-en-us`);
+    }
+  }
+  const str = 'const char *';
+  const config = n.cmd_ln_init(
+    null, n.ps_args(), 1,
+    str, '-hmm', str, `${modelDir}/en-us`,
+    str, '-lm', str, `${modelDir}/en-us.lm.bin`,
+    str, '-dict', str, `${modelDir}/cmudict-en-us.dict`,
+    str, '-logfn', str, '/dev/null',
+    str, null,
+  );
+  if (!config) throw new EngineUnavailableError('pocketsphinx', 'could not build the decoder configuration');
+  const ps = n.ps_init(config);
+  if (!ps) {
+    n.cmd_ln_free_r(config);
+    throw new EngineUnavailableError('pocketsphinx', `could not load the model from ${modelDir}`);
+  }
+  return { ps, config };
+}
+
+/** Reads the current hypothesis' word segmentation; `final` when the utterance has ended (posteriors are valid). */
+function readWords(n: Native, ps: unknown, offsetMs: number): EngineWord[] {
+  const words: EngineWord[] = [];
+  const lmath = n.ps_get_logmath(ps);
+  for (let seg = n.ps_seg_iter(ps); seg; seg = n.ps_seg_next(seg)) {
+    const raw = n.ps_seg_word(seg);
+    if (NON_WORDS.test(raw)) continue;
+    const sf = [0];
+    const ef = [0];
+    n.ps_seg_frames(seg, sf, ef);
+    const prob = n.ps_seg_prob(seg, [0], [0], [0]);
+    words.push({
+      text: raw.replace(ALTERNATE, ''),
+      start: offsetMs + sf[0] * FRAME_MS,
+      end: offsetMs + (ef[0] + 1) * FRAME_MS,
+      confidence: Math.min(1, Math.max(0, n.logmath_exp(lmath, prob))),
+    });
+  }
+  return words;
+}
+
+/** Copies a PCM byte buffer into an aligned Int16Array (Buffers from streams may sit at odd offsets). */
+function toSamples(pcm: Buffer): Int16Array {
+  const samples = new Int16Array(pcm.length >> 1);
+  Buffer.from(samples.buffer).set(pcm.subarray(0, samples.length * 2));
+  return samples;
+}
+
+/**
+ * One utterance at a time, segmented by the decoder's own voice-activity detection — exactly what
+ * `pocketsphinx_continuous` does — so long files never build one huge search lattice.
+ */
+class Segmenter {
+  private inUtterance = false;
+  private wasInSpeech = false;
+  private uttStartMs = 0;
+  private consumedMs = 0;
+  private carry: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly n: Native, private readonly ps: unknown, private readonly onUtterance: (words: EngineWord[]) => void) {}
+
+  get audioMs() {
+    return this.consumedMs;
+  }
+
+  feed(chunk: Buffer) {
+    const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    const usable = data.length - (data.length % 2);
+    this.carry = Buffer.from(data.subarray(usable));
+    if (!usable) return;
+    if (!this.inUtterance) this.start();
+    const samples = toSamples(data.subarray(0, usable));
+    this.n.ps_process_raw(this.ps, samples, samples.length, 0, 0);
+    this.consumedMs += (samples.length / SAMPLE_RATE) * 1000;
+    const inSpeech = this.n.ps_get_in_speech(this.ps) !== 0;
+    if (this.wasInSpeech && !inSpeech) this.finish();
+    this.wasInSpeech = inSpeech;
+  }
+
+  partial(): EngineWord[] {
+    return this.inUtterance ? readWords(this.n, this.ps, this.uttStartMs) : [];
+  }
+
+  finish(): EngineWord[] {
+    if (!this.inUtterance) return [];
+    this.n.ps_end_utt(this.ps);
+    this.inUtterance = false;
+    this.wasInSpeech = false;
+    const words = readWords(this.n, this.ps, this.uttStartMs);
+    this.onUtterance(words);
+    return words;
+  }
+
+  private start() {
+    this.n.ps_start_utt(this.ps);
+    this.inUtterance = true;
+    this.uttStartMs = this.consumedMs;
+  }
+}
+
+export function createPocketsphinxEngine(options: { modelDir?: string } = {}): StreamingEngine {
+  const n = loadNative();
+  const modelDir = options.modelDir ?? process.env.EARSHOT_POCKETSPHINX_MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  const main = createDecoder(n, modelDir);
+  let busy: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  const streams = new Set<DecoderHandle>();
+
+  const free = (h: DecoderHandle) => {
+    n.ps_free(h.ps);
+    n.cmd_ln_free_r(h.config);
+  };
+
+  async function transcribeNow(pcm: AsyncIterable<Buffer>, opts: TranscribeOptions): Promise<EngineResult> {
+    const words: EngineWord[] = [];
+    const seg = new Segmenter(n, main.ps, (w) => words.push(...w));
+    try {
+      for await (const chunk of pcm) {
+        if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+        seg.feed(chunk);
+        opts.onProgress?.(seg.audioMs);
+      }
+    } finally {
+      // Always close the utterance so the shared decoder is clean for the next job.
+      seg.finish();
+    }
+    opts.onProgress?.(seg.audioMs);
+    return { words, language_code: 'en_us', punctuated: false };
+  }
+
+  return {
+    name: 'pocketsphinx',
+    model: 'pocketsphinx-en-us',
+    transcribe(pcm, opts = {}) {
+      if (closed) return Promise.reject(new Error('pocketsphinx engine is closed'));
+      const run = busy.then(() => transcribeNow(pcm, opts));
+      busy = run.catch(() => undefined);
+      return run;
+    },
+    createStream(): StreamingDecoder {
+      const handle = createDecoder(n, modelDir);
+      streams.add(handle);
+      const seg = new Segmenter(n, handle.ps, () => undefined);
+      return {
+        accept(pcm) {
+          seg.feed(pcm);
+          return seg.partial();
+        },
+        endUtterance() {
+          return seg.finish();
+        },
+        close() {
+          if (!streams.delete(handle)) return;
+          seg.finish();
+          free(handle);
+        },
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await busy;
+      free(main);
+      for (const h of streams) free(h);
+      streams.clear();
+    },
+  };
+}
