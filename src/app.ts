@@ -42,7 +42,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: ctx.config.maxJsonBytes,
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
-    disableRequestLogging: false,
     // Clients poll constantly; keep connections open.
     keepAliveTimeout: 72_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -52,7 +51,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   // Any body that is not an upload is parsed as JSON whatever its content-type: curl -d sends
   // application/x-www-form-urlencoded by default, and upstream reads it as JSON too.
-  app.removeContentTypeParser(['text/plain']);
+  // An empty body is fine too: the Node SDK sends content-type: application/json on DELETE with no body.
+  app.removeContentTypeParser(['text/plain', 'application/json']);
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     if (body === '') return done(null, undefined);
     try {

@@ -62,7 +62,8 @@ function alive(pid: number): boolean {
 
 /** PGlite is one process's database: two processes on one directory would corrupt it, so a pid file guards it. */
 async function lockDir(dir: string): Promise<() => Promise<void>> {
-  const file = path.join(dir, 'earshot.pid');
+  // Beside the database directory, not in it: PGlite's initdb wants an empty directory.
+  const file = `${dir}.pid`;
   const holder = Number(await readFile(file, 'utf8').catch(() => ''));
   if (holder && holder !== process.pid && alive(holder)) {
     throw new Error(

@@ -53,8 +53,8 @@ function openFirst(names: string[]) {
 
 function loadNative(): Native {
   if (native) return native;
-  let ps: koffi.IKoffiLib;
-  let sb: koffi.IKoffiLib;
+  let ps: ReturnType<typeof koffi.load>;
+  let sb: ReturnType<typeof koffi.load>;
   try {
     sb = openFirst(SPHINXBASE_CANDIDATES);
     ps = openFirst(LIB_CANDIDATES);

@@ -108,6 +108,12 @@ class Session {
   }
 }
 
+/** Drops a response body we do not read; closing the agent later must not surface as an unhandled 'error'. */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 function header(value: string | string[] | undefined): string | null {
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
@@ -131,17 +137,17 @@ export async function safeDownload(
       const res = await request(target, { method: 'GET', dispatcher: session.agent, signal: session.controller.signal });
       const location = header(res.headers.location);
       if (REDIRECT_STATUSES.has(res.statusCode) && location) {
-        res.body.destroy();
+        discard(res.body);
         if (redirects >= opts.maxRedirects) throw new Refusal('too many redirects');
         target = parseTarget(location, target);
         continue;
       }
       if (res.statusCode < 200 || res.statusCode > 299) {
-        res.body.destroy();
+        discard(res.body);
         throw new Refusal(`http ${res.statusCode}`);
       }
       if (Number(header(res.headers['content-length']) ?? 0) > opts.maxBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw new Refusal('too large');
       }
       let bytes = 0;
@@ -191,7 +197,7 @@ export async function safePostJson(
       signal: session.controller.signal,
     });
     const durationMs = Math.round(performance.now() - started);
-    res.body.destroy(); // the receiver's reply body is of no interest
+    discard(res.body); // the receiver's reply body is of no interest
     return { status: res.statusCode, durationMs };
   } catch (err) {
     throw new PostJsonError(url, session.reasonFor(err), { cause: err });

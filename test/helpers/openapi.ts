@@ -44,6 +44,8 @@ function instance(): Ajv2020 {
   const created = new Ajv2020({ strict: false, allErrors: true });
   // ajv-formats also covers OpenAPI's int32, int64, float, double, byte, binary and password.
   addFormats(created);
+  // ajv-formats' "url" refuses loopback and private hosts, which every self-hosted server URL is.
+  created.addFormat('url', (value: string) => URL.canParse(value));
   created.addSchema({ ...doc, $id: SPEC_ID });
   ajv = created;
   return created;

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const BIN = fileURLToPath(new URL('../../bin/earshot.js', import.meta.url));
+/** The PostgreSQL server on the test machine (trust auth); each test server gets its own database. */
+export const POSTGRES_ADMIN_URL = process.env.EARSHOT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export type StorageMode = 'pglite' | 'postgres';
+export const STORAGE_MODES: StorageMode[] = ['pglite', 'postgres'];
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `earshot_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestServer {
+  url: string;
+  key: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  process: ChildProcess;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
+  /** Graceful stop (SIGTERM). */
+  stop(): Promise<void>;
+  /** kill -9. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port, data dir and database. */
+  restart(): Promise<void>;
+  /** Runs an `earshot` CLI command against this server's storage. */
+  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Stops the server and removes its data and database. */
+  destroy(): Promise<void>;
+}
+
+export interface StartOptions {
+  storage?: StorageMode;
+  env?: Record<string, string>;
+  /** Set false to test first-start key generation. */
+  apiKey?: string | false;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/** Starts `earshot serve` as a real child process on a free port with its own data dir (and database). */
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  const storage = opts.storage ?? 'pglite';
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-test-'));
+  const db = storage === 'postgres' ? await createDatabase() : null;
+  const key = opts.apiKey === false ? '' : (opts.apiKey ?? randomBytes(16).toString('hex'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    EARSHOT_PORT: String(port),
+    EARSHOT_HOST: '127.0.0.1',
+    EARSHOT_DATA_DIR: dataDir,
+    EARSHOT_ENGINE: 'pocketsphinx',
+    EARSHOT_LOG_LEVEL: process.env.EARSHOT_TEST_LOG_LEVEL ?? 'warn',
+    EARSHOT_CONCURRENCY: '2',
+    EARSHOT_QUEUE_POLL_SECONDS: '0.5',
+    ...(key ? { EARSHOT_API_KEY: key } : {}),
+    ...(db ? { DATABASE_URL: db.url } : {}),
+    ...opts.env,
+  };
+  let output = '';
+  let child!: ChildProcess;
+
+  const launch = async () => {
+    child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`earshot serve exited with ${code}:\n${output}`))));
+    const ready = (async () => {
+      for (let i = 0; i < 600; i++) {
+        if (output.includes('Earshot listening on')) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`earshot serve did not start:\n${output}`);
+    })();
+    await Promise.race([ready, exited]);
+    exited.catch(() => undefined);
+  };
+  const waitExit = () => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+  await launch();
+  const server: TestServer = {
+    url: `http://127.0.0.1:${port}`,
+    key,
+    dataDir,
+    env,
+    get process() {
+      return child;
+    },
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      await waitExit();
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await waitExit();
+    },
+    restart: launch,
+    cli: (args) => runCli(args, env),
+    async destroy() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await waitExit();
+      }
+      await db?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+/** fetch with the server's key. */
+export function api(server: TestServer, pathname: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', server.key);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(init.json);
+  }
+  return fetch(new URL(pathname, server.url), { ...init, headers, body });
+}
+
+/** Polls a transcript until it is completed or error. */
+export async function waitForTranscript(server: TestServer, id: string, timeoutMs = 90_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api(server, `/v2/transcript/${id}`);
+    const body = (await res.json()) as Record<string, unknown>;
+    if (body.status === 'completed' || body.status === 'error') return body;
+    if (Date.now() > deadline) throw new Error(`transcript ${id} still ${body.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
