@@ -106,13 +106,14 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   let child!: ChildProcess;
 
   const launch = async () => {
+    const from = output.length; // a restart must wait for its own banner, not the last run's
     child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`earshot serve exited with ${code}:\n${output}`))));
     const ready = (async () => {
       for (let i = 0; i < 600; i++) {
-        if (output.includes('Earshot listening on')) return;
+        if (output.slice(from).includes('Earshot listening on')) return;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`earshot serve did not start:\n${output}`);
