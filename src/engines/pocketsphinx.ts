@@ -12,6 +12,7 @@ const LIB_CANDIDATES = ['libpocketsphinx.so.3', 'libpocketsphinx.so'];
 const SPHINXBASE_CANDIDATES = ['libsphinxbase.so.3', 'libsphinxbase.so'];
 export const DEFAULT_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const FRAME_MS = 10; // pocketsphinx's default 100 frames per second
+const SLICE_BYTES = 2048 * 2; // pocketsphinx_continuous reads 2048 samples at a time
 /** Words pocketsphinx emits that are not speech. */
 const NON_WORDS = /^(<s>|<\/s>|<sil>|\[NOISE\]|\[SPEECH\]|\[BREATH\]|\[COUGH\]|\[UM\]|\[UH\]|\[SMACK\]|\[LAUGH\]|\[MUSIC\]|\+.*\+|NULL)$/i;
 /** Filler words pocketsphinx's dictionary marks as `(N)` alternates, e.g. "the(2)". */
@@ -93,6 +94,8 @@ function loadNative(): Native {
 interface DecoderHandle {
   ps: unknown;
   config: unknown;
+  /** Audio fed to this decoder over its life: its frame numbers never restart, even across utterances. */
+  fedMs: number;
 }
 
 function createDecoder(n: Native, modelDir: string): DecoderHandle {
@@ -116,10 +119,10 @@ function createDecoder(n: Native, modelDir: string): DecoderHandle {
     n.cmd_ln_free_r(config);
     throw new EngineUnavailableError('pocketsphinx', `could not load the model from ${modelDir}`);
   }
-  return { ps, config };
+  return { ps, config, fedMs: 0 };
 }
 
-/** Reads the current hypothesis' word segmentation; `final` when the utterance has ended (posteriors are valid). */
+/** Reads the current hypothesis' word segmentation, with times shifted by `offsetMs`. */
 function readWords(n: Native, ps: unknown, offsetMs: number): EngineWord[] {
   const words: EngineWord[] = [];
   const lmath = n.ps_get_logmath(ps);
@@ -154,11 +157,16 @@ function toSamples(pcm: Buffer): Int16Array {
 class Segmenter {
   private inUtterance = false;
   private wasInSpeech = false;
-  private uttStartMs = 0;
   private consumedMs = 0;
+  /** Where this audio starts on the decoder's frame clock. */
+  private readonly baseMs: number;
+  private readonly ps: unknown;
   private carry: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly n: Native, private readonly ps: unknown, private readonly onUtterance: (words: EngineWord[]) => void) {}
+  constructor(private readonly n: Native, private readonly decoder: DecoderHandle, private readonly onUtterance: (words: EngineWord[]) => void) {
+    this.ps = decoder.ps;
+    this.baseMs = decoder.fedMs;
+  }
 
   get audioMs() {
     return this.consumedMs;
@@ -168,18 +176,24 @@ class Segmenter {
     const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     const usable = data.length - (data.length % 2);
     this.carry = Buffer.from(data.subarray(usable));
-    if (!usable) return;
+    // Small slices, as the CLI reads them, so a pause inside a big chunk still ends its utterance.
+    for (let i = 0; i < usable; i += SLICE_BYTES) this.process(data.subarray(i, Math.min(usable, i + SLICE_BYTES)));
+  }
+
+  private process(bytes: Buffer) {
     if (!this.inUtterance) this.start();
-    const samples = toSamples(data.subarray(0, usable));
+    const samples = toSamples(bytes);
     this.n.ps_process_raw(this.ps, samples, samples.length, 0, 0);
-    this.consumedMs += (samples.length / SAMPLE_RATE) * 1000;
+    const ms = (samples.length / SAMPLE_RATE) * 1000;
+    this.consumedMs += ms;
+    this.decoder.fedMs += ms;
     const inSpeech = this.n.ps_get_in_speech(this.ps) !== 0;
     if (this.wasInSpeech && !inSpeech) this.finish();
     this.wasInSpeech = inSpeech;
   }
 
   partial(): EngineWord[] {
-    return this.inUtterance ? readWords(this.n, this.ps, this.uttStartMs) : [];
+    return this.inUtterance ? readWords(this.n, this.ps, -this.baseMs) : [];
   }
 
   finish(): EngineWord[] {
@@ -187,7 +201,7 @@ class Segmenter {
     this.n.ps_end_utt(this.ps);
     this.inUtterance = false;
     this.wasInSpeech = false;
-    const words = readWords(this.n, this.ps, this.uttStartMs);
+    const words = readWords(this.n, this.ps, -this.baseMs);
     this.onUtterance(words);
     return words;
   }
@@ -195,7 +209,6 @@ class Segmenter {
   private start() {
     this.n.ps_start_utt(this.ps);
     this.inUtterance = true;
-    this.uttStartMs = this.consumedMs;
   }
 }
 
@@ -214,7 +227,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string } = {}): S
 
   async function transcribeNow(pcm: AsyncIterable<Buffer>, opts: TranscribeOptions): Promise<EngineResult> {
     const words: EngineWord[] = [];
-    const seg = new Segmenter(n, main.ps, (w) => words.push(...w));
+    const seg = new Segmenter(n, main, (w) => words.push(...w));
     try {
       for await (const chunk of pcm) {
         if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
@@ -241,7 +254,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string } = {}): S
     createStream(): StreamingDecoder {
       const handle = createDecoder(n, modelDir);
       streams.add(handle);
-      const seg = new Segmenter(n, handle.ps, () => undefined);
+      const seg = new Segmenter(n, handle, () => undefined);
       return {
         accept(pcm) {
           seg.feed(pcm);

@@ -57,6 +57,15 @@ describe('pocketsphinx engine', () => {
     expect([...heard].filter((w) => reference.has(w)).length).toBeGreaterThan(3);
   });
 
+  it('counts word times from the start of each file, however many files the decoder has seen', async () => {
+    for (let run = 0; run < 3; run++) {
+      const audio = decodeAudio(clips[1].wav);
+      const [result, { durationMs }] = await Promise.all([engine.transcribe(audio.pcm), audio.done]);
+      expect(result.words[0].start).toBeLessThan(1000);
+      expect(result.words[result.words.length - 1].end).toBeLessThanOrEqual(durationMs + 10);
+    }
+  });
+
   it('reports a clear error when the model is missing', () => {
     expect(() => createPocketsphinxEngine({ modelDir: '/nonexistent' })).toThrow(EngineUnavailableError);
   });
