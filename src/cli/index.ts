@@ -17,4 +17,13 @@ registerTranscribe(program);
 registerKeys(program);
 registerModels(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A CLI user wants the reason, not a stack trace; EARSHOT_LOG_LEVEL=debug shows the stack.
+  const e = err as NodeJS.ErrnoException;
+  const message = e.code === 'ENOENT' && e.path ? `no such file: ${e.path}` : e.message;
+  process.stderr.write(`earshot: ${message}\n`);
+  if (process.env.EARSHOT_LOG_LEVEL === 'debug') process.stderr.write(`${e.stack}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { wordErrorRate } from '../../src/text/wer.js';
+import { librivoxClips } from '../helpers/librivox.js';
+import { runCli } from '../helpers/server.js';
+
+const clip = librivoxClips()[2];
+const env = { ...process.env, EARSHOT_ENGINE: 'pocketsphinx' };
+
+describe('earshot transcribe FILE', () => {
+  it('prints the transcript text', async () => {
+    const { code, stdout } = await runCli(['transcribe', clip.wav], env);
+    expect(code).toBe(0);
+    expect(wordErrorRate(clip.reference, stdout)).toBeLessThan(0.5);
+    expect(stdout.trim()).toMatch(/^[A-Z].*[.?!]$/);
+  });
+
+  it('prints JSON words with timings and SRT captions', async () => {
+    const json = await runCli(['transcribe', clip.wav, '--format', 'json', '--quiet'], env);
+    expect(json.code).toBe(0);
+    const t = JSON.parse(json.stdout) as { text: string; words: { text: string; start: number; end: number }[] };
+    expect(t.words.length).toBeGreaterThan(5);
+    expect(t.words.every((w) => w.end > w.start)).toBe(true);
+    const srt = await runCli(['transcribe', clip.wav, '--format', 'srt'], env);
+    expect(srt.stdout).toMatch(/^1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n\S/);
+  });
+
+  it('says what is wrong with a missing or non-audio file, exit code 1', async () => {
+    const missing = await runCli(['transcribe', '/nonexistent/file.mp3'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('earshot: no such file: /nonexistent/file.mp3\n');
+    const text = await runCli(['transcribe', new URL(import.meta.url).pathname], env);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/does not appear to contain audio/);
+  });
+});
