@@ -18,23 +18,63 @@ declare module 'fastify' {
 }
 
 /** Fastify's own error codes, mapped to upstream-style answers in this one place. */
-function toApiError(err: FastifyError): ApiError {
+function toApiError(err: FastifyError, maxJsonBytes: number): ApiError {
   if (err instanceof ApiError) return err;
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return errors.payloadTooLarge(Number(/\d+/.exec(err.message)?.[0] ?? 0));
+      // Fastify's message names no limit; upload limits are thrown by the upload route itself.
+      return errors.payloadTooLarge(maxJsonBytes);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return errors.invalidJson('the body is empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return errors.invalidJson(err.message);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return errors.invalidParam('Content-Length does not match the body');
+    case 'FST_ERR_BAD_URL':
+      return errors.badUrl();
+    case 'ECONNRESET': // the client went away mid-body (an upload stream fails with this): no fault of ours
+      return errors.requestAborted();
   }
   if (err instanceof SyntaxError) return errors.invalidJson(err.message);
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new ApiError(err.statusCode, err.message, err.code ?? 'BAD_REQUEST');
   }
   return errors.serverError();
+}
+
+/** After a 413, at most this much of the rest of the body is read and thrown away, for at most this long. */
+const DISCARD_MAX_BYTES = 32 * 1024 * 1024;
+const DISCARD_MAX_MS = 10_000;
+
+/**
+ * A client that declared a body over the limit is still sending it when the 413 is ready. Closing the
+ * connection then resets it with unread data, and the client reports a broken pipe instead of the answer.
+ * So read and discard the rest first (as nginx's lingering close does), within bounds.
+ */
+async function discardRestOfBody(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const req = request.raw;
+  if (!req.complete && !req.destroyed) {
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      const done = () => {
+        clearTimeout(timer);
+        req.off('data', onData);
+        resolve();
+      };
+      const onData = (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > DISCARD_MAX_BYTES) done();
+      };
+      const timer = setTimeout(done, DISCARD_MAX_MS);
+      req.on('data', onData);
+      req.once('end', done);
+      req.once('close', done);
+      req.resume();
+    });
+  }
+  // Fastify asks for close after any body error; only needed when the body is still coming.
+  if (req.complete) reply.removeHeader('connection');
+  else reply.header('connection', 'close');
 }
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
@@ -44,8 +84,20 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
     // Clients poll constantly; keep connections open.
     keepAliveTimeout: 72_000,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // No param limit short of Node's header limit: an over-long id is just an unknown id (400 after auth, as upstream).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 65_536 },
+    // Errors raised before routing (bad percent-encoding) get the same `{"error"}` answers as the rest.
+    frameworkErrors: (err, request, reply) => void sendError(err, request, reply),
   });
+
+  async function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const apiError = toApiError(err, ctx.config.maxJsonBytes);
+    if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: apiError.code, msg: apiError.message }, 'request rejected');
+    reply.header('x-request-id', request.id);
+    if (apiError.statusCode === 413) await discardRestOfBody(request, reply);
+    return reply.status(apiError.statusCode).send({ error: apiError.message });
+  }
 
   app.decorateRequest('projectId', '');
 
@@ -68,12 +120,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     request.projectId = await ctx.auth.require(request);
   });
 
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const apiError = toApiError(err);
-    if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ code: apiError.code, msg: apiError.message }, 'request rejected');
-    return reply.status(apiError.statusCode).send({ error: apiError.message });
-  });
+  app.setErrorHandler((err: FastifyError, request, reply) => sendError(err, request, reply));
 
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'Not found' }));
 

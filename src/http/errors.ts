@@ -17,8 +17,8 @@ export const errors = {
   unauthorized: () => new ApiError(401, 'Authentication error, API token missing/invalid', 'UNAUTHORIZED'),
   transcriptNotFound: () => new ApiError(400, 'Transcript lookup error, transcript id not found', 'TRANSCRIPT_NOT_FOUND'),
   uploadForbidden: () => new ApiError(403, 'Cannot access uploaded file', 'UPLOAD_FORBIDDEN'),
-  uploadNotFound: () => new ApiError(404, 'Upload not found or expired', 'UPLOAD_NOT_FOUND'),
   notFound: () => new ApiError(404, 'Not found', 'NOT_FOUND'),
+  badUrl: () => new ApiError(400, 'Malformed URL: the path is not validly percent-encoded', 'BAD_URL'),
   invalidJson: (detail: string) => new ApiError(400, `Invalid JSON body: ${detail}`, 'INVALID_JSON'),
   invalidParam: (message: string) => new ApiError(400, message, 'INVALID_PARAM'),
   missingAudioUrl: () => new ApiError(400, 'audio_url is required: the URL of the audio or video file to transcribe', 'MISSING_AUDIO_URL'),
@@ -27,11 +27,9 @@ export const errors = {
     new ApiError(400, `The following models are not available on this Earshot server: ${names.join(', ')}`, 'UNSUPPORTED_FEATURE'),
   unsupportedLanguage: (code: string, model: string, supported: string[]) =>
     new ApiError(400, `The language ${code} is not supported by the speech model ${model}. Supported: ${supported.join(', ')}`, 'UNSUPPORTED_LANGUAGE'),
-  forbiddenTarget: (field: string, reason: string) => new ApiError(400, `${field} is not allowed on this server: ${reason}`, 'FORBIDDEN_TARGET'),
+  requestAborted: () => new ApiError(400, 'The client closed the connection before the request body was complete', 'REQUEST_ABORTED'),
   emptyUpload: () => new ApiError(400, 'Upload error, the request body is empty', 'EMPTY_UPLOAD'),
   payloadTooLarge: (limit: number) => new ApiError(413, `Request body is larger than the limit of ${limit} bytes`, 'PAYLOAD_TOO_LARGE'),
-  unsupportedMediaType: (type: string) => new ApiError(415, `Unsupported content-type: ${type}. Send application/json`, 'UNSUPPORTED_MEDIA_TYPE'),
-  cannotDelete: (status: string) => new ApiError(400, `Transcript cannot be deleted while it is ${status}`, 'CANNOT_DELETE'),
   notReady: (status: string) => new ApiError(400, `Transcript is not completed (status: ${status})`, 'TRANSCRIPT_NOT_READY'),
   serverError: () => new ApiError(500, 'Server error, developers have been alerted.', 'SERVER_ERROR'),
 } as const;

@@ -43,8 +43,9 @@ export function transcriptExportRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     app.get('/v2/transcript/:id/word-search', async (request: IdRequest) => {
-      const raw = request.query.words;
-      const terms = (raw ?? '').split(',').map((w) => w.trim()).filter(Boolean);
+      // `words=a,b` as the SDKs send it; a repeated `words=a&words=b` arrives as an array.
+      const raw: string | string[] | undefined = request.query.words;
+      const terms = [raw ?? ''].flat().join(',').split(',').map((w) => w.trim()).filter(Boolean);
       if (terms.length === 0) throw errors.invalidParam('words must be a comma-separated list of words or phrases');
       const tooLong = terms.find((t) => t.split(/\s+/).length > 5);
       if (tooLong) throw errors.invalidParam(`Phrases may have up to 5 words: "${tooLong}"`);

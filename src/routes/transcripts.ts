@@ -39,7 +39,9 @@ function parseListQuery(q: Record<string, string | undefined>): ListQuery {
     out.status = q.status as TranscriptStatus;
   }
   if (q.created_on !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(q.created_on) || Number.isNaN(Date.parse(q.created_on))) {
+    // Round-trip through Date: it rolls 2024-02-31 over to March, which PostgreSQL would refuse with a 500.
+    const day = /^\d{4}-\d{2}-\d{2}$/.test(q.created_on) ? new Date(`${q.created_on}T00:00:00Z`) : null;
+    if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== q.created_on) {
       throw errors.invalidParam('created_on must be a date in the form YYYY-MM-DD');
     }
     out.createdOn = q.created_on;
@@ -60,7 +62,7 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
     app.post('/v2/transcript', async (request) => {
       const params = parseTranscriptParams(request.body);
       const languages = ctx.engine.languages;
-      if (params.language_code && languages !== 'all' && !languages.includes(params.language_code)) {
+      if (params.language_code !== null && languages !== 'all' && !languages.includes(params.language_code)) {
         throw errors.unsupportedLanguage(params.language_code, ctx.engine.model, languages);
       }
       let uploadId: string | null = null;

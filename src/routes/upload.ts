@@ -12,21 +12,16 @@ export function uploadRoutes(ctx: AppContext): FastifyPluginAsync {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
-    app.post('/v2/upload', async (request, reply) => {
+    app.post('/v2/upload', async (request) => {
       const limit = ctx.config.maxUploadBytes;
       const declared = Number(request.headers['content-length'] ?? NaN);
-      if (declared > limit) {
-        reply.header('connection', 'close');
-        throw errors.payloadTooLarge(limit);
-      }
+      // The 413 handling (app.ts) reads and discards what the client still sends.
+      if (declared > limit) throw errors.payloadTooLarge(limit);
       let upload;
       try {
         upload = await ctx.uploads.save(request.raw, request.projectId, limit);
       } catch (err) {
-        if (err instanceof UploadTooLargeError) {
-          reply.header('connection', 'close');
-          throw errors.payloadTooLarge(limit);
-        }
+        if (err instanceof UploadTooLargeError) throw errors.payloadTooLarge(limit);
         throw err;
       }
       if (upload.size === 0) throw errors.emptyUpload();

@@ -33,12 +33,13 @@ async function ensureProject(db: Queryable, name: string): Promise<string> {
 export async function createKey(db: Queryable, opts: { project?: string; name?: string; key?: string } = {}): Promise<{ key: string; id: string; project_id: string }> {
   const key = opts.key ?? generateKey();
   const projectId = await ensureProject(db, opts.project ?? 'default');
-  const id = randomUUID();
-  await db.query(
-    'insert into api_keys (id, project_id, name, key_hash, key_prefix) values ($1, $2, $3, $4, $5) on conflict (key_hash) do nothing',
-    [id, projectId, opts.name ?? 'key', hashKey(key), key.slice(0, 6)],
+  // A key that already exists (EARSHOT_API_KEY on every start) keeps its row, id and project.
+  const { rows } = await db.query<{ id: string; project_id: string }>(
+    `insert into api_keys (id, project_id, name, key_hash, key_prefix) values ($1, $2, $3, $4, $5)
+     on conflict (key_hash) do update set key_hash = excluded.key_hash returning id, project_id`,
+    [randomUUID(), projectId, opts.name ?? 'key', hashKey(key), key.slice(0, 6)],
   );
-  return { key, id, project_id: projectId };
+  return { key, id: rows[0]!.id, project_id: rows[0]!.project_id };
 }
 
 export async function listKeys(db: Queryable): Promise<ApiKeyInfo[]> {
@@ -53,7 +54,7 @@ export async function listKeys(db: Queryable): Promise<ApiKeyInfo[]> {
 export async function revokeKey(db: Queryable, idOrKey: string): Promise<boolean> {
   const { rows } = await db.query(
     `update api_keys set revoked_at = now()
-      where revoked_at is null and (id::text = $1 or key_hash = $2) returning id`,
+      where revoked_at is null and (id::text = lower($1) or key_hash = $2) returning id`,
     [idOrKey, hashKey(idOrKey)],
   );
   return rows.length > 0;

@@ -53,7 +53,9 @@ export class UploadStore {
       },
     });
     try {
-      await pipeline(body, limit, createWriteStream(file));
+      // Read through an iterator that leaves the request alone on failure: destroying it would reset the
+      // connection, and the client would see a broken pipe instead of the 413 (see app.ts).
+      await pipeline(body.iterator({ destroyOnReturn: false }), limit, createWriteStream(file));
     } catch (err) {
       await rm(file, { force: true });
       throw err;
@@ -62,8 +64,9 @@ export class UploadStore {
       await rm(file, { force: true });
       return { id, project_id: projectId, size: 0, created_at: new Date(), expires_at: new Date() };
     }
+    // The TTL may be fractional (EARSHOT_UPLOAD_TTL_HOURS=0.5); make_interval(hours => …) takes integers only.
     const { rows } = await this.db.query<UploadRow>(
-      `insert into uploads (id, project_id, size, expires_at) values ($1, $2, $3, now() + make_interval(hours => $4))
+      `insert into uploads (id, project_id, size, expires_at) values ($1, $2, $3, now() + $4::float8 * interval '1 hour')
        returning id, project_id, size, created_at, expires_at`,
       [id, projectId, size, this.ttlHours],
     );

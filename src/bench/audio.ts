@@ -1,0 +1,79 @@
+import { createWriteStream, readdirSync, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import { run } from './util.js';
+
+export const LIBRIVOX_DIR = '/usr/share/pocketsphinx/test/data/librivox';
+
+/** The LibriVox test clips (3–7 s each, 16 kHz mono WAV). */
+export function librivoxClips(): string[] {
+  if (!existsSync(LIBRIVOX_DIR)) throw new Error(`${LIBRIVOX_DIR} is missing; install the pocketsphinx test data`);
+  const clips = readdirSync(LIBRIVOX_DIR)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()
+    .map((f) => path.join(LIBRIVOX_DIR, f));
+  if (!clips.length) throw new Error(`no .wav clips in ${LIBRIVOX_DIR}`);
+  return clips;
+}
+
+/**
+ * Real speech of `seconds` length: the LibriVox clips concatenated, repeated and trimmed (sox).
+ * Cached per length in `dir`.
+ */
+export async function speechFile(dir: string, seconds: number): Promise<string> {
+  const out = path.join(dir, `speech-${seconds}s.wav`);
+  if (existsSync(out)) return out;
+  const base = path.join(dir, 'librivox-all.wav');
+  if (!existsSync(base)) await run('sox', [...librivoxClips(), base]);
+  const baseSeconds = Number((await run('soxi', ['-D', base])).trim());
+  const repeats = Math.max(0, Math.ceil(seconds / baseSeconds) - 1);
+  await run('sox', [base, out, 'repeat', String(repeats), 'trim', '0', String(seconds)]);
+  return out;
+}
+
+/** A short clip to warm engines and worker threads up with. */
+export function warmupClip(): string {
+  return librivoxClips()[0]!;
+}
+
+function wavHeader(dataBytes: number): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'latin1');
+  h.writeUInt32LE(36 + dataBytes, 4);
+  h.write('WAVE', 8, 'latin1');
+  h.write('fmt ', 12, 'latin1');
+  h.writeUInt32LE(16, 16); // fmt chunk size
+  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(1, 22); // mono
+  h.writeUInt32LE(16_000, 24);
+  h.writeUInt32LE(32_000, 28); // byte rate
+  h.writeUInt16LE(2, 32); // block align
+  h.writeUInt16LE(16, 34); // bits per sample
+  h.write('data', 36, 'latin1');
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
+}
+
+/** A 16 kHz mono s16le WAV of quiet noise, `totalBytes` long, written as a stream (1 MiB at a time). */
+export async function bigWav(dir: string, totalBytes: number): Promise<string> {
+  const out = path.join(dir, `noise-${totalBytes}.wav`);
+  if (existsSync(out)) return out;
+  const dataBytes = totalBytes - 44;
+  const chunk = Buffer.alloc(1 << 20);
+  let seed = 12345;
+  for (let i = 0; i < chunk.length; i += 2) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    chunk.writeInt16LE((seed % 2001) - 1000, i);
+  }
+  const ws = createWriteStream(out);
+  ws.write(wavHeader(dataBytes));
+  let left = dataBytes;
+  while (left > 0) {
+    const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+    left -= piece.length;
+    if (!ws.write(piece)) await once(ws, 'drain');
+  }
+  ws.end();
+  await once(ws, 'finish');
+  return out;
+}

@@ -1,0 +1,95 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Metric, Sizes } from './measures.js';
+
+export interface BenchReport {
+  generatedAt: string;
+  quick: boolean;
+  durationSeconds: number;
+  machine: { cpus: number; cpuModel: string; memoryMB: number; platform: string; node: string };
+  sizes: Sizes;
+  allPass: boolean;
+  results: Metric[];
+}
+
+export function machineInfo(): BenchReport['machine'] {
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryMB: Math.round(os.totalmem() / 1024 / 1024),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
+
+const OPS = { '<=': '≤', '>=': '≥', '<': '<' } as const;
+
+function fmt(value: number, unit: string): string {
+  if (unit === '×') return `${value.toFixed(2)}×`;
+  if (unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')} req/s`;
+  if (unit === 'ms') return `${value.toFixed(1)} ms`;
+  if (unit === 'MB') return `${value.toFixed(1)} MB`;
+  return `${value} ${unit}`;
+}
+
+export function resultsTable(metrics: Metric[]): string {
+  const rows = metrics.map((m) => {
+    const value = m.value === null ? 'failed' : fmt(m.value, m.unit);
+    const target = `${OPS[m.op]} ${fmt(m.target, m.unit)}`;
+    return `| ${m.name} | ${value} | ${target} | ${m.pass ? '✅ pass' : '❌ fail'} |`;
+  });
+  return ['| Measurement | Value | Target | Result |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+function detailLines(value: unknown, indent = ''): string[] {
+  if (value === null || typeof value !== 'object') return [`${indent}${JSON.stringify(value)}`];
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      lines.push(`${indent}- ${k}:`);
+      lines.push(...detailLines(v, `${indent}  `));
+    } else {
+      lines.push(`${indent}- ${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+    }
+  }
+  return lines;
+}
+
+export function markdown(report: BenchReport): string {
+  const m = report.machine;
+  const out = [
+    `# Earshot benchmark${report.quick ? ' (quick smoke run: reduced sizes, not comparable to targets)' : ''}`,
+    '',
+    `Generated ${report.generatedAt} by \`npm run bench\`${report.quick ? ' -- --quick' : ''} in ${Math.round(report.durationSeconds)} s.`,
+    `Machine: ${m.cpus} CPU cores (${m.cpuModel}), ${m.memoryMB} MB RAM, ${m.platform}, Node ${m.node}. Engine: pocketsphinx; storage: embedded PGlite.`,
+    '',
+    resultsTable(report.results),
+    '',
+    '## How each number is measured',
+    '',
+    `- **Engine overhead**: a ${report.sizes.speechSeconds} s file of LibriVox speech transcribed by the bare engine in-process (\`createPocketsphinxEngine\` + \`decodeAudio\`, model already loaded) vs. through a real \`earshot serve\` child process (time from \`POST /v2/transcript\` to the poll, every 50 ms, that sees \`completed\`; worker thread already warm; \`EARSHOT_QUEUE_POLL_SECONDS=0.5\`). Median of ${report.sizes.runs}.`,
+    `- **Concurrency**: with \`EARSHOT_CONCURRENCY=2\`, the same file submitted once vs. twice at the same time; throughput ratio = 2 × (one-job time) / (two-jobs time). Median of ${report.sizes.runs}.`,
+    `- **Polling**: autocannon (${report.sizes.pollingConnections} connections, ${report.sizes.pollingDurationSeconds} s) on \`GET /v2/transcript/{id}\` with the authorization header while that transcript's ${report.sizes.pollingJobSeconds} s job is running. The server runs with its default configuration (log level \`info\`); a second run with \`EARSHOT_LOG_LEVEL=warn\` is in the details.`,
+    `- **Peak RSS**: VmHWM of the server process (reset with \`/proc/PID/clear_refs\` at the start of the phase) and VmRSS sampled every 50 ms; worker threads are in the same process. Upload: a ${Math.round(report.sizes.uploadBytes / 1024 / 1024)} MiB WAV streamed from disk to \`POST /v2/upload\`. Transcription: a ${report.sizes.longSeconds} s speech file, in a fresh server.`,
+    '',
+    '## Details',
+    '',
+  ];
+  for (const r of report.results) {
+    out.push(`### ${r.name}`, '');
+    if (r.error) out.push('```', r.error, '```', '');
+    out.push(...detailLines(r.details), '');
+  }
+  return out.join('\n');
+}
+
+export function writeReport(dir: string, report: BenchReport): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const base = report.quick ? 'results.quick' : 'results';
+  const json = path.join(dir, `${base}.json`);
+  const md = path.join(dir, `${base}.md`);
+  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(md, markdown(report));
+  return { json, md };
+}
