@@ -5,6 +5,7 @@ import { ApiError, errors } from './http/errors.js';
 import { uploadRoutes } from './routes/upload.js';
 import { transcriptRoutes } from './routes/transcripts.js';
 import { transcriptExportRoutes } from './routes/transcript-exports.js';
+import { streamingRoutes } from './routes/streaming.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -129,6 +130,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(uploadRoutes(ctx));
   await app.register(transcriptRoutes(ctx));
   await app.register(transcriptExportRoutes(ctx));
+  await app.register(streamingRoutes(ctx));
   return app;
 }
 

@@ -61,6 +61,12 @@ export const settings = {
   webhookRetrySeconds: setting({ env: 'EARSHOT_WEBHOOK_RETRY_SECONDS', flag: '--webhook-retry-seconds', default: 10, parse: num, description: 'Pause between webhook attempts.' }),
   queuePollSeconds: setting({ env: 'EARSHOT_QUEUE_POLL_SECONDS', flag: '--queue-poll-seconds', default: 1, parse: num, description: 'How often idle workers look for new jobs.' }),
   jobLeaseSeconds: setting({ env: 'EARSHOT_JOB_LEASE_SECONDS', flag: '--job-lease-seconds', default: 30, parse: int, description: 'A running job whose worker has not renewed its lease for this long is re-queued (crash recovery on a fleet).' }),
+  streamingMaxSessions: setting({ env: 'EARSHOT_STREAMING_MAX_SESSIONS', flag: '--streaming-max-sessions', default: 20, parse: int, description: 'Live streaming sessions this process accepts at once; one more is closed with 3009 (v3) / 4102 (v2).' }),
+  streamingMaxSessionSeconds: setting({ env: 'EARSHOT_STREAMING_MAX_SESSION_SECONDS', flag: '--streaming-max-session-seconds', default: 10_800, parse: int, description: 'Longest streaming session (a temporary token may set less), then closed with 3008 / 4008.' }),
+  streamingPaceToleranceMs: setting({ env: 'EARSHOT_STREAMING_PACE_TOLERANCE_MS', flag: '--streaming-pace-tolerance-ms', default: 10_000, parse: int, description: 'How far a client\'s audio may run ahead of real time (bursts after a network stall) before the session is closed with 3007 / 4029.' }),
+  streamingAllowFast: setting({ env: 'EARSHOT_STREAMING_ALLOW_FAST', flag: '--streaming-allow-fast', default: false, parse: bool, description: 'Accept streaming audio faster than real time (batch use, tests).' }),
+  streamingThreads: setting({ env: 'EARSHOT_STREAMING_THREADS', flag: '--streaming-threads', default: os.availableParallelism(), defaultLabel: 'number of CPU cores', parse: int, description: 'Worker threads decoding live sessions.' }),
+  streamingIdleSeconds: setting({ env: 'EARSHOT_STREAMING_IDLE_SECONDS', flag: '--streaming-idle-seconds', default: 60, parse: int, description: 'A session that sends no audio for this long is closed (v2: 4031; v3 uses `inactivity_timeout` when given).' }),
   logLevel: setting({ env: 'EARSHOT_LOG_LEVEL', flag: '--log-level', default: 'info', parse: str, description: '`fatal`, `error`, `warn`, `info`, `debug` or `trace`.' }),
 } as const;
 

@@ -1,3 +1,4 @@
+import type { StreamingHub } from './streaming/connection.js';
 import type { Config } from './config.js';
 import type { Db } from './db/index.js';
 import type { Logger } from './log.js';
@@ -17,4 +18,5 @@ export interface AppContext {
   uploads: UploadStore;
   transcripts: TranscriptCache;
   engine: EngineChoice;
+  streaming: StreamingHub;
 }

@@ -15,6 +15,7 @@ import { deliverWebhook } from './pipeline/webhook.js';
 import { QUEUES, Queue, type TranscribeJob, type WebhookJob } from './queue/index.js';
 import { countActiveKeys, createKey } from './storage/keys.js';
 import { UploadStore } from './storage/uploads.js';
+import { StreamingHub } from './streaming/connection.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -52,6 +53,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     auth: new Authenticator(db),
     uploads: new UploadStore(db, config.dataDir, config.uploadTtlHours),
     transcripts: new TranscriptCache(db),
+    streaming: new StreamingHub(config.streamingThreads, log),
   };
 
   const shutdown = new AbortController();
@@ -72,6 +74,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     timers.push(reaper);
   }
 
+  // Live sessions must start within the SDK's 1 s connect timeout: load their decoders now.
+  await ctx.streaming.warm().catch((err) => log.warn({ err }, 'streaming decoders unavailable'));
   const app = await buildApp(ctx);
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
@@ -87,6 +91,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       clearTimeout(grace);
       shutdown.abort();
       await pool.close();
+      await ctx.streaming.close();
       await db.close();
     })());
 

@@ -68,6 +68,21 @@ const migrations: { version: number; name: string; sql: string }[] = [
       create index webhook_deliveries_transcript on webhook_deliveries (transcript_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'streaming temporary tokens',
+    sql: `
+      create table streaming_tokens (
+        token_hash text primary key,
+        project_id uuid not null references projects(id),
+        expires_at timestamptz not null,
+        max_session_seconds integer not null,
+        used_at timestamptz,
+        created_at timestamptz not null default now()
+      );
+      create index streaming_tokens_expires on streaming_tokens (expires_at);
+    `,
+  },
 ];
 
 /** Applies pending migrations. An advisory lock keeps several fleet nodes starting at once from racing. */

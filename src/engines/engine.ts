@@ -41,10 +41,20 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/** Incremental decoding for live streaming: feed PCM, read partial hypotheses, end an utterance. */
+/** What a streaming decoder knows after the latest audio: the open utterance's words so far. */
+export interface StreamingHypothesis {
+  words: EngineWord[];
+  /** The engine's own voice-activity state; engines without one report true while words keep changing. */
+  inSpeech: boolean;
+}
+
+/**
+ * Incremental decoding for live streaming. Times count from the first audio of the stream. The caller
+ * (the session's endpointing) decides when an utterance ends; the decoder never ends one by itself.
+ */
 export interface StreamingDecoder {
-  /** Feeds PCM (16 kHz s16le mono) and returns the current partial hypothesis words. */
-  accept(pcm: Buffer): EngineWord[];
+  /** Feeds PCM (16 kHz s16le mono) and returns the current hypothesis. */
+  accept(pcm: Buffer): StreamingHypothesis;
   /** Ends the current utterance and returns its final words; the decoder is ready for the next one. */
   endUtterance(): EngineWord[];
   close(): void;

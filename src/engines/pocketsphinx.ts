@@ -98,12 +98,15 @@ interface DecoderHandle {
   fedMs: number;
 }
 
-function createDecoder(n: Native, modelDir: string): DecoderHandle {
+function checkModel(modelDir: string): void {
   for (const f of ['en-us', 'en-us.lm.bin', 'cmudict-en-us.dict']) {
     if (!fs.existsSync(`${modelDir}/${f}`)) {
       throw new EngineUnavailableError('pocketsphinx', `model file ${modelDir}/${f} is missing; install it with: apt-get install pocketsphinx-en-us`);
     }
   }
+}
+
+function createDecoder(n: Native, modelDir: string): DecoderHandle {
   const str = 'const char *';
   const config = n.cmd_ln_init(
     null, n.ps_args(), 1,
@@ -163,7 +166,8 @@ class Segmenter {
   private readonly ps: unknown;
   private carry: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly n: Native, private readonly decoder: DecoderHandle, private readonly onUtterance: (words: EngineWord[]) => void) {
+  /** With `onUtterance`, utterances end at the decoder's own speech-to-silence transitions; without, only on `finish()`. */
+  constructor(private readonly n: Native, private readonly decoder: DecoderHandle, private readonly onUtterance?: (words: EngineWord[]) => void) {
     this.ps = decoder.ps;
     this.baseMs = decoder.fedMs;
   }
@@ -188,8 +192,12 @@ class Segmenter {
     this.consumedMs += ms;
     this.decoder.fedMs += ms;
     const inSpeech = this.n.ps_get_in_speech(this.ps) !== 0;
-    if (this.wasInSpeech && !inSpeech) this.finish();
+    if (this.onUtterance && this.wasInSpeech && !inSpeech) this.finish();
     this.wasInSpeech = inSpeech;
+  }
+
+  get inSpeech() {
+    return this.wasInSpeech;
   }
 
   partial(): EngineWord[] {
@@ -202,7 +210,7 @@ class Segmenter {
     this.inUtterance = false;
     this.wasInSpeech = false;
     const words = readWords(this.n, this.ps, -this.baseMs);
-    this.onUtterance(words);
+    this.onUtterance?.(words);
     return words;
   }
 
@@ -215,7 +223,9 @@ class Segmenter {
 export function createPocketsphinxEngine(options: { modelDir?: string } = {}): StreamingEngine {
   const n = loadNative();
   const modelDir = options.modelDir ?? process.env.EARSHOT_POCKETSPHINX_MODEL_DIR ?? DEFAULT_MODEL_DIR;
-  const main = createDecoder(n, modelDir);
+  checkModel(modelDir);
+  // Loaded on first use: a streaming-only engine never needs the batch decoder.
+  let main: DecoderHandle | null = null;
   let busy: Promise<unknown> = Promise.resolve();
   let closed = false;
   const streams = new Set<DecoderHandle>();
@@ -227,6 +237,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string } = {}): S
 
   async function transcribeNow(pcm: AsyncIterable<Buffer>, opts: TranscribeOptions): Promise<EngineResult> {
     const words: EngineWord[] = [];
+    main ??= createDecoder(n, modelDir);
     const seg = new Segmenter(n, main, (w) => words.push(...w));
     try {
       for await (const chunk of pcm) {
@@ -254,11 +265,11 @@ export function createPocketsphinxEngine(options: { modelDir?: string } = {}): S
     createStream(): StreamingDecoder {
       const handle = createDecoder(n, modelDir);
       streams.add(handle);
-      const seg = new Segmenter(n, handle, () => undefined);
+      const seg = new Segmenter(n, handle);
       return {
         accept(pcm) {
           seg.feed(pcm);
-          return seg.partial();
+          return { words: seg.partial(), inSpeech: seg.inSpeech };
         },
         endUtterance() {
           return seg.finish();
@@ -274,7 +285,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string } = {}): S
       if (closed) return;
       closed = true;
       await busy;
-      free(main);
+      if (main) free(main);
       for (const h of streams) free(h);
       streams.clear();
     },

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
 import { QUEUES } from '../queue/index.js';
+import { removeExpiredStreamingTokens } from '../storage/streaming-tokens.js';
 import { orphanedJobs } from '../storage/transcripts.js';
 
 /** Hands back to the queue every job whose worker stopped renewing its lease (killed process, lost machine). */
@@ -13,8 +14,9 @@ export async function requeueOrphans(ctx: AppContext): Promise<number> {
   return orphans.length;
 }
 
-/** The scheduled clean-up: expired uploads no transcript uses. */
+/** The scheduled clean-up: expired uploads no transcript uses, and dead streaming tokens. */
 export async function runMaintenance(ctx: AppContext): Promise<void> {
   const removed = await ctx.uploads.removeExpired();
   if (removed > 0) ctx.log.info({ removed }, 'expired uploads removed');
+  await removeExpiredStreamingTokens(ctx.db);
 }

@@ -114,5 +114,5 @@ export async function runTranscription(ctx: AppContext, pool: EnginePool, job: Q
     return;
   }
   log.info({ status: 'result' in outcome ? 'completed' : 'error', ms: Date.now() - started, error: 'error' in outcome ? outcome.error : undefined }, 'transcription finished');
-  if (row.params.webhook_url) await ctx.queue.enqueueWebhook(transcriptId);
+  if (row.params.webhook_url) await ctx.queue.enqueueWebhook({ transcriptId });
 }

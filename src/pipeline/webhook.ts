@@ -7,44 +7,59 @@ export class WebhookRetry extends Error {
   override name = 'WebhookRetry';
 }
 
-/**
- * Delivers `{"transcript_id", "status"}` to the transcript's webhook, as upstream does: 2xx is done,
- * 4xx is final, anything else (5xx, timeout, network error) is retried by the queue
- * (EARSHOT_WEBHOOK_MAX_ATTEMPTS in all, EARSHOT_WEBHOOK_RETRY_SECONDS apart). Every attempt is logged.
- */
-export async function deliverWebhook(ctx: AppContext, job: QueueJob<WebhookJob>): Promise<void> {
-  const row = await getTranscript(ctx.db, job.data.transcriptId);
-  if (!row || row.deleted_at || !row.params.webhook_url) return;
-  const p = row.params;
-  const url = p.webhook_url!;
-  const attempt = job.retryCount + 1;
-  const headers: Record<string, string> = { 'user-agent': 'Earshot-Webhook/1.0' };
-  if (p.webhook_auth_header_name && p.webhook_auth_header_value) headers[p.webhook_auth_header_name] = p.webhook_auth_header_value;
+interface Attempt {
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+}
 
-  let status: number | null = null;
-  let error: string | null = null;
+async function post(ctx: AppContext, url: string, body: unknown, headers: Record<string, string>): Promise<Attempt> {
   const started = Date.now();
   try {
-    const res = await safePostJson(url, { transcript_id: row.id, status: row.status }, headers, {
+    const res = await safePostJson(url, body, { 'user-agent': 'Earshot-Webhook/1.0', ...headers }, {
       publicMode: ctx.config.publicMode,
       timeoutMs: ctx.config.webhookTimeoutMs,
     });
-    status = res.status;
+    return { status: res.status, error: null, durationMs: Date.now() - started };
   } catch (err) {
-    error = (err as Error).message;
+    return { status: null, error: (err as Error).message, durationMs: Date.now() - started };
   }
-  const durationMs = Date.now() - started;
-  await recordWebhookDelivery(ctx.db, row.id, { attempt, url, status_code: status, error, duration_ms: durationMs });
-  if (status !== null) {
-    await setWebhookStatus(ctx.db, row.id, status);
-    ctx.transcripts.invalidate(row.id);
-  }
-  const log = ctx.log.child({ transcript: row.id, attempt });
-  const final = status !== null && ((status >= 200 && status < 300) || (status >= 400 && status < 500));
+}
+
+/**
+ * Upstream's rules for every webhook: 2xx is done, 4xx is final, anything else (5xx, timeout,
+ * network error) is retried by the queue (EARSHOT_WEBHOOK_MAX_ATTEMPTS in all,
+ * EARSHOT_WEBHOOK_RETRY_SECONDS apart).
+ */
+function settle(ctx: AppContext, job: QueueJob<WebhookJob>, a: Attempt, subject: Record<string, string>): void {
+  const log = ctx.log.child({ ...subject, attempt: job.retryCount + 1 });
+  const final = a.status !== null && ((a.status >= 200 && a.status < 300) || (a.status >= 400 && a.status < 500));
   if (final) {
-    log.info({ status, ms: durationMs }, status! < 300 ? 'webhook delivered' : 'webhook refused (4xx, not retried)');
+    log.info({ status: a.status, ms: a.durationMs }, a.status! < 300 ? 'webhook delivered' : 'webhook refused (4xx, not retried)');
     return;
   }
-  log.warn({ status, error, ms: durationMs }, 'webhook attempt failed');
-  throw new WebhookRetry(error ?? `webhook answered ${status}`);
+  log.warn({ status: a.status, error: a.error, ms: a.durationMs }, 'webhook attempt failed');
+  throw new WebhookRetry(a.error ?? `webhook answered ${a.status}`);
+}
+
+/** Delivers a transcript's `{"transcript_id", "status"}` or a streaming session's messages; every transcript attempt is logged. */
+export async function deliverWebhook(ctx: AppContext, job: QueueJob<WebhookJob>): Promise<void> {
+  const data = job.data;
+  if ('sessionId' in data) {
+    const attempt = await post(ctx, data.url, data.body, data.headers);
+    return settle(ctx, job, attempt, { session: data.sessionId });
+  }
+  const row = await getTranscript(ctx.db, data.transcriptId);
+  if (!row || row.deleted_at || !row.params.webhook_url) return;
+  const p = row.params;
+  const url = p.webhook_url!;
+  const headers: Record<string, string> = {};
+  if (p.webhook_auth_header_name && p.webhook_auth_header_value) headers[p.webhook_auth_header_name] = p.webhook_auth_header_value;
+  const attempt = await post(ctx, url, { transcript_id: row.id, status: row.status }, headers);
+  await recordWebhookDelivery(ctx.db, row.id, { attempt: job.retryCount + 1, url, status_code: attempt.status, error: attempt.error, duration_ms: attempt.durationMs });
+  if (attempt.status !== null) {
+    await setWebhookStatus(ctx.db, row.id, attempt.status);
+    ctx.transcripts.invalidate(row.id);
+  }
+  settle(ctx, job, attempt, { transcript: row.id });
 }

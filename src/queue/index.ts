@@ -13,9 +13,10 @@ export interface TranscribeJob {
   transcriptId: string;
 }
 
-export interface WebhookJob {
-  transcriptId: string;
-}
+/** A transcript's completion notice, or a streaming session's messages (sent once the session ends). */
+export type WebhookJob =
+  | { transcriptId: string }
+  | { sessionId: string; url: string; headers: Record<string, string>; body: unknown };
 
 export interface QueueJob<T> {
   id: string;
@@ -58,8 +59,8 @@ export class Queue {
     return id;
   }
 
-  async enqueueWebhook(transcriptId: string): Promise<void> {
-    await this.boss.send(QUEUES.webhook, { transcriptId } satisfies WebhookJob, {
+  async enqueueWebhook(job: WebhookJob): Promise<void> {
+    await this.boss.send(QUEUES.webhook, job, {
       retryLimit: Math.max(0, this.config.webhookMaxAttempts - 1),
       retryDelay: Math.max(0, Math.round(this.config.webhookRetrySeconds)),
       retryBackoff: false,

@@ -45,7 +45,7 @@ describe('pocketsphinx engine', () => {
     let partials = 0;
     for await (const chunk of audio.pcm) {
       for (let i = 0; i < chunk.length; i += 3200) {
-        const words = stream.accept(chunk.subarray(i, i + 3200));
+        const { words } = stream.accept(chunk.subarray(i, i + 3200));
         if (words.length) partials++;
         for (const w of words) heard.add(w.text);
       }

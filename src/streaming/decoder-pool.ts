@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { EngineWord, StreamingHypothesis } from '../engines/engine.js';
+import type { Logger } from '../log.js';
+
+export type DecoderRequest =
+  | { id: number; op: 'warm' }
+  | { id: number; op: 'open'; session: string }
+  | { id: number; op: 'accept'; session: string; pcm: Uint8Array }
+  | { id: number; op: 'end'; session: string }
+  | { id: number; op: 'close'; session: string };
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+export interface DecoderReply {
+  id: number;
+  hypothesis?: StreamingHypothesis;
+  words?: EngineWord[];
+  error?: string;
+}
+
+interface Thread {
+  worker: Worker;
+  sessions: number;
+  pending: Map<number, { resolve: (r: DecoderReply) => void; reject: (e: Error) => void }>;
+}
+
+/** A session's decoder, living in one of the pool's threads. Calls are answered in order. */
+export interface RemoteDecoder {
+  accept(pcm: Buffer): Promise<StreamingHypothesis>;
+  endUtterance(): Promise<EngineWord[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Worker threads hosting live sessions' decoders. A session stays on one thread (decoders are
+ * stateful); new sessions go to the thread with the fewest.
+ */
+export class DecoderPool {
+  private readonly threads: Thread[] = [];
+  private nextId = 1;
+
+  constructor(private readonly size: number, private readonly log: Logger) {}
+
+  private spawn(): Thread {
+    const worker = new Worker(new URL('./decoder-worker.js', import.meta.url));
+    const thread: Thread = { worker, sessions: 0, pending: new Map() };
+    worker.on('message', (reply: DecoderReply) => {
+      const p = thread.pending.get(reply.id);
+      if (!p) return;
+      thread.pending.delete(reply.id);
+      if (reply.error) p.reject(new Error(reply.error));
+      else p.resolve(reply);
+    });
+    worker.on('error', (err) => this.log.error({ err }, 'streaming decoder thread crashed'));
+    worker.on('exit', (code) => {
+      this.threads.splice(this.threads.indexOf(thread), 1);
+      for (const p of thread.pending.values()) p.reject(new Error(`decoder thread exited with code ${code}`));
+      thread.pending.clear();
+    });
+    this.threads.push(thread);
+    return thread;
+  }
+
+  private call(thread: Thread, msg: WithoutId<DecoderRequest>, transfer?: ArrayBuffer[]): Promise<DecoderReply> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ ...msg, id }, transfer ?? []);
+    });
+  }
+
+  /** Starts every thread and loads a decoder in each, so the first sessions start at once. */
+  async warm(): Promise<void> {
+    while (this.threads.length < this.size) this.spawn();
+    await Promise.all(this.threads.map((t) => this.call(t, { op: 'warm' })));
+  }
+
+  async open(): Promise<RemoteDecoder> {
+    const thread =
+      this.threads.length < this.size ? this.spawn() : this.threads.reduce((a, b) => (b.sessions < a.sessions ? b : a));
+    const session = randomUUID();
+    thread.sessions++;
+    let closed = false;
+    try {
+      await this.call(thread, { op: 'open', session });
+    } catch (err) {
+      thread.sessions--;
+      throw err;
+    }
+    return {
+      accept: async (pcm) => {
+        // Copy into a fresh buffer we can hand over without cloning.
+        const copy = new Uint8Array(pcm);
+        return (await this.call(thread, { op: 'accept', session, pcm: copy }, [copy.buffer])).hypothesis!;
+      },
+      endUtterance: async () => (await this.call(thread, { op: 'end', session })).words!,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        thread.sessions--;
+        await this.call(thread, { op: 'close', session }).catch(() => undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+}

@@ -1,0 +1,163 @@
+import type { EngineWord } from '../engines/engine.js';
+import { formatWords } from '../text/format.js';
+import type { TranscriptWord } from '../transcript/types.js';
+import type { StreamAudioConverter } from './audio.js';
+import type { RemoteDecoder } from './decoder-pool.js';
+
+/** v3's turn-detection parameters (v2's `end_utterance_silence_threshold` maps onto them). */
+export interface TurnSettings {
+  /** Silence after the last word that may end a turn when the end-of-turn confidence is high enough. */
+  min_turn_silence: number;
+  /** Silence after which a turn always ends. */
+  max_turn_silence: number;
+  end_of_turn_confidence_threshold: number;
+  vad_threshold: number;
+}
+
+export const DEFAULT_TURN_SETTINGS: TurnSettings = {
+  min_turn_silence: 400,
+  max_turn_silence: 1280,
+  end_of_turn_confidence_threshold: 0.4,
+  vad_threshold: 0.4,
+};
+
+export interface LiveWord extends EngineWord {
+  word_is_final: boolean;
+}
+
+export interface TurnUpdate {
+  turnOrder: number;
+  words: LiveWord[];
+  endOfTurn: boolean;
+  endOfTurnConfidence: number;
+  /** Formatted words, on an ended turn when formatting was asked for. */
+  formatted?: TranscriptWord[];
+}
+
+/** A word this far behind the newest audio, unchanged since the last hypothesis, will not change. */
+const FINAL_AFTER_MS = 600;
+/** An utterance that has heard nothing but silence this long is restarted, to bound decoder memory. */
+const IDLE_UTTERANCE_MS = 30_000;
+
+const sameWord = (a: EngineWord | undefined, b: EngineWord) => a !== undefined && a.text === b.text && a.start === b.start;
+
+/**
+ * One live session's recognition and turn detection, independent of the wire protocol: audio in,
+ * turn updates out. Operations run strictly in order (audio frames, force-endpoint, finish).
+ */
+export class LiveSession {
+  private queue: Promise<unknown> = Promise.resolve();
+  private turnOrder = 0;
+  private previous: EngineWord[] = [];
+  private lastText = '';
+  private silentSinceMs = 0;
+  /** Audio received so far, in ms. */
+  audioMs = 0;
+
+  private decoder!: RemoteDecoder;
+
+  /** The decoder may still be loading: audio waits in order until it is ready, so `Begin` need not. */
+  constructor(
+    decoder: Promise<RemoteDecoder>,
+    private readonly converter: StreamAudioConverter,
+    public settings: TurnSettings,
+    private readonly options: { formatTurns: boolean; partials: boolean },
+    private readonly emit: (update: TurnUpdate) => void,
+  ) {
+    this.run(async () => {
+      this.decoder = await decoder;
+    });
+  }
+
+  private run<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  audio(frame: Buffer): Promise<void> {
+    this.audioMs += this.converter.durationMs(frame.length);
+    const pcm = this.converter.convert(frame);
+    return this.run(async () => {
+      const { words, inSpeech } = await this.decoder.accept(pcm);
+      const now = this.audioMs;
+      if (words.length === 0) {
+        if (!inSpeech && now - this.silentSinceMs > IDLE_UTTERANCE_MS) {
+          await this.decoder.endUtterance();
+          this.silentSinceMs = now;
+        }
+        return;
+      }
+      const silence = now - words[words.length - 1]!.end;
+      const confidence = this.endOfTurnConfidence(silence);
+      const { min_turn_silence, max_turn_silence, end_of_turn_confidence_threshold } = this.settings;
+      const stable = words.length === this.previous.length && words.every((w, i) => sameWord(this.previous[i], w));
+      if (stable && (silence >= max_turn_silence || (silence >= min_turn_silence && confidence >= end_of_turn_confidence_threshold))) {
+        await this.endTurn(confidence);
+        return;
+      }
+      const text = words.map((w) => w.text).join(' ');
+      const live = words.map((w, i) => ({ ...w, word_is_final: sameWord(this.previous[i], w) && w.end <= now - FINAL_AFTER_MS }));
+      this.previous = words;
+      if (this.options.partials && text !== this.lastText) {
+        this.lastText = text;
+        this.emit({ turnOrder: this.turnOrder, words: live, endOfTurn: false, endOfTurnConfidence: confidence });
+      }
+    });
+  }
+
+  /**
+   * 0 right after a word; `0.5` once `min_turn_silence` has passed, rising to 1 at
+   * `max_turn_silence`. With the default threshold (0.4) a turn ends after `min_turn_silence`;
+   * a higher threshold waits longer, as upstream's does.
+   */
+  private endOfTurnConfidence(silenceMs: number): number {
+    const { min_turn_silence: min, max_turn_silence: max } = this.settings;
+    if (silenceMs >= max) return 1;
+    if (silenceMs < min) return Math.max(0, (0.4 * silenceMs) / Math.max(1, min));
+    return 0.5 + (0.5 * (silenceMs - min)) / Math.max(1, max - min);
+  }
+
+  /** Ends the current turn now (ForceEndpoint / force_end_utterance). */
+  forceEndpoint(): Promise<void> {
+    return this.run(() => this.endTurn(1));
+  }
+
+  /** Ends the last turn, if it has words, then frees the decoder. */
+  finish(): Promise<void> {
+    return this.run(async () => {
+      await this.endTurn(1);
+      await this.decoder.close();
+    });
+  }
+
+  /** Frees the decoder without a final turn (connection lost). */
+  abandon(): Promise<void> {
+    return this.run(() => this.decoder.close());
+  }
+
+  private async endTurn(confidence: number): Promise<void> {
+    const words = await this.decoder.endUtterance();
+    this.previous = [];
+    this.lastText = '';
+    this.silentSinceMs = this.audioMs;
+    if (words.length === 0) return;
+    const update: TurnUpdate = {
+      turnOrder: this.turnOrder++,
+      words: words.map((w) => ({ ...w, word_is_final: true })),
+      endOfTurn: true,
+      endOfTurnConfidence: Math.round(confidence * 1000) / 1000,
+    };
+    if (this.options.formatTurns) {
+      update.formatted = formatWords(words, {
+        punctuate: true,
+        format_text: true,
+        disfluencies: false,
+        filter_profanity: false,
+        custom_spelling: null,
+        enginePunctuated: false,
+      });
+    }
+    this.emit(update);
+  }
+}
