@@ -19,7 +19,7 @@ export interface EngineChoice {
 const ENGLISH = ['en', 'en_us', 'en_uk', 'en_au', 'en_ca', 'en_in', 'en_nz'];
 
 async function whisperChoice(config: Config): Promise<EngineChoice | null> {
-  const modelPath = await findModel(config.whisperModel);
+  const modelPath = await findModel(config.dataDir, config.whisperModel);
   if (!modelPath) return null;
   return {
     name: 'whisper',

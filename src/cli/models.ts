@@ -1,0 +1,86 @@
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { catalogue, catalogueEntry } from '../models/catalogue.js';
+import { downloadModel } from '../models/download.js';
+import { findModel, listInstalled, modelPath, modelsDir, removeModel } from '../models/store.js';
+import { addConfigOptions, configFrom } from './options.js';
+
+function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  return `${Math.round(n / 1e6)} MB`;
+}
+
+/** `earshot models list|pull|rm`: the whisper models under `<data-dir>/models`. */
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('Manage whisper models (stored in <data-dir>/models)');
+
+  addConfigOptions(models.command('list').description('List the model catalogue; * marks installed models').option('--json', 'print JSON'), ['dataDir']).action(
+    async (opts: Record<string, unknown>) => {
+      const { dataDir } = configFrom(opts);
+      const installed = new Map((await listInstalled(dataDir)).map((m) => [m.name, m]));
+      const rows = catalogue().map((e) => ({ ...e, installed: installed.has(e.name) }));
+      // Models copied in by hand are usable too (`--whisper-model <name>`), so show them.
+      const extra = [...installed.values()].filter((m) => !catalogueEntry(m.name));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ catalogue: rows, other: extra }, null, 2)}\n`);
+        return;
+      }
+      for (const r of rows) {
+        process.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(20)} ${formatBytes(r.sizeBytes).padStart(8)}  ${r.languages === 'en' ? 'English' : 'multilingual'}\n`);
+      }
+      for (const m of extra) process.stdout.write(`* ${m.name.padEnd(20)} ${formatBytes(m.sizeBytes).padStart(8)}  (not in catalogue)\n`);
+      process.stderr.write(`Models directory: ${modelsDir(dataDir)}\n`);
+    },
+  );
+
+  addConfigOptions(
+    models.command('pull').description('Download a model (resumes an interrupted download, verifies its checksum)').argument('<name>').option('--force', 'download again even if installed').option('--quiet', 'no progress bar'),
+    ['dataDir'],
+  ).action(async (name: string, opts: Record<string, unknown>) => {
+    const { dataDir } = configFrom(opts);
+    const entry = catalogueEntry(name);
+    if (!entry) {
+      process.stderr.write(`Unknown model "${name}". Known models: ${catalogue().map((e) => e.name).join(', ')}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (!opts.force && (await findModel(dataDir, name))) {
+      process.stderr.write(`${name} is already installed at ${modelPath(dataDir, name)} (use --force to download it again).\n`);
+      return;
+    }
+    const showBar = !opts.quiet && process.stderr.isTTY;
+    const bar = new cliProgress.SingleBar(
+      { format: `ggml-${name}.bin {bar} {percentage}% | {done}/{size} | ETA {eta_formatted}`, stream: process.stderr },
+      cliProgress.Presets.shades_classic,
+    );
+    if (showBar) bar.start(entry.sizeBytes, 0, { done: formatBytes(0), size: formatBytes(entry.sizeBytes) });
+    // Ctrl-C keeps the .part file, so the next pull resumes from where this one stopped.
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      await downloadModel({
+        url: entry.url,
+        dest: modelPath(dataDir, name),
+        expectedSize: entry.sizeBytes,
+        sha256: entry.sha256,
+        sha1: entry.sha1,
+        signal: controller.signal,
+        onProgress: (received) => showBar && bar.update(received, { done: formatBytes(received) }),
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+      if (showBar) bar.stop();
+    }
+    process.stderr.write(`Installed ${name} (${formatBytes(entry.sizeBytes)}, checksum verified) at ${modelPath(dataDir, name)}\n`);
+  });
+
+  addConfigOptions(models.command('rm').description('Delete an installed model').argument('<name>'), ['dataDir']).action(async (name: string, opts: Record<string, unknown>) => {
+    const { dataDir } = configFrom(opts);
+    if (await removeModel(dataDir, name)) process.stdout.write(`Removed ${name}.\n`);
+    else {
+      process.stderr.write(`Model "${name}" is not installed in ${modelsDir(dataDir)}.\n`);
+      process.exitCode = 1;
+    }
+  });
+}
