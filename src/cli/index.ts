@@ -4,6 +4,7 @@ import { registerServe } from './serve.js';
 import { registerTranscribe } from './transcribe.js';
 import { registerKeys } from './keys.js';
 import { registerModels } from './models.js';
+import { registerStream } from './stream.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -16,6 +17,7 @@ registerServe(program);
 registerTranscribe(program);
 registerKeys(program);
 registerModels(program);
+registerStream(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -92,7 +92,10 @@ export class LiveSession {
       const confidence = this.endOfTurnConfidence(silence);
       const { min_turn_silence, max_turn_silence, end_of_turn_confidence_threshold } = this.settings;
       const stable = words.length === this.previous.length && words.every((w, i) => sameWord(this.previous[i], w));
-      if (stable && (silence >= max_turn_silence || (silence >= min_turn_silence && confidence >= end_of_turn_confidence_threshold))) {
+      // The decoder's own voice-activity detection must agree that speech stopped, else a word the
+      // search has not caught up with would cut the turn; past max_turn_silence the silence alone decides.
+      const pause = !inSpeech && silence >= min_turn_silence && confidence >= end_of_turn_confidence_threshold;
+      if (pause || (stable && silence >= max_turn_silence)) {
         await this.endTurn(confidence);
         return;
       }
