@@ -13,7 +13,7 @@ describe('graceful shutdown', () => {
   afterAll(() => server?.destroy());
 
   it('finishes the running job on SIGTERM and exits 0', async () => {
-    server = await startServer({ env: { EARSHOT_CONCURRENCY: '1' } });
+    server = await startServer({ env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info' } });
     const audio = path.join(server.dataDir, 'medium.wav');
     const clips = librivoxClips().map((c) => c.wav);
     await run('sox', [...clips, ...clips, audio]);
