@@ -106,16 +106,19 @@ function checkModel(modelDir: string): void {
   }
 }
 
-function createDecoder(n: Native, modelDir: string): DecoderHandle {
+/** Live sessions want the end of speech noticed sooner than the batch default (50 frames, 500 ms). */
+const STREAMING_ARGS: Record<string, string> = { '-vad_postspeech': '25' };
+
+function createDecoder(n: Native, modelDir: string, extra: Record<string, string> = {}): DecoderHandle {
   const str = 'const char *';
-  const config = n.cmd_ln_init(
-    null, n.ps_args(), 1,
-    str, '-hmm', str, `${modelDir}/en-us`,
-    str, '-lm', str, `${modelDir}/en-us.lm.bin`,
-    str, '-dict', str, `${modelDir}/cmudict-en-us.dict`,
-    str, '-logfn', str, '/dev/null',
-    str, null,
-  );
+  const args: Record<string, string> = {
+    '-hmm': `${modelDir}/en-us`,
+    '-lm': `${modelDir}/en-us.lm.bin`,
+    '-dict': `${modelDir}/cmudict-en-us.dict`,
+    '-logfn': '/dev/null',
+    ...extra,
+  };
+  const config = n.cmd_ln_init(null, n.ps_args(), 1, ...Object.entries(args).flatMap(([k, v]) => [str, k, str, v]), str, null);
   if (!config) throw new EngineUnavailableError('pocketsphinx', 'could not build the decoder configuration');
   const ps = n.ps_init(config);
   if (!ps) {
@@ -263,7 +266,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string } = {}): S
       return run;
     },
     createStream(): StreamingDecoder {
-      const handle = createDecoder(n, modelDir);
+      const handle = createDecoder(n, modelDir, STREAMING_ARGS);
       streams.add(handle);
       const seg = new Segmenter(n, handle);
       return {
