@@ -78,8 +78,14 @@ async function discardRestOfBody(request: FastifyRequest, reply: FastifyReply): 
   else reply.header('connection', 'close');
 }
 
-export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** Serve HTTPS with this certificate and key (PEM). `server.ts` builds one app per listener on the same context. */
+  https?: { cert: string; key: string };
+}
+
+export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(options.https && { https: options.https }),
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: ctx.config.maxJsonBytes,
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),

@@ -33,6 +33,12 @@ const bool = (raw: string): boolean => {
   throw new Error(`expected true or false, got "${raw}"`);
 };
 const optional = (raw: string): string | null => (raw === '' ? null : raw);
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: string): T => {
+    if ((values as string[]).includes(raw)) return raw as T;
+    throw new Error(`expected ${values.map((v) => `"${v}"`).join(' or ')}, got "${raw}"`);
+  };
 
 function setting<T>(s: Setting<T>): Setting<T> {
   return s;
@@ -41,6 +47,10 @@ function setting<T>(s: Setting<T>): Setting<T> {
 export const settings = {
   host: setting({ env: 'EARSHOT_HOST', flag: '--host', default: '127.0.0.1', parse: str, description: 'Address to listen on (use 0.0.0.0 to serve other machines).' }),
   port: setting({ env: 'EARSHOT_PORT', flag: '--port', default: 8976, parse: int, description: 'HTTP port.' }),
+  tls: setting({ env: 'EARSHOT_TLS', flag: '--tls', default: 'off' as 'off' | 'self-signed', parse: oneOf('off', 'self-signed'), description: '`off` or `self-signed`: also serve HTTPS (and `wss://`, which the AssemblyAI SDKs require for streaming) on the TLS port with a certificate for localhost, 127.0.0.1, ::1 and this machine\'s hostname, created in `<data-dir>/tls/` on first start, then reused (and renewed once expired). The start-up message tells how to trust it.' }),
+  tlsPort: setting({ env: 'EARSHOT_TLS_PORT', flag: '--tls-port', default: 8977, parse: int, description: 'HTTPS port, served besides the HTTP port when TLS is on (`EARSHOT_TLS=self-signed`, or a certificate and key given).' }),
+  tlsCert: setting({ env: 'EARSHOT_TLS_CERT', flag: '--tls-cert', default: null as string | null, parse: optional, description: 'Certificate (PEM file, server certificate first, then any intermediates) to serve HTTPS with, instead of a self-signed one; needs `EARSHOT_TLS_KEY`.' }),
+  tlsKey: setting({ env: 'EARSHOT_TLS_KEY', flag: '--tls-key', default: null as string | null, parse: optional, description: 'Unencrypted private key (PEM file) of `EARSHOT_TLS_CERT`.' }),
   publicUrl: setting({ env: 'EARSHOT_PUBLIC_URL', flag: '--public-url', default: null as string | null, parse: optional, description: 'Base URL clients reach this server at (used in `upload_url` and `page_details`). Default: taken from each request\'s Host header.' }),
   dataDir: setting({ env: 'EARSHOT_DATA_DIR', flag: '--data-dir', default: path.join(os.homedir(), '.earshot'), defaultLabel: '~/.earshot', parse: str, description: 'Where the embedded database, uploads and models live.' }),
   databaseUrl: setting({ env: 'DATABASE_URL', flag: '--database-url', default: null as string | null, parse: optional, description: 'PostgreSQL connection string. Unset: embedded PostgreSQL (PGlite) in `<data-dir>/db`.' }),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { settings, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDb, type Db } from './db/index.js';
 import { migrate } from './db/migrations.js';
@@ -16,12 +16,19 @@ import { QUEUES, Queue, type TranscribeJob, type WebhookJob } from './queue/inde
 import { countActiveKeys, createKey } from './storage/keys.js';
 import { UploadStore } from './storage/uploads.js';
 import { StreamingHub } from './streaming/connection.js';
+import { loadTls, type TlsSetup } from './tls/load.js';
 
 export interface RunningServer {
   app: FastifyInstance;
+  /** The same routes on the same context, served over HTTPS (null when TLS is off). */
+  tlsApp: FastifyInstance | null;
   ctx: AppContext;
   /** e.g. http://127.0.0.1:8976 */
   url: string;
+  /** e.g. https://127.0.0.1:8977, or null when TLS is off. */
+  tlsUrl: string | null;
+  /** The certificate served on `tlsUrl`. */
+  tls: TlsSetup | null;
   /** A key generated on this start (first start with no keys), to print once. */
   createdKey: string | null;
   close(): Promise<void>;
@@ -37,8 +44,14 @@ async function bootstrapKey(db: Db, config: Config): Promise<string | null> {
   return (await createKey(db, { name: 'first key' })).key;
 }
 
+/** The address Fastify reports, as a URL to show (IPv6 loopback and any-address: localhost, which the self-signed certificate covers). */
+const shownUrl = (address: string) => address.replace(/\[::1?\]/, 'localhost');
+
 /** Opens storage, migrates, starts the queue and workers, and listens. */
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  // First, so a bad TLS setting stops the start before anything is opened.
+  const tls = await loadTls(config);
+  if (tls && tls.notAfter.getTime() < Date.now()) log.warn({ certPath: tls.certPath, notAfter: tls.notAfter }, 'the TLS certificate has expired');
   const db = await openDb(config);
   await migrate(db);
   const createdKey = await bootstrapKey(db, config);
@@ -76,15 +89,16 @@ export async function startServer(config: Config, log: Logger = createLogger(con
 
   // Live sessions must start within the SDK's 1 s connect timeout: load their decoders now.
   await ctx.streaming.warm().catch((err) => log.warn({ err }, 'streaming decoders unavailable'));
+  // One Fastify instance per listener, both built by buildApp on the one context: everything an app
+  // registers (WebSocket routes too, which hook their own server's upgrades) is served on both.
   const app = await buildApp(ctx);
-  const address = await app.listen({ host: config.host, port: config.port });
-  const url = address.replace('[::1]', 'localhost');
+  const tlsApp = tls ? await buildApp(ctx, { https: { cert: tls.cert, key: tls.key } }) : null;
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       for (const t of timers) clearInterval(t);
-      await app.close();
+      await Promise.all([app.close(), tlsApp?.close()]);
       // Running jobs get time to finish; what is left is handed back to the queue for the next start.
       const grace = setTimeout(() => shutdown.abort(), 25_000);
       await queue.stop(30_000);
@@ -95,5 +109,17 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       await db.close();
     })());
 
-  return { app, ctx, url, createdKey, close };
+  let url = '';
+  let tlsUrl: string | null = null;
+  try {
+    url = shownUrl(await app.listen({ host: config.host, port: config.port }));
+    if (tlsApp) tlsUrl = shownUrl(await tlsApp.listen({ host: config.host, port: config.tlsPort }));
+  } catch (err) {
+    // A port taken: release what was opened so the process can exit with the reason.
+    await close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'shutdown failed'));
+    const setting = url ? settings.tlsPort : settings.port;
+    throw new Error(`${setting.env} / ${setting.flag}: ${(err as Error).message}`, { cause: err });
+  }
+
+  return { app, tlsApp, ctx, url, tlsUrl, tls, createdKey, close };
 }

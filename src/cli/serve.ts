@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { settings, type ConfigKey } from '../config.js';
 import { startServer } from '../server.js';
+import type { TlsSetup } from '../tls/load.js';
 import { addConfigOptions, configFrom } from './options.js';
 
 export function registerServe(program: Command): void {
@@ -15,7 +16,9 @@ export function registerServe(program: Command): void {
           `Try it:\n  curl ${server.url}/v2/transcript -H "authorization: ${server.createdKey}"\n\n`,
       );
     }
-    process.stdout.write(`Earshot listening on ${server.url} (engine: ${server.ctx.engine.model}, database: ${server.ctx.db.kind})\n`);
+    if (server.tls && server.tlsUrl && server.tls.origin !== 'files') process.stdout.write(trustHelp(server.tls, server.tlsUrl));
+    const urls = server.tlsUrl ? `${server.url} and ${server.tlsUrl}` : server.url;
+    process.stdout.write(`Earshot listening on ${urls} (engine: ${server.ctx.engine.model}, database: ${server.ctx.db.kind})\n`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) process.exit(1); // second Ctrl-C: leave now
@@ -32,4 +35,21 @@ export function registerServe(program: Command): void {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** A path as a shell argument. */
+const shellArg = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+
+/** How to make clients trust the self-signed certificate, printed on every start. */
+function trustHelp(tls: TlsSetup, tlsUrl: string): string {
+  const cert = shellArg(tls.certPath);
+  const how = { created: 'created now', renewed: 'created anew (the kept one had expired or was unreadable: trust this one instead)', kept: 'kept from an earlier start' }[tls.origin as 'created' | 'renewed' | 'kept'];
+  return (
+    `\nHTTPS uses a self-signed certificate, ${how}, for ${tls.names.join(', ')}:\n` +
+    `  ${tls.certPath}\n  SHA-256 ${tls.fingerprint256}, valid until ${tls.notAfter.toISOString().slice(0, 10)}\n` +
+    `Trust it:\n` +
+    `  Node.js clients (AssemblyAI SDK):  NODE_EXTRA_CA_CERTS=${cert} node your-app.js\n` +
+    `  curl:                              curl --cacert ${cert} ${tlsUrl}/health\n` +
+    `  this machine (Debian, Ubuntu):     sudo cp ${cert} /usr/local/share/ca-certificates/earshot.crt && sudo update-ca-certificates\n\n`
+  );
 }

@@ -44,6 +44,8 @@ async function createDatabase(): Promise<{ url: string; drop: () => Promise<void
 
 export interface TestServer {
   url: string;
+  /** The HTTPS URL from the start-up line, when the server serves TLS (EARSHOT_TLS, EARSHOT_TLS_CERT). */
+  tlsUrl: string | null;
   key: string;
   dataDir: string;
   env: NodeJS.ProcessEnv;
@@ -86,12 +88,15 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const storage = opts.storage ?? 'pglite';
   const port = await freePort();
+  let tlsPort = await freePort();
+  while (tlsPort === port) tlsPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-test-'));
   const db = storage === 'postgres' ? await createDatabase() : null;
   const key = opts.apiKey === false ? '' : (opts.apiKey ?? randomBytes(16).toString('hex'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     EARSHOT_PORT: String(port),
+    EARSHOT_TLS_PORT: String(tlsPort),
     EARSHOT_HOST: '127.0.0.1',
     EARSHOT_DATA_DIR: dataDir,
     EARSHOT_ENGINE: 'pocketsphinx',
@@ -103,6 +108,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     ...opts.env,
   };
   let output = '';
+  let tlsUrl: string | null = null;
   let child!: ChildProcess;
 
   const launch = async () => {
@@ -113,19 +119,23 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`earshot serve exited with ${code}:\n${output}`))));
     const ready = (async () => {
       for (let i = 0; i < 600; i++) {
-        if (output.slice(from).includes('Earshot listening on')) return;
+        if (/Earshot listening on .*\n/.test(output.slice(from))) return; // the whole line, TLS URL and all
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`earshot serve did not start:\n${output}`);
     })();
     await Promise.race([ready, exited]);
     exited.catch(() => undefined);
+    tlsUrl = /Earshot listening on \S+ and (https:\/\/\S+)/.exec(output.slice(from))?.[1] ?? null;
   };
   const waitExit = () => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
   await launch();
   const server: TestServer = {
     url: `http://127.0.0.1:${port}`,
+    get tlsUrl() {
+      return tlsUrl;
+    },
     key,
     dataDir,
     env,
