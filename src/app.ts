@@ -6,6 +6,11 @@ import { uploadRoutes } from './routes/upload.js';
 import { transcriptRoutes } from './routes/transcripts.js';
 import { transcriptExportRoutes } from './routes/transcript-exports.js';
 import { streamingRoutes } from './routes/streaming.js';
+import { audioRoutes } from './routes/audio.js';
+import { peaksRoutes } from './routes/peaks.js';
+import { transcriptSearchRoutes } from './routes/transcript-search.js';
+import { keyRoutes } from './routes/keys.js';
+import { consoleRoutes } from './routes/console.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -137,6 +142,12 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   await app.register(transcriptRoutes(ctx));
   await app.register(transcriptExportRoutes(ctx));
   await app.register(streamingRoutes(ctx));
+  // Earshot extensions for the web console, and the console itself at `/`.
+  await app.register(audioRoutes(ctx));
+  await app.register(peaksRoutes(ctx));
+  await app.register(transcriptSearchRoutes(ctx));
+  await app.register(keyRoutes(ctx));
+  await app.register(consoleRoutes());
   return app;
 }
 

@@ -31,5 +31,11 @@ export const errors = {
   emptyUpload: () => new ApiError(400, 'Upload error, the request body is empty', 'EMPTY_UPLOAD'),
   payloadTooLarge: (limit: number) => new ApiError(413, `Request body is larger than the limit of ${limit} bytes`, 'PAYLOAD_TOO_LARGE'),
   notReady: (status: string) => new ApiError(400, `Transcript is not completed (status: ${status})`, 'TRANSCRIPT_NOT_READY'),
+  // Earshot extensions used by the web console.
+  audioGone: () => new ApiError(404, 'The audio of this transcript is no longer stored on this server', 'AUDIO_GONE'),
+  peaksUnavailable: () => new ApiError(404, 'No waveform for this transcript: its audio is no longer stored on this server', 'PEAKS_UNAVAILABLE'),
+  rangeNotSatisfiable: () => new ApiError(416, 'Range not satisfiable', 'RANGE_NOT_SATISFIABLE'),
+  keyNotFound: () => new ApiError(404, 'API key not found', 'KEY_NOT_FOUND'),
+  keyRevokesItself: () => new ApiError(400, 'A key cannot revoke itself: use another key, or `earshot keys revoke`', 'KEY_SELF_REVOKE'),
   serverError: () => new ApiError(500, 'Server error, developers have been alerted.', 'SERVER_ERROR'),
 } as const;

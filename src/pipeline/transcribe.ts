@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { DownloadError, safeDownload } from '../net/fetch.js';
+import { peaksStore } from '../storage/peaks.js';
 import { finishAttempt, getTranscript, renewLease, startAttempt } from '../storage/transcripts.js';
 import type { TranscriptResult, TranscriptRow } from '../transcript/types.js';
 import type { QueueJob, TranscribeJob } from '../queue/index.js';
@@ -65,6 +66,10 @@ export async function runTranscription(ctx: AppContext, pool: EnginePool, job: Q
   let outcome: { result: TranscriptResult } | { error: string };
   try {
     const audio = await localAudio(ctx, row, signal);
+    // Waveform peaks for the console (Earshot extension), while the audio is on local disk; a failure loses only the waveform.
+    const peaks = peaksStore(ctx.config.dataDir)
+      .compute(transcriptId, audio.file, signal)
+      .catch((err: unknown) => log.info({ reason: (err as Error).message }, 'waveform peaks not computed'));
     try {
       const p = row.params;
       const r = await pool.run(
@@ -94,6 +99,7 @@ export async function runTranscription(ctx: AppContext, pool: EnginePool, job: Q
         },
       };
     } finally {
+      await peaks;
       await audio.cleanup();
     }
   } catch (err) {

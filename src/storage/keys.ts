@@ -73,3 +73,49 @@ export async function projectForKey(db: Queryable, key: string): Promise<string 
   );
   return rows[0]?.project_id ?? null;
 }
+
+/** What a project's own keys may see of each other (the console's key page): never the hash. */
+export interface ProjectKey {
+  id: string;
+  name: string;
+  key_prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export async function listProjectKeys(db: Queryable, projectId: string): Promise<ProjectKey[]> {
+  const { rows } = await db.query<ProjectKey>(
+    'select id, name, key_prefix, created_at, revoked_at from api_keys where project_id = $1 order by created_at, id',
+    [projectId],
+  );
+  return rows;
+}
+
+/** Creates a generated key in an existing project; the key in clear is returned this once. */
+export async function createProjectKey(db: Queryable, projectId: string, name: string): Promise<ProjectKey & { key: string }> {
+  const key = generateKey();
+  const { rows } = await db.query<ProjectKey>(
+    `insert into api_keys (id, project_id, name, key_hash, key_prefix) values ($1, $2, $3, $4, $5)
+     returning id, name, key_prefix, created_at, revoked_at`,
+    [randomUUID(), projectId, name, hashKey(key), key.slice(0, 6)],
+  );
+  return { ...rows[0]!, key };
+}
+
+/** Revokes a key of this project by id. Returns whether a key was found (revoking twice is not an error). */
+export async function revokeProjectKey(db: Queryable, projectId: string, id: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `update api_keys set revoked_at = coalesce(revoked_at, now()) where project_id = $1 and id::text = lower($2) returning id`,
+    [projectId, id],
+  );
+  return rows.length > 0;
+}
+
+/** An active key's row by its hash or its id, for signing and checking media URLs. */
+export async function activeKeyRow(db: Queryable, by: { hash: string } | { id: string }): Promise<{ id: string; project_id: string; key_hash: string } | null> {
+  const { rows } = await db.query<{ id: string; project_id: string; key_hash: string }>(
+    `select id, project_id, key_hash from api_keys where revoked_at is null and ${'hash' in by ? 'key_hash = $1' : 'id::text = lower($1)'}`,
+    ['hash' in by ? by.hash : by.id],
+  );
+  return rows[0] ?? null;
+}
