@@ -60,7 +60,10 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
   const sent: object[] = [];
   let session: LiveSession | null = null;
   let params: SessionParams | null = null;
+  /** No more input is taken (terminated, failed or gone). */
   let ended = false;
+  /** No more output either: set on failure; a normal terminate still sends what queued audio produces. */
+  let silenced = false;
   const timers: NodeJS.Timeout[] = [];
   let idleTimer: NodeJS.Timeout | null = null;
   let firstAudioAt = 0;
@@ -86,6 +89,7 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
 
   const fail = (close: SessionClose) => {
     if (!cleanup()) return;
+    silenced = true;
     log.info({ code: close.code, reason: close.message }, 'streaming session closed with an error');
     send(protocol.errorMessage(close));
     socket.close(close.code, reasonText(close.message));
@@ -175,7 +179,7 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
       hub.active.add(sessionId);
       const converter = new StreamAudioConverter(params.encoding, params.sampleRate);
       session = new LiveSession(hub.pool.open(), converter, params.turn, { formatTurns: params.formatTurns, partials: params.partials }, (update) => {
-        if (!ended || update.endOfTurn) for (const m of protocol.turn(update)) send(m);
+        if (!silenced) for (const m of protocol.turn(update)) send(m);
       });
       const maxMs = Math.min(grant.maxSessionSeconds, ctx.config.streamingMaxSessionSeconds) * 1000;
       send(protocol.begin(sessionId, new Date(startedAt + maxMs)));

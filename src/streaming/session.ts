@@ -53,6 +53,8 @@ export class LiveSession {
   private silentSinceMs = 0;
   /** Audio received so far, in ms. */
   audioMs = 0;
+  /** Audio the decoder has been given so far. */
+  private decodedMs = 0;
 
   private decoder!: RemoteDecoder;
 
@@ -77,10 +79,12 @@ export class LiveSession {
 
   audio(frame: Buffer): Promise<void> {
     this.audioMs += this.converter.durationMs(frame.length);
+    // Where this frame ends: frames may queue up behind the decoder, so `audioMs` runs ahead.
+    const now = this.audioMs;
     const pcm = this.converter.convert(frame);
     return this.run(async () => {
       const { words, inSpeech } = await this.decoder.accept(pcm);
-      const now = this.audioMs;
+      this.decodedMs = now;
       if (words.length === 0) {
         if (!inSpeech && now - this.silentSinceMs > IDLE_UTTERANCE_MS) {
           await this.decoder.endUtterance();
@@ -143,7 +147,7 @@ export class LiveSession {
     const words = await this.decoder.endUtterance();
     this.previous = [];
     this.lastText = '';
-    this.silentSinceMs = this.audioMs;
+    this.silentSinceMs = this.decodedMs;
     if (words.length === 0) return;
     const update: TurnUpdate = {
       turnOrder: this.turnOrder++,

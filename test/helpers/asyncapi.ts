@@ -22,21 +22,27 @@ const V3_SCHEMAS: Record<string, string> = { Begin: 'SessionBeginsPayload', Turn
  * the properties of all branches"; taken literally no message could match (not even its own
  * examples). JSON Schema 2020-12 says that with `unevaluatedProperties: false` on the parent.
  */
-function closeAllOf(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(closeAllOf);
-  if (!node || typeof node !== 'object') return;
-  const schema = node as Record<string, unknown>;
-  if (Array.isArray(schema.allOf)) {
-    let closed = false;
-    for (const branch of schema.allOf as Record<string, unknown>[]) {
-      if (branch.additionalProperties === false) {
-        delete branch.additionalProperties;
-        closed = true;
-      }
+function closeAllOf(doc: Record<string, unknown>): void {
+  const schemas = ((doc.components as Record<string, unknown> | undefined)?.schemas ?? {}) as Record<string, Record<string, unknown>>;
+  const open = (branch: Record<string, unknown>) => {
+    const ref = typeof branch.$ref === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(branch.$ref)?.[1] : undefined;
+    const target = ref ? schemas[ref] : branch;
+    if (target?.additionalProperties !== false) return false;
+    delete target.additionalProperties;
+    return true;
+  };
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const schema = node as Record<string, unknown>;
+    if (Array.isArray(schema.allOf)) {
+      // Every branch is visited: a base may be closed as well as the extension.
+      const closed = (schema.allOf as Record<string, unknown>[]).map(open).some(Boolean);
+      if (closed) schema.unevaluatedProperties = false;
     }
-    if (closed) schema.unevaluatedProperties = false;
-  }
-  Object.values(schema).forEach(closeAllOf);
+    Object.values(schema).forEach(walk);
+  };
+  walk(doc);
 }
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
