@@ -10,9 +10,9 @@ function formatBytes(n: number): string {
   return `${Math.round(n / 1e6)} MB`;
 }
 
-/** `earshot models list|pull|rm`: the whisper models under `<data-dir>/models`. */
+/** `earshot models list|pull|rm`: the whisper models and LLMs under `<data-dir>/models`. */
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('Manage whisper models (stored in <data-dir>/models)');
+  const models = program.command('models').description('Manage whisper speech models and LLMs for LeMUR (stored in <data-dir>/models)');
 
   addConfigOptions(models.command('list').description('List the model catalogue; * marks installed models').option('--json', 'print JSON'), ['dataDir']).action(
     async (opts: Record<string, unknown>) => {
@@ -26,9 +26,10 @@ export function registerModels(program: Command): void {
         return;
       }
       for (const r of rows) {
-        process.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(20)} ${formatBytes(r.sizeBytes).padStart(8)}  ${r.languages === 'en' ? 'English' : 'multilingual'}\n`);
+        const what = r.kind === 'llm' ? `LLM for LeMUR (${r.licence})` : r.languages === 'en' ? 'English' : 'multilingual';
+        process.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(22)} ${formatBytes(r.sizeBytes).padStart(8)}  ${what}\n`);
       }
-      for (const m of extra) process.stdout.write(`* ${m.name.padEnd(20)} ${formatBytes(m.sizeBytes).padStart(8)}  (not in catalogue)\n`);
+      for (const m of extra) process.stdout.write(`* ${m.name.padEnd(22)} ${formatBytes(m.sizeBytes).padStart(8)}  (not in catalogue)\n`);
       process.stderr.write(`Models directory: ${modelsDir(dataDir)}\n`);
     },
   );
@@ -50,7 +51,7 @@ export function registerModels(program: Command): void {
     }
     const showBar = !opts.quiet && process.stderr.isTTY;
     const bar = new cliProgress.SingleBar(
-      { format: `ggml-${name}.bin {bar} {percentage}% | {done}/{size} | ETA {eta_formatted}`, stream: process.stderr },
+      { format: `${entry.fileName} {bar} {percentage}% | {done}/{size} | ETA {eta_formatted}`, stream: process.stderr },
       cliProgress.Presets.shades_classic,
     );
     if (showBar) bar.start(entry.sizeBytes, 0, { done: formatBytes(0), size: formatBytes(entry.sizeBytes) });

@@ -83,6 +83,21 @@ const migrations: { version: number; name: string; sql: string }[] = [
       create index streaming_tokens_expires on streaming_tokens (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'LeMUR responses',
+    sql: `
+      create table lemur_requests (
+        id uuid primary key,
+        project_id uuid not null references projects(id),
+        kind text not null,
+        model text not null,
+        response jsonb not null,
+        created_at timestamptz not null default now()
+      );
+      create index lemur_requests_project on lemur_requests (project_id, created_at);
+    `,
+  },
 ];
 
 /** Applies pending migrations. An advisory lock keeps several fleet nodes starting at once from racing. */

@@ -38,4 +38,20 @@ export const errors = {
   keyNotFound: () => new ApiError(404, 'API key not found', 'KEY_NOT_FOUND'),
   keyRevokesItself: () => new ApiError(400, 'A key cannot revoke itself: use another key, or `earshot keys revoke`', 'KEY_SELF_REVOKE'),
   serverError: () => new ApiError(500, 'Server error, developers have been alerted.', 'SERVER_ERROR'),
+  // LeMUR and the LLM Gateway
+  lemurTranscriptNotFound: (id: string) => new ApiError(400, `Transcript lookup error, transcript id not found: ${id}`, 'TRANSCRIPT_NOT_FOUND'),
+  lemurTranscriptNotReady: (id: string, status: string) =>
+    new ApiError(400, `Transcript ${id} is not completed (status: ${status}); LeMUR can only use completed transcripts`, 'TRANSCRIPT_NOT_READY'),
+  lemurRequestNotFound: (id: string) => new ApiError(404, `LeMUR request not found: ${id}`, 'LEMUR_REQUEST_NOT_FOUND'),
+  unknownModel: (param: string, name: string, available: string[], aliases: string[]) =>
+    new ApiError(
+      400,
+      `${param} "${name}" is not available on this Earshot server. Available: ${available.map((m, i) => (i === 0 ? `${m} (default)` : m)).join(', ')}` +
+        (aliases.length ? `. These names also select the default model: ${aliases.join(', ')}` : ''),
+      'UNKNOWN_MODEL',
+    ),
+  contextExceeded: (message: string) => new ApiError(400, message, 'CONTEXT_EXCEEDED'),
+  llmUnavailable: (message: string) => new ApiError(503, message, 'LLM_UNAVAILABLE'),
+  llmUpstream: (message: string) => new ApiError(502, message, 'LLM_UPSTREAM'),
+  tooManyRequests: () => new ApiError(429, 'Too Many Requests', 'TOO_MANY_REQUESTS'),
 } as const;

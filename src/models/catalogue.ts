@@ -1,10 +1,15 @@
 /**
- * The whisper.cpp ggml models `earshot models pull` knows. Sizes and SHA-256 digests are the ones
+ * The models `earshot models pull` knows: whisper.cpp ggml speech models, and instruct GGUF
+ * models for LeMUR and the LLM Gateway. Sizes and SHA-256 digests are the ones
  * Hugging Face publishes for the files (their git-LFS object ids), so a download is checked
  * against the real file, not against whatever the server happened to send.
  */
 export interface CatalogueEntry {
   name: string;
+  /** `whisper`: a speech model; `llm`: an instruct model for LeMUR and the LLM Gateway (llama.cpp). */
+  kind: 'whisper' | 'llm';
+  /** The file's name in `<data-dir>/models`. */
+  fileName: string;
   url: string;
   sizeBytes: number;
   /** Hex digest; at least one of sha256 / sha1 is set and every one that is set is verified. */
@@ -16,9 +21,13 @@ export interface CatalogueEntry {
 
 const DEFAULT_BASE_URL = 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main';
 
-/** Read at call time so a mirror (or a test server) can be set after import. */
+/** A mirror holding every model file under its `fileName`. Read at call time so a mirror (or a test server) can be set after import. */
+function mirrorUrl(): string | null {
+  return process.env.EARSHOT_MODEL_BASE_URL ? process.env.EARSHOT_MODEL_BASE_URL.replace(/\/+$/, '') : null;
+}
+
 export function modelBaseUrl(): string {
-  return (process.env.EARSHOT_MODEL_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
+  return mirrorUrl() ?? DEFAULT_BASE_URL;
 }
 
 type Row = [name: string, sizeBytes: number, sha256: string];
@@ -37,11 +46,25 @@ const ROWS: Row[] = [
   ['large-v3-turbo-q5_0', 574_041_195, '394221709cd5ad1f40c46e6031ca61bce88931e6e088c188294c6d5a55ffa7e2'],
 ];
 
+type LlmRow = [name: string, repo: string, file: string, sizeBytes: number, sha256: string, licence: string];
+
+/** Q4_K_M quantisations, small enough for CPUs: the Qwen team's own files, and bartowski's of Meta's Llama 3.2. */
+const LLM_ROWS: LlmRow[] = [
+  ['qwen2.5-0.5b-instruct', 'Qwen/Qwen2.5-0.5B-Instruct-GGUF', 'qwen2.5-0.5b-instruct-q4_k_m.gguf', 491_400_032, '74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db', 'Apache-2.0'],
+  ['qwen2.5-1.5b-instruct', 'Qwen/Qwen2.5-1.5B-Instruct-GGUF', 'qwen2.5-1.5b-instruct-q4_k_m.gguf', 1_117_320_736, '6a1a2eb6d15622bf3c96857206351ba97e1af16c30d7a74ee38970e434e9407e', 'Apache-2.0'],
+  ['qwen2.5-3b-instruct', 'Qwen/Qwen2.5-3B-Instruct-GGUF', 'qwen2.5-3b-instruct-q4_k_m.gguf', 2_104_932_768, '626b4a6678b86442240e33df819e00132d3ba7dddfe1cdc4fbb18e0a9615c62d', 'Qwen Research License'],
+  ['llama-3.2-1b-instruct', 'bartowski/Llama-3.2-1B-Instruct-GGUF', 'Llama-3.2-1B-Instruct-Q4_K_M.gguf', 807_694_464, '6f85a640a97cf2bf5b8e764087b1e83da0fdb51d7c9fab7d0fece9385611df83', 'Llama 3.2 Community License'],
+  ['llama-3.2-3b-instruct', 'bartowski/Llama-3.2-3B-Instruct-GGUF', 'Llama-3.2-3B-Instruct-Q4_K_M.gguf', 2_019_377_696, '6c1a2b41161032677be168d354123594c0e6e67d2b9227c84f296ad037c728ff', 'Llama 3.2 Community License'],
+];
+
 /** The catalogue, with URLs built from the current base URL. */
 export function catalogue(): CatalogueEntry[] {
   const base = modelBaseUrl();
-  return ROWS.map(([name, sizeBytes, sha256]) => ({
+  const mirror = mirrorUrl();
+  const whisper: CatalogueEntry[] = ROWS.map(([name, sizeBytes, sha256]) => ({
     name,
+    kind: 'whisper',
+    fileName: `ggml-${name}.bin`,
     url: `${base}/ggml-${name}.bin`,
     sizeBytes,
     sha256,
@@ -49,6 +72,17 @@ export function catalogue(): CatalogueEntry[] {
     // whisper.cpp names English-only models "<size>.en"; the rest are multilingual.
     languages: /\.en(-|$)/.test(name) ? 'en' : 'multilingual',
   }));
+  const llms: CatalogueEntry[] = LLM_ROWS.map(([name, repo, file, sizeBytes, sha256, licence]) => ({
+    name,
+    kind: 'llm',
+    fileName: file,
+    url: mirror ? `${mirror}/${file}` : `https://huggingface.co/${repo}/resolve/main/${file}`,
+    sizeBytes,
+    sha256,
+    licence,
+    languages: 'multilingual',
+  }));
+  return [...whisper, ...llms];
 }
 
 export function catalogueEntry(name: string): CatalogueEntry | undefined {

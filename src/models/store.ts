@@ -1,13 +1,17 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { catalogue, catalogueEntry } from './catalogue.js';
 
-/** Models live as `<dataDir>/models/ggml-<name>.bin`, the file names whisper.cpp itself uses. */
+/**
+ * Models live in `<dataDir>/models` under their upstream file names: `ggml-<name>.bin` as whisper.cpp
+ * names them, and the GGUF file names of the LLMs' Hugging Face repositories.
+ */
 export function modelsDir(dataDir: string): string {
   return path.join(dataDir, 'models');
 }
 
 export function modelPath(dataDir: string, name: string): string {
-  return path.join(modelsDir(dataDir), `ggml-${name}.bin`);
+  return path.join(modelsDir(dataDir), catalogueEntry(name)?.fileName ?? `ggml-${name}.bin`);
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -18,25 +22,33 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
-/** A name that looks like a path is taken as one, so `--whisper-model ./my-finetune.bin` works. */
+/** A name that looks like a path is taken as one, so `--whisper-model ./my-finetune.bin` and `--llm-model ./my.gguf` work. */
 function looksLikePath(name: string): boolean {
-  return name.endsWith('.bin') || name.includes('/') || name.includes(path.sep);
+  return name.endsWith('.bin') || name.endsWith('.gguf') || name.includes('/') || name.includes(path.sep);
 }
 
-/** The installed model's path, or null. `name` is a catalogue name or a path to a .bin file. */
+/** The installed model's path, or null. `name` is a catalogue name, the name of a copied-in `<name>.gguf`, or a path to a .bin or .gguf file. */
 export async function findModel(dataDir: string, name: string): Promise<string | null> {
   if (looksLikePath(name)) {
     const p = path.resolve(name);
     return (await isFile(p)) ? p : null;
   }
-  const p = modelPath(dataDir, name);
-  return (await isFile(p)) ? p : null;
+  for (const p of [modelPath(dataDir, name), path.join(modelsDir(dataDir), `${name}.gguf`)]) if (await isFile(p)) return p;
+  return null;
 }
 
 export interface InstalledModel {
   name: string;
   path: string;
   sizeBytes: number;
+}
+
+/** The name of an installed file: `ggml-<name>.bin`, a catalogue LLM's file, or any other `.gguf` by its stem. */
+function nameOfFile(file: string): string | null {
+  const whisper = /^ggml-(.+)\.bin$/.exec(file);
+  if (whisper) return whisper[1]!;
+  if (!file.endsWith('.gguf')) return null;
+  return catalogue().find((e) => e.fileName === file)?.name ?? file.slice(0, -'.gguf'.length);
 }
 
 /** Finished models only: a `.bin.part` is an interrupted download, not a model. */
@@ -50,11 +62,11 @@ export async function listInstalled(dataDir: string): Promise<InstalledModel[]> 
   }
   const out: InstalledModel[] = [];
   for (const f of files.sort()) {
-    const m = /^ggml-(.+)\.bin$/.exec(f);
-    if (!m) continue;
+    const name = nameOfFile(f);
+    if (!name) continue;
     const p = path.join(modelsDir(dataDir), f);
     const s = await stat(p);
-    if (s.isFile()) out.push({ name: m[1]!, path: p, sizeBytes: s.size });
+    if (s.isFile()) out.push({ name, path: p, sizeBytes: s.size });
   }
   return out;
 }
