@@ -71,7 +71,7 @@ export interface StartOptions {
   apiKey?: string | false;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string | Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -46,6 +46,14 @@ const cases: Case[] = [
     },
     expect: { v3: 3007, v2: 4029 },
   },
+  {
+    name: 'session longer than the maximum duration',
+    act: async (s, audio) => {
+      const long = Buffer.concat([audio, audio]);
+      await sendAudio((c) => s.ws.readyState === s.ws.OPEN && s.ws.send(c), long, { bytesPerMs: BYTES_PER_MS, chunkMs: 100, speed: 1 });
+    },
+    expect: { v3: 3008, v2: 4008 },
+  },
   { name: 'idle past the timeout (v3: inactivity_timeout)', query: 'sample_rate=16000&inactivity_timeout=5', expect: { v3: 1000, v2: 4031 }, terminates: true },
 ];
 
@@ -56,7 +64,12 @@ describe('bad streaming sessions close with upstream codes', () => {
   beforeAll(async () => {
     // Small limits so every case closes quickly.
     server = await startServer({
-      env: { EARSHOT_STREAMING_PACE_TOLERANCE_MS: '2000', EARSHOT_STREAMING_IDLE_SECONDS: '3', EARSHOT_STREAMING_MAX_SESSIONS: '2' },
+      env: {
+        EARSHOT_STREAMING_PACE_TOLERANCE_MS: '2000',
+        EARSHOT_STREAMING_IDLE_SECONDS: '3',
+        EARSHOT_STREAMING_MAX_SESSIONS: '2',
+        EARSHOT_STREAMING_MAX_SESSION_SECONDS: '8',
+      },
     });
     audio = await rawAudio(librivoxClips()[0].wav);
   });

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wordErrorRate } from '../../src/text/wer.js';
+import { librivoxClips } from '../helpers/librivox.js';
+import { runCli, startServer, type TestServer } from '../helpers/server.js';
+
+describe('earshot stream', () => {
+  let server: TestServer;
+  const clip = librivoxClips()[2];
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server?.destroy());
+
+  it('streams a file at real-time pace and prints the final turns', async () => {
+    const { code, stdout, stderr } = await runCli(['stream', clip.wav, '--url', server.url, '--key', server.key], process.env);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^[A-Z]/);
+    expect(wordErrorRate(clip.reference, stdout)).toBeLessThan(0.5);
+  });
+
+  it('reads raw PCM from stdin over the v2 protocol', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const pcm = execFileSync('sox', [clip.wav, '-t', 'raw', '-r', '8000', '-e', 'signed', '-b', '16', '-c', '1', '-']);
+    const { code, stdout } = await runCli(['stream', '-', '--sample-rate', '8000', '--protocol', 'v2', '--url', server.url, '--key', server.key], process.env, pcm);
+    expect(code).toBe(0);
+    expect(stdout.trim().length).toBeGreaterThan(0);
+  });
+
+  it('fails clearly with a wrong key', async () => {
+    const { code, stderr } = await runCli(['stream', clip.wav, '--url', server.url, '--key', 'wrong'], process.env);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/1008|Unauthorized/);
+  });
+});
