@@ -6,6 +6,8 @@ import { uploadRoutes } from './routes/upload.js';
 import { transcriptRoutes } from './routes/transcripts.js';
 import { transcriptExportRoutes } from './routes/transcript-exports.js';
 import { streamingRoutes } from './routes/streaming.js';
+import { lemurRoutes } from './routes/lemur.js';
+import { llmGatewayRoutes } from './routes/llm-gateway.js';
 import { audioRoutes } from './routes/audio.js';
 import { peaksRoutes } from './routes/peaks.js';
 import { transcriptSearchRoutes } from './routes/transcript-search.js';
@@ -20,6 +22,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes open without an API key (health checks). */
     public?: boolean;
+    /** Errors as the LLM Gateway (and OpenAI clients) expect them: `{"error": {"code", "message"}}`. */
+    nestedErrors?: boolean;
   }
 }
 
@@ -108,7 +112,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
     else request.log.info({ code: apiError.code, msg: apiError.message }, 'request rejected');
     reply.header('x-request-id', request.id);
     if (apiError.statusCode === 413) await discardRestOfBody(request, reply);
-    return reply.status(apiError.statusCode).send({ error: apiError.message });
+    const nested = request.routeOptions.config?.nestedErrors;
+    return reply.status(apiError.statusCode).send({ error: nested ? { code: apiError.statusCode, message: apiError.message } : apiError.message });
   }
 
   app.decorateRequest('projectId', '');
@@ -142,6 +147,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   await app.register(transcriptRoutes(ctx));
   await app.register(transcriptExportRoutes(ctx));
   await app.register(streamingRoutes(ctx));
+  await app.register(lemurRoutes(ctx));
+  await app.register(llmGatewayRoutes(ctx));
   // Earshot extensions for the web console, and the console itself at `/`.
   await app.register(audioRoutes(ctx));
   await app.register(peaksRoutes(ctx));

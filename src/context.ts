@@ -7,6 +7,7 @@ import type { Authenticator } from './http/auth.js';
 import type { UploadStore } from './storage/uploads.js';
 import type { TranscriptCache } from './http/transcript-cache.js';
 import type { EngineChoice } from './engines/index.js';
+import type { Llm } from './lemur/service.js';
 
 /** Everything a route or job needs, built once by `server.ts`. */
 export interface AppContext {
@@ -19,4 +20,6 @@ export interface AppContext {
   transcripts: TranscriptCache;
   engine: EngineChoice;
   streaming: StreamingHub;
+  /** The LLM behind LeMUR and the LLM Gateway (possibly none: those answer 503). */
+  llm: Llm;
 }

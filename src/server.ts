@@ -16,6 +16,7 @@ import { QUEUES, Queue, type TranscribeJob, type WebhookJob } from './queue/inde
 import { countActiveKeys, createKey } from './storage/keys.js';
 import { UploadStore } from './storage/uploads.js';
 import { StreamingHub } from './streaming/connection.js';
+import { Llm } from './lemur/service.js';
 import { loadTls, type TlsSetup } from './tls/load.js';
 
 export interface RunningServer {
@@ -67,6 +68,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     uploads: new UploadStore(db, config.dataDir, config.uploadTtlHours),
     transcripts: new TranscriptCache(db),
     streaming: new StreamingHub(config.streamingThreads, log),
+    // An embedded model loads in the background; requests wait for it.
+    llm: await Llm.fromConfig(config, log),
   };
 
   const shutdown = new AbortController();
@@ -106,6 +109,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       shutdown.abort();
       await pool.close();
       await ctx.streaming.close();
+      await ctx.llm.close();
       await db.close();
     })());
 

@@ -7,6 +7,7 @@ import { findModel } from '../models/store.js';
 import { LlmError, type LlmBackend, type ModelInfo } from './backend.js';
 import { EmbeddedBackend } from './embedded.js';
 import { OpenAiBackend } from './openai.js';
+import { RateLimiter } from './rate-limit.js';
 
 /**
  * `final_model` values of upstream LeMUR (openapi 2025-01 and 2025-10, SDK 4.36.7). Apps send them
@@ -44,28 +45,34 @@ export interface LlmStatus {
 
 /** The LLM behind LeMUR and the LLM Gateway, chosen once at start-up from the config. */
 export class Llm {
+  /** Per project, across LeMUR and the gateway and across the HTTP and HTTPS listeners. */
+  readonly limiter: RateLimiter;
+
   private constructor(
+    config: Config,
     readonly backend: LlmBackend | null,
     /** Why there is no backend, with how to configure one. */
     private readonly missing: string | null,
-  ) {}
+  ) {
+    this.limiter = new RateLimiter(config.llmRateLimit);
+  }
 
   static async fromConfig(config: Config, log: Logger): Promise<Llm> {
     if (config.llmUrl) {
       const names = config.llmRemoteModels?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
       const backend = new OpenAiBackend({ baseUrl: config.llmUrl, apiKey: config.llmApiKey, models: names?.length ? names : null, contextTokens: config.llmContextTokens, timeoutMs: config.llmTimeoutMs });
       log.info({ url: config.llmUrl, models: names }, 'LLM: OpenAI-compatible server');
-      return new Llm(backend, null);
+      return new Llm(config, backend, null);
     }
-    if (!config.llmModel) return new Llm(null, `No LLM is configured on this Earshot server (EARSHOT_LLM_MODEL is empty and EARSHOT_LLM_URL is unset). ${HOW_TO}`);
+    if (!config.llmModel) return new Llm(config, null, `No LLM is configured on this Earshot server (EARSHOT_LLM_MODEL is empty and EARSHOT_LLM_URL is unset). ${HOW_TO}`);
     const modelPath = await findModel(config.dataDir, config.llmModel);
     if (!modelPath) {
       const what = catalogueEntry(config.llmModel) ? `the model "${config.llmModel}" (EARSHOT_LLM_MODEL) is not installed` : `the model "${config.llmModel}" (EARSHOT_LLM_MODEL) is neither an installed catalogue model nor a .gguf file`;
       log.info({ model: config.llmModel }, 'LLM: none (LeMUR and the LLM Gateway answer 503)');
-      return new Llm(null, `No LLM is configured on this Earshot server: ${what}. ${HOW_TO}`);
+      return new Llm(config, null, `No LLM is configured on this Earshot server: ${what}. ${HOW_TO}`);
     }
     const name = catalogueEntry(config.llmModel) ? config.llmModel : path.basename(modelPath).replace(/\.gguf$/i, '');
-    return new Llm(new EmbeddedBackend({ modelPath, name, contextTokens: config.llmContextTokens, threads: config.llmThreads, log }), null);
+    return new Llm(config, new EmbeddedBackend({ modelPath, name, contextTokens: config.llmContextTokens, threads: config.llmThreads, log }), null);
   }
 
   /** The backend, or a 503 that says how to configure one. */

@@ -1,0 +1,25 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../http/errors.js';
+import type { RateLimiter } from './rate-limit.js';
+
+/** Counts the request against its project's minute and sets upstream's X-RateLimit-* headers; 429 beyond the limit. */
+export function rateLimit(limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply): void {
+  if (limiter.limit <= 0) return;
+  const state = limiter.take(request.projectId);
+  reply.header('x-ratelimit-limit', state.limit);
+  reply.header('x-ratelimit-remaining', state.remaining);
+  reply.header('x-ratelimit-reset', state.resetSeconds);
+  if (!state.allowed) {
+    reply.header('retry-after', state.resetSeconds);
+    throw errors.tooManyRequests();
+  }
+}
+
+/** Aborted when the client goes away before the answer is sent, so the model stops generating for nobody. */
+export function abortOnClose(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('the client closed the connection'));
+  });
+  return controller.signal;
+}
