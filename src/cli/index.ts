@@ -5,6 +5,7 @@ import { registerTranscribe } from './transcribe.js';
 import { registerKeys } from './keys.js';
 import { registerModels } from './models.js';
 import { registerStream } from './stream.js';
+import { registerAsk } from './ask.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,6 +19,7 @@ registerTranscribe(program);
 registerKeys(program);
 registerModels(program);
 registerStream(program);
+registerAsk(program);
 
 try {
   await program.parseAsync(process.argv);
