@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { api, waitForTranscript, type TestServer } from './server.js';
 
 /**
  * A tiny llama GGUF with random weights (../shared/models/llm): it loads in node-llama-cpp and
@@ -14,4 +16,15 @@ export const TINY_MODEL_NAME = 'llama-2-tiny-random';
  */
 export function tinyLlmEnv(contextTokens = 1024): Record<string, string> {
   return { EARSHOT_LLM_MODEL: TINY_MODEL, EARSHOT_LLM_THREADS: '1', EARSHOT_LLM_CONTEXT_TOKENS: String(contextTokens) };
+}
+
+/** Uploads a LibriVox clip and waits for its transcript (pocketsphinx, the test servers' engine). */
+export async function completedTranscript(server: TestServer, wav: string): Promise<Record<string, unknown>> {
+  const up = await api(server, '/v2/upload', { method: 'POST', body: readFileSync(wav), headers: { 'content-type': 'application/octet-stream' } });
+  const { upload_url } = (await up.json()) as { upload_url: string };
+  const created = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: upload_url } });
+  const { id } = (await created.json()) as { id: string };
+  const t = await waitForTranscript(server, id);
+  if (t.status !== 'completed') throw new Error(`transcript ${id} ended ${t.status}: ${t.error}`);
+  return t;
 }
