@@ -90,8 +90,6 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     timers.push(reaper);
   }
 
-  // Live sessions must start within the SDK's 1 s connect timeout: load their decoders now.
-  await ctx.streaming.warm().catch((err) => log.warn({ err }, 'streaming decoders unavailable'));
   // One Fastify instance per listener, both built by buildApp on the one context: everything an app
   // registers (WebSocket routes too, which hook their own server's upgrades) is served on both.
   const app = await buildApp(ctx);

@@ -20,10 +20,6 @@ export class StreamingHub {
     this.pool = new DecoderPool(threads, log);
   }
 
-  warm(): Promise<void> {
-    return this.pool.warm();
-  }
-
   close(): Promise<void> {
     return this.pool.close();
   }

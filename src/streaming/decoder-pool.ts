@@ -4,7 +4,6 @@ import type { EngineWord, StreamingHypothesis } from '../engines/engine.js';
 import type { Logger } from '../log.js';
 
 export type DecoderRequest =
-  | { id: number; op: 'warm' }
   | { id: number; op: 'open'; session: string }
   | { id: number; op: 'accept'; session: string; pcm: Uint8Array }
   | { id: number; op: 'end'; session: string }
@@ -33,7 +32,8 @@ export interface RemoteDecoder {
 }
 
 /**
- * Worker threads hosting live sessions' decoders. A session stays on one thread (decoders are
+ * Worker threads hosting live sessions' decoders, started on the first sessions (a decoder holds
+ * about 100 MB of model; an idle server should not). `Begin` does not wait for them. A session stays on one thread (decoders are
  * stateful); new sessions go to the thread with the fewest.
  */
 export class DecoderPool {
@@ -68,12 +68,6 @@ export class DecoderPool {
       thread.pending.set(id, { resolve, reject });
       thread.worker.postMessage({ ...msg, id }, transfer ?? []);
     });
-  }
-
-  /** Starts every thread and loads a decoder in each, so the first sessions start at once. */
-  async warm(): Promise<void> {
-    while (this.threads.length < this.size) this.spawn();
-    await Promise.all(this.threads.map((t) => this.call(t, { op: 'warm' })));
   }
 
   async open(): Promise<RemoteDecoder> {

@@ -10,7 +10,7 @@ import type { DecoderReply, DecoderRequest } from './decoder-pool.js';
 const port = parentPort!;
 let engine: StreamingEngine | null = null;
 const decoders = new Map<string, StreamingDecoder>();
-/** A decoder loaded ahead of time: loading the model takes longer than a client waits for `Begin`. */
+/** The next session's decoder, loaded ahead of time so its first audio need not wait for the model. */
 let spare: StreamingDecoder | null = null;
 
 function prepareSpare() {
@@ -23,9 +23,6 @@ function prepareSpare() {
 function handle(msg: DecoderRequest): DecoderReply {
   engine ??= createPocketsphinxEngine();
   switch (msg.op) {
-    case 'warm':
-      prepareSpare();
-      return { id: msg.id };
     case 'open':
       decoders.set(msg.session, spare ?? engine.createStream());
       spare = null;
