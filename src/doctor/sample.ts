@@ -1,0 +1,82 @@
+import type { StreamEncoding } from './context.js';
+import { SAMPLE_MULAW_BASE64, SAMPLE_RATE } from './sample-data.js';
+
+export { SAMPLE_TEXT } from './sample-data.js';
+
+/** G.711 mu-law byte → 16-bit sample. */
+export function mulawToPcm(bytes: Uint8Array): Int16Array {
+  const out = new Int16Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const u = ~bytes[i]! & 0xff;
+    const exponent = (u >> 4) & 7;
+    const magnitude = ((((u & 0x0f) << 3) + 0x84) << exponent) - 0x84;
+    out[i] = u & 0x80 ? -magnitude : magnitude;
+  }
+  return out;
+}
+
+/** 16-bit sample → G.711 mu-law byte. */
+export function pcmToMulaw(samples: Int16Array): Buffer {
+  const out = Buffer.alloc(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    let s = samples[i]!;
+    const sign = s < 0 ? 0x80 : 0;
+    if (s < 0) s = -s;
+    s = Math.min(s, 32_635) + 0x84;
+    let exponent = 7;
+    for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+    const mantissa = (s >> (exponent + 3)) & 0x0f;
+    out[i] = ~(sign | (exponent << 4) | mantissa) & 0xff;
+  }
+  return out;
+}
+
+/** Linear-interpolation resampling: enough for a test signal. */
+export function resample(input: Int16Array, from: number, to: number): Int16Array {
+  if (from === to) return input;
+  const n = Math.max(1, Math.floor((input.length * to) / from));
+  const out = new Int16Array(n);
+  const step = from / to;
+  for (let i = 0; i < n; i++) {
+    const pos = i * step;
+    const j = Math.floor(pos);
+    const a = input[j] ?? 0;
+    const b = input[j + 1] ?? a;
+    out[i] = Math.round(a + (b - a) * (pos - j));
+  }
+  return out;
+}
+
+export function samplePcm16k(): Int16Array {
+  return mulawToPcm(Buffer.from(SAMPLE_MULAW_BASE64, 'base64'));
+}
+
+/** The speech sample as the bytes a client would stream at `rate` in `encoding`. */
+export function sampleStream(rate: number, encoding: StreamEncoding): Buffer {
+  const pcm = resample(samplePcm16k(), SAMPLE_RATE, rate);
+  return encoding === 'pcm_mulaw' ? pcmToMulaw(pcm) : Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+}
+
+/** A mono 16-bit WAV file. */
+export function wavFile(pcm: Int16Array, rate: number): Buffer {
+  const data = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'latin1');
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8, 'latin1');
+  h.write('fmt ', 12, 'latin1');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'latin1');
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+export function sampleWav(): Buffer {
+  return wavFile(samplePcm16k(), SAMPLE_RATE);
+}
