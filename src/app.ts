@@ -6,6 +6,7 @@ import { uploadRoutes } from './routes/upload.js';
 import { transcriptRoutes } from './routes/transcripts.js';
 import { transcriptExportRoutes } from './routes/transcript-exports.js';
 import { streamingRoutes } from './routes/streaming.js';
+import { doctorRoutes } from './routes/doctor.js';
 import { lemurRoutes } from './routes/lemur.js';
 import { llmGatewayRoutes } from './routes/llm-gateway.js';
 import { audioRoutes } from './routes/audio.js';
@@ -147,6 +148,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   await app.register(transcriptRoutes(ctx));
   await app.register(transcriptExportRoutes(ctx));
   await app.register(streamingRoutes(ctx));
+  await app.register(doctorRoutes(ctx));
   await app.register(lemurRoutes(ctx));
   await app.register(llmGatewayRoutes(ctx));
   // Earshot extensions for the web console, and the console itself at `/`.

@@ -5,6 +5,7 @@ import { registerTranscribe } from './transcribe.js';
 import { registerKeys } from './keys.js';
 import { registerModels } from './models.js';
 import { registerStream } from './stream.js';
+import { registerDoctor } from './doctor.js';
 import { registerAsk } from './ask.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,6 +20,7 @@ registerTranscribe(program);
 registerKeys(program);
 registerModels(program);
 registerStream(program);
+registerDoctor(program);
 registerAsk(program);
 
 try {
