@@ -98,6 +98,120 @@ const migrations: { version: number; name: string; sql: string }[] = [
       create index lemur_requests_project on lemur_requests (project_id, created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'status page',
+    sql: `
+      -- one row per setting the status page keeps for itself: page id, signing secret
+      create table status_meta (
+        key text primary key,
+        value text not null
+      );
+
+      -- lets one node of a fleet claim each probe round
+      create table status_ticks (
+        name text primary key,
+        next_at timestamptz not null
+      );
+
+      create table status_components (
+        id text primary key,
+        name text not null,
+        status text not null,
+        active boolean not null default true,
+        bad_streak integer not null default 0,
+        good_streak integer not null default 0,
+        last_observed text,
+        last_probe_at timestamptz,
+        last_latency_ms integer,
+        last_message text,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+
+      -- every probe: what it saw, and the component's status once hysteresis has weighed it
+      create table status_probes (
+        id bigserial primary key,
+        component text not null,
+        at timestamptz not null,
+        observed text not null,
+        status text not null,
+        latency_ms integer,
+        message text
+      );
+      create index status_probes_component_at on status_probes (component, at desc);
+      create index status_probes_at on status_probes (at);
+
+      -- seconds spent in each status per hour and per day (UTC), so pages never scan raw probes
+      create table status_rollups (
+        component text not null,
+        span text not null,
+        bucket timestamptz not null,
+        operational_s double precision not null default 0,
+        degraded_s double precision not null default 0,
+        partial_s double precision not null default 0,
+        major_s double precision not null default 0,
+        maintenance_s double precision not null default 0,
+        primary key (component, span, bucket)
+      );
+
+      -- incidents and scheduled maintenances, as Statuspage models both
+      create table status_incidents (
+        id text primary key,
+        kind text not null,
+        name text not null,
+        status text not null,
+        impact text not null,
+        auto boolean not null default false,
+        components jsonb not null,
+        created_at timestamptz not null,
+        updated_at timestamptz not null,
+        started_at timestamptz not null,
+        monitoring_at timestamptz,
+        resolved_at timestamptz,
+        scheduled_for timestamptz,
+        scheduled_until timestamptz
+      );
+      create index status_incidents_created on status_incidents (created_at desc);
+
+      create table status_incident_updates (
+        id text primary key,
+        incident_id text not null references status_incidents(id) on delete cascade,
+        status text not null,
+        body text not null,
+        affected_components jsonb not null,
+        created_at timestamptz not null
+      );
+      create index status_incident_updates_incident on status_incident_updates (incident_id, created_at);
+
+      create table status_subscribers (
+        id text primary key,
+        kind text not null,
+        target text not null,
+        components jsonb,
+        secret text,
+        base_url text not null,
+        created_at timestamptz not null default now(),
+        confirmed_at timestamptz,
+        unsubscribed_at timestamptz
+      );
+      create unique index status_subscribers_email on status_subscribers (lower(target)) where kind = 'email' and unsubscribed_at is null;
+
+      -- the send log: every attempt of every alert
+      create table status_alert_log (
+        id bigserial primary key,
+        subscriber_id text not null,
+        kind text not null,
+        target text not null,
+        subject text not null,
+        attempt integer not null,
+        ok boolean not null,
+        error text,
+        created_at timestamptz not null
+      );
+      create index status_alert_log_created on status_alert_log (created_at desc);
+    `,
+  },
 ];
 
 /** Applies pending migrations. An advisory lock keeps several fleet nodes starting at once from racing. */
