@@ -25,6 +25,7 @@ const SNIFF_BYTES = 8192;
 const FETCH_TIMEOUT_MS = 15_000;
 
 const UPLOAD_FIX = 'Upload the file with POST /v2/upload (raw bytes, Content-Type: application/octet-stream) and use the upload_url it returns as audio_url; the SDKs do this when given a file path.';
+const OR_UPLOAD = 'or upload the file with POST /v2/upload and use the upload_url it returns as audio_url';
 
 export function isHttpUrl(s: string): boolean {
   return /^https?:\/\//i.test(s.trim());
@@ -128,7 +129,7 @@ function httpFinding(url: string, status: number, finalUrl: string): Finding {
     return f.fail(
       'url_forbidden',
       `${url} answers ${status}: it needs credentials${signed ? ' (the signature may have expired)' : ''}, and the service sends none.`,
-      signed ? 'Make a fresh pre-signed URL valid for several hours, or upload the file with /v2/upload.' : `Make the file publicly readable, use a pre-signed URL, or: ${UPLOAD_FIX}`,
+      signed ? 'Make a fresh pre-signed URL valid for several hours, or upload the file with /v2/upload.' : `Make the file publicly readable, use a pre-signed URL, ${OR_UPLOAD}.`,
       evidence,
     );
   }
@@ -145,7 +146,7 @@ const WEB_PAGES: [RegExp, string][] = [
 
 function htmlFix(url: string): string {
   const host = new URL(url).hostname;
-  return WEB_PAGES.find(([re]) => re.test(host))?.[1] ?? `Link to the audio file itself, not a web page about it (a login or error page also comes back as HTML). Or: ${UPLOAD_FIX}`;
+  return WEB_PAGES.find(([re]) => re.test(host))?.[1] ?? `Link to the audio file itself, not a web page about it (a login or error page also comes back as HTML), ${OR_UPLOAD}.`;
 }
 
 /** Pre-signed URLs carry their expiry: S3 (SigV4, SigV2), Google Cloud Storage, Azure SAS. */
@@ -297,7 +298,7 @@ export async function checkAudioUrl(ctx: DoctorContext, url: string): Promise<Fi
       if (ctx.kind === 'assemblyai') {
         return [...out, f.fail('url_private', `${u.hostname} resolves to ${hidden[0]}, a private address AssemblyAI's servers cannot reach.`, UPLOAD_FIX, evidence)];
       }
-      if (isLoopbackHost(u.hostname) !== isLoopbackHost(ctx.base.hostname) && isLoopbackHost(u.hostname)) {
+      if (isLoopbackHost(u.hostname) && !isLoopbackHost(ctx.base.hostname)) {
         return [...out, f.fail('url_localhost_remote', `${u.hostname} in audio_url means the server's own machine (${ctx.base.host}), not yours.`, UPLOAD_FIX, evidence)];
       }
       out.push(f.warn('url_private', `${u.hostname} is a private address (${hidden[0]}): only a server on the same network, not in public mode (EARSHOT_PUBLIC), can fetch it.`, UPLOAD_FIX, evidence));
@@ -313,7 +314,7 @@ export async function checkAudioUrl(ctx: DoctorContext, url: string): Promise<Fi
       return [...out, f.fail('url_private', `This server runs in public mode (EARSHOT_PUBLIC=true) and refuses ${u.hostname}: it is a private address (${e.message}).`, UPLOAD_FIX, { code: e.code })];
     }
     const what = e.kind === 'dns' ? 'does not resolve' : e.kind === 'refused' ? 'refuses connections' : e.kind === 'timeout' ? 'does not answer' : e.kind === 'tls' ? `has a TLS problem (${e.code})` : `fails (${e.code ?? e.message})`;
-    return [...out, f.fail('url_unreachable', `${u.host} ${what}${serverView ? ' from the server' : ''}.`, `Host the file where the service can fetch it, or: ${UPLOAD_FIX}`, { kind: e.kind, code: e.code })];
+    return [...out, f.fail('url_unreachable', `${u.host} ${what}${serverView ? ' from the server' : ''}.`, `Host the file where the service can fetch it, ${OR_UPLOAD}.`, { kind: e.kind, code: e.code })];
   }
   const redirects = got.hops.length - 1;
   if (got.status === 310 || redirects > MAX_REDIRECTS) {

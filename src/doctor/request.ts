@@ -561,7 +561,9 @@ export function checkPastedRequest(text: string, opts: { env?: Record<string, st
     if (id && ['transcript', 'transcript-sub', 'upload-get', 'lemur-get'].includes(route.name) && /^[{<:]|[}>]$|^(transcript_?id|your_transcript_id|id|upload_?id)$/i.test(decodeURIComponent(id))) {
       out.push(f.fail('placeholder_id', `The path has the placeholder "${decodeURIComponent(id)}" instead of a real id.`, 'Put the id from the POST /v2/transcript answer (its "id" field) in the path.', { id }));
     }
-    if (!route.methods.includes(req.method)) {
+    if (route.name === 'transcripts' && req.method === 'GET' && req.data.length > 0 && !req.get) {
+      out.push(f.fail('wrong_method', 'GET /v2/transcript with a body lists transcripts and ignores the body: -X GET overrides the POST curl makes with -d.', 'Use POST /v2/transcript (drop -X GET) to create a transcript.', { method: req.method }));
+    } else if (!route.methods.includes(req.method)) {
       const hint =
         req.method === 'GET' && route.methods.includes('POST') && req.data.length > 0 ? ' -X GET with a body: drop -X GET (curl POSTs when given -d).' :
         req.method === 'POST' && route.name === 'transcript' ? ' To create a transcript, POST to /v2/transcript (no id); to read one, GET /v2/transcript/{id}.' :

@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { sniffFileType } from '../audio/decode.js';
 import { authHeaders, type DoctorContext, type StreamEncoding } from './context.js';
-import { findingsFor, type Finding } from './finding.js';
+import { findingsFor, isLoopbackHost, type Finding } from './finding.js';
 import { ApiClient, errorText } from './http.js';
 import { mulawToPcm, sampleStream } from './sample.js';
 
@@ -420,8 +420,10 @@ export async function checkStreaming(ctx: DoctorContext): Promise<Finding[]> {
   const { http, ws } = streamingEndpoints(ctx, protocolName);
   // Inside the server the doctor talks to its own plain listener; whether TLS is served elsewhere is not its call.
   if (ws.protocol === 'ws:' && ctx.vantage === 'client') {
+    // On this machine plain ws:// is normal for development: advice, not a problem.
+    const level = isLoopbackHost(ws.hostname) ? f.info : f.warn;
     out.push(
-      f.warn('ws_insecure', `Streaming is served over ws:// (${ws.host}); the Node SDK accepts only wss:// ("Invalid protocol, must be wss"), as do browsers on https pages.`, ctx.kind === 'assemblyai' ? 'Use wss://.' : 'Serve TLS (earshot serve --tls self-signed, or a TLS proxy) and use wss://HOST:8977.', { url: ws.href }),
+      level('ws_insecure', `Streaming is served over ws:// (${ws.host}); the Node SDK accepts only wss:// ("Invalid protocol, must be wss"), as do browsers on https pages.`, ctx.kind === 'assemblyai' ? 'Use wss://.' : 'For the Node SDK, serve TLS (earshot serve --tls self-signed, or a TLS proxy) and use wss://HOST:8977.', { url: ws.href }),
     );
   }
   if (!ctx.key && !ctx.opts.token) {
