@@ -1,0 +1,165 @@
+import { getKey } from './settings';
+
+/** Why a call failed, in words a user can act on. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** `network`: no answer at all (server down); `auth`: the key was refused; `http`: any other error answer. */
+    readonly kind: 'network' | 'auth' | 'http',
+    readonly status = 0,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Listener = (err: ApiError) => void;
+const listeners = new Set<Listener>();
+/** The shell listens, to show one banner for a refused key or an unreachable server, whichever view failed. */
+export function onApiFailure(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+const notify = (err: ApiError) => {
+  for (const l of listeners) l(err);
+};
+
+export const unreachable = () =>
+  new ApiError(`Cannot reach the Earshot server at ${location.origin}. Is it running? The console retries when you try again.`, 'network');
+
+/** The server's `{"error": "..."}` text, or the status line. */
+async function errorText(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') return body.error;
+  } catch {
+    /* not JSON */
+  }
+  return text.trim().slice(0, 300) || `${res.status} ${res.statusText}`;
+}
+
+export async function failure(res: Response): Promise<ApiError> {
+  const text = await errorText(res);
+  if (res.status === 401) {
+    return new ApiError(`The server refused the API key (401: ${text}). Check it, or sign in with another key.`, 'auth', 401);
+  }
+  return new ApiError(text, 'http', res.status);
+}
+
+export interface FetchOptions extends Omit<RequestInit, 'body'> {
+  json?: unknown;
+  body?: BodyInit;
+  /** Use this key instead of the remembered one (signing in). */
+  key?: string;
+}
+
+/** fetch with the key; throws ApiError for a failed request or an error answer. */
+export async function apiFetch(path: string, opts: FetchOptions = {}): Promise<Response> {
+  const { json, key, ...init } = opts;
+  const headers = new Headers(init.headers);
+  headers.set('authorization', key ?? getKey() ?? '');
+  if (json !== undefined) headers.set('content-type', 'application/json');
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers, body: json !== undefined ? JSON.stringify(json) : init.body });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    const e = unreachable();
+    notify(e);
+    throw e;
+  }
+  if (!res.ok) {
+    const e = await failure(res);
+    if (e.kind === 'auth' && key === undefined) notify(e);
+    throw e;
+  }
+  return res;
+}
+
+export async function apiJson<T>(path: string, opts: FetchOptions = {}): Promise<T> {
+  return (await apiFetch(path, opts)).json() as Promise<T>;
+}
+
+/** POST /v2/upload with progress events (fetch cannot report upload progress). */
+export function uploadFile(file: Blob, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/v2/upload');
+    xhr.setRequestHeader('authorization', getKey() ?? '');
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      const res = new Response(xhr.responseText, { status: xhr.status, statusText: xhr.statusText });
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve((JSON.parse(xhr.responseText) as { upload_url: string }).upload_url);
+      } else {
+        void failure(res).then((e) => {
+          if (e.kind === 'auth') notify(e);
+          reject(e);
+        });
+      }
+    };
+    xhr.onerror = () => {
+      const e = unreachable();
+      notify(e);
+      reject(e);
+    };
+    xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(file);
+  });
+}
+
+/** Types of the API objects the console reads (the subset it uses). */
+export type Status = 'queued' | 'processing' | 'completed' | 'error';
+
+export interface Word {
+  text: string;
+  start: number;
+  end: number;
+  confidence: number;
+  speaker: string | null;
+}
+
+export interface Transcript {
+  id: string;
+  status: Status;
+  audio_url: string;
+  text: string | null;
+  words: Word[] | null;
+  confidence: number | null;
+  audio_duration: number | null;
+  language_code?: string;
+  speech_model_used?: string;
+  punctuate: boolean | null;
+  format_text: boolean | null;
+  webhook_url: string | null;
+  webhook_status_code: number | null;
+  error?: string;
+}
+
+export interface Paragraph {
+  text: string;
+  start: number;
+  end: number;
+  confidence: number;
+  words: Word[];
+}
+
+export interface ListItem {
+  id: string;
+  status: Status;
+  created: string;
+  completed: string | null;
+  audio_url: string;
+  error: string | null;
+  snippet?: string;
+}
+
+export interface Peaks {
+  sample_rate: number;
+  samples_per_pixel: number;
+  length: number;
+  data: number[];
+}

@@ -1,0 +1,143 @@
+import { useEffect, useState } from 'preact/hooks';
+import { apiJson, ApiError, type ListItem } from './api';
+import { when } from './format';
+import { href } from './route';
+import { displayName } from './transcripts';
+
+interface QaResponse {
+  request_id: string;
+  response: { question: string; answer: string }[];
+}
+interface TaskResponse {
+  request_id: string;
+  response: string;
+}
+
+/** LeMUR answers need a language model on the server; say how to get one rather than only what failed. */
+function notConfigured(err: ApiError): boolean {
+  return err.status === 404 || err.status === 501 || err.status === 503 || /\b(LLM|language model|not configured|no model)\b/i.test(err.message);
+}
+
+/** Questions (or a free task) about one or several transcripts, through LeMUR's public endpoints. */
+export function LemurPage({ preselected }: { preselected: string[] }) {
+  const [items, setItems] = useState<ListItem[] | null>(null);
+  const [chosen, setChosen] = useState<Set<string>>(new Set(preselected));
+  const [mode, setMode] = useState<'qa' | 'task'>('qa');
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [answer, setAnswer] = useState<QaResponse | TaskResponse | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  useEffect(() => {
+    apiJson<{ transcripts: ListItem[] }>('/v2/transcript?status=completed&limit=50').then(
+      (b) => setItems(b.transcripts),
+      (err: ApiError) => setError(err),
+    );
+  }, []);
+
+  const toggle = (id: string) => {
+    const next = new Set(chosen);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setChosen(next);
+  };
+
+  const ask = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setAnswer(null);
+    const ids = [...chosen];
+    if (ids.length === 0 || !text.trim()) return;
+    setBusy(true);
+    try {
+      if (mode === 'qa') {
+        const questions = text.split('\n').map((q) => q.trim()).filter(Boolean).map((question) => ({ question }));
+        setAnswer(await apiJson<QaResponse>('/lemur/v3/generate/question-answer', { method: 'POST', json: { transcript_ids: ids, questions } }));
+      } else {
+        setAnswer(await apiJson<TaskResponse>('/lemur/v3/generate/task', { method: 'POST', json: { transcript_ids: ids, prompt: text.trim() } }));
+      }
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <h1 tabIndex={-1}>Ask LeMUR</h1>
+      <p class="muted">Ask questions about transcripts; a language model on this server reads them and answers.</p>
+      <form class="card" onSubmit={ask}>
+        <fieldset>
+          <legend>Transcripts</legend>
+          {items === null && !error && <p class="muted">Loading…</p>}
+          {items?.length === 0 && <p class="muted">No completed transcripts yet.</p>}
+          <ul class="picks">
+            {items?.map((t) => (
+              <li>
+                <label class="check">
+                  <input type="checkbox" checked={chosen.has(t.id)} onChange={() => toggle(t.id)} /> {displayName(t)} <span class="muted small">{when(t.created)}</span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+        <fieldset class="row wrap">
+          <legend>Kind</legend>
+          <label class="check">
+            <input type="radio" name="mode" checked={mode === 'qa'} onChange={() => setMode('qa')} /> Questions (one per line)
+          </label>
+          <label class="check">
+            <input type="radio" name="mode" checked={mode === 'task'} onChange={() => setMode('task')} /> Task (any instruction)
+          </label>
+        </fieldset>
+        <label for="lemur-text">{mode === 'qa' ? 'Questions' : 'Task'}</label>
+        <textarea
+          id="lemur-text"
+          rows={4}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          placeholder={mode === 'qa' ? 'Who is speaking?\nWhat was decided?' : 'Summarise this in three bullet points.'}
+        />
+        <button type="submit" class="primary" disabled={busy || chosen.size === 0 || !text.trim()}>
+          {busy ? 'Thinking… (a local model can take a while)' : 'Ask'}
+        </button>
+        {chosen.size === 0 && <p class="muted small">Choose at least one transcript.</p>}
+      </form>
+      {error && (
+        <div class="card failed" role="alert">
+          <p>{error.message}</p>
+          {notConfigured(error) && (
+            <p>
+              LeMUR needs a language model on this server. An administrator configures one (an embedded model file, or any OpenAI-compatible server) as the README's
+              LeMUR section describes, then restarts Earshot.
+            </p>
+          )}
+        </div>
+      )}
+      {answer && (
+        <section class="card" aria-labelledby="answer-h" aria-live="polite">
+          <h2 id="answer-h">Answer</h2>
+          {typeof answer.response === 'string' ? (
+            <p class="answer">{answer.response}</p>
+          ) : (
+            <dl class="answers">
+              {answer.response.map((a) => (
+                <>
+                  <dt>{a.question}</dt>
+                  <dd class="answer">{a.answer}</dd>
+                </>
+              ))}
+            </dl>
+          )}
+          <p class="muted small">
+            request {answer.request_id} · about{' '}
+            {[...chosen].map((id) => (
+              <a href={href.transcript(id)}>{id.slice(0, 8)} </a>
+            ))}
+          </p>
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,242 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../src/chromium.js';
+import { api, startServer, type TestServer } from '../helpers/server.js';
+import { librivoxClips } from '../helpers/librivox.js';
+
+const ARTIFACTS = path.resolve('test-artifacts/console');
+const DESKTOP = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
+const clips = librivoxClips();
+/** "and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them" */
+const clip = clips[0]!;
+
+/** Words of `reference` that also appear in `text`: a loose check that the right speech was recognised. */
+const shared = (text: string, reference: string) => {
+  const heard = new Set(text.toLowerCase().match(/[a-z']+/g) ?? []);
+  return reference.split(' ').filter((w) => heard.has(w)).length;
+};
+
+describe('web console in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let tmp: string;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-console-'));
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    // The fake microphone plays speech and then 3 s of silence, once, so the turn ends.
+    const mic = path.join(tmp, 'mic.wav');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-i', clips[4]!.wav, '-af', 'apad=pad_dur=3', '-ar', '48000', '-ac', '1', '-c:a', 'pcm_s16le', mic]);
+    [server, browser] = await Promise.all([
+      startServer(),
+      launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${mic}%noloop`]),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.destroy();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function open(opts: { signedIn?: boolean; colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, colorScheme: opts.colorScheme ?? 'light', acceptDownloads: true });
+    await context.grantPermissions(['microphone'], { origin: server.url });
+    if (opts.signedIn !== false) await context.addInitScript((key) => localStorage.setItem('earshot.key', key), server.key);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    // CSP violations and script errors would break the console silently: fail loudly instead.
+    page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && problems.push(m.text()));
+    (page as Page & { problems: string[] }).problems = problems;
+    return { context, page };
+  }
+  const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+  }
+
+  let transcriptId = '';
+
+  it('refuses a bad key with a clear message, then signs in and remembers the key', async () => {
+    const { context, page } = await open({ signedIn: false });
+    await page.goto(`${server.url}/`);
+    await page.fill('#key', 'not-a-key');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('[role=alert]')).toContain('The server refused this API key');
+    await shoot(page, 'login-bad-key-light');
+    await page.fill('#key', server.key);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=New transcript');
+    expect(await page.evaluate(() => localStorage.getItem('earshot.key'))).toBe(server.key);
+    await page.reload();
+    await page.waitForSelector('text=New transcript');
+    expect(problemsOf(page)).toEqual([]);
+    await context.close();
+  });
+
+  it('uploads a LibriVox clip, follows it to completed, and reads it next to its audio', async () => {
+    const { context, page } = await open();
+    await page.goto(`${server.url}/`);
+    await page.setInputFiles('[data-testid=file-input]', clip.wav);
+    await page.waitForSelector('.job');
+    await page.waitForSelector('.job[data-phase=completed]', { timeout: 90_000 });
+    const link = await page.getAttribute('.job a', 'href');
+    transcriptId = decodeURIComponent(link!.split('/').pop()!);
+    const apiT = (await (await api(server, `/v2/transcript/${transcriptId}`)).json()) as { text: string; words: { start: number; text: string }[] };
+    expect(shared(apiT.text, clip.reference)).toBeGreaterThan(10);
+    // The list shows it with the file's name.
+    await page.waitForSelector(`.item a[href="#/t/${transcriptId}"]`);
+    expect(await page.textContent(`.item a[href="#/t/${transcriptId}"]`)).toBe(path.basename(clip.wav));
+
+    await page.click('.job a');
+    await page.waitForSelector('.w');
+    const shown = (await page.innerText('[data-testid=transcript-text] p', { timeout: 5000 })).replace(/\s+/g, ' ').trim();
+    expect(shown).toBe(apiT.text);
+
+    // The waveform is drawn from the server's peaks: many columns of the canvas are painted.
+    await page.waitForFunction(() => {
+      const c = document.querySelector<HTMLCanvasElement>('canvas.wave')!;
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let painted = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) painted++;
+      return painted > (c.width * c.height) / 10;
+    });
+
+    // Click a word: the player seeks to it.
+    await page.waitForFunction(() => document.querySelector('audio')!.readyState >= 1);
+    const target = apiT.words[8]!;
+    await page.click('.w[data-i="8"]');
+    await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBeCloseTo(target.start / 1000, 1);
+    expect(await page.getAttribute('.w[data-i="8"]', 'class')).toContain('cur');
+    // The paragraph's time button (keyboard reachable) seeks too.
+    await page.focus('.ts');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBeCloseTo(apiT.words[0]!.start / 1000, 1);
+    // The timeline is a keyboard slider.
+    await page.focus('canvas.wave');
+    await page.keyboard.press('End');
+    const duration = await page.evaluate(() => document.querySelector('audio')!.duration);
+    await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBeCloseTo(duration, 0);
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBe(0);
+
+    // Find: hits in the text and on the timeline.
+    const sought = apiT.words[3]!.text.toLowerCase().replace(/[^a-z']/g, '');
+    await page.fill('#find', sought);
+    const expected = apiT.words.filter((w) => w.text.toLowerCase().replace(/[^a-z']/g, '').startsWith(sought)).length;
+    await expect.poll(() => page.locator('.w.hit').count()).toBe(expected);
+    expect(await page.textContent('.find [role=status]')).toBe(`1 of ${expected}`);
+
+    // SRT export is the API's SRT, byte for byte.
+    const [srt] = await Promise.all([page.waitForEvent('download'), page.click('button:text-is("SRT")')]);
+    expect(srt.suggestedFilename()).toMatch(/\.srt$/);
+    const saved = fs.readFileSync((await srt.path())!, 'utf8');
+    expect(saved).toBe(await (await api(server, `/v2/transcript/${transcriptId}/srt`)).text());
+    expect(saved).toMatch(/^1\n00:00:\d\d,\d{3} --> /);
+
+    // The code snippet fetches the same transcript from this server.
+    expect(await page.textContent('[data-testid=snippet]')).toContain(`${server.url}/v2/transcript/${transcriptId}`);
+    await page.fill('#find', '');
+    await shoot(page, 'transcript-light');
+    expect(problemsOf(page)).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a failed transcript with the server\'s reason', async () => {
+    const { context, page } = await open();
+    await page.goto(`${server.url}/`);
+    await page.setInputFiles('[data-testid=file-input]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are not sounds\n'.repeat(50)) });
+    await page.waitForSelector('.job[data-phase=error]', { timeout: 60_000 });
+    expect(await page.textContent('.job[data-phase=error] p.error')).toContain('File does not appear to contain audio');
+    const list = (await (await api(server, '/v2/transcript?status=error&limit=1')).json()) as { transcripts: { id: string }[] };
+    await page.goto(`${server.url}/#/t/${list.transcripts[0]!.id}`);
+    await expect.poll(() => page.textContent('.failed')).toContain('File does not appear to contain audio');
+    await shoot(page, 'transcript-failed-light');
+    await context.close();
+  });
+
+  it('streams from the microphone: partial words while speaking, then the final turn', async () => {
+    const { context, page } = await open();
+    await page.goto(`${server.url}/#/stream`);
+    await page.click('button:has-text("Start")');
+    await page.waitForSelector('[data-testid=partial]', { timeout: 20_000 });
+    const partial = await page.textContent('[data-testid=partial]');
+    expect(partial!.length).toBeGreaterThan(0);
+    await page.waitForSelector('.live .final', { timeout: 30_000 });
+    const final = await page.innerText('[data-testid=live-text]');
+    expect(shared(final, clips[4]!.reference)).toBeGreaterThanOrEqual(3);
+    await shoot(page, 'live-light');
+    await page.click('button:has-text("Stop")');
+    await expect.poll(() => page.textContent('[data-testid=stream-state]')).toBe('Stopped');
+    expect(problemsOf(page)).toEqual([]);
+    await context.close();
+  });
+
+  it('renders every main screen in both themes and at phone width', async () => {
+    const screens: [string, string][] = [
+      ['transcripts', '#/'],
+      ['transcript', `#/t/${transcriptId}`],
+      ['live', '#/stream'],
+      ['lemur', `#/lemur?ids=${transcriptId}`],
+      ['keys', '#/keys'],
+    ];
+    for (const colorScheme of ['light', 'dark'] as const) {
+      for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+        const { context, page } = await open({ colorScheme, viewport });
+        for (const [name, hash] of screens) {
+          await page.goto(`${server.url}/${hash}`);
+          await page.waitForSelector('main h1');
+          if (name === 'transcript') await page.waitForSelector('.w');
+          if (name === 'keys') await page.waitForSelector('table');
+          await page.waitForLoadState('networkidle');
+          // Nothing may stick out sideways on a phone.
+          expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth + 1), `${name} fits ${size}`).toBe(true);
+          await shoot(page, `${name}-${colorScheme}-${size}`);
+        }
+        const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        expect(bg).toBe(colorScheme === 'dark' ? 'rgb(17, 20, 24)' : 'rgb(246, 247, 249)');
+        expect(problemsOf(page)).toEqual([]);
+        await context.close();
+      }
+    }
+    // The theme button overrides the system's choice.
+    const { context, page } = await open({ colorScheme: 'light' });
+    await page.goto(`${server.url}/`);
+    await page.click('button[aria-label^="Theme"]'); // auto → light
+    await page.click('button[aria-label^="Theme"]'); // light → dark
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(17, 20, 24)');
+    await context.close();
+  });
+
+  it('creates and revokes a key from the keys page', async () => {
+    const { context, page } = await open();
+    await page.goto(`${server.url}/#/keys`);
+    await page.fill('#key-name', 'from-console');
+    await page.click('button:has-text("Create key")');
+    const key = (await page.textContent('.secret'))!;
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    expect((await api(server, '/v2/transcript?limit=1', { headers: { authorization: key } })).status).toBe(200);
+    await page.click('button[aria-label="Revoke from-console"]');
+    await page.click('button:has-text("Revoke for good")');
+    await page.waitForSelector('td:has-text("revoked")');
+    await context.close();
+  });
+
+  it('says so clearly when the server is down', async () => {
+    const { context, page } = await open();
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('text=New transcript');
+    await server.stop();
+    await page.click('a:has-text("API keys")');
+    await expect.poll(() => page.textContent('.banner')).toContain('Cannot reach the Earshot server');
+    await shoot(page, 'server-down-light');
+    await context.close();
+  });
+});
