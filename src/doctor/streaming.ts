@@ -128,6 +128,18 @@ export function analyzeRawAudio(b: Buffer, declared: { sampleRate: number; encod
   const mine = scores[declared.encoding];
   const best = candidates.reduce((a, c) => (scores[c] < scores[a] ? c : a), declared.encoding as Interpretation);
   const evidence = { declared: declared.encoding, roughness: scores };
+  // 8-bit samples read as 16-bit: both byte orders look alike (the two bytes are neighbouring samples),
+  // where real 16-bit audio is smooth one way and noise the other. Mu-law's quiet samples sit near 0xFF.
+  const le = scores.pcm_s16le;
+  const be = scores.pcm_s16be;
+  if (declared.encoding === 'pcm_s16le' && Math.abs(le - be) < 0.15 * Math.max(le, be) && Math.min(scores.pcm_mulaw, scores.pcm_u8) < 0.9 * le) {
+    let high = 0;
+    for (const v of b) if (v >= 0xe0) high++;
+    const actual: Interpretation = high / b.length > 0.2 ? 'pcm_mulaw' : 'pcm_u8';
+    return [
+      f.fail(actual === 'pcm_mulaw' ? 'encoding_mismatch' : 'eight_bit', `The audio looks like ${READINGS[actual]}, but the session declares ${READINGS[declared.encoding]}: the server will hear noise.`, `Send ${READINGS[declared.encoding]} (${ffmpegCommand(declared.sampleRate, declared.encoding)})${actual === 'pcm_mulaw' ? ', or declare encoding=pcm_mulaw' : ''}.`, { ...evidence, bytes_from_0xe0: high }),
+    ];
+  }
   // Only a clear win counts: the declared reading must look like noise and another like sound.
   if (best !== declared.encoding && mine > 0.8 && scores[best] < mine * 0.6) {
     const names: Partial<Record<Interpretation, string>> = { pcm_s16be: 'big_endian', float32: 'float_samples', pcm_u8: 'eight_bit' };
