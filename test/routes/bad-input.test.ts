@@ -67,7 +67,7 @@ const CASES: Case[] = [
 
   // Routes and methods
   { name: 'unknown route', path: '/v2/nope', status: 404, error: NOT_FOUND },
-  { name: 'root', path: '/', status: 404, error: NOT_FOUND },
+  { name: 'unknown file at the root (the web console is at /)', path: '/nope.html', status: 404, error: NOT_FOUND },
   { name: 'PUT /v2/transcript', method: 'PUT', path: '/v2/transcript', json: {}, status: 404, error: NOT_FOUND },
   { name: 'PATCH a transcript', method: 'PATCH', path: `/v2/transcript/${UNKNOWN_ID}`, json: {}, status: 404, error: NOT_FOUND },
   { name: 'GET /v2/upload', path: '/v2/upload', status: 404, error: NOT_FOUND },
