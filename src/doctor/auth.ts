@@ -147,7 +147,7 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
     if (wrongHeader) {
       out.push(f.fail('wrong_header', `The key is sent in "${headerName}", which the API does not read (401); in "Authorization" it works.`, 'Send it as "Authorization: KEY".', evidence));
     }
-    for (const flaw of flaws) out.push(f.fail(flaw.name, `${flaw.describe} Rejected as sent (401); the bare key works.`, flaw.fix, evidence));
+    for (const flaw of flaws) out.push(f.fail(flaw.name, `${flaw.describe} As sent: ${evidence.as_sent}; the bare key works.`, flaw.fix, evidence));
     return out;
   }
 

@@ -37,6 +37,8 @@ export function classifyNetError(err: unknown): NetError {
       return new NetError('timeout', c, 'timed out', { cause: err });
     }
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return new NetError('timeout', null, 'timed out', { cause: err });
+    // Header values with line breaks are refused before anything is sent.
+    if (c === 'UND_ERR_INVALID_ARG' || c === 'ERR_INVALID_CHAR') return new NetError('invalid', c, e.message, { cause: err });
     if (c === 'UND_ERR_SOCKET') code = 'ECONNRESET';
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return new NetError('dns', code, message, { cause: err });

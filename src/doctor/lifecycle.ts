@@ -82,9 +82,11 @@ export function explainError(error: string, audioUrl: string | null, kind: Docto
     return {
       name: 'download_error',
       message: `The service could not download audio_url${host ? ` (${host})` : ''}: "${error}"`,
-      fix: privateHost
-        ? `${host} is local or private, which ${kind === 'assemblyai' ? 'AssemblyAI' : 'a server in public mode'} cannot reach. ${UPLOAD_FIX}`
-        : `The URL must open without a login from the internet (not expired, not private, no 403/404): check it with --audio URL. Or: ${UPLOAD_FIX}`,
+      fix: privateHost && kind === 'assemblyai'
+        ? `${host} is local or private, which AssemblyAI cannot reach. ${UPLOAD_FIX}`
+        : privateHost
+          ? `${host} is local or private: a server in public mode (EARSHOT_PUBLIC=true) refuses it, and any server needs a 200 answer with the file (check with --audio URL). ${UPLOAD_FIX}`
+          : `The URL must open without a login (not expired, not private, no 403/404): check it with --audio URL. ${UPLOAD_FIX}`,
     };
   }
   if (/File does not appear to contain audio\. File type is text\/html/i.test(error)) {
