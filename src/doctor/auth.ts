@@ -26,10 +26,12 @@ export function cleanKey(value: string): { key: string; flaws: Flaw[] } {
   const flaws: Flaw[] = [];
   let v = value;
   if (v !== v.replace(WHITESPACE, '')) {
+    // HTTP itself strips spaces and tabs around a header value; line breaks and invisible characters stay.
+    const invisible = /[\r\n\u200b\u00a0\ufeff]/.test(v.match(WHITESPACE)?.join('') ?? '');
     v = v.replace(WHITESPACE, '');
     flaws.push({
       name: 'key_whitespace',
-      breaksUpstream: true,
+      breaksUpstream: invisible,
       describe: 'The key has spaces or a line break around it (read from a file or pasted).',
       fix: 'Strip whitespace and newlines from the key (e.g. $(tr -d "\\n" < key.txt), .strip(), .trim()).',
     });

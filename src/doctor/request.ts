@@ -504,7 +504,10 @@ export interface RequestCheck {
  * and path, upload flags and Content-Type, and the JSON body's field names and types against the
  * OpenAPI schema. Header-name case is fine and never reported.
  */
-export function checkPastedRequest(text: string, opts: { env?: Record<string, string | undefined>; fileExists?: (path: string) => boolean } = {}): RequestCheck {
+export function checkPastedRequest(
+  text: string,
+  opts: { env?: Record<string, string | undefined>; fileExists?: (path: string) => boolean; readFile?: (path: string) => string | null } = {},
+): RequestCheck {
   const env = opts.env ?? {};
   const fileExists = opts.fileExists ?? existsSync;
   const req = parsePastedRequest(text, env);
@@ -621,7 +624,9 @@ export function checkPastedRequest(text: string, opts: { env?: Record<string, st
   for (const file of filesRead) {
     if (file !== '-' && !fileExists(file)) out.push(f.warn('file_not_found', `The file ${file} does not exist here (relative to the current directory).`, 'Check the path: curl sends an empty body or fails when the file is missing.', { file }));
   }
-  const bodyText = req.data.map((d) => d.text).join('&');
+  // A JSON body in a file (-d @body.json) is read when the caller can, so its fields get checked too.
+  const bodyText = req.data.map((d) => (d.file && !AUDIO_EXT.test(d.file) ? (opts.readFile?.(d.file) ?? '') : d.text)).join('&');
+  const unreadable = req.data.some((d) => d.file && (AUDIO_EXT.test(d.file) || opts.readFile?.(d.file) == null));
 
   if (route?.name === 'upload') {
     if (req.form.length > 0) {
@@ -648,8 +653,8 @@ export function checkPastedRequest(text: string, opts: { env?: Record<string, st
       out.push(f.fail('audio_to_transcript', `The audio file is sent to ${route!.display}, which takes JSON with an audio_url.`, 'Upload it first (POST /v2/upload --data-binary @FILE), then POST /v2/transcript with {"audio_url": "<upload_url>"}.'));
     } else if (req.data.length === 0) {
       if (jsonRoute !== 'v2-token') out.push(f.fail('missing_body', `${route!.display} needs a JSON body.`, `Add -d '{"audio_url": "https://…"}'.`));
-    } else if (req.data.every((d) => d.file)) {
-      /* the body is in a file we do not read */
+    } else if (unreadable) {
+      /* the body is in a file that cannot be read here */
     } else {
       let body: unknown;
       try {

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { checkAudioUrl, checkLocalAudio, isHttpUrl } from './audio.js';
 import { checkAuth } from './auth.js';
 import type { DoctorContext, DoctorOptions, ServerFacts } from './context.js';
@@ -14,6 +15,15 @@ export type { DoctorOptions, ServerFacts } from './context.js';
 export type { DoctorReport, Finding } from './finding.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8976';
+
+/** A JSON body file a pasted command reads (-d @body.json); null when missing or too big to be one. */
+function readSmallFile(path: string): string | null {
+  try {
+    return statSync(path).size <= 1_048_576 ? readFileSync(path, 'utf8') : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The checks a run does: the ones asked for, else reach and auth plus whatever the inputs call for. */
 export function selectChecks(o: DoctorOptions): CheckName[] {
@@ -58,7 +68,7 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
 
   // The pasted request first: it may name the server and carry the key to test.
   if (checks.includes('request') && opts.request) {
-    const rc = checkPastedRequest(opts.request, vantage === 'client' ? { env: process.env } : { env: {}, fileExists: () => true });
+    const rc = checkPastedRequest(opts.request, vantage === 'client' ? { env: process.env, readFile: readSmallFile } : { env: {}, fileExists: () => true });
     findings.push(...rc.findings);
     if (!opts.offline && vantage === 'client') {
       if (!opts.baseUrl && rc.origin) opts.baseUrl = rc.origin;

@@ -300,7 +300,7 @@ export function streamingEndpoints(ctx: DoctorContext, protocol: 'v3' | 'v2'): {
 }
 
 async function getToken(ctx: DoctorContext, protocol: 'v3' | 'v2', http: URL): Promise<{ token: string } | Finding> {
-  const expires = ctx.opts.tokenExpiresInSeconds ?? (protocol === 'v3' ? 60 : 60);
+  const expires = ctx.opts.tokenExpiresInSeconds ?? 60;
   const api = http.origin === ctx.base.origin ? ctx.api : new ApiClient(http);
   if (api !== ctx.api && ctx.api.insecure) await api.allowInsecure();
   try {
@@ -314,7 +314,13 @@ async function getToken(ctx: DoctorContext, protocol: 'v3' | 'v2', http: URL): P
     if (a.status === 400) {
       return f.fail('token_expiry_invalid', `${where} refused expires=${expires}: ${errorText(a)}.`, protocol === 'v3' ? 'expires_in_seconds must be 1–600 (and max_session_duration_seconds 60–10800).' : 'expires_in must be at least 60.', { status: a.status });
     }
-    if (a.status === 404) return f.fail('token_endpoint_missing', `${where} answers 404.`, ctx.kind === 'assemblyai' ? 'v3 tokens come from https://streaming.assemblyai.com/v3/token (the SDK option streamingBaseUrl), not api.assemblyai.com.' : 'This server has no token endpoint for this protocol.', { status: 404 });
+    if (a.status === 404) {
+      const fix =
+        ctx.kind !== 'assemblyai' ? 'This server has no token endpoint for this protocol.' :
+        protocol === 'v2' ? 'AssemblyAI retired v2 realtime: move to v3 Universal Streaming (wss://streaming.assemblyai.com/v3/ws).' :
+        'v3 tokens come from https://streaming.assemblyai.com/v3/token (the SDK option streamingBaseUrl), not api.assemblyai.com.';
+      return f.fail('token_endpoint_missing', `${where} answers 404.`, fix, { status: 404 });
+    }
     return f.fail('token_failed', `${where} answered ${a.status}: ${errorText(a)}.`, 'See the auth findings.', { status: a.status });
   } catch (err) {
     return f.fail('token_failed', `Getting a temporary token failed: ${(err as Error).message}.`, 'Check the streaming host is reachable.');

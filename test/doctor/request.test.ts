@@ -100,6 +100,12 @@ describe('pasted request: broken curl commands', () => {
     expect(findings.map((f) => f.code)).toContain('request.file_not_found');
   });
 
+  it('a JSON body in a file is read and checked when it can be', () => {
+    const { findings } = checkPastedRequest(`curl ${A}/v2/transcript ${KEY} -d @body.json`, { env: {}, fileExists: () => true, readFile: () => '{"audio_url": "https://example.com/a.mp3", "speaker_lables": true}' });
+    expect(findings.find((f) => f.code === 'request.unknown_field')?.fix).toBe('Did you mean "speaker_labels"?');
+    expect(check(`curl ${A}/v2/transcript ${KEY} -d @body.json`).findings.map((f) => f.code)).toEqual(['request.looks_right']);
+  });
+
   it('a variable the shell would expand but that is not set is pointed out', () => {
     const { findings } = check(`curl ${A}/v2/transcript -H "authorization: $NOT_SET_ANYWHERE"`);
     expect(findings.map((f) => f.code)).toContain('request.variable_not_set');
