@@ -30,7 +30,8 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
 
   useEffect(() => {
     apiJson<{ transcripts: ListItem[] }>('/v2/transcript?status=completed&limit=50').then(
-      (b) => setItems(b.transcripts),
+      // Deleted transcripts keep their status but have no text left to ask about.
+      (b) => setItems(b.transcripts.filter((t) => t.audio_url !== 'http://deleted_by_user')),
       (err: ApiError) => setError(err),
     );
   }, []);

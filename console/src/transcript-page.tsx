@@ -261,14 +261,20 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired }: { t: Transcript
     const scheme = matchMedia('(prefers-color-scheme: dark)');
     scheme.addEventListener('change', redraw);
     const handsOff = () => (state.current.handsOffUntil = Date.now() + HANDS_OFF_MS);
+    // Scrolling by keyboard counts too, when the keys scroll the page rather than drive a control.
+    const keyScroll = (e: KeyboardEvent) => {
+      if (/^(Page(Up|Down)|Arrow(Up|Down)|Home|End| )$/.test(e.key) && (e.target === document.body || e.target === document.documentElement)) handsOff();
+    };
     addEventListener('wheel', handsOff, { passive: true });
     addEventListener('touchmove', handsOff, { passive: true });
+    addEventListener('keydown', keyScroll);
     return () => {
       resize.disconnect();
       removeEventListener('earshot:theme', redraw);
       scheme.removeEventListener('change', redraw);
       removeEventListener('wheel', handsOff);
       removeEventListener('touchmove', handsOff);
+      removeEventListener('keydown', keyScroll);
     };
   }, [view]);
 
@@ -316,6 +322,9 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired }: { t: Transcript
     a.addEventListener('seeked', onTime);
     a.addEventListener('loadedmetadata', onMeta);
     a.addEventListener('error', onError);
+    // Events that came before these listeners: metadata already loaded, or playing across a re-bind.
+    if (a.readyState >= 1) onMeta();
+    if (!a.paused) onPlay();
     return () => {
       cancelAnimationFrame(frame);
       a.removeEventListener('play', onPlay);
@@ -401,7 +410,7 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired }: { t: Transcript
       </div>
       {lowCount > 0 && (
         <p class="muted small legend">
-          <span class="w low">Dotted</span> words ({lowCount}) were heard with low confidence. Click any word to hear it; a time plays its paragraph.
+          <span class="w low">Dotted</span> words ({lowCount}) were heard with low confidence. Click a word, or a paragraph's time, to move the player there.
         </p>
       )}
       <div ref={textRoot} class="text" onClick={onTextClick} data-testid="transcript-text" />

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -78,15 +80,26 @@ describe('web console in Chromium', () => {
     await page.waitForSelector('text=New transcript');
     expect(problemsOf(page)).toEqual([]);
     await context.close();
+
+    // A remembered key that stopped working: every view says so, with a way out.
+    const stale = await browser.newContext({ viewport: DESKTOP });
+    await stale.addInitScript(() => localStorage.setItem('earshot.key', '0'.repeat(32)));
+    const again = await stale.newPage();
+    await again.goto(`${server.url}/`);
+    await expect.poll(() => again.textContent('.banner')).toContain('The server refused the API key');
+    await again.click('.banner button:has-text("Use another key")');
+    await again.waitForSelector('#key');
+    await stale.close();
   });
 
   it('uploads a LibriVox clip, follows it to completed, and reads it next to its audio', async () => {
     const { context, page } = await open();
     await page.goto(`${server.url}/`);
-    await page.setInputFiles('[data-testid=file-input]', clip.wav);
-    await page.waitForSelector('.job');
-    await page.waitForSelector('.job[data-phase=completed]', { timeout: 90_000 });
-    const link = await page.getAttribute('.job a', 'href');
+    // Two files at once; each gets its own row.
+    await page.setInputFiles('[data-testid=file-input]', [clip.wav, clips[1]!.wav]);
+    await expect.poll(() => page.locator('.job').count()).toBe(2);
+    await expect.poll(() => page.locator('.job[data-phase=completed]').count(), { timeout: 90_000 }).toBe(2);
+    const link = await page.getAttribute(`.job:has-text("${path.basename(clip.wav)}") a`, 'href');
     transcriptId = decodeURIComponent(link!.split('/').pop()!);
     const apiT = (await (await api(server, `/v2/transcript/${transcriptId}`)).json()) as { text: string; words: { start: number; text: string }[] };
     expect(shared(apiT.text, clip.reference)).toBeGreaterThan(10);
@@ -94,7 +107,14 @@ describe('web console in Chromium', () => {
     await page.waitForSelector(`.item a[href="#/t/${transcriptId}"]`);
     expect(await page.textContent(`.item a[href="#/t/${transcriptId}"]`)).toBe(path.basename(clip.wav));
 
-    await page.click('.job a');
+    // Search across transcript text finds it by a word the other clip lacks.
+    const word = apiT.text.split(' ').find((w) => w.length > 4 && !clips[1]!.reference.includes(w.toLowerCase()))!;
+    await page.fill('#f-text', word);
+    await page.press('#f-text', 'Enter');
+    await expect.poll(() => page.locator('.item').count()).toBe(1);
+    expect((await page.textContent('.item .snippet'))!.toLowerCase()).toContain(word.toLowerCase());
+
+    await page.click(`.job:has-text("${path.basename(clip.wav)}") a`);
     await page.waitForSelector('.w');
     const shown = (await page.innerText('[data-testid=transcript-text] p', { timeout: 5000 })).replace(/\s+/g, ' ').trim();
     expect(shown).toBe(apiT.text);
@@ -125,6 +145,15 @@ describe('web console in Chromium', () => {
     await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBeCloseTo(duration, 0);
     await page.keyboard.press('Home');
     await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBe(0);
+    // Playing (space on the timeline) moves the highlight along with the audio.
+    await page.keyboard.press(' ');
+    await page.waitForFunction(() => document.querySelector('audio')!.currentTime > 2, undefined, { timeout: 10_000 });
+    await page.keyboard.press(' ');
+    const playedTo = await page.evaluate(() => document.querySelector('audio')!.currentTime * 1000);
+    const highlighted = Number(await page.getAttribute('.w.cur', 'data-i'));
+    expect(highlighted).toBeGreaterThan(0);
+    expect(apiT.words[highlighted]!.start).toBeLessThanOrEqual(playedTo);
+    expect(apiT.words[highlighted + 1]?.start ?? Infinity).toBeGreaterThan(playedTo - 100);
 
     // Find: hits in the text and on the timeline.
     const sought = apiT.words[3]!.text.toLowerCase().replace(/[^a-z']/g, '');
@@ -161,6 +190,54 @@ describe('web console in Chromium', () => {
     await context.close();
   });
 
+  it('transcribes a pasted URL and plays it from there; deletes from the list', async () => {
+    // A plain file server standing in for "somewhere on the web" (a private server may fetch from localhost).
+    const files = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav', 'access-control-allow-origin': '*' });
+      res.end(fs.readFileSync(clips[2]!.wav));
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    const audioUrl = `http://127.0.0.1:${(files.address() as net.AddressInfo).port}/unless.wav`;
+    const { context, page } = await open();
+    try {
+      await page.goto(`${server.url}/`);
+      await page.fill('#audio-url', audioUrl);
+      await page.click('button:has-text("Transcribe URL")');
+      await page.waitForSelector('.job[data-phase=completed]', { timeout: 60_000 });
+      await page.click('.job a');
+      await page.waitForSelector('.w');
+      expect(await page.getAttribute('audio', 'src')).toBe(audioUrl);
+      await page.waitForFunction(() => document.querySelector('audio')!.readyState >= 1);
+      // Earshot keeps no copy of downloaded audio, but its peaks were computed while it was on disk.
+      const id = decodeURIComponent(page.url().split('/').pop()!);
+      expect((await api(server, `/v2/transcript/${id}/peaks`)).status).toBe(200);
+      expect(await page.$('text=No waveform')).toBeNull();
+
+      await page.click('a:has-text("← Transcripts")');
+      const row = page.locator('.item', { hasText: 'unless.wav' });
+      await row.locator('button:has-text("Delete")').click();
+      await row.locator('button:has-text("Delete for good")').click();
+      await expect.poll(() => row.count()).toBe(0);
+      const deleted = (await (await api(server, '/v2/transcript?limit=50')).json()) as { transcripts: { audio_url: string }[] };
+      expect(deleted.transcripts.some((t) => t.audio_url === audioUrl)).toBe(false);
+    } finally {
+      await context.close();
+      files.close();
+    }
+  });
+
+  it('asks LeMUR, or says how to configure it', async () => {
+    const { context, page } = await open();
+    await page.goto(`${server.url}/#/lemur?ids=${transcriptId}`);
+    await page.fill('#lemur-text', 'Who is mentioned?');
+    await page.click('button:has-text("Ask")');
+    // This test server has no language model: the console must say so and how to fix it.
+    await page.waitForSelector('.failed, #answer-h', { timeout: 60_000 });
+    if (await page.$('.failed')) expect(await page.textContent('.failed')).toContain('LeMUR needs a language model');
+    await shoot(page, 'lemur-answer-light');
+    await context.close();
+  });
+
   it('streams from the microphone: partial words while speaking, then the final turn', async () => {
     const { context, page } = await open();
     await page.goto(`${server.url}/#/stream`);
@@ -188,6 +265,11 @@ describe('web console in Chromium', () => {
     ];
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+        const signedOut = await open({ colorScheme, viewport, signedIn: false });
+        await signedOut.page.goto(`${server.url}/`);
+        await signedOut.page.waitForSelector('#key');
+        await shoot(signedOut.page, `login-${colorScheme}-${size}`);
+        await signedOut.context.close();
         const { context, page } = await open({ colorScheme, viewport });
         for (const [name, hash] of screens) {
           await page.goto(`${server.url}/${hash}`);
