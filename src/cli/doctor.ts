@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { DoctorOptions } from '../doctor/context.js';
 import { CHECKS, type CheckName } from '../doctor/finding.js';
 import { formatReport } from '../doctor/format.js';
-import { runDoctor } from '../doctor/runner.js';
+import { runDoctor } from '../doctor/index.js';
 
 function positiveInt(name: string, raw: unknown): number | undefined {
   if (raw === undefined) return undefined;

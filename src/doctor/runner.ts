@@ -70,8 +70,10 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
   if (checks.includes('request') && opts.request) {
     const rc = checkPastedRequest(opts.request, vantage === 'client' ? { env: process.env, readFile: readSmallFile } : { env: {}, fileExists: () => true });
     findings.push(...rc.findings);
-    if (!opts.offline && vantage === 'client') {
+    if (vantage === 'client') {
       if (!opts.baseUrl && rc.origin) opts.baseUrl = rc.origin;
+    }
+    if (!opts.offline && vantage === 'client') {
       const value = rc.auth?.value ?? '';
       if (rc.auth && value && !value.includes('$')) {
         opts.apiKey = value;
@@ -85,7 +87,7 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
   const live = checks.filter((c) => c !== 'request');
   if (!base || live.length === 0) {
     findings.push(...baseFindings);
-    return report(findings, checks, { base_url: rawBase, kind: 'self-hosted', earshot: null }, vantage, startedAt);
+    return report(findings, checks, { base_url: base?.origin ?? rawBase, kind: base ? targetKind(base) : 'self-hosted', earshot: null }, vantage, startedAt);
   }
   const ctx: DoctorContext = {
     opts,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { baseUrlOf } from '../app.js';
 import type { AppContext } from '../context.js';
 import { CHECKS, type CheckName } from '../doctor/finding.js';
-import { runDoctor } from '../doctor/runner.js';
+import { runDoctor } from '../doctor/index.js';
 import { Authenticator } from '../http/auth.js';
 import { errors } from '../http/errors.js';
 
