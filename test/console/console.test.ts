@@ -191,9 +191,16 @@ describe('web console in Chromium', () => {
   });
 
   it('transcribes a pasted URL and plays it from there; deletes from the list', async () => {
-    // A plain file server standing in for "somewhere on the web" (a private server may fetch from localhost).
+    // A plain file server standing in for "somewhere on the web" (a private server may fetch from
+    // localhost), which also takes the webhook.
+    const hooks: string[] = [];
     const files = http.createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'audio/wav', 'access-control-allow-origin': '*' });
+      if (req.method === 'POST') {
+        req.on('data', (d: Buffer) => hooks.push(d.toString()));
+        req.on('end', () => res.writeHead(204).end());
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'audio/wav' });
       res.end(fs.readFileSync(clips[2]!.wav));
     });
     await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
@@ -202,6 +209,8 @@ describe('web console in Chromium', () => {
     try {
       await page.goto(`${server.url}/`);
       await page.fill('#audio-url', audioUrl);
+      await page.click('summary:has-text("Options")');
+      await page.fill('#opt-webhook', audioUrl.replace('unless.wav', 'hook'));
       await page.click('button:has-text("Transcribe URL")');
       await page.waitForSelector('.job[data-phase=completed]', { timeout: 60_000 });
       await page.click('.job a');
@@ -212,6 +221,10 @@ describe('web console in Chromium', () => {
       const id = decodeURIComponent(page.url().split('/').pop()!);
       expect((await api(server, `/v2/transcript/${id}/peaks`)).status).toBe(200);
       expect(await page.$('text=No waveform')).toBeNull();
+      // Its webhook deliveries, as the server recorded them.
+      await expect.poll(() => hooks.length, { timeout: 20_000 }).toBeGreaterThan(0);
+      await page.click('#hooks-h ~ button:has-text("Refresh")');
+      await expect.poll(() => page.textContent('#hooks-h ~ table td.ok')).toBe('204');
 
       await page.click('a:has-text("← Transcripts")');
       const row = page.locator('.item', { hasText: 'unless.wav' });
