@@ -157,7 +157,10 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
         return reply;
       }
       const finishReason = result.finishReason;
-      request.log.info({ model: model.name, input_tokens: result.inputTokens, output_tokens: result.outputTokens, stream: req.stream }, 'LLM gateway request answered');
+      request.log.info(
+        { model: model.name, input_tokens: result.inputTokens, output_tokens: result.outputTokens, stream: req.stream, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'LLM gateway request answered',
+      );
       if (events) {
         events.send({ choices: [{ index: 0, delta: {}, finish_reason: finishReason }] });
         events.send({ request_id: id, choices: [], usage: usageOf(result) });
