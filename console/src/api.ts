@@ -24,8 +24,7 @@ const notify = (err: ApiError) => {
   for (const l of listeners) l(err);
 };
 
-export const unreachable = () =>
-  new ApiError(`Cannot reach the Earshot server at ${location.origin}. Is it running? The console retries when you try again.`, 'network');
+const unreachable = () => new ApiError(`Cannot reach the Earshot server at ${location.origin}. Is it running? Retry once it is back.`, 'network');
 
 /** The server's `{"error": "..."}` text, or the status line. */
 async function errorText(res: Response): Promise<string> {

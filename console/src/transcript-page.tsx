@@ -104,6 +104,8 @@ function useTranscript(id: string) {
 function FindBar({ words, onHits, onGo }: { words: string[]; onHits: (hits: [number, number][], active: number) => void; onGo: (hit: [number, number]) => void }) {
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
+  // The first Enter after typing goes to the first hit; the next ones step on.
+  const moved = useRef(false);
   const hits = useMemo(() => findHits(words, query), [words, query]);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => onHits(hits, Math.min(active, hits.length - 1)), [hits, active]);
@@ -119,12 +121,13 @@ function FindBar({ words, onHits, onGo }: { words: string[]; onHits: (hits: [num
   }, []);
   const go = (step: number) => {
     if (hits.length === 0) return;
-    const next = (active + step + hits.length) % hits.length;
+    const next = moved.current ? (active + step + hits.length) % hits.length : step < 0 ? hits.length - 1 : 0;
+    moved.current = true;
     setActive(next);
     onGo(hits[next]!);
   };
   return (
-    <form class="find" role="search" onSubmit={(e) => (e.preventDefault(), go(0))}>
+    <form class="find" role="search" onSubmit={(e) => (e.preventDefault(), go(1))}>
       <label for="find" class="visually-hidden">
         Find in transcript
       </label>
@@ -134,11 +137,15 @@ function FindBar({ words, onHits, onGo }: { words: string[]; onHits: (hits: [num
         type="search"
         placeholder="Find in transcript ( / )"
         value={query}
-        onInput={(e) => (setQuery(e.currentTarget.value), setActive(0))}
+        onInput={(e) => {
+          setQuery(e.currentTarget.value);
+          setActive(0);
+          moved.current = false;
+        }}
         onKeyDown={(e) => {
           if (e.key === 'Enter') {
             e.preventDefault();
-            go(e.shiftKey ? -1 : hits.length && query ? 1 : 0);
+            go(e.shiftKey ? -1 : 1);
           }
         }}
       />

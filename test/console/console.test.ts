@@ -161,6 +161,11 @@ describe('web console in Chromium', () => {
     const expected = apiT.words.filter((w) => w.text.toLowerCase().replace(/[^a-z']/g, '').startsWith(sought)).length;
     await expect.poll(() => page.locator('.w.hit').count()).toBe(expected);
     expect(await page.textContent('.find [role=status]')).toBe(`1 of ${expected}`);
+    // Enter goes to the first hit: the player moves there too.
+    await page.press('#find', 'Enter');
+    const firstHit = apiT.words.findIndex((w) => w.text.toLowerCase().replace(/[^a-z']/g, '').startsWith(sought));
+    expect(await page.getAttribute('.w.hit-active', 'data-i')).toBe(String(firstHit));
+    await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBeCloseTo(apiT.words[firstHit]!.start / 1000, 1);
 
     // SRT export is the API's SRT, byte for byte.
     const [srt] = await Promise.all([page.waitForEvent('download'), page.click('button:text-is("SRT")')]);
