@@ -14,6 +14,7 @@ import { peaksRoutes } from './routes/peaks.js';
 import { transcriptSearchRoutes } from './routes/transcript-search.js';
 import { keyRoutes } from './routes/keys.js';
 import { consoleRoutes } from './routes/console.js';
+import { statusRoutes } from './routes/status.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -156,6 +157,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   await app.register(peaksRoutes(ctx));
   await app.register(transcriptSearchRoutes(ctx));
   await app.register(keyRoutes(ctx));
+  await app.register(statusRoutes(ctx));
   await app.register(consoleRoutes());
   return app;
 }

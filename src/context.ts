@@ -8,6 +8,7 @@ import type { UploadStore } from './storage/uploads.js';
 import type { TranscriptCache } from './http/transcript-cache.js';
 import type { EngineChoice } from './engines/index.js';
 import type { Llm } from './lemur/service.js';
+import type { StatusService } from './status/service.js';
 
 /** Everything a route or job needs, built once by `server.ts`. */
 export interface AppContext {
@@ -22,4 +23,6 @@ export interface AppContext {
   streaming: StreamingHub;
   /** The LLM behind LeMUR and the LLM Gateway (possibly none: those answer 503). */
   llm: Llm;
+  /** The status page: probes, incidents, alerts. */
+  status: StatusService;
 }

@@ -17,6 +17,7 @@ import { countActiveKeys, createKey } from './storage/keys.js';
 import { UploadStore } from './storage/uploads.js';
 import { StreamingHub } from './streaming/connection.js';
 import { Llm } from './lemur/service.js';
+import { StatusService } from './status/service.js';
 import { loadTls, type TlsSetup } from './tls/load.js';
 
 export interface RunningServer {
@@ -70,6 +71,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     streaming: new StreamingHub(config.streamingThreads, log),
     // An embedded model loads in the background; requests wait for it.
     llm: await Llm.fromConfig(config, log),
+    status: await StatusService.create(config, db, log),
   };
 
   const shutdown = new AbortController();
@@ -99,6 +101,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const close = () =>
     (closing ??= (async () => {
       for (const t of timers) clearInterval(t);
+      // Probes first: they use the listeners, the queue and the database.
+      await ctx.status.stop();
       await Promise.all([app.close(), tlsApp?.close()]);
       // Running jobs get time to finish; what is left is handed back to the queue for the next start.
       const grace = setTimeout(() => shutdown.abort(), 25_000);
@@ -122,6 +126,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     const setting = url ? settings.tlsPort : settings.port;
     throw new Error(`${setting.env} / ${setting.flag}: ${(err as Error).message}`, { cause: err });
   }
+
+  // The status page keeps serving if probing cannot start; the reason is logged.
+  await ctx.status.start(ctx, url).catch((err: unknown) => log.error({ err }, 'status probes not started'));
 
   return { app, tlsApp, ctx, url, tlsUrl, tls, createdKey, close };
 }

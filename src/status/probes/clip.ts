@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { decodeAudio } from '../../audio/decode.js';
+
+const run = promisify(execFile);
+const TEXT = 'Earshot status check. One, two, three.';
+const RATE = 16_000;
+
+export interface ProbeClip {
+  /** A WAV file, uploaded by the transcription probe. */
+  file: string;
+  bytes: Buffer;
+  /** The same audio as 16 kHz mono s16le, streamed by the streaming probe. */
+  pcm: Buffer;
+  source: 'espeak-ng' | 'tone';
+}
+
+/** 16-bit mono WAV of `pcm`. */
+function wav(pcm: Buffer): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + pcm.length, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(RATE, 24);
+  h.writeUInt32LE(RATE * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([h, pcm]);
+}
+
+/** Two seconds of tone bursts: enough for a job to finish, if no speech synthesiser is installed. */
+function tone(): Buffer {
+  const pcm = Buffer.alloc(RATE * 2 * 2);
+  for (let i = 0; i < RATE * 2; i++) {
+    const t = i / RATE;
+    const on = Math.floor(t * 4) % 2 === 0;
+    pcm.writeInt16LE(on ? Math.round(8000 * Math.sin(2 * Math.PI * (220 + 110 * Math.floor(t * 2)) * t)) : 0, i * 2);
+  }
+  return pcm;
+}
+
+async function collect(file: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of decodeAudio(file).pcm) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** The probes' short clip, made on this machine: spoken by espeak-ng when present, else a synthetic tone. */
+export async function makeClip(dir: string): Promise<ProbeClip> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'probe.wav');
+  try {
+    await run('espeak-ng', ['-w', file, TEXT], { timeout: 10_000 });
+    return { file, bytes: await readFile(file), pcm: await collect(file), source: 'espeak-ng' };
+  } catch {
+    const pcm = tone();
+    await writeFile(file, wav(pcm));
+    return { file, bytes: await readFile(file), pcm, source: 'tone' };
+  }
+}

@@ -1,0 +1,20 @@
+import type { Probe } from './types.js';
+import { byLatency, failed } from './types.js';
+
+/** The LLM answers a tiny prompt (a few tokens). No LLM configured: the component is not shown. */
+export const probeLemur: Probe = async (env, signal) => {
+  const llm = env.ctx.llm;
+  const status = await llm.status();
+  if (status.backend === 'none') return { observed: 'inactive', latencyMs: null, message: `not configured: ${status.message ?? ''}`.trim() };
+  if (status.state === 'loading') return { observed: 'degraded_performance', latencyMs: null, message: `the model at ${status.location} is still loading` };
+  if (status.state === 'unavailable' || !llm.backend) return failed(`${status.backend} LLM at ${status.location}: ${status.message ?? 'unavailable'}`);
+  const model = status.models[0]!.name;
+  const started = performance.now();
+  try {
+    const r = await llm.backend.chat({ model, messages: [{ role: 'user', content: 'Reply with the single word OK.' }], maxTokens: 3, temperature: 0, signal });
+    const ms = performance.now() - started;
+    return byLatency(env, 'lemur', ms, `${model} (${status.backend}) generated ${r.outputTokens} token${r.outputTokens === 1 ? '' : 's'} in ${Math.round(ms)} ms`);
+  } catch (err) {
+    return failed(`${model} (${status.backend} at ${status.location}): ${(err as Error).message}`, performance.now() - started);
+  }
+};

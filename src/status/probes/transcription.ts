@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { EngineChoice } from '../../engines/index.js';
+import { DEFAULT_MODEL_DIR } from '../../engines/pocketsphinx.js';
+import { QUEUES } from '../../queue/index.js';
+import { insertTranscript, setJobId } from '../../storage/transcripts.js';
+import { uploadIdFromUrl } from '../../storage/uploads.js';
+import { parseTranscriptParams } from '../../transcript/params.js';
+import type { Probe, ProbeEnv, ProbeResult } from './types.js';
+import { byLatency, failed, reason } from './types.js';
+
+/**
+ * pg-boss fetches the highest priority first, then the oldest. User jobs have priority 0, so a
+ * probe job only ever takes a worker no user job is waiting for: it never overtakes one. What is
+ * left is a user job arriving while the probe runs (a second or so every EARSHOT_STATUS_PROBE_SECONDS).
+ */
+export const PROBE_PRIORITY = -10;
+
+/** Model files the engine's worker threads load; gone, running threads keep working but new ones (and the next start) fail. */
+export function missingModelFiles(engine: EngineChoice): string[] {
+  if (engine.name === 'whisper') return engine.modelPath && existsSync(engine.modelPath) ? [] : [engine.modelPath ?? engine.model];
+  const dir = process.env.EARSHOT_POCKETSPHINX_MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  return ['en-us', 'en-us.lm.bin', 'cmudict-en-us.dict'].map((f) => path.join(dir, f)).filter((f) => !existsSync(f));
+}
+
+async function call(env: ProbeEnv, method: string, pathname: string, signal: AbortSignal, body?: Buffer): Promise<Record<string, unknown>> {
+  const res = await fetch(`${env.baseUrl}${pathname}`, { method, headers: { authorization: env.key }, body: body && new Uint8Array(body), signal });
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${pathname.replace(/[0-9a-f-]{36}/, ':id')} answered ${res.status}: ${String(json.error ?? '')}`);
+  return json;
+}
+
+/** User jobs finished (either way) since `since`: on a server busy enough to keep the probe waiting, proof that jobs still flow. */
+async function userJobsFinishedSince(env: ProbeEnv, since: Date): Promise<number> {
+  const { rows } = await env.ctx.db.query<{ n: number }>(
+    "select count(*)::int as n from transcripts where completed_at >= $1 and project_id <> $2 and status = 'completed'",
+    [since, env.projectId],
+  );
+  return rows[0]!.n;
+}
+
+/**
+ * A real job on the probe clip: uploaded over HTTP, queued (at the lowest priority), run by a worker
+ * on the engine, read back over HTTP and deleted. Latency is from queueing to the result.
+ */
+export const probeTranscription: Probe = async (env, signal) => {
+  const missing = missingModelFiles(env.ctx.engine);
+  const job = await runJob(env, signal);
+  if (missing.length === 0) return job;
+  const text = `model file${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}; running engine threads keep working, new ones and the next start will fail`;
+  return job.observed === 'major_outage' ? { ...job, message: `${job.message}; ${text}` } : { observed: 'partial_outage', latencyMs: job.latencyMs, message: text };
+};
+
+async function runJob(env: ProbeEnv, signal: AbortSignal): Promise<ProbeResult> {
+  const { ctx } = env;
+  let id: string | null = null;
+  const started = new Date();
+  const t0 = performance.now();
+  try {
+    const upload = await call(env, 'POST', '/v2/upload', signal, env.clip.bytes);
+    const params = parseTranscriptParams({ audio_url: upload.upload_url });
+    id = randomUUID();
+    await insertTranscript(ctx.db, { id, projectId: env.projectId, params, uploadId: uploadIdFromUrl(params.audio_url) });
+    // Not through POST /v2/transcript: that queues every job alike, and the probe must queue behind users.
+    const jobId = await ctx.queue.boss.send(QUEUES.transcribe, { transcriptId: id }, { priority: PROBE_PRIORITY });
+    if (!jobId) throw new Error('the queue refused the job');
+    await setJobId(ctx.db, id, jobId);
+    const queuedAt = performance.now();
+    for (;;) {
+      const t = await call(env, 'GET', `/v2/transcript/${id}`, signal);
+      const ms = performance.now() - queuedAt;
+      if (t.status === 'completed') return byLatency(env, 'transcription', ms, `${env.clip.source} clip transcribed by ${ctx.engine.model} in ${Math.round(ms)} ms`);
+      if (t.status === 'error') return failed(`the job failed: ${String(t.error)}`, ms);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    const ms = performance.now() - t0;
+    if (!signal.aborted) return failed(`transcription: ${reason(err)}`, ms);
+    // Timed out: a job behind a busy queue is no fault if user jobs kept finishing meanwhile.
+    const finished = await userJobsFinishedSince(env, started).catch(() => 0);
+    if (finished > 0) return { observed: 'operational', latencyMs: null, message: `the probe job waited behind user jobs for ${Math.round(ms / 1000)} s; ${finished} user jobs completed meanwhile` };
+    return failed(`no transcription finished within ${Math.round(ms / 1000)} s`, ms);
+  } finally {
+    // A job that timed out must not run later, when nobody waits for it.
+    if (id) await call(env, 'DELETE', `/v2/transcript/${id}`, AbortSignal.timeout(10_000)).catch(() => undefined);
+  }
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import type { AppContext } from '../context.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../log.js';
+import { Alerts } from './alerts/dispatcher.js';
+import { Mailer } from './alerts/email.js';
+import type { AlertView } from './alerts/messages.js';
+import { componentDefs, parseSlowMs, type ComponentDef } from './components.js';
+import { newId } from './ids.js';
+import { IncidentBook } from './incidents.js';
+import type { ProbeStatus } from './model.js';
+import { runLocalRound, runUpstreamRound } from './monitor.js';
+import { makeClip } from './probes/clip.js';
+import { createProbeKey, pruneProbeTranscripts, revokeProbeKey } from './probes/key.js';
+import type { ProbeEnv, ProbeResult } from './probes/types.js';
+import { Scheduler } from './scheduler.js';
+import { loadComponents, type ComponentState } from './store/components.js';
+import { sharedValue } from './store/meta.js';
+import { pruneProbes } from './store/probes.js';
+import { memoryView } from './view.js';
+import { WriteBuffer } from './write-buffer.js';
+
+/**
+ * The status page's state and machinery, one per process: component states (in memory, mirrored
+ * to the database), the incident book, alerts, and the probe schedule once `start` is called.
+ */
+export class StatusService {
+  readonly defs: ComponentDef[];
+  readonly writes: WriteBuffer;
+  readonly alerts: Alerts;
+  readonly book: IncidentBook;
+  private readonly states = new Map<string, ComponentState>();
+  private readonly mailer: Mailer | null;
+  private scheduler: Scheduler | null = null;
+  private env: ProbeEnv | null = null;
+  private readonly shutdown = new AbortController();
+  /** Local rounds run one at a time (scheduled and on-demand alike). */
+  private rounds: Promise<unknown> = Promise.resolve();
+  private lastPrune = 0;
+  private baseUrl: string;
+
+  private constructor(
+    readonly config: Config,
+    readonly db: Db,
+    readonly log: Logger,
+    readonly pageId: string,
+    readonly secret: string,
+  ) {
+    this.defs = componentDefs(config);
+    parseSlowMs(config.statusSlowMs); // a bad setting stops the start, not the first round
+    this.writes = new WriteBuffer(db, log);
+    this.mailer = Mailer.fromConfig(config);
+    this.alerts = new Alerts({ config, db, log, writes: this.writes, mailer: this.mailer, secret });
+    this.book = new IncidentBook({
+      db,
+      writes: this.writes,
+      alerts: this.alerts,
+      log,
+      alertView: () => this.alertView(),
+      componentName: (id) => this.defs.find((d) => d.id === id)?.name ?? id,
+      componentStatus: (id) => this.states.get(id)?.status ?? 'operational',
+      successThreshold: config.statusSuccessThreshold,
+    });
+    this.baseUrl = `http://${config.host}:${config.port}`;
+  }
+
+  static async create(config: Config, db: Db, log: Logger): Promise<StatusService> {
+    const pageId = await sharedValue(db, 'page_id', newId);
+    const secret = await sharedValue(db, 'secret', () => randomBytes(32).toString('hex'));
+    const svc = new StatusService(config, db, log, pageId, secret);
+    await svc.reload();
+    return svc;
+  }
+
+  get emailEnabled(): boolean {
+    return this.mailer !== null;
+  }
+
+  /** Where people find the page: EARSHOT_PUBLIC_URL, else this server's own URL. */
+  pageUrl(): string {
+    return `${(this.config.publicUrl ?? this.baseUrl).replace(/\/+$/, '')}/status`;
+  }
+
+  /** Re-reads component states, open incidents and alert recipients (written by whichever node probes). */
+  async reload(): Promise<void> {
+    const rows = await loadComponents(this.db);
+    for (const r of rows) if (this.defs.some((d) => d.id === r.id)) this.states.set(r.id, r);
+    await this.book.load();
+    await this.alerts.refresh();
+  }
+
+  /** A component's state, created on first use (upstreams start hidden until reached once). */
+  state(def: ComponentDef): ComponentState {
+    let s = this.states.get(def.id);
+    if (!s) {
+      const now = new Date();
+      s = { id: def.id, name: def.name, status: 'operational' as ProbeStatus, active: !def.upstream, badStreak: 0, goodStreak: 0, lastObserved: null, lastProbeAt: null, lastLatencyMs: null, lastMessage: null, createdAt: now, updatedAt: now };
+      this.states.set(def.id, s);
+    }
+    return s;
+  }
+
+  memoryComponents(): ComponentState[] {
+    return [...this.states.values()].map((s) => ({ ...s }));
+  }
+
+  alertView(): AlertView {
+    return memoryView(this, this.pageUrl());
+  }
+
+  /** Starts probing on a timer (EARSHOT_STATUS_PROBE_SECONDS, EARSHOT_STATUS_UPSTREAM_SECONDS). `baseUrl` is this server's own address. */
+  async start(ctx: AppContext, baseUrl: string): Promise<void> {
+    this.baseUrl = baseUrl;
+    const follow = () => this.reload();
+    this.scheduler = new Scheduler(this.db, this.log);
+    if (this.config.statusProbeSeconds > 0) {
+      const probe = await createProbeKey(this.db);
+      this.env = {
+        ctx,
+        baseUrl,
+        key: probe.key,
+        projectId: probe.projectId,
+        keyId: probe.id,
+        clip: await makeClip(path.join(this.config.dataDir, 'status')),
+        slowMs: parseSlowMs(this.config.statusSlowMs),
+        timeoutMs: this.config.statusProbeTimeoutSeconds * 1000,
+      };
+      this.scheduler.every('local', this.config.statusProbeSeconds, async () => void (await this.probeNow()), follow);
+    }
+    if (this.config.statusUpstreamSeconds > 0 && this.defs.some((d) => d.upstream)) {
+      this.scheduler.every('upstream', this.config.statusUpstreamSeconds, () => runUpstreamRound(this), follow);
+    }
+  }
+
+  /** Probes every local component now (after any round under way). */
+  probeNow(): Promise<Record<string, ProbeResult>> {
+    const env = this.env;
+    if (!env) return Promise.reject(new Error('this process does not probe (EARSHOT_STATUS_PROBE_SECONDS=0)'));
+    const round = this.rounds.then(async () => {
+      await this.writes.flush();
+      const results = await runLocalRound(this, env, this.shutdown.signal);
+      await this.prune(env);
+      return results;
+    });
+    this.rounds = round.catch(() => undefined);
+    return round;
+  }
+
+  private async prune(env: ProbeEnv): Promise<void> {
+    if (Date.now() - this.lastPrune < 3_600_000) return;
+    try {
+      await pruneProbes(this.db, this.config.statusRetentionDays);
+      await pruneProbeTranscripts(this.db, env.projectId);
+      this.lastPrune = Date.now();
+    } catch (err) {
+      this.log.warn({ err }, 'status: old probes not pruned');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    await this.scheduler?.stop();
+    await this.rounds;
+    await this.alerts.stop();
+    await this.writes.flush();
+    if (this.env) await revokeProbeKey(this.db, this.env.keyId).catch((err: unknown) => this.log.warn({ err }, 'status: probe key not revoked'));
+    this.mailer?.close();
+  }
+}
