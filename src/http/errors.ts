@@ -54,4 +54,6 @@ export const errors = {
   llmUnavailable: (message: string) => new ApiError(503, message, 'LLM_UNAVAILABLE'),
   llmUpstream: (message: string) => new ApiError(502, message, 'LLM_UPSTREAM'),
   tooManyRequests: () => new ApiError(429, 'Too Many Requests', 'TOO_MANY_REQUESTS'),
+  /** nginx's 499: nobody reads it, but the log says why the model stopped. */
+  clientClosed: () => new ApiError(499, 'The client closed the connection before the answer was ready', 'CLIENT_CLOSED'),
 } as const;

@@ -40,9 +40,13 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
         const params = parseLemurParams(kind, request.body);
         const model = await ctx.llm.resolveModel('final_model', params.finalModel, true);
         const source = params.transcriptIds ? transcriptLines(await loadTranscripts(ctx, request.projectId, params.transcriptIds)) : inputTextLines(params.inputText!);
-        const session = new Session(backend, model, params.temperature, abortOnClose(reply));
+        const signal = abortOnClose(reply);
+        const session = new Session(backend, model, params.temperature, signal);
         const started = Date.now();
-        const outcome = await runLemur(session, params, source).catch(rethrowLlmError);
+        const outcome = await runLemur(session, params, source).catch((err: unknown) => {
+          if (signal.aborted) throw errors.clientClosed();
+          return rethrowLlmError(err);
+        });
         const id = randomUUID();
         const body = {
           request_id: id,

@@ -149,7 +149,12 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
       try {
         result = await backend.chat({ ...chat, ...(events && { onText: (t: string) => events.text(t) }) });
       } catch (err) {
+        if (chat.signal.aborted && !events?.open) throw errors.clientClosed();
         if (!events?.open) return rethrowLlmError(err);
+        if (chat.signal.aborted) {
+          request.log.info({ code: 'CLIENT_CLOSED' }, 'LLM gateway stream stopped: the client closed the connection');
+          return reply;
+        }
         // Headers are gone: the failure can only be told in the stream.
         request.log.warn({ err }, 'LLM gateway stream failed');
         events.send({ error: { code: 500, message: (err as Error).message } });

@@ -34,7 +34,8 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
   let model: LlamaModel;
 
   beforeAll(async () => {
-    a = await startServer({ env: tinyLlmEnv(CONTEXT) });
+    // Info logs: a test reads what the server did when a client went away.
+    a = await startServer({ env: { ...tinyLlmEnv(CONTEXT), EARSHOT_LOG_LEVEL: 'info' } });
     b = await startServer({ env: { EARSHOT_LLM_URL: `${a.url}/v1`, EARSHOT_LLM_API_KEY: a.key } });
     openaiA = new OpenAI({ apiKey: a.key, baseURL: `${a.url}/v1` });
     llama = await getLlama({ gpu: false });
@@ -102,6 +103,30 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
     const body = (await res.json()) as { choices: { message: { content: string } }[] };
     validateSchema('Response', body, GATEWAY_SPEC);
     expect(['guilty', 'innocent']).toContain(JSON.parse(body.choices[0]!.message.content).verdict);
+  });
+
+  it('stops generating when the client goes away, streaming or not', async () => {
+    const controller = new AbortController();
+    const stream = await openaiA.chat.completions.create({ model: 'default', messages, max_tokens: 900, temperature: 0, stream: true }, { signal: controller.signal });
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) {
+        controller.abort();
+        break;
+      }
+    }
+    const task = fetch(`${a.url}/lemur/v3/generate/task`, {
+      method: 'POST',
+      headers: { authorization: a.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ input_text: 'hi', prompt: 'Go on and on.', max_output_size: 900 }),
+      signal: AbortSignal.timeout(150),
+    });
+    await expect(task).rejects.toThrow();
+    for (let i = 0; i < 100 && !/"code":"CLIENT_CLOSED".*request rejected/.test(a.output()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(a.output()).toMatch(/"code":"CLIENT_CLOSED".*"msg":"LLM gateway stream stopped: the client closed the connection"/);
+    expect(a.output()).toMatch(/"code":"CLIENT_CLOSED","msg":"The client closed the connection before the answer was ready".*request rejected/);
+    // Nothing is left generating for nobody: the model answers at once.
+    const after = await openaiA.chat.completions.create({ model: 'default', messages, max_tokens: 2, temperature: 0 });
+    expect(after.usage!.completion_tokens).toBe(2);
   });
 
   it('lists its models, and answers errors in the shape OpenAI clients read', async () => {
