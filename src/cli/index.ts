@@ -7,6 +7,7 @@ import { registerModels } from './models.js';
 import { registerStream } from './stream.js';
 import { registerDoctor } from './doctor.js';
 import { registerAsk } from './ask.js';
+import { registerStatus } from './status.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -22,6 +23,7 @@ registerModels(program);
 registerStream(program);
 registerDoctor(program);
 registerAsk(program);
+registerStatus(program);
 
 try {
   await program.parseAsync(process.argv);
