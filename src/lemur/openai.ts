@@ -23,6 +23,8 @@ interface RemoteModel {
 }
 
 interface Completion {
+  /** A failure told inside a stream, once the headers were already sent. */
+  error?: { message?: string } | string;
   choices?: { message?: { content?: string | null }; delta?: { content?: string | null }; finish_reason?: string | null }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number; input_tokens?: number; output_tokens?: number };
 }
@@ -144,6 +146,7 @@ export class OpenAiBackend implements LlmBackend {
       const data = line.startsWith('data:') ? line.slice(5).trim() : '';
       if (!data || data === '[DONE]') return;
       const chunk = JSON.parse(data) as Completion;
+      if (chunk.error) throw new LlmError(`The LLM server at ${this.baseUrl} failed while streaming: ${typeof chunk.error === 'string' ? chunk.error : chunk.error.message}`, 'upstream');
       chunks.push(chunk);
       const piece = chunk.choices?.[0]?.delta?.content;
       if (piece) onText(piece);
