@@ -6,7 +6,7 @@ import { DEFAULT_TURN_SETTINGS, type TurnSettings, type TurnUpdate } from './ses
 /** v2 realtime close codes and texts, as the Node SDK knows them. */
 const CLOSES: Record<CloseReason, [number, string]> = {
   unauthorized: [4001, 'Not Authorized'],
-  badSampleRate: [4000, 'Sample rate must be a positive integer'],
+  badSampleRate: [4000, 'Invalid sample rate'],
   badParams: [4101, 'Bad schema'],
   badJson: [4100, 'Bad JSON'],
   badMessage: [4101, 'Bad schema'],

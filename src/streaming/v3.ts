@@ -21,7 +21,7 @@ const CODES: Record<CloseReason, number> = {
 
 const MESSAGES: Record<CloseReason, string> = {
   unauthorized: 'Unauthorized Connection',
-  badSampleRate: 'Sample rate must be a positive integer',
+  badSampleRate: 'Invalid sample rate',
   badParams: 'Invalid query parameters',
   badJson: 'Invalid JSON',
   badMessage: 'Invalid message',
