@@ -2,6 +2,7 @@
  * `npm run bench [-- --quick] [-- --only overhead,polling]`: measures Earshot against its
  * performance targets, prints a Markdown table and writes bench/results.{json,md}
  * (bench/results.quick.* for --quick, which uses smaller sizes and only smoke-tests the bench).
+ * With --only, the measurements run replace theirs in the existing results file.
  *
  * Every server is a real `earshot serve` child process with its own temp data dir; all of them,
  * and the temp audio files, are removed however the run ends.
@@ -9,13 +10,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FULL, MEASUREMENTS, QUICK, failed, type BenchContext, type Metric } from './measures.js';
 import { machineInfo, resultsTable, writeReport, type BenchReport } from './report.js';
+import { REPO, snapshotApp } from './server.js';
 import { Cleanup } from './util.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const KEYS: Record<string, string> = { overhead: 'engine overhead', concurrency: 'concurrency', polling: 'polling', rss: 'peak RSS' };
 
 async function main(): Promise<number> {
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     () => rmSync(tmp, { recursive: true, force: true }),
   );
   process.on('exit', () => cleanup.runSync());
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
       process.stderr.write(`\n${sig}: cleaning up\n`);
       void cleanup.runAll().finally(() => process.exit(130));
@@ -54,7 +54,8 @@ async function main(): Promise<number> {
 
   const sizes = values.quick ? QUICK : FULL;
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const ctx: BenchContext = { tmp, sizes, cleanup, log };
+  const bin = snapshotApp(tmp);
+  const ctx: BenchContext = { tmp, bin, sizes, cleanup, log };
   const started = Date.now();
   const results: Metric[] = [];
   try {
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
     results,
   };
   process.stdout.write(`\n${resultsTable(results)}\n\n`);
-  const files = writeReport(values.out, report);
+  const files = writeReport(values.out, report, only !== undefined);
   log(`wrote ${path.relative(process.cwd(), files.json)} and ${path.relative(process.cwd(), files.md)}`);
   // Missed targets are results; only a measurement that could not run fails the command.
   return results.some((r) => r.error) ? 1 : 0;

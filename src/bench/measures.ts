@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { statSync } from 'node:fs';
 import autocannon, { type Result as CannonResult } from 'autocannon';
 import { decodeAudio } from '../audio/decode.js';
@@ -15,7 +16,7 @@ import {
   uploadFile,
   type BenchServer,
 } from './server.js';
-import { BusyMeter, Cleanup, RssSampler, mb, median, procCpuMs, procMemory, resetPeakRss, round, waitForQuiet } from './util.js';
+import { BusyMeter, Cleanup, RssSampler, mb, median, procCpuMs, procMemory, resetPeakRss, round, run, waitForQuiet } from './util.js';
 
 export interface Sizes {
   /** Length of the speech file for the overhead and concurrency runs. */
@@ -44,7 +45,7 @@ export const FULL: Sizes = {
 export const QUICK: Sizes = {
   speechSeconds: 15,
   runs: 1,
-  pollingJobSeconds: 120,
+  pollingJobSeconds: 300,
   pollingDurationSeconds: 3,
   pollingConnections: 50,
   uploadBytes: 100 * 1024 ** 2,
@@ -53,6 +54,8 @@ export const QUICK: Sizes = {
 
 export interface BenchContext {
   tmp: string;
+  /** The `earshot` entry point servers are started from. */
+  bin: string;
   sizes: Sizes;
   cleanup: Cleanup;
   log: (line: string) => void;
@@ -90,7 +93,7 @@ export interface Measurement {
 
 /** Runs `fn` against a fresh server, destroying it (kill -9, data dir removed) however `fn` ends. */
 async function withServer<T>(b: BenchContext, name: string, env: Record<string, string>, fn: (s: BenchServer) => Promise<T>): Promise<T> {
-  const server = await launchServer({ tmp: b.tmp, name, env, cleanup: b.cleanup });
+  const server = await launchServer({ bin: b.bin, tmp: b.tmp, name, env, cleanup: b.cleanup });
   try {
     return await fn(server);
   } finally {
@@ -137,12 +140,10 @@ export const engineOverhead: Measurement = {
     const { runs, speechSeconds } = b.sizes;
     const file = await speechFile(b.tmp, speechSeconds);
 
-    const loadStart = performance.now();
     const engine = createPocketsphinxEngine();
-    const modelLoadMs = performance.now() - loadStart;
     const bare: Timed[] = [];
     try {
-      await bareRun(engine, warmupClip());
+      await bareRun(engine, warmupClip()); // loads the model (lazily, on first use)
       for (let i = 0; i < runs; i++) {
         await waitForQuiet(b.log);
         bare.push(await bareRun(engine, file));
@@ -185,7 +186,6 @@ export const engineOverhead: Measurement = {
         bareCpuMedianMs: round(median(bare.map((r) => r.cpuMs)), 0),
         serverCpuMedianMs: round(median(server.e2e.map((r) => r.cpuMs)), 0),
         cpuTimeRatio: round(median(server.e2e.map((r) => r.cpuMs)) / median(bare.map((r) => r.cpuMs)), 3),
-        bareModelLoadMs: round(modelLoadMs, 0),
         /** The server's first job (the short warm-up clip): includes starting the worker thread and loading the model. */
         coldWarmupJobMs: round(server.cold.ms, 0),
         breakdownMedianMs: {
@@ -205,12 +205,35 @@ export const engineOverhead: Measurement = {
 
 const CONCURRENCY: MetricSpec = { id: 'concurrency_throughput', name: 'Throughput, 2 jobs at once vs 1 (concurrency 2)', unit: '×', op: '>=', target: 1.8 };
 
+/** `dist/bench/bare.js` in a child process: the bare engine, one process per engine. */
+async function bareProcess(b: BenchContext, file: string): Promise<number> {
+  const script = path.join(path.dirname(b.bin), '..', 'dist', 'bench', 'bare.js');
+  return (JSON.parse(await run(process.execPath, [script, file])) as { ms: number }).ms;
+}
+
+/** The machine's own ceiling: two bare engines in two processes vs one, no server involved. */
+async function bareCeiling(b: BenchContext, file: string) {
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let i = 0; i < b.sizes.runs; i++) {
+    await waitForQuiet(b.log);
+    one.push(await bareProcess(b, file));
+    await waitForQuiet(b.log);
+    // Both start together; the slower one ends the pair.
+    two.push(Math.max(...(await Promise.all([bareProcess(b, file), bareProcess(b, file)]))));
+  }
+  const ratio = round((2 * median(one)) / median(two), 3);
+  b.log(`  bare engines, no server: one ${Math.round(median(one))} ms, two at once ${Math.round(median(two))} ms → ${ratio}×`);
+  return { throughputRatio: ratio, oneMedianMs: round(median(one), 0), twoMedianMs: round(median(two), 0) };
+}
+
 export const concurrency: Measurement = {
   name: 'concurrency',
   metrics: [CONCURRENCY],
   async run(b) {
     const { runs, speechSeconds } = b.sizes;
     const file = await speechFile(b.tmp, speechSeconds);
+    const ceiling = await bareCeiling(b, file);
     return withServer(b, 'concurrency', { EARSHOT_CONCURRENCY: '2' }, async (s) => {
       // Start both worker threads first, so neither side pays for a model load.
       const warm = await uploadFile(s, warmupClip());
@@ -255,6 +278,7 @@ export const concurrency: Measurement = {
           jobsOverlapMs: overlaps.map((x) => round(x, 0)),
           busyCoresOneJob: busy.map((x) => x.one),
           busyCoresTwoJobs: busy.map((x) => x.two),
+          bareEnginesNoServer: ceiling,
         }),
       ];
     });
@@ -291,7 +315,7 @@ async function pollRun(b: BenchContext, file: string, logLevel: string | null): 
     await pollTranscript(s, created.id, { everyMs: 100, timeoutMs: 60_000, until: (t) => t.status === 'processing' });
     const { pollingConnections: connections, pollingDurationSeconds: duration } = b.sizes;
     // The job itself keeps one core busy; wait for anything else to stop.
-    await waitForQuiet(b.log, 1.35);
+    await waitForQuiet(b.log, 1.35, 30_000);
     const meter = new BusyMeter();
     const serverCpu0 = procCpuMs(s.pid) ?? NaN;
     const r: CannonResult = await autocannon({
@@ -340,6 +364,7 @@ export const polling: Measurement = {
       shipped,
       logLevelWarn: quiet,
     };
+    if (shipped.jobStatusAfter !== 'processing') throw new Error(`the job ended (${shipped.jobStatusAfter}) before the load test did; use a longer job`);
     if (shipped.non2xx || shipped.errors) throw new Error(`polling got ${shipped.non2xx} non-2xx answers and ${shipped.errors} errors`);
     return [metric(POLL_RPS, shipped.requestsPerSecond, details), metric(POLL_P99, shipped.p99Ms, details)];
   },

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Metric, Sizes } from './measures.js';
@@ -69,9 +69,11 @@ export function markdown(report: BenchReport): string {
     '## How each number is measured',
     '',
     `- **Engine overhead**: a ${report.sizes.speechSeconds} s file of LibriVox speech transcribed by the bare engine in-process (\`createPocketsphinxEngine\` + \`decodeAudio\`, model already loaded) vs. through a real \`earshot serve\` child process (time from \`POST /v2/transcript\` to the poll, every 50 ms, that sees \`completed\`; worker thread already warm; \`EARSHOT_QUEUE_POLL_SECONDS=0.5\`). Median of ${report.sizes.runs}.`,
-    `- **Concurrency**: with \`EARSHOT_CONCURRENCY=2\`, the same file submitted once vs. twice at the same time; throughput ratio = 2 × (one-job time) / (two-jobs time). Median of ${report.sizes.runs}.`,
+    `- **Concurrency**: with \`EARSHOT_CONCURRENCY=2\`, the same file submitted once vs. twice at the same time; throughput ratio = 2 × (one-job time) / (two-jobs time). Median of ${report.sizes.runs}. For reference the details also give the same ratio for two bare engines in two plain processes (\`dist/bench/bare.js\`, no server): the most this machine allows.`,
     `- **Polling**: autocannon (${report.sizes.pollingConnections} connections, ${report.sizes.pollingDurationSeconds} s) on \`GET /v2/transcript/{id}\` with the authorization header while that transcript's ${report.sizes.pollingJobSeconds} s job is running. The server runs with its default configuration (log level \`info\`); a second run with \`EARSHOT_LOG_LEVEL=warn\` is in the details.`,
     `- **Peak RSS**: VmHWM of the server process (reset with \`/proc/PID/clear_refs\` at the start of the phase) and VmRSS sampled every 50 ms; worker threads are in the same process. Upload: a ${Math.round(report.sizes.uploadBytes / 1024 / 1024)} MiB WAV streamed from disk to \`POST /v2/upload\`. Transcription: a ${report.sizes.longSeconds} s speech file, in a fresh server.`,
+    '',
+    'Timed runs wait (up to 60 s) for the machine to be otherwise idle first; `busyCores` in the details is how many cores the whole machine kept busy during each run, so runs disturbed by other processes can be spotted.',
     '',
     '## Details',
     '',
@@ -84,11 +86,22 @@ export function markdown(report: BenchReport): string {
   return out.join('\n');
 }
 
-export function writeReport(dir: string, report: BenchReport): { json: string; md: string } {
+/**
+ * Writes results.{json,md} (results.quick.* for --quick). With `merge` (an `--only` run) the
+ * metrics measured now replace theirs in the existing file and the others are kept.
+ */
+export function writeReport(dir: string, report: BenchReport, merge = false): { json: string; md: string } {
   mkdirSync(dir, { recursive: true });
   const base = report.quick ? 'results.quick' : 'results';
   const json = path.join(dir, `${base}.json`);
   const md = path.join(dir, `${base}.md`);
+  if (merge && existsSync(json)) {
+    const old = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+    const fresh = new Map(report.results.map((r) => [r.id, r]));
+    const merged = old.results.map((r) => fresh.get(r.id) ?? r);
+    for (const r of report.results) if (!old.results.some((o) => o.id === r.id)) merged.push(r);
+    report = { ...report, durationSeconds: old.durationSeconds + report.durationSeconds, results: merged, allPass: merged.every((r) => r.pass) };
+  }
   writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(md, markdown(report));
   return { json, md };

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, createReadStream, mkdirSync, symlinkSync, openSync, closeSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,20 @@ function killQuietly(pid: number) {
   }
 }
 
-/** The real CLI, as users start it: dist/bench/server.js → bin/earshot.js. */
-const BIN = fileURLToPath(new URL('../../bin/earshot.js', import.meta.url));
+/** The repository this bench was built from: dist/bench/server.js → the repo root. */
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * A private copy of the built app (bin/, dist/, package.json; node_modules linked) so that every
+ * server of one bench run runs the same code even while dist/ is being rebuilt. Returns its bin.
+ */
+export function snapshotApp(tmp: string): string {
+  const app = path.join(tmp, 'app');
+  mkdirSync(app, { recursive: true });
+  for (const entry of ['bin', 'dist', 'package.json']) cpSync(path.join(REPO, entry), path.join(app, entry), { recursive: true });
+  symlinkSync(path.join(REPO, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+  return path.join(app, 'bin', 'earshot.js');
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,6 +62,8 @@ export interface BenchServer {
 }
 
 export interface LaunchOptions {
+  /** The `earshot` entry point to run (see `snapshotApp`). */
+  bin: string;
   /** Parent dir for the data dir and log file. */
   tmp: string;
   name: string;
@@ -79,7 +93,7 @@ export async function launchServer(opts: LaunchOptions): Promise<BenchServer> {
   const logFd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', logFd] });
+    child = spawn(process.execPath, [opts.bin, 'serve'], { env, stdio: ['ignore', 'pipe', logFd] });
   } finally {
     closeSync(logFd);
   }
