@@ -110,7 +110,9 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
 
   async function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const apiError = toApiError(err, ctx.config.maxJsonBytes);
-    if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed');
+    // A 503 is a state (no LLM configured), not a failure of this request.
+    if (apiError.statusCode >= 500 && apiError.statusCode !== 503) request.log.error({ err }, 'request failed');
+    else if (apiError.statusCode === 503) request.log.warn({ code: apiError.code, msg: apiError.message }, 'request refused: unavailable');
     else request.log.info({ code: apiError.code, msg: apiError.message }, 'request rejected');
     reply.header('x-request-id', request.id);
     if (apiError.statusCode === 413) await discardRestOfBody(request, reply);

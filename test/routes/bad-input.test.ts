@@ -72,7 +72,7 @@ const CASES: Case[] = [
   { name: 'PATCH a transcript', method: 'PATCH', path: `/v2/transcript/${UNKNOWN_ID}`, json: {}, status: 404, error: NOT_FOUND },
   { name: 'GET /v2/upload', path: '/v2/upload', status: 404, error: NOT_FOUND },
   { name: 'DELETE an upload', method: 'DELETE', path: `/v2/upload/${UNKNOWN_ID}`, status: 404, error: NOT_FOUND },
-  { name: 'discontinued LeMUR', ...post({ prompt: 'hi', transcript_ids: [UNKNOWN_ID] }), path: '/lemur/v3/generate/task', status: 404, error: NOT_FOUND },
+  { name: 'LeMUR with no LLM configured', ...post({ prompt: 'hi', transcript_ids: [UNKNOWN_ID] }), path: '/lemur/v3/generate/task', status: 503, error: /^No LLM is configured on this Earshot server/ },
   { name: 'unknown transcript sub-resource', path: `/v2/transcript/${UNKNOWN_ID}/pdf`, status: 404, error: NOT_FOUND },
 
   // POST /v2/transcript: body shape
