@@ -56,16 +56,18 @@ export async function applyProbe(svc: StatusService, def: ComponentDef, r: Probe
   if (changed) c.updatedAt = at;
   const maintenance = svc.book.inMaintenance(def.id);
   const bucket: TimeBucket = isProbeStatus(r.observed) ? (maintenance ? 'maintenance' : c.status) : null;
+  if (changed) {
+    svc.log.info({ component: def.id, from: before, to: c.status, message: r.message }, 'status: component status changed');
+    await svc.alerts.component(svc.alertView(), def.id, before, c.status, at);
+    if (!maintenance) await svc.book.onTransition(def.id, before, c.status, r.message, at);
+  }
+  // After the incident's writes: whoever reads the new status finds its incident up to date too.
   const probe = { component: def.id, at, observed: r.observed, status: c.status, latencyMs: r.latencyMs, message: r.message };
   const state = { ...c };
   void svc.writes.write('probe', async (db) => {
     await recordProbe(db, probe, bucket, seconds);
     await saveComponent(db, state);
   });
-  if (!changed) return;
-  svc.log.info({ component: def.id, from: before, to: c.status, message: r.message }, 'status: component status changed');
-  await svc.alerts.component(svc.alertView(), def.id, before, c.status, at);
-  if (!maintenance) await svc.book.onTransition(def.id, before, c.status, r.message, at);
 }
 
 /** One round of local probes, all at once (each in its own worker: engine, decoder and LLM threads). */

@@ -1,4 +1,5 @@
 import type { ComponentDef } from './components.js';
+import { within } from './deadline.js';
 import { loadHistory, type ComponentHistory } from './history.js';
 import { IMPACT_OF, INDICATOR_DESCRIPTION, worst, worstImpact, type ComponentStatus, type Indicator, type ProbeStatus } from './model.js';
 import type { StatusService } from './service.js';
@@ -40,6 +41,9 @@ export interface StatusView {
   /** False when the database could not be read: current status from this process's memory, no history. */
   live: boolean;
 }
+
+/** Beyond this the page is built from memory: a silent database must not hang it. */
+const DB_WAIT_MS = 3_000;
 
 export const inMaintenance = (maintenances: Iterable<Incident>, componentId: string): boolean => {
   for (const m of maintenances) if ((m.status === 'in_progress' || m.status === 'verifying') && m.components.includes(componentId)) return true;
@@ -103,12 +107,19 @@ export function memoryView(svc: StatusService, pageUrl: string): StatusView {
 /** Everything a page or JSON answer shows, read from the database; from memory while the database is down. */
 export async function buildView(svc: StatusService, pageUrl: string, opts: { history: boolean }): Promise<StatusView> {
   try {
-    const [states, incidents, maintenances, history] = await Promise.all([
-      loadComponents(svc.db),
-      listIncidents(svc.db, { kind: 'incident', limit: 50 }),
-      listIncidents(svc.db, { kind: 'maintenance', limit: 50 }),
-      opts.history ? loadHistory(svc.db, svc.defs.map((d) => d.id)) : null,
-    ]);
+    // Writes held back during an outage go first; until they are in, the database is behind memory.
+    await within(DB_WAIT_MS, svc.writes.flush(), 'status writes');
+    if (svc.writes.size > 0) throw new Error(`${svc.writes.size} status writes still waiting for the database`);
+    const [states, incidents, maintenances, history] = await within(
+      DB_WAIT_MS,
+      Promise.all([
+        loadComponents(svc.db),
+        listIncidents(svc.db, { kind: 'incident', limit: 50 }),
+        listIncidents(svc.db, { kind: 'maintenance', limit: 50 }),
+        opts.history ? loadHistory(svc.db, svc.defs.map((d) => d.id)) : null,
+      ]),
+      'status page',
+    );
     // Open incidents older than the 50 latest still belong on the page.
     const older = svc.book.open().filter((i) => i.kind === 'incident' && !incidents.some((j) => j.id === i.id));
     return assemble(svc, pageUrl, states, [...incidents, ...older], maintenances, history, true);

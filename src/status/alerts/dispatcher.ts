@@ -11,6 +11,9 @@ import type { WriteBuffer } from '../write-buffer.js';
 import type { Mailer } from './email.js';
 import { componentMessage, confirmMessage, incidentMessage, type AlertView, type Message } from './messages.js';
 import { postWebhook } from './webhook.js';
+import { within } from '../deadline.js';
+
+const DB_WAIT_MS = 3_000;
 
 export interface AlertDeps {
   config: Config;
@@ -38,7 +41,7 @@ export class Alerts {
   /** Reloads who hears alerts; the last list stays in use while the database is down. */
   async refresh(): Promise<void> {
     try {
-      this.recipients = await listRecipients(this.deps.db);
+      this.recipients = await within(DB_WAIT_MS, listRecipients(this.deps.db), 'alert recipients');
     } catch (err) {
       this.deps.log.warn({ err }, 'status: alert recipients not reloaded (database unreachable); using the last list');
     }
