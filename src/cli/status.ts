@@ -60,7 +60,7 @@ function printComponents(rows: ComponentRow[]): string {
   const width = Math.max(...rows.map((c) => c.name.length));
   return rows
     .map((c) => {
-      if (!c.active) return `  ${c.name.padEnd(width)}  ${c.upstream ? 'not reached' : 'not configured'}`;
+      if (!c.active) return `  ${c.name.padEnd(width)}  ${!c.last_probe_at ? 'not checked yet' : c.upstream ? 'not reached' : 'not configured'}`;
       const up = c.uptime ? `24h ${pct(c.uptime['24h'])}  7d ${pct(c.uptime['7d'])}  30d ${pct(c.uptime['30d'])}  90d ${pct(c.uptime['90d'])}` : '';
       const last = c.last_probe_at ? `\n  ${' '.repeat(width)}  checked ${time(c.last_probe_at)} UTC: ${c.last_message ?? ''}` : '';
       return `  ${c.name.padEnd(width)}  ${words(c.status).padEnd(20)}  ${up}${last}`;

@@ -152,7 +152,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { component: string } }>('/status/badge/:component', pub, async (request, reply) => {
       const c = (await view(request)).components.find((x) => `${x.id}.svg` === request.params.component);
       if (!c) throw errors.notFound();
-      return svg(reply, c.active ? statusBadge(c.name, c.status) : inactiveBadge(c.name, c.upstream ? 'not reached' : 'not configured'));
+      return svg(reply, c.active ? statusBadge(c.name, c.status) : inactiveBadge(c.name, !c.lastProbeAt ? 'not checked yet' : c.upstream ? 'not reached' : 'not configured'));
     });
     app.get<{ Params: { component: string }; Querystring: { period?: string } }>('/status/uptime/:component', pub, async (request, reply) => {
       const period = request.query.period ?? '90d';

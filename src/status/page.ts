@@ -58,7 +58,8 @@ function bar(d: DayBar): string {
 
 function componentCard(c: ComponentView): string {
   if (!c.active) {
-    return `<div class="card component" data-component="${c.id}" data-status="inactive"><div class="row"><h3>${esc(c.name)}</h3><span class="s s-inactive">${c.upstream ? 'Not reached' : 'Not configured'}</span></div><p class="msg">${esc(c.lastMessage ?? c.description)}</p></div>`;
+    const label = !c.lastProbeAt ? 'Not checked yet' : c.upstream ? 'Not reached' : 'Not configured';
+    return `<div class="card component" data-component="${c.id}" data-status="inactive"><div class="row"><h3>${esc(c.name)}</h3><span class="s s-inactive">${label}</span></div><p class="msg">${esc(c.lastMessage ?? c.description)}</p></div>`;
   }
   const checked = c.lastProbeAt ? `Checked ${when(c.lastProbeAt)}${c.lastLatencyMs !== null ? ` in ${c.lastLatencyMs} ms` : ''}: ${esc(c.lastMessage ?? '')}` : 'Not checked yet.';
   const h = c.history;

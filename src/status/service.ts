@@ -91,12 +91,12 @@ export class StatusService {
     await this.alerts.refresh();
   }
 
-  /** A component's state, created on first use (upstreams start hidden until reached once). */
+  /** A component's state, created on first use: hidden until a probe has found something. */
   state(def: ComponentDef): ComponentState {
     let s = this.states.get(def.id);
     if (!s) {
       const now = new Date();
-      s = { id: def.id, name: def.name, status: 'operational' as ProbeStatus, active: !def.upstream, badStreak: 0, goodStreak: 0, lastObserved: null, lastProbeAt: null, lastLatencyMs: null, lastMessage: null, createdAt: now, updatedAt: now };
+      s = { id: def.id, name: def.name, status: 'operational' as ProbeStatus, active: false, badStreak: 0, goodStreak: 0, lastObserved: null, lastProbeAt: null, lastLatencyMs: null, lastMessage: null, createdAt: now, updatedAt: now };
       this.states.set(def.id, s);
     }
     return s;

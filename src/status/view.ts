@@ -15,7 +15,7 @@ export interface ComponentView {
   position: number;
   /** As shown: the probed status, or `under_maintenance` during a maintenance that names it. */
   status: ComponentStatus;
-  /** False: not set up here (no LLM), or an upstream never reached; left out of the JSON. */
+  /** False: not probed yet, not set up here (no LLM), or an upstream never reached; left out of the JSON. */
   active: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -59,7 +59,7 @@ function componentView(def: ComponentDef, position: number, state: ComponentStat
     upstream: def.upstream,
     position,
     status,
-    active: state ? state.active : !def.upstream,
+    active: state?.active ?? false,
     createdAt: state?.createdAt ?? now,
     updatedAt: state?.updatedAt ?? now,
     lastProbeAt: state?.lastProbeAt ?? null,
