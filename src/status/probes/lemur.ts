@@ -5,7 +5,7 @@ import { byLatency, failed } from './types.js';
 export const probeLemur: Probe = async (env, signal) => {
   const llm = env.ctx.llm;
   const status = await llm.status();
-  if (status.backend === 'none') return { observed: 'inactive', latencyMs: null, message: `not configured: ${status.message ?? ''}`.trim() };
+  if (status.backend === 'none') return { observed: 'inactive', latencyMs: null, message: status.message };
   if (status.state === 'loading') return { observed: 'degraded_performance', latencyMs: null, message: `the model at ${status.location} is still loading` };
   if (status.state === 'unavailable' || !llm.backend) return failed(`${status.backend} LLM at ${status.location}: ${status.message ?? 'unavailable'}`);
   const model = status.models[0]!.name;
