@@ -106,17 +106,13 @@ function checkModel(modelDir: string): void {
   }
 }
 
-/** Live sessions want the end of speech noticed sooner than the batch default (50 frames, 500 ms). */
-const STREAMING_ARGS: Record<string, string> = { '-vad_postspeech': '25' };
-
-function createDecoder(n: Native, modelDir: string, extra: Record<string, string> = {}): DecoderHandle {
+function createDecoder(n: Native, modelDir: string): DecoderHandle {
   const str = 'const char *';
   const args: Record<string, string> = {
     '-hmm': `${modelDir}/en-us`,
     '-lm': `${modelDir}/en-us.lm.bin`,
     '-dict': `${modelDir}/cmudict-en-us.dict`,
     '-logfn': '/dev/null',
-    ...extra,
   };
   const config = n.cmd_ln_init(null, n.ps_args(), 1, ...Object.entries(args).flatMap(([k, v]) => [str, k, str, v]), str, null);
   if (!config) throw new EngineUnavailableError('pocketsphinx', 'could not build the decoder configuration');
@@ -266,16 +262,22 @@ export function createPocketsphinxEngine(options: { modelDir?: string } = {}): S
       return run;
     },
     createStream(): StreamingDecoder {
-      const handle = createDecoder(n, modelDir, STREAMING_ARGS);
+      const handle = createDecoder(n, modelDir);
       streams.add(handle);
-      const seg = new Segmenter(n, handle);
+      // The library's own utterances still end at every pause (its frame clock drifts across a pause
+      // inside one utterance); their words collect here until the caller ends the turn.
+      let committed: EngineWord[] = [];
+      const seg = new Segmenter(n, handle, (words) => committed.push(...words));
       return {
         accept(pcm) {
           seg.feed(pcm);
-          return { words: seg.partial(), inSpeech: seg.inSpeech };
+          return { words: [...committed, ...seg.partial()], inSpeech: seg.inSpeech };
         },
         endUtterance() {
-          return seg.finish();
+          seg.finish();
+          const words = committed;
+          committed = [];
+          return words;
         },
         close() {
           if (!streams.delete(handle)) return;

@@ -3,6 +3,7 @@ import { formatWords } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
 import type { StreamAudioConverter } from './audio.js';
 import type { RemoteDecoder } from './decoder-pool.js';
+import { EnergyVad } from './vad.js';
 
 /** v3's turn-detection parameters (v2's `end_utterance_silence_threshold` maps onto them). */
 export interface TurnSettings {
@@ -55,6 +56,7 @@ export class LiveSession {
   audioMs = 0;
   /** Audio the decoder has been given so far. */
   private decodedMs = 0;
+  private readonly vad = new EnergyVad(DEFAULT_TURN_SETTINGS.vad_threshold);
 
   private decoder!: RemoteDecoder;
 
@@ -82,6 +84,9 @@ export class LiveSession {
     // Where this frame ends: frames may queue up behind the decoder, so `audioMs` runs ahead.
     const now = this.audioMs;
     const pcm = this.converter.convert(frame);
+    this.vad.threshold = this.settings.vad_threshold;
+    this.vad.push(pcm);
+    const lastSpeech = this.vad.lastSpeechMs;
     return this.run(async () => {
       const { words, inSpeech } = await this.decoder.accept(pcm);
       this.decodedMs = now;
@@ -92,13 +97,12 @@ export class LiveSession {
         }
         return;
       }
-      const silence = now - words[words.length - 1]!.end;
+      // Quiet since the last word the recogniser placed and the last sound the VAD heard.
+      const silence = now - Math.max(words[words.length - 1]!.end, lastSpeech);
       const confidence = this.endOfTurnConfidence(silence);
       const { min_turn_silence, max_turn_silence, end_of_turn_confidence_threshold } = this.settings;
       const stable = words.length === this.previous.length && words.every((w, i) => sameWord(this.previous[i], w));
-      // The decoder's own voice-activity detection must agree that speech stopped, else a word the
-      // search has not caught up with would cut the turn; past max_turn_silence the silence alone decides.
-      const pause = !inSpeech && silence >= min_turn_silence && confidence >= end_of_turn_confidence_threshold;
+      const pause = silence >= min_turn_silence && confidence >= end_of_turn_confidence_threshold;
       if (pause || (stable && silence >= max_turn_silence)) {
         await this.endTurn(confidence);
         return;

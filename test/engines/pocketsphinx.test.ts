@@ -57,6 +57,29 @@ describe('pocketsphinx engine', () => {
     expect([...heard].filter((w) => reference.has(w)).length).toBeGreaterThan(3);
   });
 
+  it('keeps streaming word times on the audio clock across pauses', async () => {
+    const stream = engine.createStream();
+    let fedMs = 0;
+    let lastEnd = 0;
+    for (const clip of clips.slice(0, 2)) {
+      const audio = decodeAudio(clip.wav);
+      for await (const chunk of audio.pcm) {
+        for (let i = 0; i < chunk.length; i += 3200) {
+          const part = chunk.subarray(i, i + 3200);
+          fedMs += part.length / 32;
+          const { words } = stream.accept(part);
+          for (const w of words) expect(w.end).toBeLessThanOrEqual(fedMs + 10);
+          lastEnd = words.at(-1)?.end ?? lastEnd;
+        }
+      }
+    }
+    const finals = stream.endUtterance();
+    stream.close();
+    expect(finals.length).toBeGreaterThan(10);
+    expect(finals.at(-1)!.end).toBeLessThanOrEqual(fedMs + 10);
+    expect(lastEnd).toBeGreaterThan(fedMs / 2);
+  });
+
   it('counts word times from the start of each file, however many files the decoder has seen', async () => {
     for (let run = 0; run < 3; run++) {
       const audio = decodeAudio(clips[1].wav);

@@ -1,0 +1,42 @@
+import { SAMPLE_RATE } from '../engines/engine.js';
+
+const FRAME = SAMPLE_RATE / 50; // 20 ms
+const FRAME_MS = 20;
+
+/**
+ * A small energy voice-activity detector for turn endpointing: it follows the noise floor and
+ * calls a frame speech when it stands far enough above it. The recogniser keeps its own, slower
+ * segmentation (so live text matches async text); this one only says how long the speaker has
+ * been quiet. `vad_threshold` (0–1) sets how far above the floor speech must be.
+ */
+export class EnergyVad {
+  /** Audio time (ms) at the end of the last frame heard as speech. */
+  lastSpeechMs = 0;
+  private floorDb: number | null = null;
+  private pending: Int16Array = new Int16Array(0);
+  private positionMs = 0;
+
+  constructor(public threshold: number) {}
+
+  /** Feeds 16 kHz s16le PCM. */
+  push(pcm: Buffer): void {
+    const input = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
+    const samples = new Int16Array(this.pending.length + input.length);
+    samples.set(this.pending);
+    samples.set(input, this.pending.length);
+    let i = 0;
+    for (; i + FRAME <= samples.length; i += FRAME) this.frame(samples.subarray(i, i + FRAME));
+    this.pending = samples.slice(i);
+  }
+
+  private frame(frame: Int16Array): void {
+    let sum = 0;
+    for (const s of frame) sum += s * s;
+    const db = 10 * Math.log10(sum / frame.length + 1);
+    this.positionMs += FRAME_MS;
+    // The floor drops at once to quieter frames and rises slowly (about 3 dB/s) through speech.
+    this.floorDb = this.floorDb === null ? db : Math.min(db, this.floorDb + 0.06);
+    const margin = 6 + 14 * this.threshold;
+    if (db > this.floorDb + margin && db > 35) this.lastSpeechMs = this.positionMs;
+  }
+}
