@@ -12,11 +12,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL, MEASUREMENTS, QUICK, failed, type BenchContext, type Metric } from './measures.js';
+import { consoleRender, streaming } from './features.js';
 import { machineInfo, resultsTable, writeReport, type BenchReport } from './report.js';
 import { REPO, snapshotApp } from './server.js';
 import { Cleanup } from './util.js';
 
-const KEYS: Record<string, string> = { overhead: 'engine overhead', concurrency: 'concurrency', polling: 'polling', rss: 'peak RSS' };
+const KEYS: Record<string, string> = {
+  overhead: 'engine overhead',
+  concurrency: 'concurrency',
+  polling: 'polling',
+  rss: 'peak RSS',
+  rsspg: 'peak RSS postgres',
+  streaming: 'streaming',
+  console: 'console',
+};
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -36,7 +45,7 @@ async function main(): Promise<number> {
     if (!name) throw new Error(`unknown measurement "${s}": use ${Object.keys(KEYS).join(', ')}`);
     return name;
   });
-  const selected = MEASUREMENTS.filter((m) => !only || only.includes(m.name));
+  const selected = [...MEASUREMENTS, streaming, consoleRender].filter((m) => !only || only.includes(m.name));
 
   const cleanup = new Cleanup();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-'));

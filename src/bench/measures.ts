@@ -1,3 +1,4 @@
+import pg from 'pg';
 import os from 'node:os';
 import path from 'node:path';
 import { statSync } from 'node:fs';
@@ -99,6 +100,26 @@ async function withServer<T>(b: BenchContext, name: string, env: Record<string, 
   } finally {
     await server.destroy();
   }
+}
+
+/** A new database on the PostgreSQL server at EARSHOT_BENCH_POSTGRES_URL, dropped at cleanup. */
+async function scratchDatabase(b: BenchContext): Promise<string> {
+  const admin = process.env.EARSHOT_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `earshot_bench_${Date.now()}`;
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`create database ${name}`);
+  b.cleanup.add(() => run(`drop database if exists ${name} with (force)`));
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 // ─── 1. engine overhead ────────────────────────────────────────────────────────────────────────
@@ -402,34 +423,44 @@ async function peakDuring<T>(s: BenchServer, fn: () => Promise<T>) {
   };
 }
 
-export const peakRss: Measurement = {
-  name: 'peak RSS',
-  metrics: [RSS_UPLOAD, RSS_TRANSCRIBE],
+/**
+ * Peak RSS on one storage mode. The embedded database (PGlite: PostgreSQL compiled to WebAssembly)
+ * is itself about 280 MB of the process, so the same phases also run against a PostgreSQL server.
+ */
+function peakRssOn(storage: 'pglite' | 'postgres'): Measurement {
+  const suffix = storage === 'postgres' ? ' (PostgreSQL storage)' : ' (embedded PGlite)';
+  const upload: MetricSpec = { ...RSS_UPLOAD, id: `${RSS_UPLOAD.id}_${storage}`, name: RSS_UPLOAD.name + suffix };
+  const transcribe: MetricSpec = { ...RSS_TRANSCRIBE, id: `${RSS_TRANSCRIBE.id}_${storage}`, name: RSS_TRANSCRIBE.name + suffix };
+  return {
+  name: storage === 'postgres' ? 'peak RSS postgres' : 'peak RSS',
+  metrics: [upload, transcribe],
   async run(b) {
     const out: Metric[] = [];
+    // A fresh database, dropped with the bench's other temporary things.
+    const env: Record<string, string> = storage === 'postgres' ? { DATABASE_URL: await scratchDatabase(b) } : {};
     try {
       const big = await bigWav(b.tmp, b.sizes.uploadBytes);
       const size = statSync(big).size;
       out.push(
-        await withServer(b, 'rss-upload', {}, async (s) => {
+        await withServer(b, `rss-upload-${storage}`, env, async (s) => {
           const t0 = performance.now();
           const p = await peakDuring(s, () => uploadFile(s, big));
           const seconds = (performance.now() - t0) / 1000;
           b.log(`  upload of ${mb(size)} MB: peak ${mb(p.peakBytes)} MB in ${seconds.toFixed(1)} s`);
-          return metric(RSS_UPLOAD, mb(p.peakBytes), { fileMB: mb(size), uploadSeconds: round(seconds, 1), uploadMBps: round(mb(size) / seconds, 0), ...p.info });
+          return metric(upload, mb(p.peakBytes), { fileMB: mb(size), uploadSeconds: round(seconds, 1), uploadMBps: round(mb(size) / seconds, 0), ...p.info });
         }),
       );
     } catch (err) {
-      out.push(failed(RSS_UPLOAD, err));
+      out.push(failed(upload, err));
     }
     try {
       const long = await speechFile(b.tmp, b.sizes.longSeconds);
       out.push(
-        await withServer(b, 'rss-transcribe', {}, async (s) => {
+        await withServer(b, `rss-transcribe-${storage}`, env, async (s) => {
           const url = await uploadFile(s, long);
           const p = await peakDuring(s, () => timeTranscript(s, url));
           b.log(`  transcription of ${b.sizes.longSeconds} s: peak ${mb(p.peakBytes)} MB in ${(p.result.ms / 1000).toFixed(1)} s`);
-          return metric(RSS_TRANSCRIBE, mb(p.peakBytes), {
+          return metric(transcribe, mb(p.peakBytes), {
             audioSeconds: b.sizes.longSeconds,
             transcribeSeconds: round(p.result.ms / 1000, 1),
             realTimeFactor: round(p.result.ms / 1000 / b.sizes.longSeconds, 3),
@@ -440,10 +471,14 @@ export const peakRss: Measurement = {
         }),
       );
     } catch (err) {
-      out.push(failed(RSS_TRANSCRIBE, err));
+      out.push(failed(transcribe, err));
     }
     return out;
   },
 };
+}
 
-export const MEASUREMENTS: Measurement[] = [engineOverhead, concurrency, polling, peakRss];
+export const peakRss = peakRssOn('pglite');
+export const peakRssPostgres = peakRssOn('postgres');
+
+export const MEASUREMENTS: Measurement[] = [engineOverhead, concurrency, polling, peakRss, peakRssPostgres];

@@ -6,18 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { resolveFfmpeg } from './audio/ffmpeg.js';
-import { launchChromium } from './chromium.js';
-import { openDb } from './db/index.js';
-import { migrate } from './db/migrations.js';
-import { createKey } from './storage/keys.js';
-import { peaksStore } from './storage/peaks.js';
-import { finishAttempt, insertTranscript, startAttempt } from './storage/transcripts.js';
-import { UploadStore } from './storage/uploads.js';
-import { parseTranscriptParams } from './transcript/params.js';
-import type { TranscriptWord } from './transcript/types.js';
+import { resolveFfmpeg } from '../audio/ffmpeg.js';
+import { launchChromium } from '../chromium.js';
+import { openDb } from '../db/index.js';
+import { migrate } from '../db/migrations.js';
+import { createKey } from '../storage/keys.js';
+import { peaksStore } from '../storage/peaks.js';
+import { finishAttempt, insertTranscript, startAttempt } from '../storage/transcripts.js';
+import { UploadStore } from '../storage/uploads.js';
+import { parseTranscriptParams } from '../transcript/params.js';
+import type { TranscriptWord } from '../transcript/types.js';
 
-const BIN = fileURLToPath(new URL('../bin/earshot.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/earshot.js', import.meta.url));
 const HOURS = 2;
 const TARGET_MS = 500;
 const RUNS = 5;
@@ -150,9 +150,4 @@ export async function consoleFirstRender(): Promise<Measure> {
     server?.kill('SIGKILL');
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-// `node dist/console-bench.js` runs it on its own.
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  console.log(JSON.stringify(await consoleFirstRender()));
 }
