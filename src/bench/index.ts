@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL, MEASUREMENTS, QUICK, failed, type BenchContext, type Metric } from './measures.js';
-import { consoleRender, streaming } from './features.js';
+import { consoleRender, llm, streaming } from './features.js';
 import { machineInfo, resultsTable, writeReport, type BenchReport } from './report.js';
 import { REPO, snapshotApp } from './server.js';
 import { Cleanup } from './util.js';
@@ -25,6 +25,7 @@ const KEYS: Record<string, string> = {
   rsspg: 'peak RSS postgres',
   streaming: 'streaming',
   console: 'console',
+  llm: 'llm',
 };
 
 async function main(): Promise<number> {
@@ -45,7 +46,7 @@ async function main(): Promise<number> {
     if (!name) throw new Error(`unknown measurement "${s}": use ${Object.keys(KEYS).join(', ')}`);
     return name;
   });
-  const selected = [...MEASUREMENTS, streaming, consoleRender].filter((m) => !only || only.includes(m.name));
+  const selected = [...MEASUREMENTS, streaming, llm, consoleRender].filter((m) => !only || only.includes(m.name));
 
   const cleanup = new Cleanup();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-'));
