@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -52,11 +53,14 @@ export class UploadStore {
         else cb(null, chunk);
       },
     });
+    const out = createWriteStream(file);
     try {
       // Read through an iterator that leaves the request alone on failure: destroying it would reset the
       // connection, and the client would see a broken pipe instead of the 413 (see app.ts).
-      await pipeline(body.iterator({ destroyOnReturn: false }), limit, createWriteStream(file));
+      await pipeline(body.iterator({ destroyOnReturn: false }), limit, out);
     } catch (err) {
+      // The file may still be opening: remove it only once the stream has let go of it.
+      if (!out.closed) await once(out, 'close');
       await rm(file, { force: true });
       throw err;
     }
