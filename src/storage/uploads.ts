@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -60,7 +59,7 @@ export class UploadStore {
       await pipeline(body.iterator({ destroyOnReturn: false }), limit, out);
     } catch (err) {
       // The file may still be opening: remove it only once the stream has let go of it.
-      if (!out.closed) await once(out, 'close');
+      if (!out.closed) await new Promise((resolve) => out.once('close', resolve));
       await rm(file, { force: true });
       throw err;
     }
