@@ -59,7 +59,7 @@ export class UploadStore {
       await pipeline(body.iterator({ destroyOnReturn: false }), limit, out);
     } catch (err) {
       // The file may still be opening: remove it only once the stream has let go of it.
-      if (!out.closed) await new Promise((resolve) => out.once('close', resolve));
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(file, { force: true });
       throw err;
     }
