@@ -30,6 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --omit=optional --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: a mirror may lack some platforms' optional builds, which `npm ci` refuses.
+  npm install --omit=optional --no-audit --no-fund --loglevel=error
 fi
 npm run build --silent
