@@ -25,10 +25,18 @@ export function missingModelFiles(engine: EngineChoice): string[] {
 }
 
 async function call(env: ProbeEnv, method: string, pathname: string, signal: AbortSignal, body?: Buffer): Promise<Record<string, unknown>> {
-  const res = await fetch(`${env.baseUrl}${pathname}`, { method, headers: { authorization: env.key }, body: body && new Uint8Array(body), signal });
-  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${pathname.replace(/[0-9a-f-]{36}/, ':id')} answered ${res.status}: ${String(json.error ?? '')}`);
-  return json;
+  // A signal of its own per request: fetch leaves its listener on the signal it is given, and the probe polls.
+  const own = new AbortController();
+  const abort = () => own.abort(signal.reason);
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    const res = await fetch(`${env.baseUrl}${pathname}`, { method, headers: { authorization: env.key }, body: body && new Uint8Array(body), signal: own.signal });
+    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`${method} ${pathname.replace(/[0-9a-f-]{36}/, ':id')} answered ${res.status}: ${String(json.error ?? '')}`);
+    return json;
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
 }
 
 /** User jobs finished (either way) since `since`: on a server busy enough to keep the probe waiting, proof that jobs still flow. */
