@@ -1,12 +1,12 @@
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveFfmpeg } from '../audio/ffmpeg.js';
+import { freePort } from '../net/free-port.js';
 import { launchChromium } from '../chromium.js';
 import { openDb } from '../db/index.js';
 import { migrate } from '../db/migrations.js';
@@ -59,15 +59,6 @@ function syntheticWords(hours: number): TranscriptWord[] {
   }
   return words;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 
 /**
  * Time to first render of the console's transcript page for a 2-hour transcript: from navigation

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { createScratchDatabase } from '../db/scratch.js';
 import os from 'node:os';
 import path from 'node:path';
 import { statSync } from 'node:fs';
@@ -104,22 +104,9 @@ async function withServer<T>(b: BenchContext, name: string, env: Record<string, 
 
 /** A new database on the PostgreSQL server at EARSHOT_BENCH_POSTGRES_URL, dropped at cleanup. */
 async function scratchDatabase(b: BenchContext): Promise<string> {
-  const admin = process.env.EARSHOT_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `earshot_bench_${Date.now()}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await run(`create database ${name}`);
-  b.cleanup.add(() => run(`drop database if exists ${name} with (force)`));
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await createScratchDatabase(process.env.EARSHOT_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'earshot_bench');
+  b.cleanup.add(db.drop);
+  return db.url;
 }
 
 // ─── 1. engine overhead ────────────────────────────────────────────────────────────────────────

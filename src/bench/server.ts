@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, createReadStream, mkdirSync, symlinkSync, openSync, closeSync, readFileSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { freePort } from '../net/free-port.js';
 import { descendants, sleep, type Cleanup } from './util.js';
 
 function killQuietly(pid: number) {
@@ -30,15 +30,6 @@ export function snapshotApp(tmp: string): string {
   return path.join(app, 'bin', 'earshot.js');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** One pino log line of the server. */
 export interface LogLine {

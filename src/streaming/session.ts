@@ -1,5 +1,5 @@
 import type { EngineWord } from '../engines/engine.js';
-import { formatWords } from '../text/format.js';
+import { DEFAULT_FORMAT_OPTIONS, formatWords } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
 import type { StreamAudioConverter } from './audio.js';
 import type { RemoteDecoder } from './decoder-pool.js';
@@ -160,14 +160,7 @@ export class LiveSession {
       endOfTurnConfidence: Math.round(confidence * 1000) / 1000,
     };
     if (this.options.formatTurns) {
-      update.formatted = formatWords(words, {
-        punctuate: true,
-        format_text: true,
-        disfluencies: false,
-        filter_profanity: false,
-        custom_spelling: null,
-        enginePunctuated: false,
-      });
+      update.formatted = formatWords(words, DEFAULT_FORMAT_OPTIONS);
     }
     this.emit(update);
   }

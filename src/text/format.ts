@@ -20,6 +20,16 @@ export interface FormatOptions {
   enginePunctuated: boolean;
 }
 
+/** Upstream's defaults for a transcript: punctuated and formatted, disfluencies and profanity left as is. */
+export const DEFAULT_FORMAT_OPTIONS: FormatOptions = {
+  punctuate: true,
+  format_text: true,
+  disfluencies: false,
+  filter_profanity: false,
+  custom_spelling: null,
+  enginePunctuated: false,
+};
+
 /** A silence at least this long between words ends a sentence. */
 export const SENTENCE_PAUSE_MS = 700;
 /** A silence at least this long (but shorter than a sentence pause) adds a comma. */

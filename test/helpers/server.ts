@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createScratchDatabase } from '../../src/db/scratch.js';
+import { freePort } from '../../src/net/free-port.js';
 
 const BIN = fileURLToPath(new URL('../../bin/earshot.js', import.meta.url));
 /** The PostgreSQL server on the test machine (trust auth); each test server gets its own database. */
@@ -13,33 +13,10 @@ export const POSTGRES_ADMIN_URL = process.env.EARSHOT_TEST_POSTGRES_URL ?? 'post
 export type StorageMode = 'pglite' | 'postgres';
 export const STORAGE_MODES: StorageMode[] = ['pglite', 'postgres'];
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+export { freePort };
 
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `earshot_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  return createScratchDatabase(POSTGRES_ADMIN_URL, 'earshot_test');
 }
 
 export interface TestServer {

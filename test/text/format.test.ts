@@ -7,18 +7,12 @@ import {
   formatWords,
   transcriptText,
   type FormatOptions,
+  DEFAULT_FORMAT_OPTIONS,
   type InputWord,
 } from '../../src/text/format.js';
 import { validateSchema } from '../helpers/openapi.js';
 
-const DEFAULTS: FormatOptions = {
-  punctuate: true,
-  format_text: true,
-  disfluencies: false,
-  filter_profanity: false,
-  custom_spelling: null,
-  enginePunctuated: false,
-};
+const DEFAULTS: FormatOptions = DEFAULT_FORMAT_OPTIONS;
 
 /** Words 300 ms long, separated by `gaps[i]` ms (default 50) of silence. */
 function spoken(text: string, gaps: Record<number, number> = {}, confidence = 0.9): InputWord[] {
