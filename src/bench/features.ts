@@ -1,4 +1,5 @@
 import { measureLlmOverhead, measurePromptAssembly } from '../lemur/bench.js';
+import { measureProbeCost, measureStatusPageRender } from '../status/bench.js';
 import { measureStreaming } from '../streaming/bench.js';
 import { consoleFirstRender } from './console.js';
 import { librivoxClips } from './audio.js';
@@ -69,6 +70,31 @@ export const llm: Measurement = {
       out.push(metric(PROMPT_ASSEMBLY, m.value, { note: m.note ?? '' }));
     } catch (err) {
       out.push(failed(PROMPT_ASSEMBLY, err));
+    }
+    return out;
+  },
+};
+
+// ─── status page ──────────────────────────────────────────────────────────────────────────────
+
+const STATUS_RENDER: MetricSpec = { id: 'status_render', name: 'Status page: render /status with 90 days of 5-minute probes, 5 components', unit: 'ms', op: '<', target: 50 };
+const PROBE_COST: MetricSpec = { id: 'status_probe_cost', name: 'Status probes: delay to user jobs on a busy server', unit: '%', op: '<=', target: 2 };
+
+export const statusPage: Measurement = {
+  name: 'status',
+  metrics: [STATUS_RENDER, PROBE_COST],
+  async run() {
+    const out = [];
+    for (const [spec, measure] of [
+      [STATUS_RENDER, measureStatusPageRender],
+      [PROBE_COST, measureProbeCost],
+    ] as const) {
+      try {
+        const m = await measure();
+        out.push(metric(spec, m.value, { note: m.note ?? '' }));
+      } catch (err) {
+        out.push(failed(spec, err));
+      }
     }
     return out;
   },

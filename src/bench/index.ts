@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL, MEASUREMENTS, QUICK, failed, type BenchContext, type Metric } from './measures.js';
-import { consoleRender, llm, streaming } from './features.js';
+import { consoleRender, llm, statusPage, streaming } from './features.js';
 import { machineInfo, resultsTable, writeReport, type BenchReport } from './report.js';
 import { REPO, snapshotApp } from './server.js';
 import { Cleanup } from './util.js';
@@ -26,6 +26,7 @@ const KEYS: Record<string, string> = {
   streaming: 'streaming',
   console: 'console',
   llm: 'llm',
+  status: 'status',
 };
 
 async function main(): Promise<number> {
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
     if (!name) throw new Error(`unknown measurement "${s}": use ${Object.keys(KEYS).join(', ')}`);
     return name;
   });
-  const selected = [...MEASUREMENTS, streaming, llm, consoleRender].filter((m) => !only || only.includes(m.name));
+  const selected = [...MEASUREMENTS, streaming, llm, statusPage, consoleRender].filter((m) => !only || only.includes(m.name));
 
   const cleanup = new Cleanup();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-'));
