@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
+import { within } from './deadline.js';
 import { claimRound } from './store/meta.js';
 
 /**
@@ -24,7 +25,7 @@ export class Scheduler {
       if (this.stopped) return;
       let mine: boolean;
       try {
-        mine = await claimRound(this.db, name, seconds);
+        mine = await within(3_000, claimRound(this.db, name, seconds), 'round claim');
       } catch {
         mine = true;
       }

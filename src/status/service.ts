@@ -21,6 +21,7 @@ import { sharedValue } from './store/meta.js';
 import { pruneProbes } from './store/probes.js';
 import { memoryView } from './view.js';
 import { WriteBuffer } from './write-buffer.js';
+import { within } from './deadline.js';
 
 /**
  * The status page's state and machinery, one per process: component states (in memory, mirrored
@@ -113,7 +114,7 @@ export class StatusService {
   /** Starts probing on a timer (EARSHOT_STATUS_PROBE_SECONDS, EARSHOT_STATUS_UPSTREAM_SECONDS). `baseUrl` is this server's own address. */
   async start(ctx: AppContext, baseUrl: string): Promise<void> {
     this.baseUrl = baseUrl;
-    const follow = () => this.reload();
+    const follow = () => within(10_000, this.reload(), 'status reload');
     this.scheduler = new Scheduler(this.db, this.log);
     if (this.config.statusProbeSeconds > 0) {
       const probe = await createProbeKey(this.db);
@@ -139,9 +140,9 @@ export class StatusService {
     const env = this.env;
     if (!env) return Promise.reject(new Error('this process does not probe (EARSHOT_STATUS_PROBE_SECONDS=0)'));
     const round = this.rounds.then(async () => {
-      await this.writes.flush();
+      await within(5_000, this.writes.flush(), 'status writes').catch(() => undefined);
       const results = await runLocalRound(this, env, this.shutdown.signal);
-      await this.prune(env);
+      await within(30_000, this.prune(env), 'pruning').catch(() => undefined);
       return results;
     });
     this.rounds = round.catch(() => undefined);

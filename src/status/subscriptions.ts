@@ -15,6 +15,10 @@ export class SubscriptionError extends Error {
 
 const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 
+/** The form is public: one confirmation email per address per this long, so it cannot be used to flood an inbox. */
+const RESEND_MS = 10 * 60_000;
+const lastConfirmation = new Map<string, number>();
+
 /** The component ids asked for, checked; empty or absent: all. */
 export function componentFilter(svc: StatusService, raw: unknown): string[] | null {
   if (raw === undefined || raw === null || raw === '') return null;
@@ -33,6 +37,9 @@ export async function subscribeEmail(svc: StatusService, email: string, componen
   if (!EMAIL.test(email) || email.length > 254) throw new SubscriptionError('email must be an email address', 400);
   const existing = await activeEmailSubscriber(svc.db, email);
   if (existing?.confirmedAt) return;
+  const address = email.toLowerCase();
+  if (Date.now() - (lastConfirmation.get(address) ?? 0) < RESEND_MS) return;
+  lastConfirmation.set(address, Date.now());
   const sub = existing ?? (await insertSubscriber(svc.db, { id: newId(), kind: 'email', target: email, components, secret: null, baseUrl, confirmedAt: null }));
   svc.alerts.confirm(svc.alertView(), sub);
 }

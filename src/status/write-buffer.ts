@@ -1,5 +1,9 @@
 import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
+import { within } from './deadline.js';
+
+/** A write (or the check that follows a failed one) taking longer than this counts as the database being away. */
+const WAIT_MS = 5_000;
 
 type Write = (db: Queryable) => Promise<void>;
 
@@ -46,7 +50,7 @@ export class WriteBuffer {
       while (this.pending.length > 0) {
         const next = this.pending[0]!;
         try {
-          await next.write(this.db);
+          await within(WAIT_MS, next.write(this.db), next.what);
           this.down = false;
         } catch (err) {
           if (!(await this.reachable())) {
@@ -63,7 +67,7 @@ export class WriteBuffer {
 
   private async reachable(): Promise<boolean> {
     try {
-      await this.db.query('select 1');
+      await within(WAIT_MS, this.db.query('select 1'), 'database check');
       return true;
     } catch {
       return false;

@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import { decodeAudio } from '../../audio/decode.js';
 
 const run = promisify(execFile);
-const TEXT = 'Earshot status check. One, two, three.';
+/** Short on purpose: every probe round transcribes and streams it, and that time is taken from users. */
+const TEXT = 'Earshot status check.';
 const RATE = 16_000;
 
 export interface ProbeClip {
@@ -35,10 +36,10 @@ function wav(pcm: Buffer): Buffer {
   return Buffer.concat([h, pcm]);
 }
 
-/** Two seconds of tone bursts: enough for a job to finish, if no speech synthesiser is installed. */
+/** A second and a half of tone bursts: enough for a job to finish, if no speech synthesiser is installed. */
 function tone(): Buffer {
-  const pcm = Buffer.alloc(RATE * 2 * 2);
-  for (let i = 0; i < RATE * 2; i++) {
+  const pcm = Buffer.alloc(RATE * 1.5 * 2);
+  for (let i = 0; i < RATE * 1.5; i++) {
     const t = i / RATE;
     const on = Math.floor(t * 4) % 2 === 0;
     pcm.writeInt16LE(on ? Math.round(8000 * Math.sin(2 * Math.PI * (220 + 110 * Math.floor(t * 2)) * t)) : 0, i * 2);
