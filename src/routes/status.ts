@@ -66,6 +66,15 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     const refreshMs = Math.min(60_000, Math.max(2_000, (ctx.config.statusProbeSeconds || 60) * 1000));
     const pageUrl = (request: FastifyRequest) => `${baseUrlOf(ctx, request)}/status`;
     const view = (request: FastifyRequest, history = false) => buildView(svc, pageUrl(request), { history });
+    /** The page's form gets its errors as a page; API clients get `{"error"}` as everywhere. */
+    const formErrors = async (request: FastifyRequest, reply: FastifyReply, fn: () => Promise<FastifyReply>) => {
+      try {
+        return await guard(fn);
+      } catch (err) {
+        if (!(err instanceof ApiError) || !wantsHtml(request)) throw err;
+        return reply.status(err.statusCode).type('text/html; charset=utf-8').send(renderMessage(await view(request), 'Not subscribed', err.message));
+      }
+    };
     // Statuspage's JSON is read by widgets on other sites.
     const open = (reply: FastifyReply) => reply.header('access-control-allow-origin', '*').header('cache-control', 'no-cache');
 
@@ -164,7 +173,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     app.post<{ Body: Body }>('/status/subscriptions', pub, async (request, reply) =>
-      guard(async () => {
+      formErrors(request, reply, async () => {
         const body = request.body;
         const components = componentFilter(svc, body?.components);
         const base = baseUrlOf(ctx, request);
