@@ -1,17 +1,15 @@
 import type { Queryable } from '../db/index.js';
-import type { Logger } from '../log.js';
 import type { Alerts } from './alerts/dispatcher.js';
 import type { AlertView } from './alerts/messages.js';
 import { newId } from './ids.js';
 import { IMPACT_OF, STATUS_LABEL, worstImpact, type ComponentStatus, type IncidentImpact, type IncidentStatus, type MaintenanceStatus, type ProbeStatus } from './model.js';
-import { getIncident, insertIncident, isOpen, listIncidents, saveIncident, type AffectedComponent, type Incident, type IncidentUpdate } from './store/incidents.js';
+import { getIncident, inMaintenance, insertIncident, isOpen, listIncidents, saveIncident, type AffectedComponent, type Incident, type IncidentUpdate } from './store/incidents.js';
 import type { WriteBuffer } from './write-buffer.js';
 
 export interface BookDeps {
   db: Queryable;
   writes: WriteBuffer;
   alerts: Alerts;
-  log: Logger;
   /** The page as alerts show it, from memory (alerts go out while the database is down too). */
   alertView(): AlertView;
   componentName(id: string): string;
@@ -77,7 +75,7 @@ export class IncidentBook {
   }
 
   inMaintenance(componentId: string): boolean {
-    return this.open().some((m) => m.kind === 'maintenance' && (m.status === 'in_progress' || m.status === 'verifying') && m.components.includes(componentId));
+    return inMaintenance(this.openById.values(), componentId);
   }
 
   private affected(ids: string[], from: (id: string) => ComponentStatus, to: (id: string) => ComponentStatus): AffectedComponent[] {

@@ -15,7 +15,6 @@ export type IncidentImpact = Indicator | 'maintenance';
 export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved' | 'postmortem';
 export type MaintenanceStatus = 'scheduled' | 'in_progress' | 'verifying' | 'completed';
 
-export const PROBE_STATUSES: ProbeStatus[] = ['operational', 'degraded_performance', 'partial_outage', 'major_outage'];
 export const INCIDENT_STATUSES: IncidentStatus[] = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
 export const MAINTENANCE_STATUSES: MaintenanceStatus[] = ['scheduled', 'in_progress', 'verifying', 'completed'];
 export const IMPACTS: Indicator[] = ['none', 'minor', 'major', 'critical'];

@@ -24,11 +24,17 @@ const PROBES: Record<LocalComponentId, Probe> = {
 async function timed(probe: Probe, env: ProbeEnv, shutdown: AbortSignal): Promise<ProbeResult> {
   const timeout = AbortSignal.timeout(env.timeoutMs);
   const signal = AbortSignal.any([timeout, shutdown]);
-  const late = new Promise<ProbeResult>((resolve) => signal.addEventListener('abort', () => setTimeout(() => resolve(failed(`no answer within ${env.timeoutMs / 1000} s`, env.timeoutMs)), 1000), { once: true }));
+  let onAbort!: () => void;
+  const late = new Promise<ProbeResult>((resolve) => {
+    onAbort = () => setTimeout(() => resolve(failed(`no answer within ${env.timeoutMs / 1000} s`, env.timeoutMs)), 1000).unref();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
     return await Promise.race([probe(env, signal), late]);
   } catch (err) {
     return failed((err as Error).message);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -58,7 +58,6 @@ export class StatusService {
       db,
       writes: this.writes,
       alerts: this.alerts,
-      log,
       alertView: () => this.alertView(),
       componentName: (id) => this.defs.find((d) => d.id === id)?.name ?? id,
       componentStatus: (id) => this.states.get(id)?.status ?? 'operational',
@@ -84,11 +83,15 @@ export class StatusService {
     return `${(this.config.publicUrl ?? this.baseUrl).replace(/\/+$/, '')}/status`;
   }
 
-  /** Re-reads component states, open incidents and alert recipients (written by whichever node probes). */
-  async reload(): Promise<void> {
+  /**
+   * Re-reads component states (only `ids`: a node may probe some components while another node
+   * probes the rest), open incidents and alert recipients, as whichever node probes wrote them.
+   */
+  async reload(ids: string[] = this.defs.map((d) => d.id)): Promise<void> {
     const rows = await loadComponents(this.db);
-    for (const r of rows) if (this.defs.some((d) => d.id === r.id)) this.states.set(r.id, r);
-    await this.book.load();
+    for (const r of rows) if (ids.includes(r.id)) this.states.set(r.id, r);
+    // Incidents this process is still writing would be dropped by a reload; the next one catches up.
+    if (this.writes.size === 0) await this.book.load();
     await this.alerts.refresh();
   }
 
@@ -114,7 +117,8 @@ export class StatusService {
   /** Starts probing on a timer (EARSHOT_STATUS_PROBE_SECONDS, EARSHOT_STATUS_UPSTREAM_SECONDS). `baseUrl` is this server's own address. */
   async start(ctx: AppContext, baseUrl: string): Promise<void> {
     this.baseUrl = baseUrl;
-    const follow = () => within(10_000, this.reload(), 'status reload');
+    const follow = (upstream: boolean) => () =>
+      within(10_000, this.reload(this.defs.filter((d) => d.upstream === upstream).map((d) => d.id)), 'status reload');
     this.scheduler = new Scheduler(this.db, this.log);
     if (this.config.statusProbeSeconds > 0) {
       const probe = await createProbeKey(this.db);
@@ -128,10 +132,10 @@ export class StatusService {
         slowMs: parseSlowMs(this.config.statusSlowMs),
         timeoutMs: this.config.statusProbeTimeoutSeconds * 1000,
       };
-      this.scheduler.every('local', this.config.statusProbeSeconds, async () => void (await this.probeNow()), follow);
+      this.scheduler.every('local', this.config.statusProbeSeconds, async () => void (await this.probeNow()), follow(false));
     }
     if (this.config.statusUpstreamSeconds > 0 && this.defs.some((d) => d.upstream)) {
-      this.scheduler.every('upstream', this.config.statusUpstreamSeconds, () => runUpstreamRound(this), follow);
+      this.scheduler.every('upstream', this.config.statusUpstreamSeconds, () => runUpstreamRound(this), follow(true));
     }
   }
 

@@ -4,7 +4,7 @@ import { loadHistory, type ComponentHistory } from './history.js';
 import { IMPACT_OF, INDICATOR_DESCRIPTION, worst, worstImpact, type ComponentStatus, type Indicator, type ProbeStatus } from './model.js';
 import type { StatusService } from './service.js';
 import { loadComponents, type ComponentState } from './store/components.js';
-import { isOpen, listIncidents, type Incident } from './store/incidents.js';
+import { inMaintenance, isOpen, listIncidents, type Incident } from './store/incidents.js';
 
 export interface ComponentView {
   id: string;
@@ -44,11 +44,6 @@ export interface StatusView {
 
 /** Beyond this the page is built from memory: a silent database must not hang it. */
 const DB_WAIT_MS = 3_000;
-
-export const inMaintenance = (maintenances: Iterable<Incident>, componentId: string): boolean => {
-  for (const m of maintenances) if ((m.status === 'in_progress' || m.status === 'verifying') && m.components.includes(componentId)) return true;
-  return false;
-};
 
 function componentView(def: ComponentDef, position: number, state: ComponentState | undefined, maintenances: Incident[], history: ComponentHistory | null, now: Date): ComponentView {
   const status: ComponentStatus = inMaintenance(maintenances, def.id) ? 'under_maintenance' : (state?.status ?? 'operational');

@@ -16,7 +16,6 @@ type Write = (db: Queryable) => Promise<void>;
 export class WriteBuffer {
   private readonly pending: { what: string; write: Write }[] = [];
   private chain: Promise<void> = Promise.resolve();
-  private down = false;
 
   constructor(
     private readonly db: Queryable,
@@ -27,11 +26,6 @@ export class WriteBuffer {
 
   get size(): number {
     return this.pending.length;
-  }
-
-  /** True when the last attempt found the database unreachable. */
-  get databaseDown(): boolean {
-    return this.down;
   }
 
   /** Queues a write and tries to run everything queued. Never throws. */
@@ -51,12 +45,8 @@ export class WriteBuffer {
         const next = this.pending[0]!;
         try {
           await within(WAIT_MS, next.write(this.db), next.what);
-          this.down = false;
         } catch (err) {
-          if (!(await this.reachable())) {
-            this.down = true;
-            return;
-          }
+          if (!(await this.reachable())) return;
           this.log.error({ err, what: next.what }, 'status: write failed; dropped');
         }
         this.pending.shift();

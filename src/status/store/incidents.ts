@@ -40,6 +40,12 @@ export interface Incident {
 
 export const isOpen = (i: Incident): boolean => !['resolved', 'postmortem', 'completed'].includes(i.status);
 
+/** A maintenance under way names the component. */
+export const inMaintenance = (incidents: Iterable<Incident>, componentId: string): boolean => {
+  for (const m of incidents) if (m.kind === 'maintenance' && (m.status === 'in_progress' || m.status === 'verifying') && m.components.includes(componentId)) return true;
+  return false;
+};
+
 interface IncidentRow {
   id: string;
   kind: Incident['kind'];

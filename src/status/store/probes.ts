@@ -43,14 +43,6 @@ export async function recordProbe(db: Queryable, p: ProbeRecord, bucket: TimeBuc
   }
 }
 
-export async function recentProbes(db: Queryable, component: string, limit: number): Promise<ProbeRecord[]> {
-  const { rows } = await db.query<{ component: string; at: Date; observed: Observed; status: ProbeStatus; latency_ms: number | null; message: string | null }>(
-    'select component, at, observed, status, latency_ms, message from status_probes where component = $1 order by at desc limit $2',
-    [component, limit],
-  );
-  return rows.map((r) => ({ component: r.component, at: r.at, observed: r.observed, status: r.status, latencyMs: r.latency_ms, message: r.message }));
-}
-
 /** Drops probes and daily history older than `days`; hourly history is only read for the last 24 hours. */
 export async function pruneProbes(db: Queryable, days: number): Promise<void> {
   await db.query('delete from status_probes where at < now() - make_interval(secs => $1)', [days * 86_400]);

@@ -54,10 +54,6 @@ export async function activeEmailSubscriber(db: Queryable, email: string): Promi
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
-export async function updateSubscriberComponents(db: Queryable, id: string, components: string[] | null): Promise<void> {
-  await db.query('update status_subscribers set components = $2 where id = $1', [id, components ? JSON.stringify(components) : null]);
-}
-
 export async function getSubscriber(db: Queryable, id: string): Promise<Subscriber | null> {
   const { rows } = await db.query<Row>('select * from status_subscribers where id = $1', [id]);
   return rows[0] ? fromRow(rows[0]) : null;
