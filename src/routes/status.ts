@@ -224,8 +224,8 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.post('/status/probe', async (request) => {
       await requireOperator(ctx, request);
-      const results = await guard(() => svc.probeNow().catch((err: Error) => Promise.reject(new IncidentError(err.message, 409))));
-      return { results };
+      if (!svc.probing) throw new ApiError(409, 'This server does not probe (EARSHOT_STATUS_PROBE_SECONDS=0)', 'STATUS_NOT_PROBING');
+      return { results: await svc.probeNow() };
     });
 
     app.post<{ Body: Body }>('/status/incidents', async (request, reply) => {

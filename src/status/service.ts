@@ -78,6 +78,11 @@ export class StatusService {
     return this.mailer !== null;
   }
 
+  /** False when this process does not probe (EARSHOT_STATUS_PROBE_SECONDS=0). */
+  get probing(): boolean {
+    return this.env !== null;
+  }
+
   /** Where people find the page: EARSHOT_PUBLIC_URL, else this server's own URL. */
   pageUrl(): string {
     return `${(this.config.publicUrl ?? this.baseUrl).replace(/\/+$/, '')}/status`;
@@ -142,7 +147,7 @@ export class StatusService {
   /** Probes every local component now (after any round under way). */
   probeNow(): Promise<Record<string, ProbeResult>> {
     const env = this.env;
-    if (!env) return Promise.reject(new Error('this process does not probe (EARSHOT_STATUS_PROBE_SECONDS=0)'));
+    if (!env) return Promise.reject(new Error('this server does not probe (EARSHOT_STATUS_PROBE_SECONDS=0)'));
     const round = this.rounds.then(async () => {
       await within(5_000, this.writes.flush(), 'status writes').catch(() => undefined);
       const results = await runLocalRound(this, env, this.shutdown.signal);
