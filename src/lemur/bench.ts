@@ -10,16 +10,8 @@ import type { TranscriptWord } from '../transcript/types.js';
 import type { ChatMessage } from './backend.js';
 import { toChatHistory } from './embedded.js';
 import { directMessages, joinLines, summaryAsk, transcriptLines } from './prompt.js';
+import type { BenchFigure } from '../bench/figure.js';
 
-/** One measured figure, in the shape `npm run bench` reports. */
-export interface LlmMeasure {
-  name: string;
-  value: number;
-  unit: string;
-  target: string;
-  pass: boolean;
-  note?: string;
-}
 
 /** The random-weight test model: the LLM work is small, so Earshot's own cost shows the most. */
 export const BENCH_MODEL = fileURLToPath(new URL('../../../shared/models/llm/llama-2-tiny-random.gguf', import.meta.url));
@@ -44,7 +36,7 @@ export function syntheticTranscript(hours: number): { id: string; text: string; 
  * Prompt assembly for a 10-hour transcript: words → timestamped speaker lines → the chat messages
  * (what every LeMUR request does before the model sees anything). Median of `runs`.
  */
-export async function measurePromptAssembly(runs = 5): Promise<LlmMeasure> {
+export async function measurePromptAssembly(runs = 5): Promise<BenchFigure> {
   const transcript = syntheticTranscript(10);
   const times: number[] = [];
   let chars = 0;
@@ -84,7 +76,7 @@ export interface OverheadOptions {
  * alternate run by run, and each run starts its prompt differently so neither reuses the previous
  * run's evaluated prompt. Ratio of the medians; the wall-time ratio is in the note.
  */
-export async function measureLlmOverhead(opts: OverheadOptions = {}): Promise<LlmMeasure> {
+export async function measureLlmOverhead(opts: OverheadOptions = {}): Promise<BenchFigure> {
   const modelPath = opts.modelPath ?? BENCH_MODEL;
   const threads = opts.threads ?? 1;
   const contextTokens = opts.contextTokens ?? 2048;

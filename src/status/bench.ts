@@ -14,16 +14,8 @@ import { LOCAL_COMPONENTS } from './components.js';
 import { renderPage } from './page.js';
 import { StatusService } from './service.js';
 import { buildView } from './view.js';
+import type { BenchFigure } from '../bench/figure.js';
 
-/** One measured figure, in the shape `npm run bench` reports. */
-export interface StatusMeasure {
-  name: string;
-  value: number;
-  unit: string;
-  target: string;
-  pass: boolean;
-  note?: string;
-}
 
 const BIN = fileURLToPath(new URL('../../bin/earshot.js', import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -75,7 +67,7 @@ async function seed(db: Awaited<ReturnType<typeof openDb>>): Promise<number> {
  * component, incidents) with 90 days of 5-minute probes for 5 components, on the embedded database.
  * Median of 30 renders after 3 warm-up ones; nothing is cached between renders.
  */
-export async function measureStatusPageRender(): Promise<StatusMeasure> {
+export async function measureStatusPageRender(): Promise<BenchFigure> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'earshot-status-bench-'));
   const db = await openDb({ dataDir: dir, databaseUrl: null });
   try {
@@ -133,7 +125,7 @@ interface Options {
  * one (5 minutes), since the probes' cost is per round. This is the worst case for the priority
  * scheme: the queue is empty between jobs, so the probe job does get a worker.
  */
-export async function measureProbeCost(opts: Options = {}): Promise<StatusMeasure> {
+export async function measureProbeCost(opts: Options = {}): Promise<BenchFigure> {
   const segmentSeconds = opts.segmentSeconds ?? 40;
   const segments = opts.segments ?? 4;
   const probeSeconds = opts.probeSeconds ?? 5;

@@ -1,15 +1,7 @@
 import WebSocket from 'ws';
 import { decodeAudio } from '../audio/decode.js';
+import type { BenchFigure } from '../bench/figure.js';
 
-/** One measured figure, in the shape `npm run bench` reports. */
-export interface StreamingMeasure {
-  name: string;
-  value: number;
-  unit: string;
-  target: string;
-  pass: boolean | null;
-  note?: string;
-}
 
 const CHUNK_MS = 100;
 const BYTES_PER_MS = 32;
@@ -88,7 +80,7 @@ async function timeSession(wsBase: string, key: string, pcm: Buffer, query = '')
  * Streaming latency on a running server: end-of-turn latency, word-to-partial latency, and how
  * many simultaneous real-time sessions the machine sustains before end-of-turn latency passes 1 s.
  */
-export async function measureStreaming(opts: { url: string; key: string; clips: string[]; maxSessions?: number }): Promise<StreamingMeasure[]> {
+export async function measureStreaming(opts: { url: string; key: string; clips: string[]; maxSessions?: number }): Promise<BenchFigure[]> {
   const wsBase = opts.url.replace(/^http/, 'ws');
   const pcms = await Promise.all(opts.clips.map(pcmOf));
   const eot: number[] = [];
