@@ -34,6 +34,9 @@ export function registerServe(program: Command): void {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // pg-boss 10 does not await some of its own queries (timgit/pg-boss#577): during a database outage
+    // their rejections would end the process. Leases and the orphan check recover the jobs instead.
+    process.on('unhandledRejection', (err) => server.ctx.log.error({ err }, 'unhandled rejection (server kept running)'));
   });
 }
 
