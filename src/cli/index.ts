@@ -34,4 +34,6 @@ try {
   process.stderr.write(`earshot: ${message}\n`);
   if (process.env.EARSHOT_LOG_LEVEL === 'debug') process.stderr.write(`${e.stack}\n`);
   process.exitCode = 1;
+  // A half-started server (database or queue open) would otherwise keep the process alive.
+  setTimeout(() => process.exit(1), 200);
 }
