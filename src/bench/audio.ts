@@ -1,3 +1,4 @@
+import { wavHeader } from '../audio/wav.js';
 import { createWriteStream, readdirSync, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -36,24 +37,6 @@ export function warmupClip(): string {
   return librivoxClips()[0]!;
 }
 
-function wavHeader(dataBytes: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write('WAVE', 8, 'latin1');
-  h.write('fmt ', 12, 'latin1');
-  h.writeUInt32LE(16, 16); // fmt chunk size
-  h.writeUInt16LE(1, 20); // PCM
-  h.writeUInt16LE(1, 22); // mono
-  h.writeUInt32LE(16_000, 24);
-  h.writeUInt32LE(32_000, 28); // byte rate
-  h.writeUInt16LE(2, 32); // block align
-  h.writeUInt16LE(16, 34); // bits per sample
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
-}
-
 /** A 16 kHz mono s16le WAV of quiet noise, `totalBytes` long, written as a stream (1 MiB at a time). */
 export async function bigWav(dir: string, totalBytes: number): Promise<string> {
   const out = path.join(dir, `noise-${totalBytes}.wav`);
@@ -66,7 +49,7 @@ export async function bigWav(dir: string, totalBytes: number): Promise<string> {
     chunk.writeInt16LE((seed % 2001) - 1000, i);
   }
   const ws = createWriteStream(out);
-  ws.write(wavHeader(dataBytes));
+  ws.write(wavHeader(dataBytes, 16_000));
   let left = dataBytes;
   while (left > 0) {
     const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);

@@ -1,3 +1,4 @@
+import { processAlive } from '../process-alive.js';
 import path from 'node:path';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Config } from '../config.js';
@@ -51,21 +52,12 @@ async function openPostgres(url: string): Promise<Db> {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** PGlite is one process's database: two processes on one directory would corrupt it, so a pid file guards it. */
 async function lockDir(dir: string): Promise<() => Promise<void>> {
   // Beside the database directory, not in it: PGlite's initdb wants an empty directory.
   const file = `${dir}.pid`;
   const holder = Number(await readFile(file, 'utf8').catch(() => ''));
-  if (holder && holder !== process.pid && alive(holder)) {
+  if (holder && holder !== process.pid && processAlive(holder)) {
     throw new Error(
       `The embedded database in ${dir} is in use by another Earshot process (pid ${holder}). ` +
         'Stop it first, or run both against a PostgreSQL server with DATABASE_URL.',

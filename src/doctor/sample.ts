@@ -1,5 +1,6 @@
 import type { StreamEncoding } from './context.js';
 import { SAMPLE_MULAW_BASE64, SAMPLE_RATE } from './sample-data.js';
+import { wavFile } from '../audio/wav.js';
 
 export { SAMPLE_TEXT } from './sample-data.js';
 
@@ -57,26 +58,7 @@ export function sampleStream(rate: number, encoding: StreamEncoding): Buffer {
   return encoding === 'pcm_mulaw' ? pcmToMulaw(pcm) : Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
 }
 
-/** A mono 16-bit WAV file. */
-export function wavFile(pcm: Int16Array, rate: number): Buffer {
-  const data = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVE', 8, 'latin1');
-  h.write('fmt ', 12, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
-
 export function sampleWav(): Buffer {
-  return wavFile(samplePcm16k(), SAMPLE_RATE);
+  const pcm = samplePcm16k();
+  return wavFile(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), SAMPLE_RATE);
 }

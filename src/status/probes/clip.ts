@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeAudio } from '../../audio/decode.js';
+import { wavFile } from '../../audio/wav.js';
 
 const run = promisify(execFile);
 /** Short on purpose: every probe round transcribes and streams it, and that time is taken from users. */
@@ -16,24 +17,6 @@ export interface ProbeClip {
   /** The same audio as 16 kHz mono s16le, streamed by the streaming probe. */
   pcm: Buffer;
   source: 'espeak-ng' | 'tone';
-}
-
-/** 16-bit mono WAV of `pcm`. */
-function wav(pcm: Buffer): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(RATE, 24);
-  h.writeUInt32LE(RATE * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([h, pcm]);
 }
 
 /** A second and a half of tone bursts: enough for a job to finish, if no speech synthesiser is installed. */
@@ -62,7 +45,7 @@ export async function makeClip(dir: string): Promise<ProbeClip> {
     return { file, bytes: await readFile(file), pcm: await collect(file), source: 'espeak-ng' };
   } catch {
     const pcm = tone();
-    await writeFile(file, wav(pcm));
+    await writeFile(file, wavFile(pcm, RATE));
     return { file, bytes: await readFile(file), pcm, source: 'tone' };
   }
 }

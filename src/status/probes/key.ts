@@ -1,3 +1,4 @@
+import { processAlive } from '../../process-alive.js';
 import os from 'node:os';
 import type { Queryable } from '../../db/index.js';
 import { createKey, revokeKey } from '../../storage/keys.js';
@@ -7,15 +8,6 @@ export const PROBE_PROJECT = 'earshot-status-probes';
 
 const keyName = (host: string, pid: number) => `status probes (${host} pid ${pid})`;
 const NAME = /^status probes \((.+) pid (\d+)\)$/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Keys of earlier probe processes on this machine that died without revoking theirs (kill -9):
@@ -30,7 +22,7 @@ async function revokeStaleKeys(db: Queryable): Promise<void> {
     const m = NAME.exec(name);
     if (!m || m[1] !== os.hostname()) continue;
     const pid = Number(m[2]);
-    if (pid === process.pid || !alive(pid)) await revokeKey(db, id);
+    if (pid === process.pid || !processAlive(pid)) await revokeKey(db, id);
   }
 }
 
