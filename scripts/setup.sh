@@ -31,6 +31,7 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # `npm install`, not `npm ci`: a mirror may lack some platforms' optional builds, which `npm ci` refuses.
-  npm install --omit=optional --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's install script would fetch CUDA providers; Silero VAD runs on its bundled CPU build.
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --omit=optional --no-audit --no-fund --loglevel=error
 fi
 npm run build --silent

@@ -3,4 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Silero VAD (2.3 MB) times streaming turns; offline, the energy detector stands in until it is pulled.
+timeout 60 node bin/earshot.js models pull silero-vad --quiet ||
+  echo "Could not download Silero VAD; streaming uses an energy detector until \`earshot models pull silero-vad\`." >&2
 exec node bin/earshot.js serve "$@"

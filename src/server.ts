@@ -68,7 +68,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     auth: new Authenticator(db),
     uploads: new UploadStore(db, config.dataDir, config.uploadTtlHours),
     transcripts: new TranscriptCache(db),
-    streaming: new StreamingHub(config.streamingThreads, log),
+    streaming: new StreamingHub(config.streamingThreads, config, log),
     // An embedded model loads in the background; requests wait for it.
     llm: await Llm.fromConfig(config, log),
     status: await StatusService.create(config, db, log),

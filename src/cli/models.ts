@@ -12,7 +12,7 @@ function formatBytes(n: number): string {
 
 /** `earshot models list|pull|rm`: the whisper models and LLMs under `<data-dir>/models`. */
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('Manage whisper speech models and LLMs for LeMUR (stored in <data-dir>/models)');
+  const models = program.command('models').description('Manage whisper speech models, LLMs for LeMUR and the streaming VAD (stored in <data-dir>/models)');
 
   addConfigOptions(models.command('list').description('List the model catalogue; * marks installed models').option('--json', 'print JSON'), ['dataDir']).action(
     async (opts: Record<string, unknown>) => {
@@ -26,7 +26,7 @@ export function registerModels(program: Command): void {
         return;
       }
       for (const r of rows) {
-        const what = r.kind === 'llm' ? `LLM for LeMUR (${r.licence})` : r.languages === 'en' ? 'English' : 'multilingual';
+        const what = r.kind === 'llm' ? `LLM for LeMUR (${r.licence})` : r.kind === 'vad' ? 'voice activity detection for streaming' : r.languages === 'en' ? 'English' : 'multilingual';
         process.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(22)} ${formatBytes(r.sizeBytes).padStart(8)}  ${what}\n`);
       }
       for (const m of extra) process.stdout.write(`* ${m.name.padEnd(22)} ${formatBytes(m.sizeBytes).padStart(8)}  (not in catalogue)\n`);

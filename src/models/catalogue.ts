@@ -1,13 +1,13 @@
 /**
- * The models `earshot models pull` knows: whisper.cpp ggml speech models, and instruct GGUF
- * models for LeMUR and the LLM Gateway. Sizes and SHA-256 digests are the ones
+ * The models `earshot models pull` knows: whisper.cpp ggml speech models, instruct GGUF
+ * models for LeMUR and the LLM Gateway, and Silero VAD for live turn detection. Sizes and SHA-256 digests are the ones
  * Hugging Face publishes for the files (their git-LFS object ids), so a download is checked
  * against the real file, not against whatever the server happened to send.
  */
 export interface CatalogueEntry {
   name: string;
-  /** `whisper`: a speech model; `llm`: an instruct model for LeMUR and the LLM Gateway (llama.cpp). */
-  kind: 'whisper' | 'llm';
+  /** `whisper`: a speech model; `llm`: an instruct model for LeMUR and the LLM Gateway (llama.cpp); `vad`: voice activity detection for streaming. */
+  kind: 'whisper' | 'llm' | 'vad';
   /** The file's name in `<data-dir>/models`. */
   fileName: string;
   url: string;
@@ -82,7 +82,18 @@ export function catalogue(): CatalogueEntry[] {
     licence,
     languages: 'multilingual',
   }));
-  return [...whisper, ...llms];
+  const silero: CatalogueEntry = {
+    name: 'silero-vad',
+    kind: 'vad',
+    fileName: 'silero_vad.onnx',
+    // The release tag pins the file; the digest is that release's.
+    url: mirror ? `${mirror}/silero_vad.onnx` : 'https://github.com/snakers4/silero-vad/raw/v6.2.1/src/silero_vad/data/silero_vad.onnx',
+    sizeBytes: 2_327_524,
+    sha256: '1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3',
+    licence: 'MIT',
+    languages: 'multilingual',
+  };
+  return [...whisper, ...llms, silero];
 }
 
 export function catalogueEntry(name: string): CatalogueEntry | undefined {

@@ -4,7 +4,7 @@ import { catalogue, catalogueEntry } from './catalogue.js';
 
 /**
  * Models live in `<dataDir>/models` under their upstream file names: `ggml-<name>.bin` as whisper.cpp
- * names them, and the GGUF file names of the LLMs' Hugging Face repositories.
+ * names them, the GGUF file names of the LLMs' Hugging Face repositories, and `silero_vad.onnx`.
  */
 export function modelsDir(dataDir: string): string {
   return path.join(dataDir, 'models');
@@ -22,12 +22,12 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
-/** A name that looks like a path is taken as one, so `--whisper-model ./my-finetune.bin` and `--llm-model ./my.gguf` work. */
+/** A name that looks like a path is taken as one, so `--whisper-model ./my-finetune.bin`, `--llm-model ./my.gguf` and `--vad-model ./vad.onnx` work. */
 function looksLikePath(name: string): boolean {
-  return name.endsWith('.bin') || name.endsWith('.gguf') || name.includes('/') || name.includes(path.sep);
+  return /\.(bin|gguf|onnx)$/.test(name) || name.includes('/') || name.includes(path.sep);
 }
 
-/** The installed model's path, or null. `name` is a catalogue name, the name of a copied-in `<name>.gguf`, or a path to a .bin or .gguf file. */
+/** The installed model's path, or null. `name` is a catalogue name, the name of a copied-in `<name>.gguf`, or a path to a .bin, .gguf or .onnx file. */
 export async function findModel(dataDir: string, name: string): Promise<string | null> {
   if (looksLikePath(name)) {
     const p = path.resolve(name);
@@ -43,12 +43,13 @@ export interface InstalledModel {
   sizeBytes: number;
 }
 
-/** The name of an installed file: `ggml-<name>.bin`, a catalogue LLM's file, or any other `.gguf` by its stem. */
+/** The name of an installed file: a catalogue model's file, any other `ggml-<name>.bin`, or any other `.gguf` by its stem. */
 function nameOfFile(file: string): string | null {
+  const known = catalogue().find((e) => e.fileName === file);
+  if (known) return known.name;
   const whisper = /^ggml-(.+)\.bin$/.exec(file);
   if (whisper) return whisper[1]!;
-  if (!file.endsWith('.gguf')) return null;
-  return catalogue().find((e) => e.fileName === file)?.name ?? file.slice(0, -'.gguf'.length);
+  return file.endsWith('.gguf') ? file.slice(0, -'.gguf'.length) : null;
 }
 
 /** Finished models only: a `.bin.part` is an interrupted download, not a model. */

@@ -7,21 +7,50 @@ import { redeemStreamingToken } from '../storage/streaming-tokens.js';
 import { StreamAudioConverter } from './audio.js';
 import { DecoderPool } from './decoder-pool.js';
 import type { Logger } from '../log.js';
+import { findModel } from '../models/store.js';
 import { MAX_CHUNK_MS, MIN_CHUNK_MS, SessionClose, type ClientAction, type SessionParams, type StreamingProtocol } from './protocol.js';
 import { LiveSession } from './session.js';
+import { SileroModel } from './silero-vad.js';
+import { EnergyVad, type Vad } from './vad.js';
 import { deliverSessionWebhook } from './webhook.js';
 
-/** What live sessions share in one process: decoder threads and the count of open sessions. */
+/** What live sessions share in one process: decoder threads, the VAD model and the count of open sessions. */
 export class StreamingHub {
   readonly pool: DecoderPool;
   readonly active = new Set<string>();
+  private silero: Promise<SileroModel | null> | null = null;
 
-  constructor(threads: number, log: Logger) {
+  constructor(threads: number, private readonly vad: { dataDir: string; vadModel: string | null }, private readonly log: Logger) {
     this.pool = new DecoderPool(threads, log);
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  /** Silero when its model is installed, else the energy detector. The model loads with the first session. */
+  async openVad(threshold: number): Promise<Vad> {
+    this.silero ??= this.loadSilero();
+    const model = await this.silero;
+    return model ? model.open(threshold) : new EnergyVad(threshold);
+  }
+
+  private async loadSilero(): Promise<SileroModel | null> {
+    const { dataDir, vadModel } = this.vad;
+    const file = vadModel ? await findModel(dataDir, vadModel) : null;
+    if (!file) {
+      if (vadModel) this.log.info({ model: vadModel }, 'streaming VAD: energy detector (install Silero with `earshot models pull silero-vad`)');
+      return null;
+    }
+    try {
+      const model = await SileroModel.load(file);
+      this.log.info({ file }, 'streaming VAD: Silero');
+      return model;
+    } catch (err) {
+      this.log.error({ err, file }, 'streaming VAD: Silero failed to load; using the energy detector');
+      return null;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+    await (await this.silero)?.close();
   }
 }
 
@@ -174,7 +203,7 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
       if (ended) return; // the client left while we were authenticating
       hub.active.add(sessionId);
       const converter = new StreamAudioConverter(params.encoding, params.sampleRate);
-      session = new LiveSession(hub.pool.open(), converter, params.turn, { formatTurns: params.formatTurns, partials: params.partials }, (update) => {
+      session = new LiveSession(hub.pool.open(), hub.openVad(params.turn.vad_threshold), converter, params.turn, { formatTurns: params.formatTurns, partials: params.partials }, (update) => {
         if (!silenced) for (const m of protocol.turn(update)) send(m);
       });
       const maxMs = Math.min(grant.maxSessionSeconds, ctx.config.streamingMaxSessionSeconds) * 1000;

@@ -3,7 +3,7 @@ import { DEFAULT_FORMAT_OPTIONS, formatWords } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
 import type { StreamAudioConverter } from './audio.js';
 import type { RemoteDecoder } from './decoder-pool.js';
-import { EnergyVad } from './vad.js';
+import type { Vad } from './vad.js';
 
 /** v3's turn-detection parameters (v2's `end_utterance_silence_threshold` maps onto them). */
 export interface TurnSettings {
@@ -56,20 +56,20 @@ export class LiveSession {
   audioMs = 0;
   /** Audio the decoder has been given so far. */
   private decodedMs = 0;
-  private readonly vad = new EnergyVad(DEFAULT_TURN_SETTINGS.vad_threshold);
-
   private decoder!: RemoteDecoder;
+  private vad!: Vad;
 
-  /** The decoder may still be loading: audio waits in order until it is ready, so `Begin` need not. */
+  /** The decoder and VAD may still be loading: audio waits in order until they are ready, so `Begin` need not. */
   constructor(
     decoder: Promise<RemoteDecoder>,
+    vad: Promise<Vad>,
     private readonly converter: StreamAudioConverter,
     public settings: TurnSettings,
     private readonly options: { formatTurns: boolean; partials: boolean },
     private readonly emit: (update: TurnUpdate) => void,
   ) {
     this.run(async () => {
-      this.decoder = await decoder;
+      [this.decoder, this.vad] = await Promise.all([decoder, vad]);
     });
   }
 
@@ -84,11 +84,10 @@ export class LiveSession {
     // Where this frame ends: frames may queue up behind the decoder, so `audioMs` runs ahead.
     const now = this.audioMs;
     const pcm = this.converter.convert(frame);
-    this.vad.threshold = this.settings.vad_threshold;
-    this.vad.push(pcm);
-    const lastSpeech = this.vad.lastSpeechMs;
     return this.run(async () => {
-      const { words, inSpeech } = await this.decoder.accept(pcm);
+      this.vad.threshold = this.settings.vad_threshold;
+      const [{ words, inSpeech }] = await Promise.all([this.decoder.accept(pcm), this.vad.push(pcm)]);
+      const lastSpeech = this.vad.lastSpeechMs;
       this.decodedMs = now;
       if (words.length === 0) {
         if (!inSpeech && now - this.silentSinceMs > IDLE_UTTERANCE_MS) {

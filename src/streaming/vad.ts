@@ -1,16 +1,26 @@
 import { SAMPLE_RATE } from '../engines/engine.js';
 
+/**
+ * Says how long a live speaker has been quiet, for turn endpointing. The recogniser keeps its own,
+ * slower segmentation (so live text matches async text); a VAD only times the silence.
+ */
+export interface Vad {
+  /** `vad_threshold` (0–1): how sure a frame must be to count as speech. */
+  threshold: number;
+  /** Audio time (ms) at the end of the last frame heard as speech. */
+  readonly lastSpeechMs: number;
+  /** Feeds 16 kHz s16le PCM, in order. */
+  push(pcm: Buffer): Promise<void>;
+}
+
 const FRAME = SAMPLE_RATE / 50; // 20 ms
 const FRAME_MS = 20;
 
 /**
- * A small energy voice-activity detector for turn endpointing: it follows the noise floor and
- * calls a frame speech when it stands far enough above it. The recogniser keeps its own, slower
- * segmentation (so live text matches async text); this one only says how long the speaker has
- * been quiet. `vad_threshold` (0–1) sets how far above the floor speech must be.
+ * The fallback when no Silero model is installed: follows the noise floor and calls a frame speech
+ * when it stands far enough above it; `threshold` sets how far.
  */
-export class EnergyVad {
-  /** Audio time (ms) at the end of the last frame heard as speech. */
+export class EnergyVad implements Vad {
   lastSpeechMs = 0;
   private floorDb: number | null = null;
   private pending: Int16Array = new Int16Array(0);
@@ -18,8 +28,7 @@ export class EnergyVad {
 
   constructor(public threshold: number) {}
 
-  /** Feeds 16 kHz s16le PCM. */
-  push(pcm: Buffer): void {
+  async push(pcm: Buffer): Promise<void> {
     const input = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
     const samples = new Int16Array(this.pending.length + input.length);
     samples.set(this.pending);

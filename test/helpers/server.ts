@@ -8,6 +8,8 @@ import { createScratchDatabase } from '../../src/db/scratch.js';
 import { freePort } from '../../src/net/free-port.js';
 
 const BIN = fileURLToPath(new URL('../../bin/earshot.js', import.meta.url));
+/** Silero VAD as `earshot models pull silero-vad` installs it (../shared/models holds the same file). */
+export const SILERO_MODEL = fileURLToPath(new URL('../../../shared/models/silero-vad/silero_vad.onnx', import.meta.url));
 /** The PostgreSQL server on the test machine (trust auth); each test server gets its own database. */
 export const POSTGRES_ADMIN_URL = process.env.EARSHOT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export type StorageMode = 'pglite' | 'postgres';
@@ -80,6 +82,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     EARSHOT_LOG_LEVEL: process.env.EARSHOT_TEST_LOG_LEVEL ?? 'warn',
     EARSHOT_CONCURRENCY: '2',
     EARSHOT_QUEUE_POLL_SECONDS: '0.5',
+    EARSHOT_VAD_MODEL: SILERO_MODEL,
     ...(key ? { EARSHOT_API_KEY: key } : {}),
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...opts.env,

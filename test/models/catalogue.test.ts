@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalogue, catalogueEntry } from '../../src/models/catalogue.js';
+import { SILERO_MODEL } from '../helpers/server.js';
 
 afterEach(() => {
   delete process.env.EARSHOT_MODEL_BASE_URL;
@@ -12,8 +15,16 @@ describe('model catalogue', () => {
     for (const entry of catalogue()) {
       expect(entry.sha256 ?? entry.sha1).toBeTruthy();
       if (entry.sha256) expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(entry.sizeBytes).toBeGreaterThan(30_000_000);
+      if (entry.kind !== 'vad') expect(entry.sizeBytes).toBeGreaterThan(30_000_000);
     }
+  });
+
+  it('has Silero VAD at a pinned release, with the size and digest of the real file', () => {
+    const e = catalogueEntry('silero-vad')!;
+    expect(e).toMatchObject({ kind: 'vad', fileName: 'silero_vad.onnx', url: 'https://github.com/snakers4/silero-vad/raw/v6.2.1/src/silero_vad/data/silero_vad.onnx', licence: 'MIT' });
+    const file = fs.readFileSync(SILERO_MODEL);
+    expect(e.sizeBytes).toBe(file.length);
+    expect(e.sha256).toBe(createHash('sha256').update(file).digest('hex'));
   });
 
   it('marks English-only and multilingual models from their names', () => {
@@ -26,5 +37,6 @@ describe('model catalogue', () => {
   it('takes the base URL from EARSHOT_MODEL_BASE_URL', () => {
     process.env.EARSHOT_MODEL_BASE_URL = 'http://127.0.0.1:9/mirror/';
     expect(catalogueEntry('tiny')?.url).toBe('http://127.0.0.1:9/mirror/ggml-tiny.bin');
+    expect(catalogueEntry('silero-vad')?.url).toBe('http://127.0.0.1:9/mirror/silero_vad.onnx');
   });
 });

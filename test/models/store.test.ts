@@ -40,6 +40,17 @@ describe('model store', () => {
     expect(await listInstalled(dataDir)).toEqual([{ name: 'tiny', path: join(modelsDir(dataDir), 'ggml-tiny.bin'), sizeBytes: 3 }]);
   });
 
+  it('finds and lists Silero VAD by its catalogue name, and takes a path to any .onnx', async () => {
+    await mkdir(modelsDir(dataDir));
+    const p = join(modelsDir(dataDir), 'silero_vad.onnx');
+    await writeFile(p, 'abc');
+    expect(await findModel(dataDir, 'silero-vad')).toBe(p);
+    expect(await listInstalled(dataDir)).toEqual([{ name: 'silero-vad', path: p, sizeBytes: 3 }]);
+    const other = join(dataDir, 'my-vad.onnx');
+    await writeFile(other, 'x');
+    expect(await findModel(dataDir, other)).toBe(other);
+  });
+
   it('removes a model and its partial download', async () => {
     await mkdir(modelsDir(dataDir));
     const p = join(modelsDir(dataDir), 'ggml-tiny.bin');

@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { StreamingHub } from '../../src/streaming/connection.js';
+import { SileroModel } from '../../src/streaming/silero-vad.js';
+import { EnergyVad, type Vad } from '../../src/streaming/vad.js';
+import { SILERO_MODEL } from '../helpers/server.js';
+
+const run = promisify(execFile);
+const BYTES_PER_MS = 32;
+const LEAD_MS = 1000;
+const TAIL_MS = 2000;
+
+let dir: string;
+/** espeak-ng speech between 1 s and 2 s of digital silence: speech ends exactly at `speechEndMs`. */
+let audio: Buffer;
+let speechEndMs: number;
+let model: SileroModel;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vad-'));
+  const wav = path.join(dir, 'speech.wav');
+  await run('espeak-ng', ['-w', wav, 'The committee will decide on the budget next Tuesday morning.']);
+  const { stdout } = await run('ffmpeg', ['-loglevel', 'error', '-i', wav, '-af', 'silenceremove=start_periods=1:stop_periods=-1:start_threshold=-60dB:stop_threshold=-60dB', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
+  speechEndMs = LEAD_MS + stdout.length / BYTES_PER_MS;
+  audio = Buffer.concat([Buffer.alloc(LEAD_MS * BYTES_PER_MS), stdout, Buffer.alloc(TAIL_MS * BYTES_PER_MS)]);
+  model = await SileroModel.load(SILERO_MODEL);
+});
+
+afterAll(async () => {
+  await model?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function feed(vad: Vad, pcm: Buffer, chunkMs: number): Promise<number> {
+  for (let i = 0; i < pcm.length; i += chunkMs * BYTES_PER_MS) await vad.push(pcm.subarray(i, i + chunkMs * BYTES_PER_MS));
+  return vad.lastSpeechMs;
+}
+
+describe('Silero VAD', () => {
+  it('places the end of speech within 150 ms of where it is', async () => {
+    const last = await feed(model.open(0.4), audio, 100);
+    expect(last).toBeGreaterThan(speechEndMs - 150);
+    expect(last).toBeLessThan(speechEndMs + 150);
+  });
+
+  it('hears no speech in silence', async () => {
+    expect(await feed(model.open(0.4), Buffer.alloc(3000 * BYTES_PER_MS), 100)).toBe(0);
+  });
+
+  it('gives the same answer however the audio is chunked (its state carries across pushes)', async () => {
+    const a = await feed(model.open(0.4), audio, 50);
+    const b = await feed(model.open(0.4), audio, 1000);
+    const c = await feed(model.open(0.4), audio, 37);
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+  });
+
+  it('keeps each session apart: two interleaved sessions answer as one alone', async () => {
+    const alone = await feed(model.open(0.4), audio, 100);
+    const [x, y] = [model.open(0.4), model.open(0.4)];
+    const silence = Buffer.alloc(audio.length);
+    for (let i = 0; i < audio.length; i += 3200) {
+      await Promise.all([x.push(audio.subarray(i, i + 3200)), y.push(silence.subarray(i, i + 3200))]);
+    }
+    expect(x.lastSpeechMs).toBe(alone);
+    expect(y.lastSpeechMs).toBe(0);
+  });
+
+  it('applies vad_threshold: a stricter one never hears more speech', async () => {
+    const loose = await feed(model.open(0.1), audio, 100);
+    const strict = await feed(model.open(0.9), audio, 100);
+    const never = await feed(model.open(1.01), audio, 100);
+    expect(strict).toBeLessThanOrEqual(loose);
+    expect(never).toBe(0);
+  });
+
+  it('refuses a file that is not a Silero model', async () => {
+    const bad = path.join(dir, 'bad.onnx');
+    fs.writeFileSync(bad, 'not an onnx model');
+    await expect(SileroModel.load(bad)).rejects.toThrow();
+  });
+});
+
+describe('energy VAD', () => {
+  it('places the end of speech within 300 ms of where it is', async () => {
+    const last = await feed(new EnergyVad(0.4), audio, 100);
+    expect(last).toBeGreaterThan(speechEndMs - 300);
+    expect(last).toBeLessThan(speechEndMs + 300);
+  });
+});
+
+describe('the streaming hub', () => {
+  const log = createLogger('silent');
+
+  it('uses Silero when its model is there', async () => {
+    const hub = new StreamingHub(1, { dataDir: dir, vadModel: SILERO_MODEL }, log);
+    const vad = await hub.openVad(0.4);
+    expect(vad).not.toBeInstanceOf(EnergyVad);
+    expect(await feed(vad, audio, 100)).toBeGreaterThan(speechEndMs - 150);
+    await hub.close();
+  });
+
+  it.each([
+    ['not installed', 'silero-vad'],
+    ['a missing file', '/nonexistent/silero_vad.onnx'],
+    ['switched off', null],
+  ])('falls back to the energy detector when the model is %s', async (_what, vadModel) => {
+    const hub = new StreamingHub(1, { dataDir: dir, vadModel }, log);
+    expect(await hub.openVad(0.4)).toBeInstanceOf(EnergyVad);
+    await hub.close();
+  });
+
+  it('falls back to the energy detector when the model file is broken', async () => {
+    const bad = path.join(dir, 'broken.onnx');
+    fs.writeFileSync(bad, 'garbage');
+    const hub = new StreamingHub(1, { dataDir: dir, vadModel: bad }, log);
+    expect(await hub.openVad(0.4)).toBeInstanceOf(EnergyVad);
+    await hub.close();
+  });
+});
