@@ -1,5 +1,7 @@
 import { measureLlmOverhead, measurePromptAssembly } from '../lemur/bench.js';
 import { measureProbeCost, measureStatusPageRender } from '../status/bench.js';
+import { loadConfig } from '../config.js';
+import { findModel } from '../models/store.js';
 import { measureStreaming } from '../streaming/bench.js';
 import { consoleFirstRender } from './console.js';
 import { librivoxClips } from './audio.js';
@@ -21,11 +23,15 @@ export const streaming: Measurement = {
   name: 'streaming',
   metrics: [EOT, EOT_FAST, PARTIAL, SESSIONS],
   async run(b) {
-    const server = await launchServer({ bin: b.bin, tmp: b.tmp, name: 'streaming', env: { EARSHOT_STREAMING_MAX_SESSIONS: '100' }, cleanup: b.cleanup });
+    // The VAD this machine's server would use (EARSHOT_VAD_MODEL, else the installed silero-vad).
+    const { dataDir, vadModel } = loadConfig();
+    const vad = vadModel ? await findModel(dataDir, vadModel) : null;
+    const vadNote = vad ? 'Silero VAD' : 'energy VAD (Silero not installed)';
+    const server = await launchServer({ bin: b.bin, tmp: b.tmp, name: 'streaming', env: { EARSHOT_STREAMING_MAX_SESSIONS: '100', EARSHOT_VAD_MODEL: vad ?? '' }, cleanup: b.cleanup });
     try {
       const m = await measureStreaming({ url: server.url, key: server.key, clips: librivoxClips().slice(0, quick(b) ? 1 : 3), maxSessions: quick(b) ? 2 : 24 });
       const specs = [EOT, EOT_FAST, PARTIAL, SESSIONS];
-      return m.map((x, i) => metric(specs[i]!, x.value, { note: x.note ?? '' }));
+      return m.map((x, i) => metric(specs[i]!, x.value, { note: [vadNote, x.note].filter(Boolean).join('; ') }));
     } finally {
       await server.destroy();
     }

@@ -106,13 +106,14 @@ function checkModel(modelDir: string): void {
   }
 }
 
-function createDecoder(n: Native, modelDir: string): DecoderHandle {
+function createDecoder(n: Native, modelDir: string, extra: Record<string, string> = {}): DecoderHandle {
   const str = 'const char *';
   const args: Record<string, string> = {
     '-hmm': `${modelDir}/en-us`,
     '-lm': `${modelDir}/en-us.lm.bin`,
     '-dict': `${modelDir}/cmudict-en-us.dict`,
     '-logfn': '/dev/null',
+    ...extra,
   };
   const config = n.cmd_ln_init(null, n.ps_args(), 1, ...Object.entries(args).flatMap(([k, v]) => [str, k, str, v]), str, null);
   if (!config) throw new EngineUnavailableError('pocketsphinx', 'could not build the decoder configuration');
@@ -219,6 +220,13 @@ class Segmenter {
   }
 }
 
+/**
+ * Live decoders skip the flat-lexicon second pass: it re-decodes the whole utterance when it ends
+ * (about 80 ms per second of speech here), which would sit between the speaker's pause and the end
+ * of turn; on the LibriVox clips it changes as many words for the worse as for the better.
+ */
+const LIVE_ARGS = { '-fwdflat': 'no' };
+
 export function createPocketsphinxEngine(options: { modelDir?: string } = {}): StreamingEngine {
   const n = loadNative();
   const modelDir = options.modelDir ?? process.env.EARSHOT_POCKETSPHINX_MODEL_DIR ?? DEFAULT_MODEL_DIR;
@@ -262,7 +270,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string } = {}): S
       return run;
     },
     createStream(): StreamingDecoder {
-      const handle = createDecoder(n, modelDir);
+      const handle = createDecoder(n, modelDir, LIVE_ARGS);
       streams.add(handle);
       // The library's own utterances still end at every pause (its frame clock drifts across a pause
       // inside one utterance); their words collect here until the caller ends the turn.

@@ -96,8 +96,11 @@ export class LiveSession {
         }
         return;
       }
-      // Quiet since the last word the recogniser placed and the last sound the VAD heard.
-      const silence = now - Math.max(words[words.length - 1]!.end, lastSpeech);
+      // Quiet since the last sound the VAD heard, and since the recogniser's last word: its start when
+      // the VAD is good enough to time the rest (the live hypothesis stretches a last word's end into
+      // the silence after it), else its end.
+      const last = words[words.length - 1]!;
+      const silence = now - Math.max(lastSpeech, this.vad.trusted ? last.start : last.end);
       const confidence = this.endOfTurnConfidence(silence);
       const { min_turn_silence, max_turn_silence, end_of_turn_confidence_threshold } = this.settings;
       const stable = words.length === this.previous.length && words.every((w, i) => sameWord(this.previous[i], w));

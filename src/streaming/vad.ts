@@ -9,6 +9,8 @@ export interface Vad {
   threshold: number;
   /** Audio time (ms) at the end of the last frame heard as speech. */
   readonly lastSpeechMs: number;
+  /** Whether silence may be timed from `lastSpeechMs` alone; if not, the recogniser's last word also counts. */
+  readonly trusted: boolean;
   /** Feeds 16 kHz s16le PCM, in order. */
   push(pcm: Buffer): Promise<void>;
 }
@@ -22,6 +24,8 @@ const FRAME_MS = 20;
  */
 export class EnergyVad implements Vad {
   lastSpeechMs = 0;
+  /** Noise and breaths can fool it either way. */
+  readonly trusted = false;
   private floorDb: number | null = null;
   private pending: Int16Array = new Int16Array(0);
   private positionMs = 0;
