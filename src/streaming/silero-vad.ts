@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { SAMPLE_RATE } from '../engines/engine.js';
-import type { Vad } from './vad.js';
+import { Framer, type Vad } from './vad.js';
 
 /** Silero VAD (v5/v6 ONNX) reads 512-sample windows at 16 kHz, each after the previous window's last 64 samples. */
 const WINDOW = 512;
@@ -49,27 +49,21 @@ class SileroVad implements Vad {
   readonly trusted = true;
   private state: ort.Tensor = new ort.Tensor('float32', new Float32Array(STATE_SIZE), [2, 1, 128]);
   private readonly context = new Float32Array(CONTEXT);
-  private pending: Int16Array = new Int16Array(0);
+  private readonly framer = new Framer(WINDOW);
   private positionMs = 0;
 
   constructor(private readonly model: SileroModel, public threshold: number) {}
 
   async push(pcm: Buffer): Promise<void> {
-    const input = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
-    const samples = new Int16Array(this.pending.length + input.length);
-    samples.set(this.pending);
-    samples.set(input, this.pending.length);
-    let i = 0;
-    for (; i + WINDOW <= samples.length; i += WINDOW) {
+    for (const window of this.framer.frames(pcm)) {
       const x = new Float32Array(CONTEXT + WINDOW);
       x.set(this.context);
-      for (let j = 0; j < WINDOW; j++) x[CONTEXT + j] = samples[i + j]! / 32768;
+      for (let j = 0; j < WINDOW; j++) x[CONTEXT + j] = window[j]! / 32768;
       this.context.set(x.subarray(WINDOW));
       const { probability, state } = await this.model.probability(x, this.state);
       this.state = state;
       this.positionMs += WINDOW_MS;
       if (probability >= this.threshold) this.lastSpeechMs = this.positionMs;
     }
-    this.pending = samples.slice(i);
   }
 }

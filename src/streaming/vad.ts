@@ -15,6 +15,25 @@ export interface Vad {
   push(pcm: Buffer): Promise<void>;
 }
 
+/** Cuts s16le PCM into fixed-size frames, keeping the remainder for the next push. */
+export class Framer {
+  private pending: Int16Array = new Int16Array(0);
+
+  constructor(private readonly size: number) {}
+
+  frames(pcm: Buffer): Int16Array[] {
+    const input = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
+    const samples = new Int16Array(this.pending.length + input.length);
+    samples.set(this.pending);
+    samples.set(input, this.pending.length);
+    const out: Int16Array[] = [];
+    let i = 0;
+    for (; i + this.size <= samples.length; i += this.size) out.push(samples.subarray(i, i + this.size));
+    this.pending = samples.slice(i);
+    return out;
+  }
+}
+
 const FRAME = SAMPLE_RATE / 50; // 20 ms
 const FRAME_MS = 20;
 
@@ -27,19 +46,13 @@ export class EnergyVad implements Vad {
   /** Noise and breaths can fool it either way. */
   readonly trusted = false;
   private floorDb: number | null = null;
-  private pending: Int16Array = new Int16Array(0);
+  private readonly framer = new Framer(FRAME);
   private positionMs = 0;
 
   constructor(public threshold: number) {}
 
   async push(pcm: Buffer): Promise<void> {
-    const input = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
-    const samples = new Int16Array(this.pending.length + input.length);
-    samples.set(this.pending);
-    samples.set(input, this.pending.length);
-    let i = 0;
-    for (; i + FRAME <= samples.length; i += FRAME) this.frame(samples.subarray(i, i + FRAME));
-    this.pending = samples.slice(i);
+    for (const frame of this.framer.frames(pcm)) this.frame(frame);
   }
 
   private frame(frame: Int16Array): void {
