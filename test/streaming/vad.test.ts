@@ -79,6 +79,20 @@ describe('Silero VAD', () => {
     expect(never).toBe(0);
   });
 
+  it.each([
+    ['fluctuating noise', ['synth', '2', 'pinknoise', 'tremolo', '2', '100', 'vol', '0.2']],
+    ['music', ['synth', '2', 'pluck', 'C3', 'pluck', 'E3', 'pluck', 'G3', 'vol', '0.3']],
+  ])('tells the speech from %s after it, which the energy detector takes for speech', async (_what, effect) => {
+    const { stdout: noise } = await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed', '-t', 'raw', '-', ...effect], { encoding: 'buffer', maxBuffer: 1 << 26 });
+    const speech = audio.subarray(0, speechEndMs * BYTES_PER_MS);
+    const mixed = Buffer.concat([speech, noise]);
+    const silero = await feed(model.open(0.4), mixed, 100);
+    const energy = await feed(new EnergyVad(0.4), mixed, 100);
+    // Straight after speech, with no pause, Silero takes up to ~200 ms to let go.
+    expect(silero).toBeLessThan(speechEndMs + 300);
+    expect(energy).toBeGreaterThan(speechEndMs + 1500);
+  });
+
   it('refuses a file that is not a Silero model', async () => {
     const bad = path.join(dir, 'bad.onnx');
     fs.writeFileSync(bad, 'not an onnx model');
