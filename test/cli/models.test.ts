@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerModels } from '../../src/cli/models.js';
-import { listInstalled, modelsDir } from '../../src/models/store.js';
+import { catalogue, catalogueEntry } from '../../src/models/catalogue.js';
+import { findModel, listInstalled, modelsDir } from '../../src/models/store.js';
+import { TINY_MODEL } from '../helpers/llm.js';
 
 let dataDir: string;
 let out: string;
@@ -85,5 +87,67 @@ describe('earshot models', () => {
     expect(await listInstalled(dataDir)).toEqual([]);
     await models('rm', 'tiny');
     expect(process.exitCode).toBe(1);
+  });
+});
+
+describe('instruct LLMs in the model catalogue', () => {
+  it('come from their Hugging Face repositories, with sizes, SHA-256 sums and licences', () => {
+    const llms = catalogue().filter((e) => e.kind === 'llm');
+    expect(llms.map((e) => e.name)).toEqual(['qwen2.5-0.5b-instruct', 'qwen2.5-1.5b-instruct', 'qwen2.5-3b-instruct', 'llama-3.2-1b-instruct', 'llama-3.2-3b-instruct']);
+    expect(catalogueEntry('qwen2.5-1.5b-instruct')).toEqual({
+      name: 'qwen2.5-1.5b-instruct',
+      kind: 'llm',
+      fileName: 'qwen2.5-1.5b-instruct-q4_k_m.gguf',
+      url: 'https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct-GGUF/resolve/main/qwen2.5-1.5b-instruct-q4_k_m.gguf',
+      sizeBytes: 1_117_320_736,
+      sha256: '6a1a2eb6d15622bf3c96857206351ba97e1af16c30d7a74ee38970e434e9407e',
+      licence: 'Apache-2.0',
+      languages: 'multilingual',
+    });
+    for (const e of llms) {
+      expect(e.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(e.fileName).toMatch(/\.gguf$/);
+    }
+  });
+
+  it('are listed with their licences, and copied-in .gguf files as well', async () => {
+    await mkdir(modelsDir(dataDir));
+    await writeFile(join(modelsDir(dataDir), catalogueEntry('llama-3.2-1b-instruct')!.fileName), 'x');
+    await writeFile(join(modelsDir(dataDir), 'my-model.gguf'), 'x');
+    await models('list');
+    expect(out).toMatch(/^ {2}qwen2\.5-1\.5b-instruct +1\.1 GB {2}LLM for LeMUR \(Apache-2\.0\)$/m);
+    expect(out).toMatch(/^\* llama-3\.2-1b-instruct +808 MB {2}LLM for LeMUR \(Llama 3\.2 Community License\)$/m);
+    expect(out).toMatch(/^\* my-model .*not in catalogue/m);
+    expect((await listInstalled(dataDir)).map((m) => m.name)).toEqual(['llama-3.2-1b-instruct', 'my-model']);
+  });
+
+  it('are pulled from a mirror by their file names, and refused when they do not match', async () => {
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url!);
+      res.end('not really a model');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    process.env.EARSHOT_MODEL_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/m`;
+    try {
+      expect(catalogueEntry('qwen2.5-0.5b-instruct')!.url).toBe(`${process.env.EARSHOT_MODEL_BASE_URL}/qwen2.5-0.5b-instruct-q4_k_m.gguf`);
+      await expect(models('pull', 'qwen2.5-0.5b-instruct', '--quiet')).rejects.toThrow(/catalogue says 491400032/);
+    } finally {
+      server.close();
+    }
+    expect(paths).toEqual(['/m/qwen2.5-0.5b-instruct-q4_k_m.gguf']);
+    expect(await listInstalled(dataDir)).toEqual([]);
+  });
+
+  it('are found by catalogue name and removed', async () => {
+    await mkdir(modelsDir(dataDir));
+    const file = join(modelsDir(dataDir), catalogueEntry('qwen2.5-0.5b-instruct')!.fileName);
+    await copyFile(TINY_MODEL, file);
+    expect(await findModel(dataDir, 'qwen2.5-0.5b-instruct')).toBe(file);
+    await models('pull', 'qwen2.5-0.5b-instruct');
+    expect(err).toMatch(/already installed/);
+    await models('rm', 'qwen2.5-0.5b-instruct');
+    expect(out).toBe('Removed qwen2.5-0.5b-instruct.\n');
+    expect(await findModel(dataDir, 'qwen2.5-0.5b-instruct')).toBeNull();
   });
 });
