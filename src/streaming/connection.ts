@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { findModel } from '../models/store.js';
 import { MAX_CHUNK_MS, MIN_CHUNK_MS, SessionClose, type ClientAction, type SessionParams, type StreamingProtocol } from './protocol.js';
 import { LiveSession } from './session.js';
-import { SileroModel } from './silero-vad.js';
+import type { SileroModel } from './silero-vad.js';
 import { EnergyVad, type Vad } from './vad.js';
 import { deliverSessionWebhook } from './webhook.js';
 
@@ -39,6 +39,8 @@ export class StreamingHub {
       return null;
     }
     try {
+      // Loaded on demand: onnxruntime costs 15 MB of memory in a server that never streams.
+      const { SileroModel } = await import('./silero-vad.js');
       const model = await SileroModel.load(file);
       this.log.info({ file }, 'streaming VAD: Silero');
       return model;
