@@ -28,7 +28,8 @@ describe('transcription probe: never ahead of user jobs', () => {
     // About 25 s of speech: a job that keeps the only worker busy for a while.
     const [head, ...rest] = librivoxClips().map((c) => c.wav);
     long = await ffmpegConvert(head!, path.join(dir, 'long.wav'), [...rest.flatMap((w) => ['-i', w]), '-filter_complex', `concat=n=${rest.length + 1}:v=0:a=1`]);
-    server = await startServer({ storage: 'postgres', env: fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '3600', EARSHOT_CONCURRENCY: '1' }) });
+    // The probe waits behind three user jobs (10–15 s on two cores): more than fastStatusEnv's 15 s timeout allows for.
+    server = await startServer({ storage: 'postgres', env: fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '3600', EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '90', EARSHOT_CONCURRENCY: '1' }) });
   });
 
   afterAll(async () => {
