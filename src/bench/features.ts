@@ -1,8 +1,8 @@
 import { measureLlmOverhead, measurePromptAssembly } from '../lemur/bench.js';
 import { measureProbeCost, measureStatusPageRender } from '../status/bench.js';
 import { loadConfig } from '../config.js';
-import { findModel } from '../models/store.js';
 import { measureStreaming } from '../streaming/bench.js';
+import { findVadModel } from '../streaming/vad.js';
 import { consoleFirstRender } from './console.js';
 import { librivoxClips } from './audio.js';
 import { failed, metric, type BenchContext, type Measurement, type MetricSpec } from './measures.js';
@@ -24,8 +24,7 @@ export const streaming: Measurement = {
   metrics: [EOT, EOT_FAST, PARTIAL, SESSIONS],
   async run(b) {
     // The VAD this machine's server would use (EARSHOT_VAD_MODEL, else the installed silero-vad).
-    const { dataDir, vadModel } = loadConfig();
-    const vad = vadModel ? await findModel(dataDir, vadModel) : null;
+    const vad = await findVadModel(loadConfig());
     const vadNote = vad ? 'Silero VAD' : 'energy VAD (Silero not installed)';
     // No status probes: the start-up round (a transcription and a live session) would land on the first sessions timed.
     const server = await launchServer({ bin: b.bin, tmp: b.tmp, name: 'streaming', env: { EARSHOT_STREAMING_MAX_SESSIONS: '100', EARSHOT_VAD_MODEL: vad ?? '', EARSHOT_STATUS_PROBE_SECONDS: '0' }, cleanup: b.cleanup });

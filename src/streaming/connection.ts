@@ -7,11 +7,10 @@ import { redeemStreamingToken } from '../storage/streaming-tokens.js';
 import { StreamAudioConverter } from './audio.js';
 import { DecoderPool } from './decoder-pool.js';
 import type { Logger } from '../log.js';
-import { findModel } from '../models/store.js';
 import { MAX_CHUNK_MS, MIN_CHUNK_MS, SessionClose, type ClientAction, type SessionParams, type StreamingProtocol } from './protocol.js';
 import { LiveSession } from './session.js';
 import type { SileroModel } from './silero-vad.js';
-import { EnergyVad, type Vad } from './vad.js';
+import { EnergyVad, findVadModel, type Vad } from './vad.js';
 import { deliverSessionWebhook } from './webhook.js';
 
 /** What live sessions share in one process: decoder threads, the VAD model and the count of open sessions. */
@@ -32,10 +31,9 @@ export class StreamingHub {
   }
 
   private async loadSilero(): Promise<SileroModel | null> {
-    const { dataDir, vadModel } = this.vad;
-    const file = vadModel ? await findModel(dataDir, vadModel) : null;
+    const file = await findVadModel(this.vad);
     if (!file) {
-      if (vadModel) this.log.info({ model: vadModel }, 'streaming VAD: energy detector (install Silero with `earshot models pull silero-vad`)');
+      if (this.vad.vadModel) this.log.info({ model: this.vad.vadModel }, 'streaming VAD: energy detector (install Silero with `earshot models pull silero-vad`)');
       return null;
     }
     try {

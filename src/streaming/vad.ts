@@ -1,4 +1,10 @@
 import { SAMPLE_RATE } from '../engines/engine.js';
+import { findModel } from '../models/store.js';
+
+/** The Silero model file `EARSHOT_VAD_MODEL` names, if installed; null means the energy detector. */
+export async function findVadModel(config: { dataDir: string; vadModel: string | null }): Promise<string | null> {
+  return config.vadModel ? findModel(config.dataDir, config.vadModel) : null;
+}
 
 /**
  * Says how long a live speaker has been quiet, for turn endpointing. The recogniser keeps its own,
