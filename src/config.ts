@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Every setting lives in this one table: its environment variable, its CLI flag,
@@ -40,6 +41,28 @@ const oneOf =
     throw new Error(`expected ${values.map((v) => `"${v}"`).join(' or ')}, got "${raw}"`);
   };
 
+const STORAGE_URL_FORMS = 'expected file:///DIR or s3://BUCKET[/PREFIX]';
+
+/** Where EARSHOT_STORAGE_URL puts blobs: a directory, or an S3 bucket and key prefix (no slashes at either end). */
+export function parseStorageUrl(raw: string): { kind: 'file'; dir: string } | { kind: 's3'; bucket: string; prefix: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${STORAGE_URL_FORMS}, got "${raw}"`);
+  }
+  if (url.protocol === 'file:' && !url.search && !url.hash) return { kind: 'file', dir: fileURLToPath(url) };
+  if (url.protocol === 's3:' && url.hostname && !url.port && !url.username && !url.search && !url.hash) {
+    return { kind: 's3', bucket: url.hostname, prefix: decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '') };
+  }
+  throw new Error(`${STORAGE_URL_FORMS}, got "${raw}"`);
+}
+const storageUrl = (raw: string): string | null => {
+  if (raw === '') return null;
+  parseStorageUrl(raw);
+  return raw;
+};
+
 function setting<T>(s: Setting<T>): Setting<T> {
   return s;
 }
@@ -52,7 +75,9 @@ export const settings = {
   tlsCert: setting({ env: 'EARSHOT_TLS_CERT', flag: '--tls-cert', default: null as string | null, parse: optional, description: 'Certificate (PEM file, server certificate first, then any intermediates) to serve HTTPS with, instead of a self-signed one; needs `EARSHOT_TLS_KEY`.' }),
   tlsKey: setting({ env: 'EARSHOT_TLS_KEY', flag: '--tls-key', default: null as string | null, parse: optional, description: 'Unencrypted private key (PEM file) of `EARSHOT_TLS_CERT`.' }),
   publicUrl: setting({ env: 'EARSHOT_PUBLIC_URL', flag: '--public-url', default: null as string | null, parse: optional, description: 'Base URL clients reach this server at (used in `upload_url` and `page_details`). Default: taken from each request\'s Host header.' }),
-  dataDir: setting({ env: 'EARSHOT_DATA_DIR', flag: '--data-dir', default: path.join(os.homedir(), '.earshot'), defaultLabel: '~/.earshot', parse: str, description: 'Where the embedded database, uploads and models live.' }),
+  dataDir: setting({ env: 'EARSHOT_DATA_DIR', flag: '--data-dir', default: path.join(os.homedir(), '.earshot'), defaultLabel: '~/.earshot', parse: str, description: 'Where the embedded database, uploads (unless `EARSHOT_STORAGE_URL` says otherwise) and models live.' }),
+  storageUrl: setting({ env: 'EARSHOT_STORAGE_URL', flag: '--storage-url', default: null as string | null, parse: storageUrl, description: 'Where uploads and waveform peaks are kept. Unset: `<data-dir>` on this machine\'s disk (or `file:///DIR`). A fleet of nodes without a shared disk needs `s3://BUCKET[/PREFIX]`: an S3-compatible object store (AWS S3, MinIO, Garage, Ceph RGW, Cloudflare R2) that every node reads and writes, with credentials from the standard AWS variables and chain (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, profiles, instance roles).' }),
+  s3Endpoint: setting({ env: 'EARSHOT_S3_ENDPOINT', flag: '--s3-endpoint', default: null as string | null, parse: optional, description: 'URL of a non-AWS S3-compatible server for `s3://` storage, e.g. `http://minio:9000`, addressed path-style (region `AWS_REGION`, else `us-east-1`). Unset: AWS S3.' }),
   databaseUrl: setting({ env: 'DATABASE_URL', flag: '--database-url', default: null as string | null, parse: optional, description: 'PostgreSQL connection string. Unset: embedded PostgreSQL (PGlite) in `<data-dir>/db`.' }),
   apiKey: setting({ env: 'EARSHOT_API_KEY', flag: '--api-key', default: null as string | null, parse: optional, description: 'An API key to accept (created on start if missing). Unset and no keys stored: a key is generated and printed once.' }),
   engine: setting({ env: 'EARSHOT_ENGINE', flag: '--engine', default: 'auto', parse: str, description: '`auto`, `pocketsphinx` or `whisper`. `auto` picks whisper when its model is present, else pocketsphinx.' }),

@@ -4,6 +4,7 @@ import type { Db } from './db/index.js';
 import type { Logger } from './log.js';
 import type { Queue } from './queue/index.js';
 import type { Authenticator } from './http/auth.js';
+import type { PeaksStore } from './storage/peaks.js';
 import type { UploadStore } from './storage/uploads.js';
 import type { TranscriptCache } from './http/transcript-cache.js';
 import type { EngineChoice } from './engines/index.js';
@@ -18,6 +19,8 @@ export interface AppContext {
   queue: Queue;
   auth: Authenticator;
   uploads: UploadStore;
+  /** Waveform peaks, in the same blob store as the uploads. */
+  peaks: PeaksStore;
   transcripts: TranscriptCache;
   engine: EngineChoice;
   streaming: StreamingHub;

@@ -9,11 +9,13 @@ import { Authenticator } from './http/auth.js';
 import { TranscriptCache } from './http/transcript-cache.js';
 import { createLogger, type Logger } from './log.js';
 import { EnginePool } from './pipeline/engine-pool.js';
-import { requeueOrphans, runMaintenance } from './pipeline/maintenance.js';
+import { removeOrphanBlobs, requeueOrphans, runMaintenance } from './pipeline/maintenance.js';
 import { runTranscription } from './pipeline/transcribe.js';
 import { deliverWebhook } from './pipeline/webhook.js';
 import { QUEUES, Queue, type TranscribeJob, type WebhookJob } from './queue/index.js';
 import { countActiveKeys, createKey } from './storage/keys.js';
+import { openBlobStore } from './storage/blobs.js';
+import { PeaksStore } from './storage/peaks.js';
 import { UploadStore } from './storage/uploads.js';
 import { StreamingHub } from './streaming/connection.js';
 import { Llm } from './lemur/service.js';
@@ -59,6 +61,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const createdKey = await bootstrapKey(db, config);
   const queue = await Queue.start(db, config, log);
   const engine = await chooseEngine(config, log);
+  const blobs = await openBlobStore(config);
   const ctx: AppContext = {
     config,
     db,
@@ -66,7 +69,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     queue,
     engine,
     auth: new Authenticator(db),
-    uploads: new UploadStore(db, config.dataDir, config.uploadTtlHours),
+    uploads: new UploadStore(db, blobs, config.uploadTtlHours),
+    peaks: new PeaksStore(blobs),
     transcripts: new TranscriptCache(db),
     streaming: new StreamingHub(config.streamingThreads, config, log),
     // An embedded model loads in the background; requests wait for it.
@@ -90,6 +94,12 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       requeueOrphans(ctx).catch((err) => log.error({ err }, 'orphan check failed'));
     }, Math.max(1000, (config.jobLeaseSeconds * 1000) / 2));
     timers.push(reaper);
+  }
+  if (!blobs.shared) {
+    // Only this node can reach its disk, API-only or not; a shared store is swept by the scheduled maintenance.
+    const sweep = () => removeOrphanBlobs(ctx).catch((err: unknown) => log.error({ err }, 'blob clean-up failed'));
+    void sweep();
+    timers.push(setInterval(sweep, 10 * 60_000));
   }
 
   // One Fastify instance per listener, both built by buildApp on the one context: everything an app

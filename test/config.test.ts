@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configTableMarkdown, loadConfig } from '../src/config.js';
+import { configTableMarkdown, loadConfig, parseStorageUrl } from '../src/config.js';
 
 describe('configuration', () => {
   it('is documented in the README, in one table that matches the code', () => {
@@ -16,5 +16,16 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeNull();
     expect(() => loadConfig({}, { EARSHOT_PORT: 'eighty' })).toThrow(/EARSHOT_PORT/);
     expect(() => loadConfig({}, { EARSHOT_PUBLIC: 'maybe' })).toThrow(/EARSHOT_PUBLIC/);
+  });
+
+  it('takes a file:// or s3:// storage URL and refuses anything else by name', () => {
+    expect(loadConfig({}, {}).storageUrl).toBeNull();
+    expect(loadConfig({ storageUrl: 's3://bucket/a/b' }, {}).storageUrl).toBe('s3://bucket/a/b');
+    expect(parseStorageUrl('s3://my-bucket')).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: '' });
+    expect(parseStorageUrl('s3://my-bucket//earshot/prod/')).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: 'earshot/prod' });
+    expect(parseStorageUrl('file:///srv/earshot')).toEqual({ kind: 'file', dir: '/srv/earshot' });
+    for (const bad of ['/srv/earshot', 'http://minio:9000/bucket', 's3://', 's3://key:secret@bucket', 's3://bucket?region=x']) {
+      expect(() => loadConfig({}, { EARSHOT_STORAGE_URL: bad })).toThrow(/EARSHOT_STORAGE_URL \/ --storage-url: expected file:\/\/\/DIR or s3:\/\/BUCKET/);
+    }
   });
 });

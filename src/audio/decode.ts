@@ -7,7 +7,8 @@ const BYTES_PER_MS = 32;
 /** Upstream rejects audio under 160 ms. */
 const MIN_DURATION_MS = 160;
 const MIN_PCM_BYTES = MIN_DURATION_MS * BYTES_PER_MS;
-const SNIFF_BYTES = 4096;
+/** How much of a file `sniffFileType` reads. */
+export const SNIFF_BYTES = 4096;
 /** Enough of ffmpeg's complaints to diagnose a failure without letting a noisy file grow memory. */
 const STDERR_TAIL_CHARS = 4096;
 const PROBE_TIMEOUT_MS = 60_000;
@@ -134,18 +135,22 @@ export async function sniffFileType(path: string): Promise<FileType> {
   try {
     const buf = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
-    if (bytesRead === 0) return { mime: 'inode/x-empty', description: 'empty', kind: 'empty' };
-    const b = buf.subarray(0, bytesRead);
     const complete = bytesRead < SNIFF_BYTES || (await fh.stat()).size === bytesRead;
-    // Documents first: text is unambiguous, while short media magics (MPEG-TS is one "G") are not.
-    const doc = sniffDocument(b, complete);
-    if (doc) return { ...doc, kind: 'document' };
-    const media = b.length >= 12 ? sniffMedia(b) : null;
-    if (media) return { ...media, kind: 'media' };
-    return { mime: 'application/octet-stream', description: 'data', kind: 'unknown' };
+    return sniffBytes(buf.subarray(0, bytesRead), complete);
   } finally {
     await fh.close();
   }
+}
+
+/** `sniffFileType` of a file's first `SNIFF_BYTES` (fewer if `complete`, the whole file), wherever it is stored. */
+export function sniffBytes(b: Buffer, complete: boolean): FileType {
+  if (b.length === 0) return { mime: 'inode/x-empty', description: 'empty', kind: 'empty' };
+  // Documents first: text is unambiguous, while short media magics (MPEG-TS is one "G") are not.
+  const doc = sniffDocument(b, complete);
+  if (doc) return { ...doc, kind: 'document' };
+  const media = b.length >= 12 ? sniffMedia(b) : null;
+  if (media) return { ...media, kind: 'media' };
+  return { mime: 'application/octet-stream', description: 'data', kind: 'unknown' };
 }
 
 async function refuseNonMedia(path: string): Promise<FileType> {

@@ -11,7 +11,8 @@ import { launchChromium } from '../chromium.js';
 import { openDb } from '../db/index.js';
 import { migrate } from '../db/migrations.js';
 import { createKey } from '../storage/keys.js';
-import { peaksStore } from '../storage/peaks.js';
+import { FileBlobStore } from '../storage/blobs.js';
+import { PeaksStore } from '../storage/peaks.js';
 import { finishAttempt, insertTranscript, startAttempt } from '../storage/transcripts.js';
 import { UploadStore } from '../storage/uploads.js';
 import { parseTranscriptParams } from '../transcript/params.js';
@@ -86,7 +87,8 @@ export async function consoleFirstRender(): Promise<Measure> {
     try {
       await migrate(db);
       const { project_id: projectId } = await createKey(db, { key, name: 'bench' });
-      const uploads = new UploadStore(db, dataDir, 24);
+      const blobs = new FileBlobStore(dataDir);
+      const uploads = new UploadStore(db, blobs, 24);
       const upload = await uploads.save(createReadStream(audio), projectId, Number.MAX_SAFE_INTEGER);
       id = randomUUID();
       const params = parseTranscriptParams({ audio_url: `http://127.0.0.1/v2/upload/${upload.id}` });
@@ -96,7 +98,7 @@ export async function consoleFirstRender(): Promise<Measure> {
       const text = words.map((w) => w.text).join(' ');
       await finishAttempt(db, id, attempt, { result: { text, words, confidence: 0.8, audio_duration: HOURS * 3600, speech_model_used: 'bench', language_code: 'en_us' } });
       const started = Date.now();
-      await peaksStore(dataDir).compute(id, uploads.pathOf(upload.id));
+      await new PeaksStore(blobs).compute(id, blobs.localPath(UploadStore.keyOf(upload.id)));
       process.stderr.write(`console bench: ${words.length} words; peaks of ${HOURS} h of audio computed in ${Date.now() - started} ms\n`);
     } finally {
       await db.close();

@@ -34,6 +34,8 @@ export const errors = {
   // Earshot extensions used by the web console.
   audioGone: () => new ApiError(404, 'The audio of this transcript is no longer stored on this server', 'AUDIO_GONE'),
   peaksUnavailable: () => new ApiError(404, 'No waveform for this transcript: its audio is no longer stored on this server', 'PEAKS_UNAVAILABLE'),
+  /** Local storage on a fleet: the bytes are on the node that took the upload (the message says so). */
+  uploadNotHeld: (message: string) => new ApiError(503, message, 'UPLOAD_NOT_HELD'),
   rangeNotSatisfiable: () => new ApiError(416, 'Range not satisfiable', 'RANGE_NOT_SATISFIABLE'),
   keyNotFound: () => new ApiError(404, 'API key not found', 'KEY_NOT_FOUND'),
   keyRevokesItself: () => new ApiError(400, 'A key cannot revoke itself: use another key, or `earshot keys revoke`', 'KEY_SELF_REVOKE'),

@@ -1,9 +1,10 @@
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from './errors.js';
 
 export interface FileToSend {
-  path: string;
+  /** The bytes, all of them or an inclusive range (wherever they are stored: disk, object store). */
+  open: (range?: { start: number; end: number }) => Promise<Readable>;
   size: number;
   mtime: Date;
   contentType: string;
@@ -32,7 +33,7 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 /** Sends a file with validators and single-range support, so media elements can seek without downloading it all. */
-export function sendFile(request: FastifyRequest, reply: FastifyReply, file: FileToSend): FastifyReply {
+export async function sendFile(request: FastifyRequest, reply: FastifyReply, file: FileToSend): Promise<FastifyReply> {
   const etag = `W/"${file.size.toString(16)}-${Math.floor(file.mtime.getTime()).toString(16)}"`;
   reply.header('accept-ranges', 'bytes');
   reply.header('etag', etag);
@@ -51,8 +52,8 @@ export function sendFile(request: FastifyRequest, reply: FastifyReply, file: Fil
     reply.code(206);
     reply.header('content-range', `bytes ${range.start}-${range.end}/${file.size}`);
     reply.header('content-length', range.end - range.start + 1);
-    return reply.send(createReadStream(file.path, range));
+    return reply.send(await file.open(range));
   }
   reply.header('content-length', file.size);
-  return reply.send(createReadStream(file.path));
+  return reply.send(await file.open());
 }

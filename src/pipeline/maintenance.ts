@@ -14,9 +14,26 @@ export async function requeueOrphans(ctx: AppContext): Promise<number> {
   return orphans.length;
 }
 
-/** The scheduled clean-up: expired uploads no transcript uses, and dead streaming tokens. */
+/** An upload blob younger than this may be waiting for its row (stored, not yet recorded): left alone. */
+const ORPHAN_GRACE_MS = 3600_000;
+
+/**
+ * Removes blobs whose rows are gone: deleted or expired by a node that could not reach them (local
+ * disks on a fleet), or stored by a request cut off before it recorded them.
+ */
+export async function removeOrphanBlobs(ctx: AppContext): Promise<void> {
+  const uploads = await ctx.uploads.removeOrphans(ORPHAN_GRACE_MS);
+  const peaks = await ctx.peaks.removeOrphans(ctx.db);
+  if (uploads + peaks > 0) ctx.log.info({ uploads, peaks }, 'orphaned blobs removed');
+}
+
+/**
+ * The scheduled clean-up (one node of a fleet runs each round): expired uploads no transcript uses,
+ * dead streaming tokens, and orphans in a shared blob store (each node sweeps its own disk: server.ts).
+ */
 export async function runMaintenance(ctx: AppContext): Promise<void> {
   const removed = await ctx.uploads.removeExpired();
   if (removed > 0) ctx.log.info({ removed }, 'expired uploads removed');
   await removeExpiredStreamingTokens(ctx.db);
+  if (ctx.uploads.blobs.shared) await removeOrphanBlobs(ctx);
 }

@@ -2,8 +2,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { DownloadError, safeDownload } from '../net/fetch.js';
-import { peaksStore } from '../storage/peaks.js';
 import { finishAttempt, getTranscript, renewLease, startAttempt } from '../storage/transcripts.js';
+import { UploadNotHeldError } from '../storage/uploads.js';
 import type { TranscriptResult, TranscriptRow } from '../transcript/types.js';
 import type { QueueJob, TranscribeJob } from '../queue/index.js';
 import { AudioTaskError, type EnginePool } from './engine-pool.js';
@@ -16,14 +16,20 @@ class InputError extends Error {}
 
 /** Where the audio of a transcript is on local disk: its upload, or a fresh download. */
 async function localAudio(ctx: AppContext, row: TranscriptRow, signal: AbortSignal): Promise<{ file: string; cleanup: () => Promise<void> }> {
+  const dir = path.join(ctx.config.dataDir, 'tmp');
+  const file = path.join(dir, `${row.id}-${row.attempt}`);
   if (row.upload_id) {
     const upload = await ctx.uploads.get(row.upload_id);
-    if (!upload) throw new InputError(downloadError(row.audio_url));
-    return { file: ctx.uploads.pathOf(upload.id), cleanup: async () => undefined };
+    try {
+      const audio = upload ? await ctx.uploads.localFile(upload, file, signal) : null;
+      if (audio) return audio;
+    } catch (err) {
+      if (err instanceof UploadNotHeldError) throw new InputError(`${downloadError(row.audio_url)} ${err.message}`);
+      throw err;
+    }
+    throw new InputError(downloadError(row.audio_url));
   }
-  const dir = path.join(ctx.config.dataDir, 'tmp');
   await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${row.id}-${row.attempt}`);
   const cleanup = () => rm(file, { force: true });
   try {
     await safeDownload(row.audio_url, file, {
@@ -67,7 +73,7 @@ export async function runTranscription(ctx: AppContext, pool: EnginePool, job: Q
   try {
     const audio = await localAudio(ctx, row, signal);
     // Waveform peaks for the console (Earshot extension), while the audio is on local disk; a failure loses only the waveform.
-    const peaks = peaksStore(ctx.config.dataDir)
+    const peaks = ctx.peaks
       .compute(transcriptId, audio.file, signal)
       .catch((err: unknown) => log.info({ reason: (err as Error).message }, 'waveform peaks not computed'));
     try {

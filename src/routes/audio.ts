@@ -1,13 +1,14 @@
-import { stat } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { baseUrlOf } from '../app.js';
-import { sniffFileType } from '../audio/decode.js';
+import { SNIFF_BYTES, sniffBytes } from '../audio/decode.js';
 import type { AppContext } from '../context.js';
 import { Authenticator } from '../http/auth.js';
 import { errors } from '../http/errors.js';
 import { createMediaToken, MEDIA_TOKEN_SECONDS, verifyMediaToken } from '../http/media-token.js';
 import { sendFile } from '../http/send-file.js';
 import { findTranscript, UUID } from './transcripts.js';
+import { held } from './upload.js';
 
 type AudioRequest = FastifyRequest<{ Params: { id: string }; Querystring: { token?: string } }>;
 
@@ -47,12 +48,16 @@ export function audioRoutes(ctx: AppContext): FastifyPluginAsync {
       if (row.deleted_at) throw errors.transcriptNotFound();
       const upload = row.upload_id ? await ctx.uploads.get(row.upload_id) : null;
       if (!upload) throw errors.audioGone();
-      const path = ctx.uploads.pathOf(upload.id);
-      const info = await stat(path).catch(() => null);
+      const info = await held(ctx.uploads.stat(upload));
       if (!info) throw errors.audioGone();
-      const type = await sniffFileType(path);
+      const open = async (range?: { start: number; end: number }) => {
+        const body = await held(ctx.uploads.open(upload, range));
+        if (!body) throw errors.audioGone();
+        return body;
+      };
+      const type = sniffBytes(await buffer(await open({ start: 0, end: Math.min(SNIFF_BYTES, info.size) - 1 })), info.size <= SNIFF_BYTES);
       return sendFile(request, reply, {
-        path,
+        open,
         size: info.size,
         mtime: info.mtime,
         contentType: type.kind === 'media' ? type.mime : 'application/octet-stream',

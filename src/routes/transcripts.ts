@@ -4,7 +4,6 @@ import { baseUrlOf } from '../app.js';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { uploadIdFromUrl } from '../storage/uploads.js';
-import { peaksStore } from '../storage/peaks.js';
 import {
   deleteTranscript,
   insertTranscript,
@@ -114,7 +113,7 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
       if (!row) throw errors.transcriptNotFound();
       ctx.transcripts.invalidate(row.id);
       if (row.upload_id) await ctx.uploads.remove(row.upload_id);
-      await peaksStore(ctx.config.dataDir).remove(row.id);
+      await ctx.peaks.remove(row.id);
       request.log.info({ transcript: row.id }, 'transcript deleted');
       return transcriptJson(row);
     });

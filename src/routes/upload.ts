@@ -1,11 +1,20 @@
-import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { baseUrlOf } from '../app.js';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
-import { UploadTooLargeError } from '../storage/uploads.js';
+import { UploadNotHeldError, UploadTooLargeError } from '../storage/uploads.js';
 
-/** `POST /v2/upload`: raw bytes in, `{upload_url}` out. The body streams to disk, never held in memory. */
+/** Awaits a read of an upload's bytes, turning "held by another node" into its API error. */
+export async function held<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof UploadNotHeldError) throw errors.uploadNotHeld(err.message);
+    throw err;
+  }
+}
+
+/** `POST /v2/upload`: raw bytes in, `{upload_url}` out. The body streams to the blob store, never held in memory. */
 export function uploadRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     // Leave the body unread for the handler to stream, whatever its content-type.
@@ -33,9 +42,11 @@ export function uploadRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { id: string } }>('/v2/upload/:id', async (request, reply) => {
       const upload = await ctx.uploads.get(request.params.id);
       if (!upload || upload.project_id !== request.projectId) throw errors.uploadForbidden();
+      const body = await held(ctx.uploads.open(upload));
+      if (!body) throw errors.uploadForbidden();
       reply.header('content-length', upload.size);
       reply.type('application/octet-stream');
-      return reply.send(createReadStream(ctx.uploads.pathOf(upload.id)));
+      return reply.send(body);
     });
   };
 }

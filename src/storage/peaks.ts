@@ -1,35 +1,31 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { text } from 'node:stream/consumers';
 import { computePeaks } from '../audio/peaks.js';
+import type { Queryable } from '../db/index.js';
+import { removeUnreferenced, type BlobStore } from './blobs.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const PREFIX = 'peaks/';
 
 /**
- * Waveform peaks of transcripts, one JSON file each under `<data-dir>/peaks`, computed once (by the
- * pipeline while the audio is on local disk, or on first request from a stored upload) and served as is.
+ * Waveform peaks of transcripts, one JSON blob each (`peaks/<id>.json`, in the blob store so every
+ * node of a fleet serves them), computed once (by the pipeline while the audio is on local disk, or
+ * on first request from a stored upload) and served as is.
  */
 export class PeaksStore {
-  readonly dir: string;
   /** Computations under way, so concurrent first requests decode the file once. */
   private readonly running = new Map<string, Promise<string>>();
 
-  constructor(dataDir: string) {
-    this.dir = path.join(dataDir, 'peaks');
-  }
+  constructor(private readonly blobs: BlobStore) {}
 
-  private pathOf(transcriptId: string): string {
+  private keyOf(transcriptId: string): string {
     if (!UUID.test(transcriptId)) throw new Error(`not a transcript id: ${transcriptId}`);
-    return path.join(this.dir, `${transcriptId}.json`);
+    return `${PREFIX}${transcriptId}.json`;
   }
 
   /** The stored JSON text, or null. */
   async read(transcriptId: string): Promise<string | null> {
-    try {
-      return await readFile(this.pathOf(transcriptId), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+    const body = await this.blobs.get(this.keyOf(transcriptId));
+    return body ? text(body) : null;
   }
 
   /** Computes and stores the peaks of `audioFile`; returns the JSON text. */
@@ -38,12 +34,7 @@ export class PeaksStore {
     if (running) return running;
     const task = (async () => {
       const json = JSON.stringify(await computePeaks(audioFile, signal));
-      await mkdir(this.dir, { recursive: true });
-      // Written aside and renamed, so a reader never sees half a file.
-      const file = this.pathOf(transcriptId);
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, json);
-      await rename(tmp, file);
+      await this.blobs.put(this.keyOf(transcriptId), [Buffer.from(json)]);
       return json;
     })().finally(() => this.running.delete(transcriptId));
     this.running.set(transcriptId, task);
@@ -51,15 +42,24 @@ export class PeaksStore {
   }
 
   async remove(transcriptId: string): Promise<void> {
-    await rm(this.pathOf(transcriptId), { force: true });
+    await this.blobs.delete(this.keyOf(transcriptId));
   }
-}
 
-const stores = new Map<string, PeaksStore>();
-
-/** The one store per data directory, so the pipeline and the routes share their in-flight computations. */
-export function peaksStore(dataDir: string): PeaksStore {
-  let store = stores.get(dataDir);
-  if (!store) stores.set(dataDir, (store = new PeaksStore(dataDir)));
-  return store;
+  /** Deletes the peaks of transcripts that are deleted or gone (a DELETE on a node whose disk they were not on). */
+  removeOrphans(db: Queryable): Promise<number> {
+    return removeUnreferenced(
+      this.blobs,
+      PREFIX,
+      // A transcript exists before its peaks do: no blob here is waiting for its row.
+      null,
+      (key) => {
+        const id = key.slice(PREFIX.length, -'.json'.length);
+        return key.endsWith('.json') && UUID.test(id) ? id : null;
+      },
+      async (ids) => {
+        const { rows } = await db.query<{ id: string }>('select id from transcripts where id = any($1::uuid[]) and deleted_at is null', [ids]);
+        return new Set(rows.map((r) => r.id));
+      },
+    );
+  }
 }
