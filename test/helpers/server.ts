@@ -17,7 +17,8 @@ export const STORAGE_MODES: StorageMode[] = ['pglite', 'postgres'];
 
 export { freePort };
 
-function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/** A scratch database on the test PostgreSQL server: each test server's own, or one a fleet of them shares. */
+export function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   return createScratchDatabase(POSTGRES_ADMIN_URL, 'earshot_test');
 }
 
@@ -45,6 +46,8 @@ export interface TestServer {
 
 export interface StartOptions {
   storage?: StorageMode;
+  /** With storage 'postgres': this database (a fleet's, from createTestDatabase), which destroy() leaves to its creator. */
+  databaseUrl?: string;
   env?: Record<string, string>;
   /** Set false to test first-start key generation. */
   apiKey?: string | false;
@@ -70,7 +73,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   let tlsPort = await freePort();
   while (tlsPort === port) tlsPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-test-'));
-  const db = storage === 'postgres' ? await createDatabase() : null;
+  if (opts.databaseUrl && storage !== 'postgres') throw new Error("databaseUrl needs storage: 'postgres'");
+  const db = storage !== 'postgres' ? null : opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const key = opts.apiKey === false ? '' : (opts.apiKey ?? randomBytes(16).toString('hex'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
