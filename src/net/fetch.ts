@@ -1,9 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Agent, request } from 'undici';
-import { assertHostAllowed, createGuardedLookup, ForbiddenAddressError, type GuardPolicy } from './guard.js';
+import { assertHostAllowed, createGuardedLookup, ForbiddenAddressError, type GuardedLookup, type GuardPolicy } from './guard.js';
 
 /** A remote `audio_url` could not be fetched. `message` is upstream's text; `reason` is the detail for logs. */
 export class DownloadError extends Error {
@@ -38,6 +39,12 @@ export interface NetOptions {
   publicMode: boolean;
   /** Total time for the whole operation, redirects and body included. */
   timeoutMs: number;
+  /** Time for each hop's TCP connection. */
+  connectTimeoutMs?: number;
+  /** Time from each hop's connection to its response headers (a TLS handshake included). */
+  headersTimeoutMs?: number;
+  /** Longest wait for the next bytes of a response body. */
+  idleTimeoutMs?: number;
   signal?: AbortSignal;
   /** Resolver and allow-list for the public-mode guard; tests inject one. */
   guard?: GuardPolicy;
@@ -49,6 +56,7 @@ export interface DownloadOptions extends NetOptions {
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const FILE_SYSCALLS = new Set(['open', 'write', 'close']);
 
 /** Carries a failure's short reason up to the public error type. */
 class Refusal extends Error {
@@ -70,18 +78,18 @@ function checkHop(url: URL, opts: NetOptions): void {
   if (opts.publicMode) assertHostAllowed(url, opts.guard);
 }
 
-/** One operation's connection pool, deadline and cancellation. */
+/** One operation's deadline, cancellation and name lookup. */
 class Session {
-  readonly agent: Agent;
   readonly controller = new AbortController();
+  /** The guarded lookup runs at connect time, so the address checked is the address used. */
+  readonly lookup: GuardedLookup | undefined;
   timedOut = false;
   private readonly timer: NodeJS.Timeout;
   private readonly onCallerAbort = () => this.controller.abort(this.opts.signal?.reason);
 
-  constructor(private readonly opts: NetOptions) {
+  constructor(readonly opts: NetOptions) {
     opts.signal?.throwIfAborted();
-    // The guarded lookup runs at connect time, so the address checked is the address used.
-    this.agent = new Agent(opts.publicMode ? { connect: { lookup: createGuardedLookup(opts.guard) } } : {});
+    this.lookup = opts.publicMode ? createGuardedLookup(opts.guard) : undefined;
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.controller.abort(new Refusal('timeout'));
@@ -89,7 +97,7 @@ class Session {
     opts.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
   }
 
-  /** The short reason for a failure, or rethrows the caller's own abort. */
+  /** The short reason for a failure, or rethrows the caller's own abort. Never a local path: only codes and names. */
   reasonFor(err: unknown): string {
     if (this.opts.signal?.aborted) throw this.opts.signal.reason;
     if (this.timedOut) return 'timeout';
@@ -98,20 +106,57 @@ class Session {
       if (e instanceof ForbiddenAddressError) return `forbidden address ${e.address}`;
     }
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    return `network error: ${code ?? (err instanceof Error ? err.message : String(err))}`;
+    return `network error: ${code ?? (err instanceof Error ? err.name : typeof err)}`;
   }
 
-  async close(): Promise<void> {
+  close(): void {
     clearTimeout(this.timer);
     this.opts.signal?.removeEventListener('abort', this.onCallerAbort);
-    await this.agent.destroy();
   }
 }
 
-/** Drops a response body we do not read; closing the agent later must not surface as an unhandled 'error'. */
-function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
-  body.on('error', () => undefined);
-  body.destroy();
+/**
+ * One HTTP exchange up to its response headers, on a connection of its own, under the connect
+ * and headers limits. Node's own client, not undici: undici 6 and 7 throw an uncatchable
+ * assertion when a server closes the connection while a body is paused (nodejs/undici#5360),
+ * which is how Python's http.server ends every response.
+ */
+function send(target: URL, init: { method: string; headers?: Record<string, string>; body?: string }, session: Session): Promise<http.IncomingMessage> {
+  const { connectTimeoutMs, headersTimeoutMs } = session.opts;
+  return new Promise((resolve, reject) => {
+    const req = (target.protocol === 'https:' ? https : http).request(target, {
+      method: init.method,
+      headers: init.headers,
+      agent: false,
+      signal: session.controller.signal,
+      ...(session.lookup ? { lookup: session.lookup } : {}),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const limit = (ms: number | undefined, reason: string) => {
+      clearTimeout(timer);
+      if (ms) timer = setTimeout(() => req.destroy(new Refusal(reason)), ms);
+    };
+    req.once('socket', (socket) => {
+      if (!socket.connecting) return limit(headersTimeoutMs, 'headers timeout');
+      limit(connectTimeoutMs, 'connect timeout');
+      socket.once('connect', () => limit(headersTimeoutMs, 'headers timeout'));
+    });
+    req.once('response', (res) => {
+      clearTimeout(timer);
+      resolve(res);
+    });
+    req.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(init.body);
+  });
+}
+
+/** Drops a response body we do not read, and its connection; a late 'error' must not go unhandled. */
+function discard(res: http.IncomingMessage): void {
+  res.on('error', () => undefined);
+  res.destroy();
 }
 
 function header(value: string | string[] | undefined): string | null {
@@ -121,8 +166,10 @@ function header(value: string | string[] | undefined): string | null {
 /**
  * Downloads `url` to `destPath`, streaming. Redirects are followed by hand so that, in public
  * mode, every hop's scheme and address are checked. Size is limited by Content-Length and by the
- * bytes actually received; time by one deadline over everything. On failure the partial file is
- * removed and a `DownloadError` thrown, except that the caller's own abort rethrows its reason.
+ * bytes actually received; time by the connect, headers and idle limits and one deadline over
+ * everything. On failure the partial file is removed and a `DownloadError` thrown, except that the
+ * caller's own abort rethrows its reason and a failure to write the file throws a plain `Error`
+ * (the server's fault, not the URL's) naming only its code.
  */
 export async function safeDownload(
   url: string,
@@ -130,26 +177,28 @@ export async function safeDownload(
   opts: DownloadOptions,
 ): Promise<{ bytes: number; contentType: string | null; finalUrl: string }> {
   const session = new Session(opts);
+  let writeError: NodeJS.ErrnoException | undefined;
   try {
     let target = parseTarget(url);
     for (let redirects = 0; ; redirects++) {
       checkHop(target, opts);
-      const res = await request(target, { method: 'GET', dispatcher: session.agent, signal: session.controller.signal });
+      const res = await send(target, { method: 'GET' }, session);
       const location = header(res.headers.location);
-      if (REDIRECT_STATUSES.has(res.statusCode) && location) {
-        discard(res.body);
+      if (REDIRECT_STATUSES.has(res.statusCode!) && location) {
+        discard(res);
         if (redirects >= opts.maxRedirects) throw new Refusal('too many redirects');
         target = parseTarget(location, target);
         continue;
       }
-      if (res.statusCode < 200 || res.statusCode > 299) {
-        discard(res.body);
+      if (res.statusCode! < 200 || res.statusCode! > 299) {
+        discard(res);
         throw new Refusal(`http ${res.statusCode}`);
       }
       if (Number(header(res.headers['content-length']) ?? 0) > opts.maxBytes) {
-        discard(res.body);
+        discard(res);
         throw new Refusal('too large');
       }
+      if (opts.idleTimeoutMs) res.setTimeout(opts.idleTimeoutMs, () => res.destroy(new Refusal('idle timeout')));
       let bytes = 0;
       const limit = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
@@ -158,14 +207,20 @@ export async function safeDownload(
           else callback(null, chunk);
         },
       });
-      await pipeline(res.body, limit, createWriteStream(destPath), { signal: session.controller.signal });
+      const file = createWriteStream(destPath);
+      // pipeline() also destroys the file with other stages' errors; only the file's own system calls count.
+      file.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.syscall && FILE_SYSCALLS.has(err.syscall)) writeError ??= err;
+      });
+      await pipeline(res, limit, file, { signal: session.controller.signal });
       return { bytes, contentType: header(res.headers['content-type']), finalUrl: target.href };
     }
   } catch (err) {
     await rm(destPath, { force: true });
+    if (writeError && !opts.signal?.aborted) throw new Error(`could not write the downloaded audio: ${writeError.code ?? writeError.name}`);
     throw new DownloadError(url, session.reasonFor(err), { cause: err });
   } finally {
-    await session.close();
+    session.close();
   }
 }
 
@@ -188,20 +243,22 @@ export async function safePostJson(
   try {
     const target = parseTarget(url);
     checkHop(target, opts);
-    const res = await request(target, {
-      method: 'POST',
-      // A caller's header (say a webhook auth header) must not smuggle in a second content-type.
-      headers: { ...withoutContentType(headers), 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      dispatcher: session.agent,
-      signal: session.controller.signal,
-    });
+    const res = await send(
+      target,
+      {
+        method: 'POST',
+        // A caller's header (say a webhook auth header) must not smuggle in a second content-type.
+        headers: { ...withoutContentType(headers), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+      session,
+    );
     const durationMs = Math.round(performance.now() - started);
-    discard(res.body); // the receiver's reply body is of no interest
-    return { status: res.statusCode, durationMs };
+    discard(res); // the receiver's reply body is of no interest
+    return { status: res.statusCode!, durationMs };
   } catch (err) {
     throw new PostJsonError(url, session.reasonFor(err), { cause: err });
   } finally {
-    await session.close();
+    session.close();
   }
 }

@@ -1,12 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { LookupAddress } from 'node:dns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DownloadError, PostJsonError, safeDownload, safePostJson, type DownloadOptions } from '../../src/net/fetch.js';
 import type { GuardPolicy } from '../../src/net/guard.js';
+import { unconnectableServer } from '../helpers/local-http.js';
 
 const BODY = Buffer.from('RIFF'.padEnd(1000, 'x'));
 
@@ -55,6 +56,14 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   } else if (p === '/stall-body') {
     res.writeHead(200, { 'content-type': 'audio/wav' });
     res.write(Buffer.alloc(500, 0x62));
+  } else if (p === '/slow-body') {
+    // 10 chunks 100 ms apart: slower in total than the idle limit the test sets, never silent for as long.
+    res.writeHead(200, { 'content-type': 'audio/wav' });
+    let sent = 0;
+    const tick = setInterval(() => {
+      res.write(Buffer.alloc(100, 0x63));
+      if (++sent === 10) clearInterval(tick), res.end();
+    }, 100);
   } else if (p === '/missing') {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not here');
@@ -227,12 +236,98 @@ describe('safeDownload (private mode)', () => {
     expect((await failure(`http://127.0.0.1:${closedPort}/ok`)).reason).toBe('network error: ECONNREFUSED');
   });
 
+  it('gives up on a server that accepts and never answers at the headers limit, before the deadline', async () => {
+    const started = Date.now();
+    const err = await failure(`${base}/stall-headers`, { timeoutMs: 30_000, headersTimeoutMs: 300 });
+    expect(err.reason).toBe('headers timeout');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('gives up on a body that stalls at the idle limit and removes the partial file', async () => {
+    const started = Date.now();
+    const err = await failure(`${base}/stall-body`, { timeoutMs: 30_000, idleTimeoutMs: 300 });
+    expect(err.reason).toBe('idle timeout');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(existsSync(dest)).toBe(false);
+  });
+
+  it('lets a slow body that never goes silent outlast the idle limit', async () => {
+    const out = await safeDownload(`${base}/slow-body`, dest, { ...PRIVATE, idleTimeoutMs: 400 });
+    expect(out.bytes).toBe(1000);
+  });
+
+  it('gives up on a connection that is never established at the connect limit', async () => {
+    const host = await unconnectableServer();
+    try {
+      const started = Date.now();
+      const err = await failure(`${host.url}/audio.mp3`, { timeoutMs: 30_000, connectTimeoutMs: 300, headersTimeoutMs: 30_000 });
+      expect(err.reason).toBe('connect timeout');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('names a file it cannot write by its error code only, not as the URL\'s fault', async () => {
+    const inMissingDir = path.join(tmp, 'no-such-dir', 'download');
+    const err = await safeDownload(`${base}/ok`, inMissingDir, PRIVATE).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(DownloadError);
+    expect((err as Error).message).toBe('could not write the downloaded audio: ENOENT');
+  });
+
   it("rethrows the caller's own abort instead of a DownloadError", async () => {
     const controller = new AbortController();
     const reason = new Error('shutting down');
     setTimeout(() => controller.abort(reason), 100);
     await expect(safeDownload(`${base}/stall-headers`, dest, { ...PRIVATE, signal: controller.signal })).rejects.toBe(reason);
     expect(existsSync(dest)).toBe(false);
+  });
+});
+
+describe('safeDownload of malformed responses', () => {
+  let raw: net.Server;
+  let rawBase: string;
+  const HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: audio/mpeg\r\n';
+  /** What the raw server does with a request for each path: write these bytes, then end or reset. */
+  const scripts: Record<string, { bytes: string | Buffer; then: 'end' | 'reset' }> = {
+    '/truncated': { bytes: `${HEAD}content-length: 5000\r\n\r\n${'a'.repeat(1000)}`, then: 'end' },
+    '/garbage': { bytes: 'HELLO THERE\r\n\r\n', then: 'end' },
+    '/bad-chunk': { bytes: `${HEAD}transfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n`, then: 'end' },
+    '/reset': { bytes: `${HEAD}content-length: 5000\r\n\r\n${'a'.repeat(1000)}`, then: 'reset' },
+    // nodejs/undici#5360's case: the whole body and the FIN at once.
+    '/body-then-fin': { bytes: Buffer.concat([Buffer.from(`${HEAD}content-length: 65536\r\nconnection: close\r\n\r\n`), Buffer.alloc(65536, 1)]), then: 'end' },
+  };
+
+  beforeAll(async () => {
+    raw = net.createServer((socket) => {
+      socket.once('data', (d: Buffer) => {
+        const script = scripts[/^GET (\S+)/.exec(d.toString())?.[1] ?? ''];
+        if (!script) return void socket.destroy();
+        socket.write(script.bytes, () => (script.then === 'end' ? socket.end() : socket.resetAndDestroy()));
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    rawBase = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise((resolve) => raw.close(resolve)));
+
+  it.each([
+    ['/truncated', 'network error: ECONNRESET'],
+    ['/garbage', 'network error: HPE_INVALID_CONSTANT'],
+    ['/bad-chunk', 'network error: ECONNRESET'],
+    ['/reset', 'network error: ECONNRESET'],
+  ])('fails only its own download on %s', async (pathname, reason) => {
+    expect((await failure(`${rawBase}${pathname}`)).reason).toBe(reason);
+    expect(existsSync(dest)).toBe(false);
+    // The process and its next download are unharmed.
+    expect((await safeDownload(`${base}/ok`, dest, PRIVATE)).bytes).toBe(BODY.length);
+  });
+
+  it('reads a body that arrives together with the end of the connection', async () => {
+    const out = await safeDownload(`${rawBase}/body-then-fin`, dest, { ...PRIVATE, maxBytes: 100_000 });
+    expect(out.bytes).toBe(65536);
   });
 });
 
