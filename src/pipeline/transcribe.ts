@@ -36,6 +36,9 @@ async function localAudio(ctx: AppContext, row: TranscriptRow, signal: AbortSign
       publicMode: ctx.config.publicMode,
       maxBytes: ctx.config.downloadMaxBytes,
       timeoutMs: ctx.config.downloadTimeoutMs,
+      connectTimeoutMs: ctx.config.downloadConnectTimeoutMs,
+      headersTimeoutMs: ctx.config.downloadHeadersTimeoutMs,
+      idleTimeoutMs: ctx.config.downloadIdleTimeoutMs,
       maxRedirects: ctx.config.downloadMaxRedirects,
       signal,
     });
