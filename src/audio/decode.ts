@@ -1,5 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { open, type FileHandle } from 'node:fs/promises';
 import { resolveFfmpeg, resolveFfprobe } from './ffmpeg.js';
 
 /** 16 kHz mono s16le: 16 000 samples/s × 2 bytes. */
@@ -133,13 +133,17 @@ function isJson(text: string): boolean {
 export async function sniffFileType(path: string): Promise<FileType> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
-    const complete = bytesRead < SNIFF_BYTES || (await fh.stat()).size === bytesRead;
-    return sniffBytes(buf.subarray(0, bytesRead), complete);
+    return await sniffHandle(fh);
   } finally {
     await fh.close();
   }
+}
+
+async function sniffHandle(fh: FileHandle): Promise<FileType> {
+  const buf = Buffer.alloc(SNIFF_BYTES);
+  const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+  const complete = bytesRead < SNIFF_BYTES || (await fh.stat()).size === bytesRead;
+  return sniffBytes(buf.subarray(0, bytesRead), complete);
 }
 
 /** `sniffFileType` of a file's first `SNIFF_BYTES` (fewer if `complete`, the whole file), wherever it is stored. */
@@ -153,10 +157,42 @@ export function sniffBytes(b: Buffer, complete: boolean): FileType {
   return { mime: 'application/octet-stream', description: 'data', kind: 'unknown' };
 }
 
-async function refuseNonMedia(path: string): Promise<FileType> {
-  const type = await sniffFileType(path);
-  if (type.kind === 'empty' || type.kind === 'document') throw new AudioError(noAudio(type));
-  return type;
+/**
+ * Demuxers that read their one input and nothing else. ffmpeg's probe would otherwise pick any
+ * demuxer it has, and some open further files named inside the input: concat/ffconcat, HLS, DASH,
+ * image sequences, SDP/RTP, … A playlist (its text sniff defeated by one control byte) would read
+ * a neighbouring upload, or itself over and over. A format not listed fails as "not audio".
+ */
+const SINGLE_FILE_DEMUXERS = [
+  'aac', 'ac3', 'aiff', 'amr', 'amrnb', 'amrwb', 'ape', 'asf', 'au', 'avi', 'caf', 'dsf', 'dts', 'dtshd', 'eac3',
+  'flac', 'flv', 'gsm', 'ircam', 'live_flv', 'loas', 'matroska', 'mlp', 'mov', 'mp3', 'mpc', 'mpc8', 'mpeg',
+  'mpegts', 'nistsphere', 'ogg', 'oma', 'qcp', 'rm', 'shn', 'sox', 'tak', 'truehd', 'tta', 'voc', 'w64', 'wav',
+  'wv', 'xwma',
+].join(',');
+
+/** The child's file descriptor for the input: the very file this process opened and sniffed. */
+const INPUT_FD = 3;
+
+/**
+ * ffmpeg's input options. It reads the input through `/dev/fd/3`, which on Linux reopens the open
+ * file itself, whatever its path now names; relative names inside it could only resolve into
+ * `/dev/fd/`. Only the file protocol, so no URL is fetched; only single-file demuxers.
+ */
+function inputArgs(): string[] {
+  return ['-protocol_whitelist', 'file', '-format_whitelist', SINGLE_FILE_DEMUXERS, '-i', `file:/dev/fd/${INPUT_FD}`];
+}
+
+/** Opens `path` once for both the sniff and ffmpeg, refusing documents and empty files before ffmpeg runs. */
+async function openMedia(path: string): Promise<{ fh: FileHandle; type: FileType }> {
+  const fh = await open(path, 'r');
+  try {
+    const type = await sniffHandle(fh);
+    if (type.kind === 'empty' || type.kind === 'document') throw new AudioError(noAudio(type));
+    return { fh, type };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
 }
 
 export interface DecodeOptions {
@@ -181,13 +217,11 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-function ffmpegArgs(inputPath: string, startMs: number, endMs: number | null): string[] {
+function ffmpegArgs(startMs: number, endMs: number | null): string[] {
   return [
     '-nostdin', '-hide_banner', '-nostats', '-loglevel', 'error',
     ...(startMs > 0 ? ['-ss', seconds(startMs)] : []),
-    // Only local files: a crafted playlist must not make ffmpeg fetch URLs.
-    '-protocol_whitelist', 'file',
-    '-i', `file:${inputPath}`,
+    ...inputArgs(),
     ...(endMs !== null ? ['-t', seconds(endMs - startMs)] : []),
     '-vn', '-sn', '-dn',
     '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:1',
@@ -199,14 +233,21 @@ async function* decodeStream(inputPath: string, opts: DecodeOptions): AsyncGener
   signal?.throwIfAborted();
   const startMs = Math.max(0, opts.startMs ?? 0);
   const endMs = opts.endMs ?? null;
-  const type = await refuseNonMedia(inputPath);
-  if (endMs !== null && endMs - startMs < MIN_DURATION_MS) throw new AudioError(TOO_SHORT_MESSAGE);
-  signal?.throwIfAborted();
+  const { fh, type } = await openMedia(inputPath);
+  try {
+    if (endMs !== null && endMs - startMs < MIN_DURATION_MS) throw new AudioError(TOO_SHORT_MESSAGE);
+    signal?.throwIfAborted();
+    return yield* runDecoder(fh, type, startMs, endMs, signal);
+  } finally {
+    await fh.close();
+  }
+}
 
-  const child = spawn(resolveFfmpeg(), ffmpegArgs(inputPath, startMs, endMs), { stdio: ['ignore', 'pipe', 'pipe'] });
+async function* runDecoder(fh: FileHandle, type: FileType, startMs: number, endMs: number | null, signal?: AbortSignal): AsyncGenerator<Buffer, number> {
+  const child = spawn(resolveFfmpeg(), ffmpegArgs(startMs, endMs), { stdio: ['ignore', 'pipe', 'pipe', fh.fd] });
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => {
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (s: string) => {
     stderr = (stderr + s).slice(-STDERR_TAIL_CHARS);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -222,7 +263,7 @@ async function* decodeStream(inputPath: string, opts: DecodeOptions): AsyncGener
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     // Async iteration pulls one chunk at a time, so ffmpeg blocks on a full pipe while the consumer is busy.
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
       signal?.throwIfAborted(); // don't hand out what was already piped once aborted
       total += chunk.length;
       pending.push(chunk);
@@ -296,11 +337,18 @@ export interface AudioProbe {
   hasVideo: boolean;
 }
 
-function run(bin: string, args: string[], signal?: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a probe with the open input as its fd 3; resolves with the exit code, rejects only if it could not run. */
+function run(bin: string, args: string[], input: FileHandle, signal?: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { maxBuffer: 8 * 1024 * 1024, timeout: PROBE_TIMEOUT_MS, killSignal: 'SIGKILL', signal }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') reject(err); // spawn failure, timeout, abort
-      else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe', input.fd], timeout: PROBE_TIMEOUT_MS, killSignal: 'SIGKILL', signal });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-STDERR_TAIL_CHARS)));
+    child.once('error', reject); // spawn failure or abort
+    child.once('close', (code, sig) => {
+      if (sig) reject(signal?.aborted ? signal.reason : new Error(`${bin} killed by ${sig}`));
+      else resolve({ code, stdout, stderr });
     });
   });
 }
@@ -368,18 +416,21 @@ export function parseFfmpegInfo(stderr: string): AudioProbe | null {
  * ffmpeg cannot open at all throws an `AudioError` naming its type.
  */
 export async function probeAudio(path: string, opts: { signal?: AbortSignal } = {}): Promise<AudioProbe> {
-  const type = await refuseNonMedia(path);
-  const input = `file:${path}`;
-  const ffprobe = resolveFfprobe();
-  if (ffprobe) {
-    const args = ['-v', 'error', '-protocol_whitelist', 'file', '-print_format', 'json', '-show_format', '-show_streams', input];
-    const r = await run(ffprobe, args, opts.signal);
-    if (r.code !== 0) throw new AudioError(noAudio(type), r.stderr.trim().slice(-STDERR_TAIL_CHARS));
-    return fromFfprobe(JSON.parse(r.stdout) as FfprobeOutput);
+  const { fh, type } = await openMedia(path);
+  try {
+    const ffprobe = resolveFfprobe();
+    if (ffprobe) {
+      const args = ['-v', 'error', ...inputArgs(), '-print_format', 'json', '-show_format', '-show_streams'];
+      const r = await run(ffprobe, args, fh, opts.signal);
+      if (r.code !== 0) throw new AudioError(noAudio(type), r.stderr.trim());
+      return fromFfprobe(JSON.parse(r.stdout) as FfprobeOutput);
+    }
+    // Without an output file ffmpeg always exits non-zero; the input description is still printed.
+    const r = await run(resolveFfmpeg(), ['-nostdin', '-hide_banner', ...inputArgs()], fh, opts.signal);
+    const info = parseFfmpegInfo(r.stderr);
+    if (!info) throw new AudioError(noAudio(type), r.stderr.trim());
+    return info;
+  } finally {
+    await fh.close();
   }
-  // Without an output file ffmpeg always exits non-zero; the input description is still printed.
-  const r = await run(resolveFfmpeg(), ['-nostdin', '-hide_banner', '-protocol_whitelist', 'file', '-i', input], opts.signal);
-  const info = parseFfmpegInfo(r.stderr);
-  if (!info) throw new AudioError(noAudio(type), r.stderr.trim().slice(-STDERR_TAIL_CHARS));
-  return info;
 }

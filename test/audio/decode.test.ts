@@ -181,6 +181,47 @@ describe('decodeAudio', () => {
   });
 });
 
+/**
+ * Inputs that name other files, next to `speech.wav` / `.ts` as one project's upload lies next to another's.
+ * A control byte defeats the text sniff, so ffmpeg sees each of them.
+ */
+describe('inputs that would make ffmpeg read other files', () => {
+  const NOT_AUDIO = 'File does not appear to contain audio. File type is application/octet-stream (data).';
+  const playlists: Record<string, () => string> = {
+    'ffconcat naming a neighbour': () => 'ffconcat version 1.0\n#\x01\nfile speech.wav\n',
+    'ffconcat by absolute path': () => `ffconcat version 1.0\n#\x01\nfile ${f('speech.wav')}\n`,
+    'ffconcat of ffconcats': () => 'ffconcat version 1.0\n#\x01\nfile neighbour.ffconcat\nfile neighbour.ffconcat\n',
+    'HLS playlist (m3u8) naming a neighbour': () =>
+      '#EXTM3U\n#\x01\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\nspeech.ts\n#EXT-X-ENDLIST\n',
+    'HLS playlist by absolute path': () =>
+      `#EXTM3U\n#\x01\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n${f('speech.ts')}\n#EXT-X-ENDLIST\n`,
+    'HLS master playlist': () => '#EXTM3U\n#\x01\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nneighbour.m3u8\n',
+  };
+
+  beforeAll(async () => {
+    // HLS segments must be a format HLS allows: MPEG-TS.
+    ffmpeg('-i', f('speech.wav'), '-c:a', 'mp2', '-f', 'mpegts', f('speech.ts'));
+    await writeFile(f('neighbour.ffconcat'), playlists['ffconcat naming a neighbour']!(), 'latin1');
+    await writeFile(f('neighbour.m3u8'), playlists['HLS playlist (m3u8) naming a neighbour']!(), 'latin1');
+  });
+
+  it.each(Object.keys(playlists))('refuses a %s and yields none of its audio', async (name) => {
+    const file = f(`playlist-${name.replace(/\W+/g, '-')}`);
+    await writeFile(file, playlists[name]!(), 'latin1');
+    expect(await sniffFileType(file)).toMatchObject({ kind: 'unknown' });
+    expect((await decodeError(file)).message).toBe(NOT_AUDIO);
+    await expect(probeAudio(file)).rejects.toThrow(NOT_AUDIO);
+  });
+
+  it('refuses the same playlists under names ffmpeg would take for playlists', async () => {
+    for (const [name, ext] of [['ffconcat naming a neighbour', 'ffconcat'], ['HLS playlist (m3u8) naming a neighbour', 'm3u8']] as const) {
+      const file = f(`named.${ext}`);
+      await writeFile(file, playlists[name]!(), 'latin1');
+      expect((await decodeError(file)).message).toBe(NOT_AUDIO);
+    }
+  });
+});
+
 describe('sniffFileType', () => {
   it.each([
     ['image.png', 'image/png', 'PNG image data, 64 x 64'],
