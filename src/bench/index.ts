@@ -23,6 +23,7 @@ const KEYS: Record<string, string> = {
   polling: 'polling',
   rss: 'peak RSS',
   rsspg: 'peak RSS postgres',
+  rsss3: 'peak RSS s3',
   streaming: 'streaming',
   console: 'console',
   llm: 'llm',

@@ -7,6 +7,7 @@ import { decodeAudio } from '../audio/decode.js';
 import type { Engine } from '../engines/engine.js';
 import { createPocketsphinxEngine } from '../engines/pocketsphinx.js';
 import { bigWav, speechFile, warmupClip } from './audio.js';
+import { startScratchS3 } from './s3.js';
 import {
   createTranscript,
   getTranscript,
@@ -410,21 +411,30 @@ async function peakDuring<T>(s: BenchServer, fn: () => Promise<T>) {
   };
 }
 
+const RSS_SUFFIX = { pglite: ' (embedded PGlite)', postgres: ' (PostgreSQL storage)', s3: ' (PostgreSQL, S3 blob storage)' };
+const RSS_NAME = { pglite: 'peak RSS', postgres: 'peak RSS postgres', s3: 'peak RSS s3' };
+
 /**
  * Peak RSS on one storage mode. The embedded database (PGlite: PostgreSQL compiled to WebAssembly)
- * is itself about 280 MB of the process, so the same phases also run against a PostgreSQL server.
+ * is itself about 280 MB of the process, so the same phases also run against a PostgreSQL server,
+ * and with uploads in an S3-compatible store (s3rver in the bench process) instead of the disk.
  */
-function peakRssOn(storage: 'pglite' | 'postgres'): Measurement {
-  const suffix = storage === 'postgres' ? ' (PostgreSQL storage)' : ' (embedded PGlite)';
+function peakRssOn(storage: 'pglite' | 'postgres' | 's3'): Measurement {
+  const suffix = RSS_SUFFIX[storage];
   const upload: MetricSpec = { ...RSS_UPLOAD, id: `${RSS_UPLOAD.id}_${storage}`, name: RSS_UPLOAD.name + suffix };
   const transcribe: MetricSpec = { ...RSS_TRANSCRIBE, id: `${RSS_TRANSCRIBE.id}_${storage}`, name: RSS_TRANSCRIBE.name + suffix };
   return {
-  name: storage === 'postgres' ? 'peak RSS postgres' : 'peak RSS',
+  name: RSS_NAME[storage],
   metrics: [upload, transcribe],
   async run(b) {
     const out: Metric[] = [];
     // A fresh database, dropped with the bench's other temporary things.
-    const env: Record<string, string> = storage === 'postgres' ? { DATABASE_URL: await scratchDatabase(b) } : {};
+    const env: Record<string, string> = storage === 'pglite' ? {} : { DATABASE_URL: await scratchDatabase(b) };
+    if (storage === 's3') {
+      const s3 = await startScratchS3();
+      b.cleanup.add(() => s3.close());
+      Object.assign(env, s3.env());
+    }
     try {
       const big = await bigWav(b.tmp, b.sizes.uploadBytes);
       const size = statSync(big).size;
@@ -467,5 +477,6 @@ function peakRssOn(storage: 'pglite' | 'postgres'): Measurement {
 
 export const peakRss = peakRssOn('pglite');
 export const peakRssPostgres = peakRssOn('postgres');
+export const peakRssS3 = peakRssOn('s3');
 
-export const MEASUREMENTS: Measurement[] = [engineOverhead, concurrency, polling, peakRss, peakRssPostgres];
+export const MEASUREMENTS: Measurement[] = [engineOverhead, concurrency, polling, peakRss, peakRssPostgres, peakRssS3];

@@ -2,48 +2,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
-import { freePort } from '../../src/net/free-port.js';
+import { startScratchS3, type ScratchS3 } from '../../src/bench/s3.js';
 import { FileBlobStore, type BlobStore } from '../../src/storage/blobs.js';
 import { S3BlobStore } from '../../src/storage/s3-blobs.js';
 
-/** An S3-protocol server (s3rver) on a free loopback port, with one empty bucket. */
-export interface TestS3 {
-  endpoint: string;
-  bucket: string;
-  /** What an Earshot server needs to keep its blobs here, under `prefix`. */
-  env(prefix?: string): Record<string, string>;
+/** A scratch S3 server (src/bench/s3.ts) that also lists its bucket, for assertions. */
+export interface TestS3 extends ScratchS3 {
   /** Every object key in the bucket, sorted. */
   keys(): Promise<string[]>;
-  close(): Promise<void>;
 }
 
-// s3rver checks signatures against this one built-in key pair.
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
 export async function startS3(): Promise<TestS3> {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-s3-'));
-  const bucket = 'earshot-test';
-  const port = await freePort();
-  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: bucket }] });
-  await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS });
+  const s3 = await startScratchS3();
+  const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3.credentials });
   return {
-    endpoint,
-    bucket,
-    env: (prefix = 'earshot') => ({
-      EARSHOT_STORAGE_URL: `s3://${bucket}/${prefix}`,
-      EARSHOT_S3_ENDPOINT: endpoint,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-    }),
+    ...s3,
     async keys() {
       const keys: string[] = [];
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+        const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, ContinuationToken: token }));
         for (const o of page.Contents ?? []) keys.push(o.Key!);
         token = page.NextContinuationToken;
       } while (token);
@@ -51,8 +29,7 @@ export async function startS3(): Promise<TestS3> {
     },
     async close() {
       client.destroy();
-      await server.close();
-      fs.rmSync(directory, { recursive: true, force: true });
+      await s3.close();
     },
   };
 }
