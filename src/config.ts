@@ -15,6 +15,8 @@ interface Setting<T> {
   parse: (raw: string) => T;
   /** Shown in the docs when the default is computed at run time. */
   defaultLabel?: string;
+  /** Carries a credential: never printed or logged (`earshot serve --print-config` shows `[redacted]`). */
+  secret?: boolean;
 }
 
 const str = (raw: string): string => raw;
@@ -67,6 +69,9 @@ function setting<T>(s: Setting<T>): Setting<T> {
   return s;
 }
 
+/** A server key shorter than this is easy to guess (generated keys have 32 hex characters). */
+export const MIN_SERVER_KEY_LENGTH = 16;
+
 export const settings = {
   host: setting({ env: 'EARSHOT_HOST', flag: '--host', default: '127.0.0.1', parse: str, description: 'Address to listen on (use 0.0.0.0 to serve other machines).' }),
   port: setting({ env: 'EARSHOT_PORT', flag: '--port', default: 8976, parse: int, description: 'HTTP port.' }),
@@ -78,8 +83,8 @@ export const settings = {
   dataDir: setting({ env: 'EARSHOT_DATA_DIR', flag: '--data-dir', default: path.join(os.homedir(), '.earshot'), defaultLabel: '~/.earshot', parse: str, description: 'Where the embedded database, uploads (unless `EARSHOT_STORAGE_URL` says otherwise) and models live.' }),
   storageUrl: setting({ env: 'EARSHOT_STORAGE_URL', flag: '--storage-url', default: null as string | null, parse: storageUrl, description: 'Where uploads and waveform peaks are kept. Unset: `<data-dir>` on this machine\'s disk (or `file:///DIR`). A fleet of nodes without a shared disk needs `s3://BUCKET[/PREFIX]`: an S3-compatible object store (AWS S3, MinIO, Garage, Ceph RGW, Cloudflare R2) that every node reads and writes, with credentials from the standard AWS variables and chain (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, profiles, instance roles).' }),
   s3Endpoint: setting({ env: 'EARSHOT_S3_ENDPOINT', flag: '--s3-endpoint', default: null as string | null, parse: optional, description: 'URL of a non-AWS S3-compatible server for `s3://` storage, e.g. `http://minio:9000`, addressed path-style (region `AWS_REGION`, else `us-east-1`). Unset: AWS S3.' }),
-  databaseUrl: setting({ env: 'DATABASE_URL', flag: '--database-url', default: null as string | null, parse: optional, description: 'PostgreSQL connection string. Unset: embedded PostgreSQL (PGlite) in `<data-dir>/db`.' }),
-  apiKey: setting({ env: 'EARSHOT_API_KEY', flag: '--api-key', default: null as string | null, parse: optional, description: 'An API key to accept (created on start if missing). Unset and no keys stored: a key is generated and printed once.' }),
+  databaseUrl: setting({ env: 'DATABASE_URL', flag: '--database-url', default: null as string | null, parse: optional, secret: true, description: 'PostgreSQL connection string. Unset: embedded PostgreSQL (PGlite) in `<data-dir>/db`.' }),
+  apiKey: setting({ env: 'EARSHOT_API_KEY', flag: '--api-key', default: null as string | null, parse: optional, secret: true, description: `An API key to accept (created on start if missing; at least ${MIN_SERVER_KEY_LENGTH} characters, or the server refuses to start). Unset and no keys stored: a key is generated and printed once.` }),
   engine: setting({ env: 'EARSHOT_ENGINE', flag: '--engine', default: 'auto', parse: str, description: '`auto`, `pocketsphinx` or `whisper`. `auto` picks whisper when its model is present, else pocketsphinx.' }),
   whisperModel: setting({ env: 'EARSHOT_WHISPER_MODEL', flag: '--whisper-model', default: 'base.en', parse: str, description: 'Catalogue name of the whisper model to use (see `earshot models list`).' }),
   concurrency: setting({ env: 'EARSHOT_CONCURRENCY', flag: '--concurrency', default: os.availableParallelism(), defaultLabel: 'number of CPU cores', parse: int, description: 'Transcription jobs run at once by this process.' }),
@@ -108,7 +113,7 @@ export const settings = {
   vadModel: setting({ env: 'EARSHOT_VAD_MODEL', flag: '--vad-model', default: 'silero-vad' as string | null, parse: optional, description: 'Voice activity detector that times the silence ending a streaming turn (and applies `vad_threshold`): a catalogue name (`earshot models pull silero-vad`) or a path to a Silero VAD v5/v6 .onnx file. Not installed, or empty: an energy detector.' }),
   llmModel: setting({ env: 'EARSHOT_LLM_MODEL', flag: '--llm-model', default: 'qwen2.5-1.5b-instruct' as string | null, parse: optional, description: 'Instruct model for LeMUR and the LLM Gateway on the embedded llama.cpp backend: a catalogue name (`earshot models pull <name>`) or a path to a .gguf file. Not installed, or empty: LeMUR answers 503 saying how to set one up.' }),
   llmUrl: setting({ env: 'EARSHOT_LLM_URL', flag: '--llm-url', default: null as string | null, parse: optional, description: 'Base URL of an OpenAI-compatible server to use instead of the embedded model (Ollama `http://127.0.0.1:11434/v1`, vLLM, llama.cpp\'s server, OpenAI, another Earshot\'s `/v1`).' }),
-  llmApiKey: setting({ env: 'EARSHOT_LLM_API_KEY', flag: '--llm-api-key', default: null as string | null, parse: optional, description: 'Bearer token sent to `EARSHOT_LLM_URL`.' }),
+  llmApiKey: setting({ env: 'EARSHOT_LLM_API_KEY', flag: '--llm-api-key', default: null as string | null, parse: optional, secret: true, description: 'Bearer token sent to `EARSHOT_LLM_URL`.' }),
   llmRemoteModels: setting({ env: 'EARSHOT_LLM_REMOTE_MODELS', flag: '--llm-remote-models', default: null as string | null, parse: optional, description: 'Comma-separated models of `EARSHOT_LLM_URL` that clients may choose; the first is the default. Unset: the server\'s `GET /models` list.' }),
   llmContextTokens: setting({ env: 'EARSHOT_LLM_CONTEXT_TOKENS', flag: '--llm-context-tokens', default: 0, parse: int, description: 'Context window (prompt plus answer) in tokens; longer LeMUR input is split into parts (summary, Q&A, action items) or refused (task). 0: as much of the embedded model\'s trained context as fits in memory; for `EARSHOT_LLM_URL`, what its `/models` reports, else 100000.' }),
   llmThreads: setting({ env: 'EARSHOT_LLM_THREADS', flag: '--llm-threads', default: 0, parse: int, description: 'CPU threads of the embedded model; 0: all cores. Fewer can be faster on a machine busy with transcription.' }),
@@ -125,7 +130,7 @@ export const settings = {
   statusUpstreamSeconds: setting({ env: 'EARSHOT_STATUS_UPSTREAM_SECONDS', flag: '--status-upstream-seconds', default: 300, parse: num, description: 'How often upstream status pages are polled. 0: never.' }),
   statusAlertAttempts: setting({ env: 'EARSHOT_STATUS_ALERT_ATTEMPTS', flag: '--status-alert-attempts', default: 5, parse: int, description: 'Tries per alert (email or webhook) before it is given up; every try is in the send log.' }),
   statusAlertRetrySeconds: setting({ env: 'EARSHOT_STATUS_ALERT_RETRY_SECONDS', flag: '--status-alert-retry-seconds', default: 30, parse: num, description: 'Pause before the second try of an alert, doubled for each later one.' }),
-  smtpUrl: setting({ env: 'EARSHOT_SMTP_URL', flag: '--smtp-url', default: null as string | null, parse: optional, description: 'SMTP server for status emails, e.g. `smtps://user:password@smtp.example.com:465` or `smtp://127.0.0.1:25` (nodemailer connection URL). Unset: email subscriptions are refused; webhooks still work.' }),
+  smtpUrl: setting({ env: 'EARSHOT_SMTP_URL', flag: '--smtp-url', default: null as string | null, parse: optional, secret: true, description: 'SMTP server for status emails, e.g. `smtps://user:password@smtp.example.com:465` or `smtp://127.0.0.1:25` (nodemailer connection URL). Unset: email subscriptions are refused; webhooks still work.' }),
   smtpFrom: setting({ env: 'EARSHOT_SMTP_FROM', flag: '--smtp-from', default: null as string | null, parse: optional, description: 'From address of status emails. Unset: `Earshot status <status@HOSTNAME>`.' }),
   logLevel: setting({ env: 'EARSHOT_LOG_LEVEL', flag: '--log-level', default: 'info', parse: str, description: '`fatal`, `error`, `warn`, `info`, `debug` or `trace`.' }),
 } as const;
@@ -147,6 +152,25 @@ export function loadConfig(flags: Partial<Record<ConfigKey, string | boolean>> =
     }
   }
   return out as Config;
+}
+
+/** The effective configuration as `earshot serve --print-config` shows it: secrets that are set read `[redacted]`. */
+export function printableConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(settings) as [ConfigKey, Setting<unknown>][]) {
+    out[key] = s.secret && config[key] !== null ? '[redacted]' : config[key];
+  }
+  return out;
+}
+
+/** Refuses settings a server must not start with (a client command may still use a short key of another server). */
+export function assertServable(config: Config): void {
+  if (config.apiKey !== null && config.apiKey.length < MIN_SERVER_KEY_LENGTH) {
+    throw new Error(
+      `EARSHOT_API_KEY / --api-key is ${config.apiKey.length} characters; a server key needs at least ${MIN_SERVER_KEY_LENGTH}, ` +
+        'as a short one is easy to guess. Unset it to have a strong key generated, or make one with `openssl rand -hex 16`.',
+    );
+  }
 }
 
 /** The configuration table in Markdown, as the README shows it. */

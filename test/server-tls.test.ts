@@ -192,7 +192,7 @@ describe('a bad TLS configuration stops `earshot serve` with the setting named',
       EARSHOT_PORT: String(await freePort()),
       EARSHOT_HOST: '127.0.0.1',
       EARSHOT_ENGINE: 'pocketsphinx',
-      EARSHOT_API_KEY: 'tls-test-key',
+      EARSHOT_API_KEY: 'tls-test-key-0123456789',
       EARSHOT_LOG_LEVEL: 'warn',
     };
   });

@@ -11,11 +11,14 @@ export function addConfigOptions(cmd: Command, keys: ConfigKey[]): Command {
   return cmd;
 }
 
-/** The config for a command: its flags over the environment over defaults. */
+/**
+ * The config for a command: its flags over the environment over defaults. Commander files a flag's value
+ * under the flag's camel-cased name (`--public` → `public`), which need not be the setting's key (`publicMode`).
+ */
 export function configFrom(opts: Record<string, unknown>): Config {
   const flags: Partial<Record<ConfigKey, string | boolean>> = {};
   for (const key of Object.keys(settings) as ConfigKey[]) {
-    const v = opts[key];
+    const v = opts[new Option(settings[key].flag).attributeName()];
     if (v !== undefined) flags[key] = v === true ? 'true' : (v as string);
   }
   return loadConfig(flags);

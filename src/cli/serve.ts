@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { settings, type ConfigKey } from '../config.js';
+import { assertServable, printableConfig, settings, type ConfigKey } from '../config.js';
 import { startServer } from '../server.js';
 import type { TlsSetup } from '../tls/load.js';
 import { addConfigOptions, configFrom } from './options.js';
@@ -7,8 +7,14 @@ import { addConfigOptions, configFrom } from './options.js';
 export function registerServe(program: Command): void {
   const cmd = program.command('serve').description('Start the API server and its transcription workers');
   addConfigOptions(cmd, Object.keys(settings) as ConfigKey[]);
+  cmd.option('--print-config', 'print the effective configuration (flags over environment over defaults) as JSON, secrets redacted, and exit');
   cmd.action(async (opts: Record<string, unknown>) => {
     const config = configFrom(opts);
+    if (opts.printConfig) {
+      process.stdout.write(`${JSON.stringify(printableConfig(config), null, 2)}\n`);
+      return;
+    }
+    assertServable(config);
     const server = await startServer(config);
     if (server.createdKey) {
       process.stdout.write(
