@@ -37,7 +37,10 @@ function checkContext(v: unknown, where: string): void {
   if (given(v) && typeof v !== 'string' && !isObject(v)) throw errors.invalidParam(`${where} must be a string or a JSON object`);
 }
 
-/** `transcript_ids`, or the Python SDK's `sources: [{id, type: "transcript"}]`. */
+/**
+ * `transcript_ids`, or the Python SDK's `sources: [{id, type: "transcript"}]`. An empty list beside `input_text`
+ * is no list: the Python SDK's `task(prompt, input_text=…)` sends `"sources": []`, and upstream accepts it.
+ */
 function transcriptIds(b: Record<string, unknown>): string[] | null {
   const ids = b.transcript_ids;
   const sources = b.sources;
@@ -52,6 +55,7 @@ function transcriptIds(b: Record<string, unknown>): string[] | null {
     list = ids as string[];
   } else return null;
   const name = given(sources) ? 'sources' : 'transcript_ids';
+  if (list.length === 0 && given(b.input_text)) return null;
   if (list.length === 0) throw errors.invalidParam(`${name} is empty: give at least one transcript id, or use input_text`);
   const unique = [...new Set(list.map((id) => id.trim().toLowerCase()))];
   if (unique.length > MAX_TRANSCRIPTS) throw errors.invalidParam(`${name} may list at most ${MAX_TRANSCRIPTS} transcripts (got ${unique.length})`);

@@ -36,8 +36,9 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
     for (const kind of KINDS) {
       app.post(`/lemur/v3/generate/${kind}`, async (request, reply) => {
         rateLimit(ctx.llm.limiter, request, reply);
-        const backend = ctx.llm.require();
+        // A malformed request gets its 400 even when no LLM is configured (503).
         const params = parseLemurParams(kind, request.body);
+        const backend = ctx.llm.require();
         const model = await ctx.llm.resolveModel('final_model', params.finalModel, true);
         const source = params.transcriptIds ? transcriptLines(await loadTranscripts(ctx, request.projectId, params.transcriptIds)) : inputTextLines(params.inputText!);
         const signal = abortOnClose(reply);

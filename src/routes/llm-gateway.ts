@@ -138,8 +138,8 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
     app.post('/v1/chat/completions', { config: { nestedErrors: true } }, async (request: FastifyRequest, reply) => {
       const started = process.hrtime.bigint();
       rateLimit(ctx.llm.limiter, request, reply);
+      const req = parseGatewayRequest(request.body); // a malformed request gets its 400 before any 503
       const backend = ctx.llm.require();
-      const req = parseGatewayRequest(request.body);
       const model = await ctx.llm.resolveModel('model', req.model, false);
       const id = randomUUID();
       const created = Math.floor(Date.now() / 1000);

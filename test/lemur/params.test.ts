@@ -31,6 +31,9 @@ describe('LeMUR parameters', () => {
 
   it("accepts the Python SDK's sources form", () => {
     expect(parseLemurParams('task', { sources: [{ id: ID, type: 'transcript' }], prompt: 'p' }).transcriptIds).toEqual([ID]);
+    // `aai.Lemur().task(prompt, input_text=…)` sends an empty sources list beside the text.
+    const text = parseLemurParams('task', { sources: [], input_text: 'hello', prompt: 'p' });
+    expect({ ids: text.transcriptIds, text: text.inputText }).toEqual({ ids: null, text: 'hello' });
   });
 
   it('refuses what cannot work, saying why', () => {
