@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { ApiError, errors } from './http/errors.js';
+import { unstorableStringError } from './http/input.js';
 import { uploadRoutes } from './routes/upload.js';
 import { transcriptRoutes } from './routes/transcripts.js';
 import { transcriptExportRoutes } from './routes/transcript-exports.js';
@@ -128,17 +129,27 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   app.removeContentTypeParser(['text/plain', 'application/json']);
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     if (body === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body as string));
+      parsed = JSON.parse(body as string);
     } catch (err) {
-      done(errors.invalidJson((err as Error).message), undefined);
+      return done(errors.invalidJson((err as Error).message), undefined);
     }
+    const unstorable = unstorableStringError(parsed, 'body');
+    if (unstorable) return done(unstorable, undefined);
+    done(null, parsed);
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
     if (request.routeOptions.config.public || !request.routeOptions.url) return;
     request.projectId = await ctx.auth.require(request);
+  });
+
+  // After auth (a 401 comes first) and body parsing; query strings go through the same check as bodies.
+  app.addHook('preValidation', async (request: FastifyRequest) => {
+    const unstorable = unstorableStringError(request.query, 'query');
+    if (unstorable) throw unstorable;
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => sendError(err, request, reply));
@@ -168,4 +179,11 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
 export function baseUrlOf(ctx: AppContext, request: FastifyRequest): string {
   if (ctx.config.publicUrl) return ctx.config.publicUrl.replace(/\/+$/, '');
   return `${request.protocol}://${request.host}`;
+}
+
+/** The request's path and query, also for a request line in absolute form (`GET http://other.host/v2/…`), whose host is not echoed. */
+export function pathAndQueryOf(request: FastifyRequest): string {
+  if (request.url.startsWith('/')) return request.url;
+  const u = URL.parse(request.url);
+  return u ? `${u.pathname}${u.search}` : '/';
 }

@@ -25,6 +25,8 @@ export const errors = {
   badAudioUrl: () => new ApiError(400, 'Transcript creation error, audio_url should start with http', 'BAD_AUDIO_URL'),
   unsupportedFeature: (names: string[]) =>
     new ApiError(400, `The following models are not available on this Earshot server: ${names.join(', ')}`, 'UNSUPPORTED_FEATURE'),
+  unsupportedOption: (names: string[], model: string) =>
+    new ApiError(400, `The following options are not supported by the speech model ${model} on this Earshot server: ${names.join(', ')}`, 'UNSUPPORTED_OPTION'),
   unsupportedLanguage: (code: string, model: string, supported: string[]) =>
     new ApiError(400, `The language ${code} is not supported by the speech model ${model}. Supported: ${supported.join(', ')}`, 'UNSUPPORTED_LANGUAGE'),
   requestAborted: () => new ApiError(400, 'The client closed the connection before the request body was complete', 'REQUEST_ABORTED'),

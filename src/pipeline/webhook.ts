@@ -54,7 +54,7 @@ export async function deliverWebhook(ctx: AppContext, job: QueueJob<WebhookJob>)
   const p = row.params;
   const url = p.webhook_url!;
   const headers: Record<string, string> = {};
-  if (p.webhook_auth_header_name && p.webhook_auth_header_value) headers[p.webhook_auth_header_name] = p.webhook_auth_header_value;
+  if (p.webhook_auth_header_name != null && p.webhook_auth_header_value != null) headers[p.webhook_auth_header_name] = p.webhook_auth_header_value;
   const attempt = await post(ctx, url, { transcript_id: row.id, status: row.status }, headers);
   await recordWebhookDelivery(ctx.db, row.id, { attempt: job.retryCount + 1, url, status_code: attempt.status, error: attempt.error, duration_ms: attempt.durationMs });
   if (attempt.status !== null) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { baseUrlOf } from '../app.js';
+import { baseUrlOf, pathAndQueryOf } from '../app.js';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { uploadIdFromUrl } from '../storage/uploads.js';
@@ -12,7 +12,7 @@ import {
   setJobId,
   type ListQuery,
 } from '../storage/transcripts.js';
-import { parseTranscriptParams } from '../transcript/params.js';
+import { parseTranscriptParams, refuseUnappliedOptions } from '../transcript/params.js';
 import type { TranscriptRow, TranscriptStatus } from '../transcript/types.js';
 import { listItemJson, transcriptJson, upstreamTimestamp } from '../transcript/view.js';
 
@@ -65,6 +65,7 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
       if (params.language_code !== null && languages !== 'all' && !languages.includes(params.language_code)) {
         throw errors.unsupportedLanguage(params.language_code, ctx.engine.model, languages);
       }
+      refuseUnappliedOptions(params, ctx.engine.model);
       let uploadId: string | null = null;
       const maybeUpload = uploadIdFromUrl(params.audio_url);
       if (maybeUpload) {
@@ -97,7 +98,7 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
         page_details: {
           limit: query.limit,
           result_count: rows.length,
-          current_url: `${base}${request.url}`,
+          current_url: `${base}${pathAndQueryOf(request)}`,
           prev_url: hasOlder && last ? pageUrl({ before_id: last.id }) : null,
           next_url: hasNewer && first ? pageUrl({ after_id: first.id }) : null,
         },

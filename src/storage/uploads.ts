@@ -164,10 +164,14 @@ export class UploadStore {
   }
 }
 
-/** The upload id in an Earshot upload URL (`…/v2/upload/<id>`), whatever host it names. */
+/**
+ * The upload id in an Earshot upload URL (`…/v2/upload/<id>`), whatever host it names, in every spelling the
+ * server would route to it too (`%2D` for `-`, doubled or trailing slashes), so none slips past the owner check.
+ */
 export function uploadIdFromUrl(audioUrl: string): string | null {
   try {
-    const m = /^\/v2\/upload\/([0-9a-f-]{36})$/i.exec(new URL(audioUrl).pathname);
+    const pathname = decodeURIComponent(new URL(audioUrl).pathname).replace(/\/{2,}/g, '/').replace(/\/$/, '');
+    const m = /^\/v2\/upload\/([0-9a-f-]{36})$/i.exec(pathname);
     return m && UUID.test(m[1]!) ? m[1]!.toLowerCase() : null;
   } catch {
     return null;

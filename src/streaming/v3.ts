@@ -1,3 +1,4 @@
+import { isHttpUrl, webhookHeaderProblem } from '../http/input.js';
 import { ENCODINGS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type StreamEncoding } from './audio.js';
 import { parseBool, parseNumber, SessionClose, type ClientAction, type CloseReason, type StreamingProtocol } from './protocol.js';
 import { DEFAULT_TURN_SETTINGS, type TurnSettings, type TurnUpdate } from './session.js';
@@ -69,9 +70,12 @@ export const v3: StreamingProtocol = {
     const turn = { ...DEFAULT_TURN_SETTINGS, ...turnSettingsFrom(raw, DEFAULT_TURN_SETTINGS, bad) };
     const inactivity = q.inactivity_timeout === undefined ? null : parseNumber('inactivity_timeout', q.inactivity_timeout, 0, [5, 3600], bad);
     const webhookUrl = q.webhook_url ?? null;
-    if (webhookUrl !== null && !URL.canParse(webhookUrl)) throw bad('webhook_url must be a URL');
+    if (webhookUrl !== null && !isHttpUrl(webhookUrl)) throw bad('webhook_url must be a valid http or https URL');
     const authName = q.webhook_auth_header_name;
     const authValue = q.webhook_auth_header_value;
+    if ((authName === undefined) !== (authValue === undefined)) throw bad('webhook_auth_header_name and webhook_auth_header_value must be set together');
+    const headerProblem = authName !== undefined && webhookHeaderProblem(authName, authValue!);
+    if (headerProblem) throw bad(headerProblem);
     return {
       sampleRate,
       encoding,
@@ -80,7 +84,7 @@ export const v3: StreamingProtocol = {
       partials: true,
       inactivityMs: inactivity === null ? null : inactivity * 1000,
       webhookUrl,
-      webhookAuth: authName && authValue ? { name: authName, value: authValue } : null,
+      webhookAuth: authName !== undefined ? { name: authName, value: authValue! } : null,
       sessionInformation: false,
     };
   },

@@ -1,4 +1,5 @@
 import { errors } from '../http/errors.js';
+import { isHttpUrl, webhookHeaderProblem } from '../http/input.js';
 
 /**
  * Validation and defaults for `POST /v2/transcript` (AssemblyAI's `TranscriptParams`).
@@ -15,6 +16,9 @@ interface Field {
   oneOf?: readonly string[];
 }
 
+/** Largest `audio_start_from` / `audio_end_at` (ms): 2^31 - 1, about 24 days, where ffmpeg and every SDK still agree. */
+const MAX_AUDIO_MS = 2_147_483_647;
+
 const FIELDS: Record<string, Field> = {
   audio_url: { kind: 'string' },
   speech_models: { kind: 'string[]', nullable: true },
@@ -30,8 +34,8 @@ const FIELDS: Record<string, Field> = {
   filter_profanity: { kind: 'boolean' },
   multichannel: { kind: 'boolean' },
   dual_channel: { kind: 'boolean' },
-  audio_start_from: { kind: 'integer', min: 0 },
-  audio_end_at: { kind: 'integer', min: 0 },
+  audio_start_from: { kind: 'integer', min: 0, max: MAX_AUDIO_MS },
+  audio_end_at: { kind: 'integer', min: 1, max: MAX_AUDIO_MS },
   custom_spelling: { kind: 'custom_spelling', nullable: true },
   keyterms_prompt: { kind: 'string[]' },
   prompt: { kind: 'string' },
@@ -195,17 +199,12 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
   } catch {
     throw errors.invalidParam('audio_url must be a valid URL');
   }
-  if (typeof b.webhook_url === 'string') {
-    try {
-      const u = new URL(b.webhook_url);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
-    } catch {
-      throw errors.invalidParam('webhook_url must be a valid http or https URL');
-    }
-  }
+  if (typeof b.webhook_url === 'string' && !isHttpUrl(b.webhook_url)) throw errors.invalidParam('webhook_url must be a valid http or https URL');
   if ((b.webhook_auth_header_name == null) !== (b.webhook_auth_header_value == null)) {
     throw errors.invalidParam('webhook_auth_header_name and webhook_auth_header_value must be set together');
   }
+  const headerProblem = typeof b.webhook_auth_header_name === 'string' && webhookHeaderProblem(b.webhook_auth_header_name, b.webhook_auth_header_value as string);
+  if (headerProblem) throw errors.invalidParam(headerProblem);
   const start = (b.audio_start_from as number | undefined) ?? null;
   const end = (b.audio_end_at as number | undefined) ?? null;
   if (start !== null && end !== null && end <= start) {
@@ -246,4 +245,18 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     webhook_auth_header_name: pick('webhook_auth_header_name', null),
     webhook_auth_header_value: pick('webhook_auth_header_value', null),
   };
+}
+
+/**
+ * Options valid upstream that no Earshot engine applies yet: refused, naming the engine, rather than echoed
+ * as if they had worked. Their no-op values (an empty list or prompt, a zero threshold) pass. The threshold
+ * only acts with language detection, which no engine offers.
+ */
+export function refuseUnappliedOptions(p: TranscriptParams, model: string): void {
+  const unapplied = [
+    p.keyterms_prompt.length > 0 && 'keyterms_prompt',
+    !!p.prompt && 'prompt',
+    p.language_confidence_threshold > 0 && 'language_confidence_threshold',
+  ].filter((name): name is string => name !== false);
+  if (unapplied.length > 0) throw errors.unsupportedOption(unapplied, model);
 }

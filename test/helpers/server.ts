@@ -51,6 +51,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Set false to test first-start key generation. */
   apiKey?: string | false;
+  /** Flags after `earshot serve` (settings otherwise come from the environment). */
+  args?: string[];
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string | Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -97,7 +99,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 
   const launch = async () => {
     const from = output.length; // a restart must wait for its own banner, not the last run's
-    child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [BIN, 'serve', ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`earshot serve exited with ${code}:\n${output}`))));
