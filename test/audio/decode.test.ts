@@ -87,6 +87,25 @@ describe('decodeAudio', () => {
     expect(chunks.every((c) => c.length % 2 === 0)).toBe(true);
   });
 
+  // Each through its own demuxer: the single-file demuxer list must keep the everyday containers.
+  it.each([
+    ['webm', ['-c:a', 'libopus']],
+    ['wma', ['-c:a', 'wmav2']],
+    ['aac', ['-c:a', 'aac']],
+    ['aiff', []],
+    ['mka', ['-c:a', 'libvorbis']],
+    ['ts', ['-c:a', 'mp2']],
+    ['mov', ['-c:a', 'aac']],
+    ['caf', []],
+    ['wv', ['-c:a', 'wavpack']],
+    ['ac3', ['-c:a', 'ac3']],
+  ])('decodes .%s', async (ext, codec) => {
+    ffmpeg('-i', f('speech.wav'), ...codec, f(`speech-container.${ext}`));
+    const { durationMs } = await decodeAll(f(`speech-container.${ext}`));
+    // Raw ADTS has no edit list to drop the encoder's priming and padding frames (1024 samples each).
+    expect(Math.abs(durationMs - speechMs)).toBeLessThan(150);
+  });
+
   it('trims to audio_start_from / audio_end_at', async () => {
     expect((await decodeAll(f('speech.flac'), { startMs: 500, endMs: 1500 })).durationMs).toBeCloseTo(1000, -1);
     const fromStart = await decodeAll(f('speech.flac'), { startMs: 1000 });
