@@ -145,7 +145,8 @@ function send(target: URL, init: { method: string; headers?: Record<string, stri
       clearTimeout(timer);
       resolve(res);
     });
-    req.once('error', (err) => {
+    // `on`, not `once`: an error after the first must not go unhandled (and end the process).
+    req.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
     });
@@ -198,6 +199,7 @@ export async function safeDownload(
         discard(res);
         throw new Refusal('too large');
       }
+      res.on('error', () => undefined); // pipeline() sees errors; this catches one after it settled (a late idle timer)
       if (opts.idleTimeoutMs) res.setTimeout(opts.idleTimeoutMs, () => res.destroy(new Refusal('idle timeout')));
       let bytes = 0;
       const limit = new Transform({

@@ -289,12 +289,14 @@ describe('safeDownload of malformed responses', () => {
   let rawBase: string;
   const HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: audio/mpeg\r\n';
   /** What the raw server does with a request for each path: write these bytes, then end or reset. */
-  const scripts: Record<string, { bytes: string | Buffer; then: 'end' | 'reset' }> = {
+  const scripts: Record<string, { bytes: string | Buffer; then: 'end' | 'reset' | 'stay' }> = {
     '/truncated': { bytes: `${HEAD}content-length: 5000\r\n\r\n${'a'.repeat(1000)}`, then: 'end' },
     '/garbage': { bytes: 'HELLO THERE\r\n\r\n', then: 'end' },
     '/bad-chunk': { bytes: `${HEAD}transfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n`, then: 'end' },
     '/reset': { bytes: `${HEAD}content-length: 5000\r\n\r\n${'a'.repeat(1000)}`, then: 'reset' },
     // nodejs/undici#5360's case: the whole body and the FIN at once.
+    // The whole body, then the connection stays open: the idle limit fires after the download is done.
+    '/body-keep-open': { bytes: `${HEAD}content-length: 1000\r\n\r\n${'a'.repeat(1000)}`, then: 'stay' },
     '/body-then-fin': { bytes: Buffer.concat([Buffer.from(`${HEAD}content-length: 65536\r\nconnection: close\r\n\r\n`), Buffer.alloc(65536, 1)]), then: 'end' },
   };
 
@@ -303,7 +305,10 @@ describe('safeDownload of malformed responses', () => {
       socket.once('data', (d: Buffer) => {
         const script = scripts[/^GET (\S+)/.exec(d.toString())?.[1] ?? ''];
         if (!script) return void socket.destroy();
-        socket.write(script.bytes, () => (script.then === 'end' ? socket.end() : socket.resetAndDestroy()));
+        socket.write(script.bytes, () => {
+          if (script.then === 'end') socket.end();
+          else if (script.then === 'reset') socket.resetAndDestroy();
+        });
       });
       socket.on('error', () => undefined);
     });
@@ -322,6 +327,13 @@ describe('safeDownload of malformed responses', () => {
     expect((await failure(`${rawBase}${pathname}`)).reason).toBe(reason);
     expect(existsSync(dest)).toBe(false);
     // The process and its next download are unharmed.
+    expect((await safeDownload(`${base}/ok`, dest, PRIVATE)).bytes).toBe(BODY.length);
+  });
+
+  it('survives its idle limit firing after a body whose connection stays open', async () => {
+    const out = await safeDownload(`${rawBase}/body-keep-open`, dest, { ...PRIVATE, idleTimeoutMs: 100 });
+    expect(out.bytes).toBe(1000);
+    await new Promise((r) => setTimeout(r, 400)); // an unhandled late 'error' would fail the run here
     expect((await safeDownload(`${base}/ok`, dest, PRIVATE)).bytes).toBe(BODY.length);
   });
 
