@@ -1,5 +1,5 @@
 import { wavHeader } from '../audio/wav.js';
-import { createWriteStream, readdirSync, existsSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { run } from './util.js';
@@ -59,4 +59,35 @@ export async function bigWav(dir: string, totalBytes: number): Promise<string> {
   ws.end();
   await once(ws, 'finish');
   return out;
+}
+
+export interface ReferenceClip {
+  id: string;
+  wav: string;
+  reference: string;
+}
+
+/** The LibriVox clips with their reference text from the test data's `transcription` file. */
+export function librivoxReferenceClips(): ReferenceClip[] {
+  const lines = readFileSync(path.join(LIBRIVOX_DIR, 'transcription'), 'utf8').split('\n').filter(Boolean);
+  return lines.map((line) => {
+    const m = /^<s>\s*(.*?)\s*<\/s>\s*\((.+)\)$/.exec(line.trim());
+    if (!m) throw new Error(`unexpected transcription line: ${line}`);
+    return { id: m[2]!, wav: path.join(LIBRIVOX_DIR, `${m[2]}.wav`), reference: m[1]! };
+  });
+}
+
+/** What JFK says in whisper.cpp's `samples/jfk.wav`. */
+export const JFK_TEXT = 'and so my fellow americans ask not what your country can do for you ask what you can do for your country';
+
+/** JFK's line spoken by espeak-ng, as 16 kHz mono WAV (the real jfk.wav is not on this machine). */
+export async function jfkLikeClip(dir: string): Promise<ReferenceClip> {
+  const wav = path.join(dir, 'jfk-espeak.wav');
+  if (!existsSync(wav)) {
+    const raw = path.join(dir, 'jfk-espeak-22k.wav');
+    await run('espeak-ng', ['-w', raw, JFK_TEXT]);
+    // sox writes the plain 44-byte header that pocketsphinx_continuous skips (ffmpeg adds a LIST chunk it would decode).
+    await run('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', wav]);
+  }
+  return { id: 'jfk-espeak', wav, reference: JFK_TEXT };
 }

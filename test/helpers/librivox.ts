@@ -1,31 +1,41 @@
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
+import { LIBRIVOX_DIR, librivoxReferenceClips, type ReferenceClip } from '../../src/bench/audio.js';
+import type { EngineWord } from '../../src/engines/engine.js';
+import { speechWord } from '../../src/engines/pocketsphinx.js';
 
 const run = promisify(execFile);
-export const LIBRIVOX_DIR = '/usr/share/pocketsphinx/test/data/librivox';
-
-export interface Clip {
-  id: string;
-  wav: string;
-  reference: string;
-}
+export { LIBRIVOX_DIR };
+export type Clip = ReferenceClip;
 
 /** The LibriVox clips shipped by Debian's pocketsphinx-testdata, with their reference text. */
-export function librivoxClips(): Clip[] {
-  const lines = fs.readFileSync(path.join(LIBRIVOX_DIR, 'transcription'), 'utf8').split('\n').filter(Boolean);
-  return lines.map((line) => {
-    const m = /^<s>\s*(.*?)\s*<\/s>\s*\((.+)\)$/.exec(line.trim());
-    if (!m) throw new Error(`unexpected transcription line: ${line}`);
-    return { id: m[2], wav: path.join(LIBRIVOX_DIR, `${m[2]}.wav`), reference: m[1] };
-  });
-}
+export const librivoxClips: () => Clip[] = librivoxReferenceClips;
 
 /** pocketsphinx's own command-line recogniser on a 16 kHz WAV: the baseline Earshot must match. */
 export async function pocketsphinxCli(wav: string): Promise<string> {
-  const { stdout } = await run('pocketsphinx_continuous', ['-infile', wav, '-logfn', '/dev/null'], { maxBuffer: 1 << 24 });
-  return stdout.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return (await pocketsphinxCliWords(wav)).text;
+}
+
+/**
+ * `pocketsphinx_continuous -time yes` with extra flags: its printed text, and its word lines as Earshot words
+ * (the CLI prints a word's last frame as its end; Earshot's end is that frame's end, 10 ms later).
+ */
+export async function pocketsphinxCliWords(wav: string, args: Record<string, string> = {}): Promise<{ text: string; words: EngineWord[] }> {
+  const flags = Object.entries(args).flat();
+  const { stdout } = await run('pocketsphinx_continuous', ['-infile', wav, '-time', 'yes', '-logfn', '/dev/null', ...flags], { maxBuffer: 1 << 24 });
+  const hyps: string[] = [];
+  const words: EngineWord[] = [];
+  for (const line of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const m = /^(\S+) (\d+\.\d{3}) (\d+\.\d{3}) (\d+\.\d+)$/.exec(line);
+    if (!m) {
+      hyps.push(line);
+      continue;
+    }
+    const text = speechWord(m[1]!);
+    if (text === null) continue;
+    words.push({ text, start: Math.round(Number(m[2]) * 1000), end: Math.round(Number(m[3]) * 1000) + 10, confidence: Number(m[4]) });
+  }
+  return { text: hyps.join(' '), words };
 }
 
 /** Converts audio with the system ffmpeg (test fixtures only). */
