@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { findModel } from '../models/store.js';
 import type { Engine } from './engine.js';
+import { POCKETSPHINX_MODEL, whisperModelName } from './models.js';
 
 /**
  * Which engine this server runs, decided once at start-up from the config and the models present.
@@ -21,15 +22,11 @@ const ENGLISH = ['en', 'en_us', 'en_uk', 'en_au', 'en_ca', 'en_in', 'en_nz'];
 async function whisperChoice(config: Config): Promise<EngineChoice | null> {
   const modelPath = await findModel(config.dataDir, config.whisperModel);
   if (!modelPath) return null;
-  return {
-    name: 'whisper',
-    model: `whisper-${config.whisperModel}`,
-    modelPath,
-    languages: config.whisperModel.endsWith('.en') ? ENGLISH : 'all',
-  };
+  const model = whisperModelName(config.whisperModel);
+  return { name: 'whisper', model, modelPath, languages: model.endsWith('.en') ? ENGLISH : 'all' };
 }
 
-const POCKETSPHINX: EngineChoice = { name: 'pocketsphinx', model: 'pocketsphinx-en-us', languages: ENGLISH };
+const POCKETSPHINX: EngineChoice = { name: 'pocketsphinx', model: POCKETSPHINX_MODEL, languages: ENGLISH };
 
 export async function chooseEngine(config: Config, log: Logger): Promise<EngineChoice> {
   let choice: EngineChoice;

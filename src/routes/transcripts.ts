@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { baseUrlOf, pathAndQueryOf } from '../app.js';
 import type { AppContext } from '../context.js';
+import { resolveSpeechModel } from '../engines/models.js';
 import { errors } from '../http/errors.js';
 import { uploadIdFromUrl } from '../storage/uploads.js';
 import {
@@ -61,6 +62,8 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     app.post('/v2/transcript', async (request) => {
       const params = parseTranscriptParams(request.body);
+      const speechModel = resolveSpeechModel(params, ctx.engine);
+      if ('error' in speechModel) throw errors.invalidParam(speechModel.error);
       const languages = ctx.engine.languages;
       if (params.language_code !== null && languages !== 'all' && !languages.includes(params.language_code)) {
         throw errors.unsupportedLanguage(params.language_code, ctx.engine.model, languages);
