@@ -8,6 +8,8 @@ export interface EngineTask {
   startMs: number | null;
   endMs: number | null;
   languageCode: string | null;
+  /** `speech_threshold`: fail the job when less of the audio than this is speech; the VAD model, null for the energy detector. */
+  speechThreshold?: { value: number; vadModel: string | null } | null;
   format: Omit<FormatOptions, 'enginePunctuated'>;
 }
 

@@ -3,6 +3,8 @@ import { AudioError, decodeAudio } from '../audio/decode.js';
 import type { Engine } from '../engines/engine.js';
 import { createEngine } from '../engines/index.js';
 import { averageConfidence, formatWords, transcriptText } from '../text/format.js';
+import { EnergyVad, SpeechMeter, speechThresholdError } from '../streaming/vad.js';
+import type { SileroModel } from '../streaming/silero-vad.js';
 import type { EngineTask, EngineTaskResult, FromWorker, ToWorker } from './engine-task.js';
 
 /**
@@ -13,6 +15,23 @@ const port = parentPort!;
 let engine: Promise<Engine> | null = null;
 const running = new Map<number, AbortController>();
 const post = (msg: FromWorker) => port.postMessage(msg);
+/** How sure the VAD must be that a frame is speech, for `speech_threshold` (upstream's streaming `vad_threshold` default is 0.4). */
+const SPEECH_VAD_THRESHOLD = 0.5;
+
+let silero: Promise<SileroModel> | null = null;
+
+async function speechMeter(vadModel: string | null): Promise<SpeechMeter> {
+  if (!vadModel) return new SpeechMeter(new EnergyVad(SPEECH_VAD_THRESHOLD));
+  silero ??= import('../streaming/silero-vad.js').then((m) => m.SileroModel.load(vadModel));
+  return new SpeechMeter((await silero).open(SPEECH_VAD_THRESHOLD));
+}
+
+async function* metered(pcm: AsyncIterable<Buffer>, meter: SpeechMeter): AsyncIterable<Buffer> {
+  for await (const chunk of pcm) {
+    await meter.push(chunk);
+    yield chunk;
+  }
+}
 
 async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> {
   const controller = new AbortController();
@@ -20,9 +39,10 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
   try {
     const e = await engine!;
     const audio = decodeAudio(task.audioPath, { startMs: task.startMs, endMs: task.endMs, signal: controller.signal });
+    const meter = task.speechThreshold ? await speechMeter(task.speechThreshold.vadModel) : null;
     let lastPost = 0;
     const [result, { durationMs }] = await Promise.all([
-      e.transcribe(audio.pcm, {
+      e.transcribe(meter ? metered(audio.pcm, meter) : audio.pcm, {
         languageCode: task.languageCode,
         signal: controller.signal,
         onProgress: (audioMs) => {
@@ -33,6 +53,7 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
       }),
       audio.done,
     ]);
+    if (meter && meter.fraction < task.speechThreshold!.value) throw new AudioError(speechThresholdError(meter.fraction, task.speechThreshold!.value));
     // Upstream's word times count from the start of the file, not from `audio_start_from`.
     const offset = task.startMs ?? 0;
     const engineWords = offset ? result.words.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset })) : result.words;

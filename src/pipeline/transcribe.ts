@@ -6,6 +6,7 @@ import { finishAttempt, getTranscript, renewLease, startAttempt } from '../stora
 import { UploadNotHeldError } from '../storage/uploads.js';
 import type { TranscriptResult, TranscriptRow } from '../transcript/types.js';
 import type { QueueJob, TranscribeJob } from '../queue/index.js';
+import { findVadModel } from '../streaming/vad.js';
 import { AudioTaskError, type EnginePool } from './engine-pool.js';
 
 const downloadError = (url: string) =>
@@ -87,6 +88,7 @@ export async function runTranscription(ctx: AppContext, pool: EnginePool, job: Q
           startMs: p.audio_start_from,
           endMs: p.audio_end_at,
           languageCode: p.language_code,
+          speechThreshold: p.speech_threshold ? { value: p.speech_threshold, vadModel: await findVadModel(ctx.config) } : null,
           format: {
             punctuate: p.punctuate,
             format_text: p.format_text,

@@ -47,6 +47,7 @@ class SileroVad implements Vad {
    * stretches the last word into the silence that follows by 200 ms or more.
    */
   readonly trusted = true;
+  readonly frameSamples = WINDOW;
   private state: ort.Tensor = new ort.Tensor('float32', new Float32Array(STATE_SIZE), [2, 1, 128]);
   private readonly context = new Float32Array(CONTEXT);
   private readonly framer = new Framer(WINDOW);

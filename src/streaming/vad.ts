@@ -17,6 +17,8 @@ export interface Vad {
   readonly lastSpeechMs: number;
   /** Whether silence may be timed from `lastSpeechMs` alone; if not, the recogniser's last word also counts. */
   readonly trusted: boolean;
+  /** Samples per frame it judges. */
+  readonly frameSamples: number;
   /** Feeds 16 kHz s16le PCM, in order. */
   push(pcm: Buffer): Promise<void>;
 }
@@ -51,6 +53,7 @@ export class EnergyVad implements Vad {
   lastSpeechMs = 0;
   /** Noise and breaths can fool it either way. */
   readonly trusted = false;
+  readonly frameSamples = FRAME;
   private floorDb: number | null = null;
   private readonly framer = new Framer(FRAME);
   private positionMs = 0;
@@ -71,4 +74,43 @@ export class EnergyVad implements Vad {
     const margin = 6 + 14 * this.threshold;
     if (db > this.floorDb + margin && db > 35) this.lastSpeechMs = this.positionMs;
   }
+}
+
+/**
+ * The fraction of an audio file a VAD hears as speech, for `speech_threshold`. Fed one VAD frame at a time, so
+ * a frame is speech exactly when it moves the VAD's `lastSpeechMs`.
+ */
+export class SpeechMeter {
+  private readonly framer: Framer;
+  private frames = 0;
+  private speechFrames = 0;
+  private carry = Buffer.alloc(0);
+
+  constructor(private readonly vad: Vad) {
+    this.framer = new Framer(vad.frameSamples);
+  }
+
+  async push(pcm: Buffer): Promise<void> {
+    // Decoder output may sit at an odd offset or split a sample: copy whole samples to an aligned buffer.
+    const data = this.carry.length ? Buffer.concat([this.carry, pcm]) : pcm;
+    const even = data.length - (data.length % 2);
+    this.carry = Buffer.from(data.subarray(even));
+    const aligned = Buffer.from(new Uint8Array(data.subarray(0, even)).buffer);
+    for (const frame of this.framer.frames(aligned)) {
+      const before = this.vad.lastSpeechMs;
+      await this.vad.push(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+      this.frames++;
+      if (this.vad.lastSpeechMs > before) this.speechFrames++;
+    }
+  }
+
+  get fraction(): number {
+    return this.frames ? this.speechFrames / this.frames : 0;
+  }
+}
+
+/** Upstream's `error` for a file with less speech than `speech_threshold` asks for. */
+export function speechThresholdError(fraction: number, threshold: number): string {
+  const show = (x: number) => (Number.isInteger(x) ? x.toFixed(1) : String(x));
+  return `Audio speech threshold ${show(Math.round(fraction * 10_000) / 10_000)} is below the requested speech threshold value ${show(threshold)}`;
 }
