@@ -10,6 +10,8 @@ const clip = librivoxClips()[1]!; // "he was not an ill disposed young man"
 const wav = fs.readFileSync(clip.wav);
 // Starting a node takes long on a busy machine; a fleet starts several.
 const FLEET_START_MS = 300_000;
+// A worker's first job loads its engine; on a busy machine that alone can take a minute.
+const JOB_MS = 180_000;
 
 async function upload(node: TestServer, body: Buffer = wav): Promise<string> {
   const res = await api(node, '/v2/upload', { method: 'POST', body });
@@ -70,8 +72,8 @@ describe('a fleet with no shared disk, on S3 storage', () => {
     await s3?.close();
   });
 
-  it('transcribes an upload taken by an API-only node, created on a second and polled on a third', async () => {
-    const t = await waitForTranscript(workerC, id);
+  it('transcribes an upload taken by an API-only node, created on a second and polled on a third', { timeout: JOB_MS }, async () => {
+    const t = await waitForTranscript(workerC, id, JOB_MS - 5000);
     expect(t.error ?? null).toBeNull();
     expect(t.status).toBe('completed');
     expect(String(t.text).toLowerCase()).toContain('young man');
@@ -100,11 +102,11 @@ describe('a fleet with no shared disk, on S3 storage', () => {
     expect(((await peaks.json()) as { version: number }).version).toBe(2);
   });
 
-  it('removes the objects when another node than the one that took the upload deletes the transcript', async () => {
+  it('removes the objects when another node than the one that took the upload deletes the transcript', { timeout: JOB_MS }, async () => {
     const url = await upload(workerB);
     const upId = url.split('/').pop()!;
     const tid = await create(apiOnly, url);
-    expect((await waitForTranscript(workerC, tid)).status).toBe('completed');
+    expect((await waitForTranscript(workerC, tid, JOB_MS - 5000)).status).toBe('completed');
     expect(await s3.keys()).toEqual(expect.arrayContaining([`earshot/uploads/${upId}`, `earshot/peaks/${tid}.json`]));
 
     const res = await api(apiOnly, `/v2/transcript/${tid}`, { method: 'DELETE' });
@@ -144,11 +146,11 @@ describe('a fleet with no shared disk, on local storage', () => {
     await db?.drop();
   });
 
-  it('never shows an ENOENT: the error names the cause and the setting', async () => {
+  it('never shows an ENOENT: the error names the cause and the setting', { timeout: JOB_MS }, async () => {
     const [apiOnly, worker] = nodes as [TestServer, TestServer];
     const url = await upload(apiOnly);
     const upId = url.split('/').pop()!;
-    const t = await waitForTranscript(worker, await create(worker, url));
+    const t = await waitForTranscript(worker, await create(worker, url), JOB_MS - 5000);
     expect(t.status).toBe('error');
     expect(t.error).toBe(
       `Download error, unable to download ${url}. Please make sure the file exists and is accessible from the internet. ` +
