@@ -16,7 +16,7 @@ interface Field {
   oneOf?: readonly string[];
 }
 
-/** Largest `audio_start_from` / `audio_end_at` (ms): 2^31 - 1, about 24 days, where ffmpeg and every SDK still agree. */
+/** Largest `audio_start_from` / `audio_end_at` (ms): 2^31 - 1, about 24 days, far beyond any audio and a 32-bit integer wherever it goes. */
 const MAX_AUDIO_MS = 2_147_483_647;
 
 const FIELDS: Record<string, Field> = {

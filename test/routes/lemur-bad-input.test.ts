@@ -30,6 +30,8 @@ interface State {
   failed: string;
   deleted: string;
   otherProject: string;
+  /** A key of that other project. */
+  otherKey: string;
   overContextTokens: number;
   /** The prompt of the gateway's `[{role: "user", content: "hi"}]`. */
   hiTokens: number;
@@ -220,7 +222,8 @@ describe('requests LeMUR and the LLM Gateway cannot answer', () => {
     for (let i = 0; i < 100 && (await (await api(server, `/v2/transcript/${state.processing}`)).json()).status !== 'processing'; i++) await new Promise((r) => setTimeout(r, 100));
     const other = await server.cli(['keys', 'create', '--project', 'other']);
     expect(other.code, other.stderr).toBe(0);
-    state.otherProject = await create(`${audio.url}/hang`, other.stdout.trim());
+    state.otherKey = other.stdout.trim();
+    state.otherProject = await create(`${audio.url}/hang`, state.otherKey);
     // Exact prompt sizes, as the model counts them.
     const counter = new EmbeddedBackend({ modelPath: TINY_MODEL, name: TINY_MODEL_NAME, contextTokens: 256, threads: 1, log: createLogger('silent') });
     state.overContextTokens = await counter.countPromptTokens(TINY_MODEL_NAME, directMessages(joinLines(inputTextLines(OVER_CONTEXT)), '', 'What was decided?'));
@@ -251,7 +254,18 @@ describe('requests LeMUR and the LLM Gateway cannot answer', () => {
   it('still answers good requests after all of them', async () => {
     const res = await api(server, '/lemur/v3/generate/task', { method: 'POST', json: { transcript_ids: [state.completed], prompt: 'Anything?', max_output_size: 4 } });
     expect(res.status).toBe(200);
-    validateSchema('LemurTaskResponse', await res.json(), 'openapi-2025-01-full-with-lemur-and-realtime-token.yml');
+    const answer = (await res.json()) as { request_id: string };
+    validateSchema('LemurTaskResponse', answer, 'openapi-2025-01-full-with-lemur-and-realtime-token.yml');
+    // Another project can neither read nor purge it: the same 404 as an unknown id.
+    const stored = `/lemur/v3/${answer.request_id}`;
+    for (const method of ['GET', 'DELETE']) {
+      const foreign = await api(server, stored, { method, headers: { authorization: state.otherKey } });
+      expect({ method, status: foreign.status, body: await foreign.json() }).toEqual({ method, status: 404, body: { error: `LeMUR request not found: ${answer.request_id}` } });
+    }
+    expect((await api(server, stored)).status).toBe(200);
+    // The Python SDK's task(prompt, input_text=...) sends an empty sources list.
+    const python = await api(server, '/lemur/v3/generate/task', { method: 'POST', json: { sources: [], input_text: 'We chose Friday.', prompt: 'When?', max_output_size: 4 } });
+    expect(python.status).toBe(200);
   });
 });
 
