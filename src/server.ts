@@ -57,9 +57,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const tls = await loadTls(config);
   if (tls && tls.notAfter.getTime() < Date.now()) log.warn({ certPath: tls.certPath, notAfter: tls.notAfter }, 'the TLS certificate has expired');
   const db = await openDb(config);
-  await migrate(db);
-  const createdKey = await bootstrapKey(db, config);
-  const queue = await Queue.start(db, config, log);
+  // Fleet nodes starting at once take turns here: migrations, pg-boss's schema and the first key are made once.
+  const { createdKey, queue } = await db.exclusively(async () => {
+    await migrate(db);
+    return { createdKey: await bootstrapKey(db, config), queue: await Queue.start(db, config, log) };
+  });
   const engine = await chooseEngine(config, log);
   const blobs = await openBlobStore(config);
   const ctx: AppContext = {

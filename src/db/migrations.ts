@@ -1,4 +1,4 @@
-import type { Db } from './index.js';
+import type { Db, Queryable } from './index.js';
 
 /**
  * Schema migrations, applied in order once each. Append new entries; never edit an applied one.
@@ -212,24 +212,43 @@ const migrations: { version: number; name: string; sql: string }[] = [
       create index status_alert_log_created on status_alert_log (created_at desc);
     `,
   },
+  {
+    version: 5,
+    name: 'unique project names',
+    // Nodes started at once each made a "default" project before names were unique. What the copies hold
+    // moves to the oldest one, then the copies go.
+    sql: ['api_keys', 'uploads', 'transcripts', 'streaming_tokens', 'lemur_requests']
+      .map(
+        (table) => `
+      update ${table} t set project_id = d.keep
+        from (select id, first_value(id) over (partition by name order by created_at, id) as keep from projects) d
+       where t.project_id = d.id and d.id <> d.keep;`,
+      )
+      .join('\n')
+      .concat(`
+      delete from projects p where exists (select 1 from projects q where q.name = p.name and (q.created_at, q.id) < (p.created_at, p.id));
+      alter table projects add constraint projects_name_key unique (name);
+    `),
+  },
 ];
 
-/** Applies pending migrations. An advisory lock keeps several fleet nodes starting at once from racing. */
+/** Applies pending migrations, one process at a time (fleet nodes starting at once, the CLI). */
 export async function migrate(db: Db): Promise<number[]> {
-  return db.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock(7462001)');
-    await tx.query('create table if not exists earshot_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
-    const { rows } = await tx.query<{ version: number }>('select version from earshot_migrations');
-    const applied = new Set(rows.map((r) => r.version));
-    const done: number[] = [];
-    for (const m of migrations) {
-      if (applied.has(m.version)) continue;
-      for (const statement of splitStatements(m.sql)) await tx.query(statement);
-      await tx.query('insert into earshot_migrations (version, name) values ($1, $2)', [m.version, m.name]);
-      done.push(m.version);
-    }
-    return done;
-  });
+  return db.exclusively(() => db.transaction(applyPending));
+}
+
+async function applyPending(tx: Queryable): Promise<number[]> {
+  await tx.query('create table if not exists earshot_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
+  const { rows } = await tx.query<{ version: number }>('select version from earshot_migrations');
+  const applied = new Set(rows.map((r) => r.version));
+  const done: number[] = [];
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue;
+    for (const statement of splitStatements(m.sql)) await tx.query(statement);
+    await tx.query('insert into earshot_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+    done.push(m.version);
+  }
+  return done;
 }
 
 /** Splits on semicolons at line ends; migrations here hold no functions or quoted semicolons. */

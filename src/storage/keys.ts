@@ -21,12 +21,13 @@ function generateKey(): string {
   return randomBytes(16).toString('hex');
 }
 
+/** One statement on the unique name: processes adding the same project at once all get the one row. */
 async function ensureProject(db: Queryable, name: string): Promise<string> {
-  const found = await db.query<{ id: string }>('select id from projects where name = $1', [name]);
-  if (found.rows[0]) return found.rows[0].id;
-  const id = randomUUID();
-  await db.query('insert into projects (id, name) values ($1, $2)', [id, name]);
-  return id;
+  const { rows } = await db.query<{ id: string }>(
+    'insert into projects (id, name) values ($1, $2) on conflict (name) do update set name = excluded.name returning id',
+    [randomUUID(), name],
+  );
+  return rows[0]!.id;
 }
 
 /** Stores a key (given, or generated) in a project (created if new) and returns the key in clear, the only time it is known. */
