@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
-import { ApiError, errors } from './http/errors.js';
+import { ApiError, errors, failureError } from './http/errors.js';
 import { unstorableStringError } from './http/input.js';
+import { healthRoutes } from './routes/health.js';
 import { uploadRoutes } from './routes/upload.js';
 import { transcriptRoutes } from './routes/transcripts.js';
 import { transcriptExportRoutes } from './routes/transcript-exports.js';
@@ -52,7 +53,7 @@ function toApiError(err: FastifyError, maxJsonBytes: number): ApiError {
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new ApiError(err.statusCode, err.message, err.code ?? 'BAD_REQUEST');
   }
-  return errors.serverError();
+  return failureError(err);
 }
 
 /** After a 413, at most this much of the rest of the body is read and thrown away, for at most this long. */
@@ -156,8 +157,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
 
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'Not found' }));
 
-  app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }));
-
+  await app.register(healthRoutes(ctx));
   await app.register(uploadRoutes(ctx));
   await app.register(transcriptRoutes(ctx));
   await app.register(transcriptExportRoutes(ctx));

@@ -1,3 +1,5 @@
+import { DatabaseUnavailableError } from '../db/index.js';
+
 /**
  * Every error the API answers with, by name, with its HTTP status and upstream's text.
  * Routes throw these; `app.ts` turns them (and Fastify's own errors) into `{"error": "..."}`.
@@ -42,6 +44,8 @@ export const errors = {
   keyNotFound: () => new ApiError(404, 'API key not found', 'KEY_NOT_FOUND'),
   keyRevokesItself: () => new ApiError(400, 'A key cannot revoke itself: use another key, or `earshot keys revoke`', 'KEY_SELF_REVOKE'),
   serverError: () => new ApiError(500, 'Server error, developers have been alerted.', 'SERVER_ERROR'),
+  databaseUnavailable: () => new ApiError(503, 'Service unavailable: the database cannot be reached, try again shortly', 'DATABASE_UNAVAILABLE'),
+  insufficientStorage: () => new ApiError(507, 'Insufficient storage: the server is out of disk space', 'INSUFFICIENT_STORAGE'),
   // LeMUR and the LLM Gateway
   lemurTranscriptNotFound: (id: string) => new ApiError(400, `Transcript lookup error, transcript id not found: ${id}`, 'TRANSCRIPT_NOT_FOUND'),
   lemurTranscriptNotReady: (id: string, status: string) =>
@@ -61,3 +65,18 @@ export const errors = {
   /** nginx's 499: nobody reads it, but the log says why the model stopped. */
   clientClosed: () => new ApiError(499, 'The client closed the connection before the answer was ready', 'CLIENT_CLOSED'),
 } as const;
+
+/** Disk full or over quota (errno), and PostgreSQL's own disk_full (SQLSTATE 53100). */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', '53100']);
+
+/**
+ * What an unexpected failure tells the client: the database away is a 503 and a full disk a 507, states
+ * to retry after, not a bug (500). Causes are followed, as wrappers keep the system error there.
+ */
+export function failureError(err: unknown): ApiError {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof DatabaseUnavailableError) return errors.databaseUnavailable();
+    if (DISK_FULL.has((e as NodeJS.ErrnoException).code ?? '')) return errors.insufficientStorage();
+  }
+  return errors.serverError();
+}
