@@ -4,8 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase } from '../../src/db/scratch.js';
-import { POSTGRES_ADMIN_URL, api, startServer, type TestServer } from '../helpers/server.js';
+import { POSTGRES_ADMIN_URL, api, createTestDatabase, startServer, type TestServer } from '../helpers/server.js';
 
 type ProxyMode = 'open' | 'frozen' | 'cut';
 
@@ -69,11 +68,11 @@ async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boo
 
 describe('/health and the API while PostgreSQL is away', () => {
   let proxy: Awaited<ReturnType<typeof startDbProxy>>;
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let scratch: Awaited<ReturnType<typeof createTestDatabase>>;
   let server: TestServer;
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase(POSTGRES_ADMIN_URL, 'earshot_test');
+    scratch = await createTestDatabase();
     proxy = await startDbProxy(new URL(POSTGRES_ADMIN_URL));
     server = await startServer({ storage: 'postgres', databaseUrl: proxy.url(new URL(scratch.url).pathname.slice(1)) });
   });
