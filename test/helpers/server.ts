@@ -104,7 +104,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     child.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`earshot serve exited with ${code}:\n${output}`))));
     const ready = (async () => {
-      for (let i = 0; i < 600; i++) {
+      // Generous: a cold start loads the CLI, the engine library and (PGlite) the database, and two cores may be busy.
+      const deadline = Date.now() + 90_000;
+      while (Date.now() < deadline) {
         if (/Earshot listening on .*\n/.test(output.slice(from))) return; // the whole line, TLS URL and all
         await new Promise((r) => setTimeout(r, 50));
       }
