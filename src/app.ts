@@ -26,7 +26,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes open without an API key (health checks). */
     public?: boolean;
-    /** Errors as the LLM Gateway (and OpenAI clients) expect them: `{"error": {"code", "message"}}`. */
+    /** Errors as the LLM Gateway expects them: `{"error": {"code", "message"}, "message", "request_id"}` (OpenAI clients and the AssemblyAI SDK). */
     nestedErrors?: boolean;
   }
 }
@@ -119,7 +119,11 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
     reply.header('x-request-id', request.id);
     if (apiError.statusCode === 413) await discardRestOfBody(request, reply);
     const nested = request.routeOptions.config?.nestedErrors;
-    return reply.status(apiError.statusCode).send({ error: nested ? { code: apiError.statusCode, message: apiError.message } : apiError.message });
+    // OpenAI clients read the nested `error`; the AssemblyAI SDK's gateway client reads `message` and `request_id`.
+    const body = nested
+      ? { error: { code: apiError.statusCode, message: apiError.message }, message: apiError.message, request_id: request.id }
+      : { error: apiError.message };
+    return reply.status(apiError.statusCode).send(body);
   }
 
   app.decorateRequest('projectId', '');

@@ -65,6 +65,25 @@ const storageUrl = (raw: string): string | null => {
   return raw;
 };
 
+/** An LLM Gateway model id (or `prefix*`, or `*` for any) and the local model that answers it (null: the default model). */
+export interface ModelAlias {
+  pattern: string;
+  model: string | null;
+}
+/** `claude-*=qwen2.5-3b-instruct,gpt-4.1=llama3.2,*`: `pattern=model` pairs; a pattern on its own selects the default model. */
+const modelAliases = (raw: string): ModelAlias[] =>
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [pattern = '', model, extra] = entry.split('=').map((s) => s.trim());
+      if (!pattern || model === '' || extra !== undefined || (pattern.includes('*') && pattern.indexOf('*') !== pattern.length - 1)) {
+        throw new Error(`expected comma-separated "id=model", "prefix*=model" or "*", got "${entry}"`);
+      }
+      return { pattern, model: model ?? null };
+    });
+
 function setting<T>(s: Setting<T>): Setting<T> {
   return s;
 }
@@ -119,6 +138,17 @@ export const settings = {
   llmContextTokens: setting({ env: 'EARSHOT_LLM_CONTEXT_TOKENS', flag: '--llm-context-tokens', default: 0, parse: int, description: 'Context window (prompt plus answer) in tokens; longer LeMUR input is split into parts (summary, Q&A, action items) or refused (task). 0: as much of the embedded model\'s trained context as fits in memory; for `EARSHOT_LLM_URL`, what its `/models` reports, else 100000.' }),
   llmThreads: setting({ env: 'EARSHOT_LLM_THREADS', flag: '--llm-threads', default: 0, parse: int, description: 'CPU threads of the embedded model; 0: all cores. Fewer can be faster on a machine busy with transcription.' }),
   llmTimeoutMs: setting({ env: 'EARSHOT_LLM_TIMEOUT_MS', flag: '--llm-timeout-ms', default: 600_000, parse: int, description: 'Time limit for one request to `EARSHOT_LLM_URL`.' }),
+  llmModelAliases: setting({
+    env: 'EARSHOT_LLM_MODEL_ALIASES',
+    flag: '--llm-model-aliases',
+    default: [{ pattern: '*', model: null }] as ModelAlias[],
+    defaultLabel: '`*`',
+    parse: modelAliases,
+    description:
+      'LLM Gateway model ids (upstream\'s `claude-sonnet-4-5-20250929`, `gpt-4.1`, `gemini-2.5-flash`, …) and the local model that answers each: ' +
+      'comma-separated `id=model`, `prefix*=model` (`claude-*=qwen2.5-3b-instruct`), a bare id or `*` for the default model. An exact id wins over ' +
+      'a prefix, a longer prefix over a shorter one. Names of local models always select themselves. Empty: any other id gets a 400.',
+  }),
   llmRateLimit: setting({ env: 'EARSHOT_LLM_RATE_LIMIT', flag: '--llm-rate-limit', default: 60, parse: int, description: 'LeMUR and LLM Gateway requests per project per minute (reported in `X-RateLimit-*` headers; more get 429). 0: no limit.' }),
   statusTitle: setting({ env: 'EARSHOT_STATUS_TITLE', flag: '--status-title', default: 'Earshot', parse: str, description: 'Name of the status page (`/status`, `/api/v2/*.json`, alerts).' }),
   statusProbeSeconds: setting({ env: 'EARSHOT_STATUS_PROBE_SECONDS', flag: '--status-probe-seconds', default: 300, parse: num, description: 'How often every component is probed (a real transcription, a streaming session, an LLM generation, database and queue checks). One node of a fleet probes each round. 0: this process never probes.' }),

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from '../config.js';
+import type { Config, ModelAlias } from '../config.js';
 import { errors } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import { catalogueEntry } from '../models/catalogue.js';
@@ -47,6 +47,7 @@ export interface LlmStatus {
 export class Llm {
   /** Per project, across LeMUR and the gateway and across the HTTP and HTTPS listeners. */
   readonly limiter: RateLimiter;
+  private readonly aliases: readonly ModelAlias[];
 
   private constructor(
     config: Config,
@@ -55,6 +56,7 @@ export class Llm {
     private readonly missing: string | null,
   ) {
     this.limiter = new RateLimiter(config.llmRateLimit);
+    this.aliases = config.llmModelAliases;
   }
 
   static async fromConfig(config: Config, log: Logger): Promise<Llm> {
@@ -82,15 +84,38 @@ export class Llm {
   }
 
   /**
-   * The model a request names (`final_model` / `model`): unset and "default" are the first model,
-   * and with `upstreamAliases` so are the upstream LeMUR names. Anything else is a 400 listing the choices.
+   * The model a LeMUR request names (`final_model`): unset, "default" and the upstream LeMUR names
+   * are the first model. Anything else is a 400 listing the choices.
    */
-  async resolveModel(param: string, requested: string | undefined, upstreamAliases: boolean): Promise<ModelInfo> {
+  async resolveLemurModel(requested: string | undefined): Promise<ModelInfo> {
     const models = await this.require().models().catch(rethrowLlmError);
     const found = models.find((m) => m.name === requested);
     if (found) return found;
-    if (requested === undefined || requested === 'default' || (upstreamAliases && UPSTREAM_LEMUR_MODELS.includes(requested))) return models[0]!;
-    throw errors.unknownModel(param, requested, models.map((m) => m.name), upstreamAliases ? UPSTREAM_LEMUR_MODELS : ['default']);
+    if (requested === undefined || UPSTREAM_LEMUR_MODELS.includes(requested)) return models[0]!;
+    throw errors.unknownModel('final_model', requested, models.map((m) => m.name), UPSTREAM_LEMUR_MODELS);
+  }
+
+  /**
+   * The model an LLM Gateway request names: a local model's name, "default", or an id that
+   * EARSHOT_LLM_MODEL_ALIASES maps (exact ids before prefixes, longer prefixes first). Anything else is a 400.
+   */
+  async resolveGatewayModel(requested: string): Promise<ModelInfo> {
+    const models = await this.require().models().catch(rethrowLlmError);
+    const found = models.find((m) => m.name === requested);
+    if (found) return found;
+    if (requested === 'default') return models[0]!;
+    const matches = (a: ModelAlias) => (a.pattern.endsWith('*') ? requested.startsWith(a.pattern.slice(0, -1)) : a.pattern === requested);
+    const rank = (a: ModelAlias) => (a.pattern.endsWith('*') ? a.pattern.length : Infinity);
+    const alias = this.aliases.filter(matches).sort((a, b) => rank(b) - rank(a))[0];
+    if (!alias) throw errors.unknownModel('model', requested, models.map((m) => m.name), ['default', ...this.aliases.map((a) => a.pattern)]);
+    if (alias.model === null) return models[0]!;
+    const target = models.find((m) => m.name === alias.model);
+    if (!target) {
+      throw errors.llmUnavailable(
+        `EARSHOT_LLM_MODEL_ALIASES maps "${alias.pattern}" to "${alias.model}", which this server does not have. Available: ${models.map((m) => m.name).join(', ')}`,
+      );
+    }
+    return target;
   }
 
   /** For the status page: what runs, and if it cannot answer, why. */

@@ -39,7 +39,7 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
         // A malformed request gets its 400 even when no LLM is configured (503).
         const params = parseLemurParams(kind, request.body);
         const backend = ctx.llm.require();
-        const model = await ctx.llm.resolveModel('final_model', params.finalModel, true);
+        const model = await ctx.llm.resolveLemurModel(params.finalModel);
         const source = params.transcriptIds ? transcriptLines(await loadTranscripts(ctx, request.projectId, params.transcriptIds)) : inputTextLines(params.inputText!);
         const signal = abortOnClose(reply);
         const session = new Session(backend, model, params.temperature, signal);

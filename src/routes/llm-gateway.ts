@@ -140,7 +140,7 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
       rateLimit(ctx.llm.limiter, request, reply);
       const req = parseGatewayRequest(request.body); // a malformed request gets its 400 before any 503
       const backend = ctx.llm.require();
-      const model = await ctx.llm.resolveModel('model', req.model, false);
+      const model = await ctx.llm.resolveGatewayModel(req.model);
       const id = randomUUID();
       const created = Math.floor(Date.now() / 1000);
       const events = req.stream ? new EventStream(reply, { id, object: 'chat.completion.chunk', created, model: model.name }) : null;

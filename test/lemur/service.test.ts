@@ -53,7 +53,7 @@ describe('choosing the LLM', () => {
     const llm = await Llm.fromConfig(config({ EARSHOT_LLM_MODEL: 'qwen2.5-0.5b-instruct' }), log);
     try {
       expect(llm.require().kind).toBe('embedded');
-      expect(await llm.resolveModel('final_model', undefined, true)).toEqual({ name: 'qwen2.5-0.5b-instruct', contextTokens: 512 });
+      expect(await llm.resolveLemurModel(undefined)).toEqual({ name: 'qwen2.5-0.5b-instruct', contextTokens: 512 });
       expect(await llm.status()).toMatchObject({ backend: 'embedded', state: 'ready', models: [{ name: 'qwen2.5-0.5b-instruct', contextTokens: 512 }] });
     } finally {
       await llm.close();
@@ -66,30 +66,56 @@ describe('choosing the LLM', () => {
     const byName = await Llm.fromConfig(config({ EARSHOT_LLM_MODEL: 'my-model' }), log);
     const byPath = await Llm.fromConfig(config({ EARSHOT_LLM_MODEL: TINY_MODEL }), log);
     try {
-      expect((await byName.resolveModel('model', 'my-model', false)).name).toBe('my-model');
-      expect((await byPath.resolveModel('model', 'default', false)).name).toBe('llama-2-tiny-random');
+      expect((await byName.resolveGatewayModel('my-model')).name).toBe('my-model');
+      expect((await byPath.resolveGatewayModel('default')).name).toBe('llama-2-tiny-random');
     } finally {
       await byName.close();
       await byPath.close();
     }
   });
 
-  it('maps upstream model names to the default model, and lists the choices for any other', async () => {
+  it('maps upstream LeMUR model names to the default model, and lists the choices for any other', async () => {
     const llm = await Llm.fromConfig(config({ EARSHOT_LLM_MODEL: TINY_MODEL }), log);
     try {
-      for (const name of UPSTREAM_LEMUR_MODELS) expect((await llm.resolveModel('final_model', name, true)).name).toBe('llama-2-tiny-random');
-      const err = (await llm.resolveModel('model', 'anthropic/claude-3-5-sonnet', false).catch((e: unknown) => e)) as ApiError;
-      expect(err.message).toBe('model "anthropic/claude-3-5-sonnet" is not available on this Earshot server. Available: llama-2-tiny-random (default). These names also select the default model: default');
+      for (const name of UPSTREAM_LEMUR_MODELS) expect((await llm.resolveLemurModel(name)).name).toBe('llama-2-tiny-random');
+      const err = (await llm.resolveLemurModel('gpt-4.1').catch((e: unknown) => e)) as ApiError;
+      expect(err.statusCode).toBe(400);
+      expect(err.message).toMatch(/^final_model "gpt-4\.1" is not available on this Earshot server\. Available: llama-2-tiny-random \(default\)\. These names also select the default model: default, basic, /);
     } finally {
       await llm.close();
     }
   });
 
+  it('answers every gateway model id with the default model unless EARSHOT_LLM_MODEL_ALIASES says otherwise', async () => {
+    const remote = { EARSHOT_LLM_URL: 'http://127.0.0.1:9/v1', EARSHOT_LLM_REMOTE_MODELS: 'small,big' };
+    const all = await Llm.fromConfig(config(remote), log);
+    for (const id of ['claude-sonnet-4-5-20250929', 'gpt-4.1', 'gemini-2.5-flash', 'default']) expect((await all.resolveGatewayModel(id)).name).toBe('small');
+    expect((await all.resolveGatewayModel('big')).name).toBe('big');
+
+    const mapped = await Llm.fromConfig(config({ ...remote, EARSHOT_LLM_MODEL_ALIASES: 'claude-*=big, claude-3-haiku*=small, gpt-4.1=big, gemini-2.5-flash' }), log);
+    expect((await mapped.resolveGatewayModel('claude-sonnet-4-5-20250929')).name).toBe('big');
+    expect((await mapped.resolveGatewayModel('claude-3-haiku-20240307')).name).toBe('small'); // the longer prefix wins
+    expect((await mapped.resolveGatewayModel('gpt-4.1')).name).toBe('big');
+    expect((await mapped.resolveGatewayModel('gemini-2.5-flash')).name).toBe('small');
+    const refused = (await mapped.resolveGatewayModel('gpt-4.1-mini').catch((e: unknown) => e)) as ApiError;
+    expect(refused.statusCode).toBe(400);
+    expect(refused.message).toBe(
+      'model "gpt-4.1-mini" is not available on this Earshot server. Available: small (default), big. These names also select the default model: default, claude-*, claude-3-haiku*, gpt-4.1, gemini-2.5-flash',
+    );
+
+    const broken = await Llm.fromConfig(config({ ...remote, EARSHOT_LLM_MODEL_ALIASES: 'gpt-4.1=huge' }), log);
+    const err = (await broken.resolveGatewayModel('gpt-4.1').catch((e: unknown) => e)) as ApiError;
+    expect(err.statusCode).toBe(503);
+    expect(err.message).toBe('EARSHOT_LLM_MODEL_ALIASES maps "gpt-4.1" to "huge", which this server does not have. Available: small, big');
+    expect(() => config({ EARSHOT_LLM_MODEL_ALIASES: 'a=b=c' })).toThrow('Invalid EARSHOT_LLM_MODEL_ALIASES / --llm-model-aliases: expected comma-separated');
+    expect(() => config({ EARSHOT_LLM_MODEL_ALIASES: '*gpt=big' })).toThrow(/expected comma-separated/);
+  });
+
   it('uses the configured names of a remote server even when it lists none', async () => {
     const llm = await Llm.fromConfig(config({ EARSHOT_LLM_URL: 'http://127.0.0.1:9/v1', EARSHOT_LLM_REMOTE_MODELS: 'llama3.2, qwen2.5:7b', EARSHOT_LLM_CONTEXT_TOKENS: '0' }), log);
     expect(llm.require()).toMatchObject({ kind: 'openai', location: 'http://127.0.0.1:9/v1', loading: false });
-    expect(await llm.resolveModel('final_model', 'qwen2.5:7b', true)).toEqual({ name: 'qwen2.5:7b', contextTokens: 100_000 });
-    expect(await llm.resolveModel('final_model', 'default', true)).toEqual({ name: 'llama3.2', contextTokens: 100_000 });
+    expect(await llm.resolveLemurModel('qwen2.5:7b')).toEqual({ name: 'qwen2.5:7b', contextTokens: 100_000 });
+    expect(await llm.resolveLemurModel('default')).toEqual({ name: 'llama3.2', contextTokens: 100_000 });
     const unlisted = await Llm.fromConfig(config({ EARSHOT_LLM_URL: 'http://127.0.0.1:9/v1' }), log);
     const status = await unlisted.status();
     expect(status).toMatchObject({ backend: 'openai', state: 'unavailable', models: [] });

@@ -133,12 +133,14 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
     const list = await openaiA.models.list();
     expect(list.data).toEqual([{ id: TINY_MODEL_NAME, object: 'model', created: 0, owned_by: 'earshot', context_length: CONTEXT }]);
 
-    const unknown = await openaiA.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 4 }).catch((e: unknown) => e);
-    expect(unknown).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((unknown as InstanceType<typeof OpenAI.APIError>).message).toBe(
-      `400 model "gpt-4o" is not available on this Earshot server. Available: ${TINY_MODEL_NAME} (default). These names also select the default model: default`,
-    );
-    validateSchema('ErrorResponse', { error: (unknown as InstanceType<typeof OpenAI.APIError>).error }, GATEWAY_SPEC);
+    // Upstream's ids are answered by the default model (EARSHOT_LLM_MODEL_ALIASES), and the answer says which.
+    const aliased = await openaiA.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 2 });
+    expect(aliased.model).toBe(TINY_MODEL_NAME);
+
+    const invalid = await openaiA.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 0 }).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((invalid as InstanceType<typeof OpenAI.APIError>).message).toBe('400 max_tokens must be a positive integer');
+    validateSchema('ErrorResponse', { error: (invalid as InstanceType<typeof OpenAI.APIError>).error }, GATEWAY_SPEC);
 
     const unauthorized = await new OpenAI({ apiKey: 'wrong', baseURL: `${a.url}/v1` }).models.list().catch((e: unknown) => e);
     expect(unauthorized).toBeInstanceOf(OpenAI.AuthenticationError);
