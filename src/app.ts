@@ -11,6 +11,7 @@ import { streamingRoutes } from './routes/streaming.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { lemurRoutes } from './routes/lemur.js';
 import { llmGatewayRoutes } from './routes/llm-gateway.js';
+import { syncRoutes } from './routes/sync.js';
 import { audioRoutes } from './routes/audio.js';
 import { peaksRoutes } from './routes/peaks.js';
 import { transcriptSearchRoutes } from './routes/transcript-search.js';
@@ -28,6 +29,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Errors as the LLM Gateway expects them: `{"error": {"code", "message"}, "message", "request_id"}` (OpenAI clients and the AssemblyAI SDK). */
     nestedErrors?: boolean;
+    /** Errors as the sync and dictation APIs give them: `{"error", "error_code"}` (the SDKs read both). */
+    codedErrors?: boolean;
   }
 }
 
@@ -117,12 +120,15 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
     else if (apiError.statusCode === 503) request.log.warn({ code: apiError.code, msg: apiError.message }, 'request refused: unavailable');
     else request.log.info({ code: apiError.code, msg: apiError.message }, 'request rejected');
     reply.header('x-request-id', request.id);
-    if (apiError.statusCode === 413) await discardRestOfBody(request, reply);
-    const nested = request.routeOptions.config?.nestedErrors;
+    // A live upload can be refused while its audio is still arriving, like a body over the limit.
+    if (apiError.statusCode === 413 || request.routeOptions.config?.codedErrors) await discardRestOfBody(request, reply);
+    const { nestedErrors, codedErrors } = request.routeOptions.config ?? {};
     // OpenAI clients read the nested `error`; the AssemblyAI SDK's gateway client reads `message` and `request_id`.
-    const body = nested
+    const body = nestedErrors
       ? { error: { code: apiError.statusCode, message: apiError.message }, message: apiError.message, request_id: request.id }
-      : { error: apiError.message };
+      : codedErrors
+        ? { error: apiError.message, error_code: apiError.code.toLowerCase() }
+        : { error: apiError.message };
     return reply.status(apiError.statusCode).send(body);
   }
 
@@ -169,6 +175,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   await app.register(doctorRoutes(ctx));
   await app.register(lemurRoutes(ctx));
   await app.register(llmGatewayRoutes(ctx));
+  await app.register(syncRoutes(ctx));
   // Earshot extensions for the web console, and the console itself at `/`.
   await app.register(audioRoutes(ctx));
   await app.register(peaksRoutes(ctx));

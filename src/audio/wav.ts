@@ -21,3 +21,31 @@ export function wavHeader(dataBytes: number, sampleRate: number): Buffer {
 export function wavFile(pcm: Buffer, sampleRate: number): Buffer {
   return Buffer.concat([wavHeader(pcm.length, sampleRate), pcm]);
 }
+
+export interface WavInfo {
+  format: number;
+  channels: number;
+  sampleRate: number;
+  bitsPerSample: number;
+  dataOffset: number;
+  dataBytes: number;
+}
+
+/** The fmt and data chunks of a RIFF/WAVE file (WAVE_FORMAT_EXTENSIBLE read through to its subformat). */
+export function parseWav(b: Buffer): WavInfo | null {
+  if (b.length < 12 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WAVE') return null;
+  let fmt: Omit<WavInfo, 'dataOffset' | 'dataBytes'> | null = null;
+  for (let off = 12; off + 8 <= b.length; ) {
+    const id = b.toString('latin1', off, off + 4);
+    const size = b.readUInt32LE(off + 4);
+    if (id === 'fmt ' && off + 24 <= b.length) {
+      let format = b.readUInt16LE(off + 8);
+      if (format === 0xfffe && off + 34 <= b.length) format = b.readUInt16LE(off + 32);
+      fmt = { format, channels: b.readUInt16LE(off + 10), sampleRate: b.readUInt32LE(off + 12), bitsPerSample: b.readUInt16LE(off + 22) };
+    } else if (id === 'data' && fmt) {
+      return { ...fmt, dataOffset: off + 8, dataBytes: Math.min(size, b.length - off - 8) };
+    }
+    off += 8 + size + (size & 1);
+  }
+  return null;
+}

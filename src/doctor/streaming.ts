@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { sniffFileType } from '../audio/decode.js';
+import { parseWav } from '../audio/wav.js';
 import { authHeaders, type DoctorContext, type StreamEncoding } from './context.js';
 import { findingsFor, isLoopbackHost, type Finding } from './finding.js';
 import { ApiClient, errorText } from './http.js';
@@ -20,34 +21,6 @@ const bytesPerSample = (e: StreamEncoding) => (e === 'pcm_mulaw' ? 1 : 2);
 
 function ffmpegCommand(rate: number, encoding: StreamEncoding): string {
   return encoding === 'pcm_mulaw' ? `ffmpeg -i INPUT -ac 1 -ar ${rate} -f mulaw -acodec pcm_mulaw out.raw` : `ffmpeg -i INPUT -ac 1 -ar ${rate} -f s16le -acodec pcm_s16le out.pcm`;
-}
-
-export interface WavInfo {
-  format: number;
-  channels: number;
-  sampleRate: number;
-  bitsPerSample: number;
-  dataOffset: number;
-  dataBytes: number;
-}
-
-/** The fmt and data chunks of a RIFF/WAVE file (WAVE_FORMAT_EXTENSIBLE read through to its subformat). */
-export function parseWav(b: Buffer): WavInfo | null {
-  if (b.length < 12 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WAVE') return null;
-  let fmt: Omit<WavInfo, 'dataOffset' | 'dataBytes'> | null = null;
-  for (let off = 12; off + 8 <= b.length; ) {
-    const id = b.toString('latin1', off, off + 4);
-    const size = b.readUInt32LE(off + 4);
-    if (id === 'fmt ' && off + 24 <= b.length) {
-      let format = b.readUInt16LE(off + 8);
-      if (format === 0xfffe && off + 34 <= b.length) format = b.readUInt16LE(off + 32);
-      fmt = { format, channels: b.readUInt16LE(off + 10), sampleRate: b.readUInt32LE(off + 12), bitsPerSample: b.readUInt16LE(off + 22) };
-    } else if (id === 'data' && fmt) {
-      return { ...fmt, dataOffset: off + 8, dataBytes: Math.min(size, b.length - off - 8) };
-    }
-    off += 8 + size + (size & 1);
-  }
-  return null;
 }
 
 const WAV_FORMATS: Record<number, string> = { 1: 'PCM', 3: 'IEEE float', 6: 'A-law', 7: 'mu-law' };

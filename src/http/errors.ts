@@ -61,6 +61,15 @@ export const errors = {
   contextExceeded: (message: string) => new ApiError(400, message, 'CONTEXT_EXCEEDED'),
   llmUnavailable: (message: string) => new ApiError(503, message, 'LLM_UNAVAILABLE'),
   llmUpstream: (message: string) => new ApiError(502, message, 'LLM_UPSTREAM'),
+  // Sync transcription and dictation (`/v1/transcribe/live`): the codes are upstream's `error_code`s.
+  syncBadRequest: (message: string) => new ApiError(400, message, 'bad_request'),
+  syncBadAudio: (message: string) => new ApiError(400, message, 'bad_audio'),
+  syncAudioTooShort: (ms: number) => new ApiError(400, `audio duration ${ms} ms is below the minimum of 80 ms`, 'audio_too_short'),
+  syncAudioTooLarge: (message: string) => new ApiError(413, message, 'audio_too_large'),
+  syncUnsupportedMedia: (message: string) => new ApiError(415, message, 'unsupported_media_type'),
+  syncCapacity: (limit: number) =>
+    new ApiError(503, `This Earshot server is decoding as many live uploads and streaming sessions as it accepts at once (${limit}); retry shortly`, 'capacity_exceeded'),
+  syncUploadIdle: (seconds: number) => new ApiError(408, `No audio arrived for ${seconds} s: end the upload when the audio ends rather than pausing it`, 'upload_timeout'),
   tooManyRequests: () => new ApiError(429, 'Too Many Requests', 'TOO_MANY_REQUESTS'),
   /** nginx's 499: nobody reads it, but the log says why the model stopped. */
   clientClosed: () => new ApiError(499, 'The client closed the connection before the answer was ready', 'CLIENT_CLOSED'),

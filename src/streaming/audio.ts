@@ -15,8 +15,8 @@ for (let i = 0; i < 256; i++) {
 }
 
 /**
- * Turns a client's audio frames (16-bit PCM or mu-law, 8–48 kHz) into the engines' 16 kHz PCM.
- * Stateful across frames: an odd trailing byte and the resampler's position carry over.
+ * Turns a client's audio frames (16-bit PCM or mu-law, 8–48 kHz, mono or interleaved channels) into
+ * the engines' 16 kHz mono PCM. Stateful across frames: a partial sample frame and the resampler's position carry over.
  */
 export class StreamAudioConverter {
   private carry: Buffer | null = null;
@@ -26,14 +26,14 @@ export class StreamAudioConverter {
   private readonly step: number;
   private readonly bytesPerSample: number;
 
-  constructor(readonly encoding: StreamEncoding, readonly sampleRate: number) {
+  constructor(readonly encoding: StreamEncoding, readonly sampleRate: number, readonly channels = 1) {
     this.step = sampleRate / SAMPLE_RATE;
     this.bytesPerSample = encoding === 'pcm_mulaw' ? 1 : 2;
   }
 
-  /** Milliseconds of audio in a frame of this encoding and rate. */
+  /** Milliseconds of audio in a frame of this encoding, rate and channel count. */
   durationMs(bytes: number): number {
-    return (bytes / this.bytesPerSample / this.sampleRate) * 1000;
+    return (bytes / this.bytesPerSample / this.channels / this.sampleRate) * 1000;
   }
 
   convert(frame: Buffer): Buffer {
@@ -56,18 +56,26 @@ export class StreamAudioConverter {
   }
 
   private decode(frame: Buffer): Int16Array {
-    if (this.encoding === 'pcm_mulaw') return Int16Array.from(frame, (b) => MULAW[b]!);
+    if (this.encoding === 'pcm_mulaw' && this.channels === 1) return Int16Array.from(frame, (b) => MULAW[b]!);
     let data = frame;
     if (this.carry) {
       data = Buffer.concat([this.carry, frame]);
       this.carry = null;
     }
-    if (data.length % 2) {
-      this.carry = Buffer.from(data.subarray(data.length - 1));
-      data = data.subarray(0, data.length - 1);
+    const frameBytes = this.bytesPerSample * this.channels;
+    const whole = data.length - (data.length % frameBytes);
+    if (whole < data.length) {
+      this.carry = Buffer.from(data.subarray(whole));
+      data = data.subarray(0, whole);
     }
-    const samples = new Int16Array(data.length / 2);
-    for (let i = 0; i < samples.length; i++) samples[i] = data.readInt16LE(i * 2);
+    const read = this.encoding === 'pcm_mulaw' ? (at: number) => MULAW[data[at]!]! : (at: number) => data.readInt16LE(at);
+    const samples = new Int16Array(whole / frameBytes);
+    for (let i = 0; i < samples.length; i++) {
+      // Channels are averaged: stereo is down-mixed, as upstream's sync API does.
+      let sum = 0;
+      for (let c = 0; c < this.channels; c++) sum += read(i * frameBytes + c * this.bytesPerSample);
+      samples[i] = Math.round(sum / this.channels);
+    }
     return samples;
   }
 }

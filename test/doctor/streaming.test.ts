@@ -5,7 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulawToPcm, pcmToMulaw, resample, sampleStream, sampleWav } from '../../src/doctor/sample.js';
-import { analyzeRawAudio, checkPlannedAudio, parseWav } from '../../src/doctor/streaming.js';
+import { parseWav } from '../../src/audio/wav.js';
+import { analyzeRawAudio, checkPlannedAudio } from '../../src/doctor/streaming.js';
 import { librivoxClips } from '../helpers/librivox.js';
 
 const run = promisify(execFile);

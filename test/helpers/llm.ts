@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { api, waitForTranscript, type TestServer } from './server.js';
 
@@ -27,4 +28,56 @@ export async function completedTranscript(server: TestServer, wav: string): Prom
   const t = await waitForTranscript(server, id);
   if (t.status !== 'completed') throw new Error(`transcript ${id} ended ${t.status}: ${t.error}`);
   return t;
+}
+
+/** A chat request the fake LLM server received. */
+export interface FakeChat {
+  model: string;
+  messages: { role: string; content: string }[];
+  max_tokens?: number;
+  temperature?: number;
+}
+
+/**
+ * An OpenAI-compatible LLM server (model `fake-llm`, 4096 tokens) that answers every chat with
+ * `reply(request)` (default "OK"; a thrown error is a 500), keeps the requests, and can be switched
+ * off (connections cut) and on again on the same port.
+ */
+export async function fakeLlm(port: number, reply: (chat: FakeChat) => string = () => 'OK') {
+  let server: http.Server | null = null;
+  const requests: FakeChat[] = [];
+  const start = () =>
+    new Promise<void>((resolve) => {
+      server = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => (body += d));
+        req.on('end', () => {
+          res.setHeader('content-type', 'application/json');
+          if (req.url === '/v1/models') return res.end(JSON.stringify({ data: [{ id: 'fake-llm', context_length: 4096 }] }));
+          const chat = JSON.parse(body) as FakeChat;
+          requests.push(chat);
+          let content: string;
+          try {
+            content = reply(chat);
+          } catch (err) {
+            res.statusCode = 500;
+            return res.end(JSON.stringify({ error: { message: (err as Error).message } }));
+          }
+          res.end(JSON.stringify({ choices: [{ message: { content }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 1 } }));
+        });
+      });
+      server.listen(port, '127.0.0.1', resolve);
+    });
+  await start();
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    chats: () => requests.length,
+    start,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server!.close(() => resolve());
+        server!.closeAllConnections();
+      }),
+  };
 }

@@ -2,38 +2,9 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeLlm } from '../helpers/llm.js';
 import { api, freePort, startServer, type TestServer } from '../helpers/server.js';
 import { fastStatusEnv, summary, waitFor, waitForComponent } from './helpers.js';
-
-/** An OpenAI-compatible LLM server that can be switched off (connections cut) and on again, on the same port. */
-async function fakeLlm(port: number) {
-  let server: http.Server | null = null;
-  let chats = 0;
-  const start = () =>
-    new Promise<void>((resolve) => {
-      server = http.createServer((req, res) => {
-        req.resume();
-        req.on('end', () => {
-          res.setHeader('content-type', 'application/json');
-          if (req.url === '/v1/models') return res.end(JSON.stringify({ data: [{ id: 'fake-llm', context_length: 4096 }] }));
-          chats++;
-          res.end(JSON.stringify({ choices: [{ message: { content: 'OK' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 1 } }));
-        });
-      });
-      server.listen(port, '127.0.0.1', resolve);
-    });
-  await start();
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    chats: () => chats,
-    start,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server!.close(() => resolve());
-        server!.closeAllConnections();
-      }),
-  };
-}
 
 /** A webhook receiver that keeps the raw bodies, to check signatures over the exact bytes. */
 async function rawReceiver() {
