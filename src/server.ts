@@ -9,10 +9,10 @@ import { Authenticator } from './http/auth.js';
 import { TranscriptCache } from './http/transcript-cache.js';
 import { createLogger, type Logger } from './log.js';
 import { EnginePool } from './pipeline/engine-pool.js';
-import { removeOrphanBlobs, requeueOrphans, runMaintenance } from './pipeline/maintenance.js';
-import { runTranscription } from './pipeline/transcribe.js';
+import { reapLostJobs, removeOrphanBlobs, runMaintenance } from './pipeline/maintenance.js';
+import { Transcriber } from './pipeline/transcribe.js';
 import { deliverWebhook } from './pipeline/webhook.js';
-import { QUEUES, Queue, type TranscribeJob, type WebhookJob } from './queue/index.js';
+import { QUEUES, Queue, type QueueJob, type TranscribeJob, type WebhookJob } from './queue/index.js';
 import { countActiveKeys, createKey } from './storage/keys.js';
 import { openBlobStore } from './storage/blobs.js';
 import { PeaksStore } from './storage/peaks.js';
@@ -48,6 +48,8 @@ async function bootstrapKey(db: Db, config: Config): Promise<string | null> {
   return (await createKey(db, { name: 'first key' })).key;
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /** The address Fastify reports, as a URL to show (IPv6 loopback and any-address: localhost, which the self-signed certificate covers). */
 const shownUrl = (address: string) => address.replace(/\[::1?\]/, 'localhost');
 
@@ -80,20 +82,23 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     status: await StatusService.create(config, db, log),
   };
 
-  const shutdown = new AbortController();
   const pool = new EnginePool(engine, config.concurrency, log);
+  const transcriber = new Transcriber(ctx, pool);
   const timers: NodeJS.Timeout[] = [];
   if (config.workers) {
     // With the embedded database this process is the only worker, so anything still "processing" was cut off by a crash.
     if (db.kind === 'pglite') await db.query("update transcripts set lease_expires_at = now() - interval '1 second' where status = 'processing'");
-    await requeueOrphans(ctx);
-    await queue.work<TranscribeJob>(QUEUES.transcribe, config.concurrency, (job) => runTranscription(ctx, pool, job, shutdown.signal));
+    await reapLostJobs(ctx);
+    const run = (job: QueueJob<TranscribeJob>) => transcriber.run(job);
+    // Jobs with audio on disk get the engine slots; downloads run on workers of their own and take a slot once downloaded.
+    await queue.work<TranscribeJob>(QUEUES.transcribe, config.concurrency, run);
+    await queue.work<TranscribeJob>(QUEUES.transcribeUrl, config.downloadConcurrency, run);
     await queue.work<WebhookJob>(QUEUES.webhook, 4, (job) => deliverWebhook(ctx, job));
     await queue.work(QUEUES.maintenance, 1, () => runMaintenance(ctx));
     await queue.boss.schedule(QUEUES.maintenance, '*/10 * * * *');
     await runMaintenance(ctx);
     const reaper = setInterval(() => {
-      requeueOrphans(ctx).catch((err) => log.error({ err }, 'orphan check failed'));
+      reapLostJobs(ctx, (id) => transcriber.isRunning(id)).catch((err) => log.error({ err }, 'orphan check failed'));
     }, Math.max(1000, (config.jobLeaseSeconds * 1000) / 2));
     timers.push(reaper);
   }
@@ -112,15 +117,18 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
+      // Everything below fits in the grace: running jobs may finish until a second before it, then are handed back.
+      const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
+      const left = () => Math.max(0, deadline - Date.now());
       for (const t of timers) clearInterval(t);
+      const handBack = setTimeout(() => transcriber.handBack(), Math.max(0, left() - 1000));
       // Probes first: they use the listeners, the queue and the database.
       await ctx.status.stop();
-      await Promise.all([app.close(), tlsApp?.close()]);
-      // Running jobs get time to finish; what is left is handed back to the queue for the next start.
-      const grace = setTimeout(() => shutdown.abort(), 25_000);
-      await queue.stop(30_000);
-      clearTimeout(grace);
-      shutdown.abort();
+      await Promise.race([Promise.all([app.close(), tlsApp?.close()]), sleep(left())]);
+      await queue.stop(Math.max(0, left() - 500));
+      clearTimeout(handBack);
+      transcriber.handBack();
+      await transcriber.idle(left());
       await pool.close();
       await ctx.streaming.close();
       await ctx.llm.close();

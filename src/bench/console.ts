@@ -93,7 +93,7 @@ export async function consoleFirstRender(): Promise<Measure> {
       id = randomUUID();
       const params = parseTranscriptParams({ audio_url: `http://127.0.0.1/v2/upload/${upload.id}` });
       await insertTranscript(db, { id, projectId, params, uploadId: upload.id });
-      const attempt = (await startAttempt(db, id, 60))!;
+      const attempt = (await startAttempt(db, id, randomUUID(), 60))!;
       const words = syntheticWords(HOURS);
       const text = words.map((w) => w.text).join(' ');
       await finishAttempt(db, id, attempt, { result: { text, words, confidence: 0.8, audio_duration: HOURS * 3600, speech_model_used: 'bench', language_code: 'en_us' } });

@@ -230,6 +230,16 @@ const migrations: { version: number; name: string; sql: string }[] = [
       alter table projects add constraint projects_name_key unique (name);
     `),
   },
+  {
+    version: 6,
+    name: 'transcription workers lost',
+    sql: `
+      -- attempts whose worker died without handing the job back; EARSHOT_JOB_MAX_ATTEMPTS of them end the job
+      alter table transcripts add column workers_lost integer not null default 0;
+      -- a delete now cancels the job; before, a transcript deleted while running stayed "processing" for good
+      update transcripts set status = 'error', lease_expires_at = null where deleted_at is not null and status in ('queued', 'processing');
+    `,
+  },
 ];
 
 /** Applies pending migrations, one process at a time (fleet nodes starting at once, the CLI). */

@@ -23,11 +23,13 @@ interface Pending {
 
 /**
  * A fixed set of worker threads, one per concurrent job, each with its own engine instance.
- * Threads start lazily and are replaced if one dies.
+ * Threads start lazily and are replaced if one dies. A task waits (first come, first served)
+ * while every thread is busy.
  */
 export class EnginePool {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
+  private readonly waiting: (() => void)[] = [];
   private nextTaskId = 1;
 
   constructor(
@@ -52,6 +54,7 @@ export class EnginePool {
         this.pending.delete(id);
         p.reject(new Error(`engine worker exited with code ${code}`));
       }
+      this.waiting.shift()?.();
     });
     this.slots.push(slot);
     return slot;
@@ -66,23 +69,57 @@ export class EnginePool {
     }
     this.pending.delete(msg.taskId);
     p.slot.busy = false;
+    this.waiting.shift()?.();
     if (msg.type === 'done') p.resolve(msg.result);
     else {
-      const err = msg.audio ? new AudioTaskError(msg.message) : new Error(msg.message);
+      const err: NodeJS.ErrnoException = msg.audio ? new AudioTaskError(msg.message) : new Error(msg.message);
       if (msg.stack && !msg.audio) err.stack = msg.stack;
+      if (msg.code) err.code = msg.code;
       p.reject(err);
     }
   }
 
-  run(task: EngineTask, opts: { signal?: AbortSignal; onProgress?: (audioMs: number) => void } = {}): Promise<EngineTaskResult> {
-    const slot = this.slots.find((s) => !s.busy) ?? (this.slots.length < this.size ? this.spawn() : null);
-    if (!slot) return Promise.reject(new Error('engine pool is full'));
+  private freeSlot(): Slot | null {
+    return this.slots.find((s) => !s.busy) ?? (this.slots.length < this.size ? this.spawn() : null);
+  }
+
+  /** Waits for a free thread, then runs `task` on it. An abort rejects at once; the thread is free again once its engine has stopped. */
+  async run(task: EngineTask, opts: { signal?: AbortSignal; onProgress?: (audioMs: number) => void } = {}): Promise<EngineTaskResult> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    // Behind the tasks already waiting; a woken task that lost its thread to a newcomer stays first in line.
+    let slot = this.waiting.length === 0 ? this.freeSlot() : null;
+    for (let woken = false; !slot; woken = true) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.waiting.indexOf(wake);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(signal!.reason as Error);
+        };
+        if (woken) this.waiting.unshift(wake);
+        else this.waiting.push(wake);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      slot = this.freeSlot();
+    }
     slot.busy = true;
     const taskId = this.nextTaskId++;
+    const running = slot;
     return new Promise<EngineTaskResult>((resolve, reject) => {
-      this.pending.set(taskId, { resolve, reject, onProgress: opts.onProgress, slot });
-      opts.signal?.addEventListener('abort', () => slot.worker.postMessage({ type: 'abort', taskId } satisfies ToWorker), { once: true });
-      slot.worker.postMessage({ type: 'run', taskId, task } satisfies ToWorker);
+      this.pending.set(taskId, { resolve, reject, onProgress: opts.onProgress, slot: running });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          running.worker.postMessage({ type: 'abort', taskId } satisfies ToWorker);
+          reject(signal.reason as Error);
+        },
+        { once: true },
+      );
+      running.worker.postMessage({ type: 'run', taskId, task } satisfies ToWorker);
     });
   }
 

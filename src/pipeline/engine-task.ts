@@ -29,5 +29,5 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'progress'; taskId: number; audioMs: number }
   | { type: 'done'; taskId: number; result: EngineTaskResult }
-  /** `audio` errors are the input's fault and go to the user as the transcript's `error`. */
-  | { type: 'failed'; taskId: number; message: string; audio: boolean; stack?: string };
+  /** `audio` errors are the input's fault and go to the user as the transcript's `error`; `code` is a system error's (ENOENT). */
+  | { type: 'failed'; taskId: number; message: string; audio: boolean; stack?: string; code?: string };

@@ -74,7 +74,8 @@ port.on('message', (msg: ToWorker) => {
   } else {
     run(msg.taskId, msg.task).then(
       (result) => post({ type: 'done', taskId: msg.taskId, result }),
-      (err: Error) => post({ type: 'failed', taskId: msg.taskId, message: err.message, audio: err instanceof AudioError, stack: err.stack }),
+      (err: NodeJS.ErrnoException) =>
+        post({ type: 'failed', taskId: msg.taskId, message: err.message, audio: err instanceof AudioError, stack: err.stack, code: err.code }),
     );
   }
 });

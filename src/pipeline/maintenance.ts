@@ -1,17 +1,47 @@
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { QUEUES } from '../queue/index.js';
 import { removeExpiredStreamingTokens } from '../storage/streaming-tokens.js';
-import { orphanedJobs } from '../storage/transcripts.js';
+import { loseWorker, orphanedJobs, type OrphanRow } from '../storage/transcripts.js';
 
-/** Hands back to the queue every job whose worker stopped renewing its lease (killed process, lost machine). */
-export async function requeueOrphans(ctx: AppContext): Promise<number> {
-  const orphans = await orphanedJobs(ctx.db);
-  for (const o of orphans) {
-    if (!o.job_id) continue;
-    await ctx.queue.requeue(QUEUES.transcribe, o.job_id);
-    ctx.log.warn({ transcript: o.id, job: o.job_id }, 're-queued a transcription whose worker was lost');
+/** The transcript's error once its worker has died `times` times: upstream's shape, no internal detail. */
+export const workerLostError = (times: number) =>
+  `Transcription failed: the worker processing this file stopped ${times} times; the file may be too long or malformed. ` +
+  'Please check the file and submit it again.';
+
+/**
+ * Every job whose worker stopped renewing its lease (killed process, lost machine) goes back to the
+ * queue as a new job, or, once its workers have died EARSHOT_JOB_MAX_ATTEMPTS times, ends with an
+ * error (and its webhook). `runningHere`: attempts this process still runs, whose renewal is merely
+ * late (the database was away), are left alone. Returns how many jobs were handled.
+ */
+export async function reapLostJobs(ctx: AppContext, runningHere: (transcriptId: string) => boolean = () => false): Promise<number> {
+  let handled = 0;
+  for (const o of await orphanedJobs(ctx.db)) {
+    if (runningHere(o.id)) continue;
+    if (await reap(ctx, o)) handled++;
   }
-  return orphans.length;
+  return handled;
+}
+
+async function reap(ctx: AppContext, o: OrphanRow): Promise<boolean> {
+  const lost = o.workers_lost + 1;
+  const log = ctx.log.child({ transcript: o.id, attempt: o.attempt, workersLost: lost });
+  // Each in one transaction with the job it queues, so a crash between the two loses neither.
+  const done = await ctx.db.transaction(async (tx) => {
+    if (lost >= ctx.config.jobMaxAttempts) {
+      if (!(await loseWorker(tx, o.id, o.attempt, { error: workerLostError(lost) }))) return null;
+      if (o.webhook_url) await ctx.queue.enqueueWebhook({ transcriptId: o.id }, tx);
+      return 'ended';
+    }
+    const jobId = randomUUID();
+    if (!(await loseWorker(tx, o.id, o.attempt, { jobId }))) return null;
+    await ctx.queue.enqueueTranscription(o.id, { fromUrl: o.upload_id === null, id: jobId, db: tx });
+    return 'requeued';
+  });
+  ctx.transcripts.invalidate(o.id);
+  if (done === 'ended') log.error('transcription ended with an error: its worker was lost too many times');
+  if (done === 'requeued') log.warn('re-queued a transcription whose worker was lost');
+  return done !== null;
 }
 
 /** An upload blob younger than this may be waiting for its row (stored, not yet recorded): left alone. */

@@ -1,8 +1,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../context.js';
+import type { Logger } from '../log.js';
 import { DownloadError, safeDownload } from '../net/fetch.js';
-import { finishAttempt, getTranscript, renewLease, startAttempt } from '../storage/transcripts.js';
+import { finishAttempt, getTranscript, releaseAttempt, renewLease, startAttempt } from '../storage/transcripts.js';
 import { UploadNotHeldError } from '../storage/uploads.js';
 import type { TranscriptResult, TranscriptRow } from '../transcript/types.js';
 import type { QueueJob, TranscribeJob } from '../queue/index.js';
@@ -11,14 +12,227 @@ import { AudioTaskError, type EnginePool } from './engine-pool.js';
 
 const downloadError = (url: string) =>
   `Download error, unable to download ${url}. Please make sure the file exists and is accessible from the internet.`;
+/** Upstream's text for a fault on its side; the detail goes to the log, never to the client. */
+export const SERVER_ERROR = 'Server error, developers have been alerted.';
+/** File-system codes that mean the audio file is gone or unreadable: to the user, a download error. */
+const MISSING_FILE = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EPERM']);
 
 /** A failure that belongs to the user's input: it ends the transcript with `status: "error"` and this text. */
 class InputError extends Error {}
 
-/** Where the audio of a transcript is on local disk: its upload, or a fresh download. */
-async function localAudio(ctx: AppContext, row: TranscriptRow, signal: AbortSignal): Promise<{ file: string; cleanup: () => Promise<void> }> {
+/** Why a running attempt stopped early: the transcript was deleted (or another attempt owns it), or the process is shutting down. */
+class Cancelled extends Error {}
+
+type Outcome = { result: TranscriptResult } | { error: string };
+
+/** The text a failed attempt shows the client: upstream's wording, no internal paths or stack details. */
+function publicError(err: unknown, row: TranscriptRow): string {
+  if (err instanceof InputError || err instanceof AudioTaskError) return err.message;
+  if (MISSING_FILE.has((err as NodeJS.ErrnoException).code ?? '')) return downloadError(row.audio_url);
+  return SERVER_ERROR;
+}
+
+/** A lost or refused database connection (server restart, network cut), as opposed to a query's own fault. */
+export function isConnectionError(err: unknown): boolean {
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03'].includes(code)) return true;
+  if (code.startsWith('08')) return true;
+  return /Connection terminated|connection timeout|connection error|Client was closed|not queryable/i.test((err as Error).message ?? '');
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** Runs `fn` until it succeeds, waiting out database outages (a query's own error is thrown). Gives up when `signal` aborts. */
+async function withDatabase<T>(log: Logger, what: string, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConnectionError(err) || signal.aborted) throw err;
+      log.warn({ err: (err as Error).message }, `database unreachable (${what}); retrying`);
+      await sleep(wait, signal);
+    }
+  }
+}
+
+interface Running {
+  attempt: number;
+  cancel: AbortController;
+}
+
+/**
+ * Runs transcription jobs: claims the transcript, fetches its audio, runs the engine in a worker
+ * thread, stores the result and queues the webhook. A lease renewed while it runs lets another node
+ * (or this one after a restart) take over if this process dies; a renewal that finds the
+ * transcript deleted stops the attempt. On shutdown, running attempts are handed back at once.
+ */
+export class Transcriber {
+  private readonly running = new Map<string, Running>();
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly pool: EnginePool,
+  ) {}
+
+  /** Whether this process is running (or still recording) an attempt of the transcript. */
+  isRunning(transcriptId: string): boolean {
+    return this.running.has(transcriptId);
+  }
+
+  /** Stops every running attempt and hands it back to the queue (graceful shutdown). */
+  handBack(): void {
+    this.shutdown.abort(new Cancelled('shutting down'));
+  }
+
+  /** Resolves once no attempt runs (handed back or finished), or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.running.size > 0 && Date.now() < until) await sleep(50);
+  }
+
+  async run(job: QueueJob<TranscribeJob>): Promise<void> {
+    const { ctx } = this;
+    const { transcriptId } = job.data;
+    const leaseSeconds = ctx.config.jobLeaseSeconds;
+    let log = ctx.log.child({ transcript: transcriptId, job: job.id });
+    const attempt = await withDatabase(log, 'claim', () => startAttempt(ctx.db, transcriptId, job.id, leaseSeconds), this.shutdown.signal);
+    ctx.transcripts.invalidate(transcriptId);
+    if (attempt === null) return; // finished, deleted, or superseded by a newer job
+    log = log.child({ attempt });
+    const cancel = new AbortController();
+    this.running.set(transcriptId, { attempt, cancel });
+    // Often enough that a delete on any node stops the work within a few seconds.
+    const renew = setInterval(() => {
+      renewLease(ctx.db, transcriptId, attempt, leaseSeconds).then(
+        (owned) => owned || cancel.abort(new Cancelled('deleted or superseded')),
+        (err: unknown) => log.warn({ err: (err as Error).message }, 'lease renewal failed'),
+      );
+    }, Math.min(2000, (leaseSeconds * 1000) / 3));
+    try {
+      const signal = AbortSignal.any([cancel.signal, this.shutdown.signal]);
+      const outcome = await this.attempt(transcriptId, signal, log).catch((err: unknown) => {
+        if (signal.aborted) return null;
+        throw err;
+      });
+      if (this.shutdown.signal.aborted) return await this.release(transcriptId, attempt, log);
+      if (outcome === null) {
+        log.info('transcription cancelled: the transcript was deleted or taken over');
+        return;
+      }
+      await this.finish(transcriptId, attempt, outcome, log);
+    } finally {
+      clearInterval(renew);
+      this.running.delete(transcriptId);
+    }
+  }
+
+  /** One try at the transcript: its result, or the error it ends with. Throws only when aborted. */
+  private async attempt(transcriptId: string, signal: AbortSignal, log: Logger): Promise<Outcome> {
+    const { ctx, pool } = this;
+    const row = (await getTranscript(ctx.db, transcriptId))!;
+    log.info('transcription started');
+    try {
+      const audio = await localAudio(ctx, row, signal, log);
+      // Waveform peaks for the console (Earshot extension), while the audio is on local disk; a failure loses only the waveform.
+      const peaks = ctx.peaks
+        .compute(transcriptId, audio.file, signal)
+        .catch((err: unknown) => log.info({ reason: (err as Error).message }, 'waveform peaks not computed'));
+      try {
+        const p = row.params;
+        const r = await pool.run(
+          {
+            audioPath: audio.file,
+            startMs: p.audio_start_from,
+            endMs: p.audio_end_at,
+            languageCode: p.language_code,
+            speechThreshold: p.speech_threshold ? { value: p.speech_threshold, vadModel: await findVadModel(ctx.config) } : null,
+            format: {
+              punctuate: p.punctuate,
+              format_text: p.format_text,
+              disfluencies: p.disfluencies,
+              filter_profanity: p.filter_profanity,
+              custom_spelling: p.custom_spelling,
+            },
+          },
+          { signal },
+        );
+        return {
+          result: {
+            text: r.text,
+            words: r.words,
+            confidence: r.confidence,
+            audio_duration: Math.round(((p.audio_start_from ?? 0) + r.durationMs) / 1000),
+            speech_model_used: ctx.engine.model,
+            language_code: p.language_code,
+          },
+        };
+      } finally {
+        await peaks;
+        await audio.cleanup();
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const error = publicError(err, row);
+      if (error === SERVER_ERROR) log.error({ err }, 'transcription failed');
+      return { error };
+    }
+  }
+
+  /** Stores the outcome and queues the webhook in one transaction, waiting out a database outage. */
+  private async finish(transcriptId: string, attempt: number, outcome: Outcome, log: Logger): Promise<void> {
+    const { ctx } = this;
+    const finished = await withDatabase(
+      log,
+      'store the result',
+      () =>
+        ctx.db.transaction(async (tx) => {
+          if (!(await finishAttempt(tx, transcriptId, attempt, outcome))) return false;
+          const row = await getTranscript(tx, transcriptId);
+          if (row?.params.webhook_url) await ctx.queue.enqueueWebhook({ transcriptId }, tx);
+          return true;
+        }),
+      this.shutdown.signal,
+    );
+    ctx.transcripts.invalidate(transcriptId);
+    if (!finished) {
+      log.warn('attempt superseded or transcript deleted; result discarded');
+      return;
+    }
+    log.info({ status: 'result' in outcome ? 'completed' : 'error', error: 'error' in outcome ? outcome.error : undefined }, 'transcription finished');
+  }
+
+  /** Hands the attempt back under a new queue job, which any node may start at once; not counted as a lost worker. */
+  private async release(transcriptId: string, attempt: number, log: Logger): Promise<void> {
+    const { ctx } = this;
+    const row = await getTranscript(ctx.db, transcriptId);
+    if (!row) return;
+    const released = await ctx.db.transaction(async (tx) => {
+      const jobId = await ctx.queue.enqueueTranscription(transcriptId, { fromUrl: row.upload_id === null, db: tx });
+      if (await releaseAttempt(tx, transcriptId, attempt, jobId)) return true;
+      throw new Cancelled('no longer ours'); // rolls the new job back
+    }).catch((err: unknown) => {
+      if (err instanceof Cancelled) return false;
+      throw err;
+    });
+    ctx.transcripts.invalidate(transcriptId);
+    if (released) log.info('shutting down: transcription handed back to the queue');
+  }
+}
+
+/** Where the audio of a transcript is on local disk: its upload (copied from a remote store), or a fresh download. */
+async function localAudio(
+  ctx: AppContext,
+  row: TranscriptRow,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<{ file: string; cleanup: () => Promise<void> }> {
   const dir = path.join(ctx.config.dataDir, 'tmp');
-  const file = path.join(dir, `${row.id}-${row.attempt}`);
+  const file = path.join(dir, downloadName(row.id, row.attempt));
   if (row.upload_id) {
     const upload = await ctx.uploads.get(row.upload_id);
     try {
@@ -28,6 +242,7 @@ async function localAudio(ctx: AppContext, row: TranscriptRow, signal: AbortSign
       if (err instanceof UploadNotHeldError) throw new InputError(`${downloadError(row.audio_url)} ${err.message}`);
       throw err;
     }
+    if (upload) log.warn({ upload: upload.id }, 'upload file missing from its store');
     throw new InputError(downloadError(row.audio_url));
   }
   await mkdir(dir, { recursive: true });
@@ -37,16 +252,13 @@ async function localAudio(ctx: AppContext, row: TranscriptRow, signal: AbortSign
       publicMode: ctx.config.publicMode,
       maxBytes: ctx.config.downloadMaxBytes,
       timeoutMs: ctx.config.downloadTimeoutMs,
-      connectTimeoutMs: ctx.config.downloadConnectTimeoutMs,
-      headersTimeoutMs: ctx.config.downloadHeadersTimeoutMs,
-      idleTimeoutMs: ctx.config.downloadIdleTimeoutMs,
       maxRedirects: ctx.config.downloadMaxRedirects,
       signal,
     });
   } catch (err) {
     await cleanup();
     if (err instanceof DownloadError) {
-      ctx.log.info({ transcript: row.id, reason: err.reason }, 'audio download failed');
+      log.info({ reason: err.reason }, 'audio download failed');
       throw new InputError(err.message);
     }
     throw err;
@@ -54,82 +266,5 @@ async function localAudio(ctx: AppContext, row: TranscriptRow, signal: AbortSign
   return { file, cleanup };
 }
 
-/**
- * One transcription job: claim the transcript, fetch its audio, run the engine in a worker
- * thread, store the result, queue the webhook. A lease renewed while it runs lets another node
- * (or this one after a restart) take over if this process dies.
- */
-export async function runTranscription(ctx: AppContext, pool: EnginePool, job: QueueJob<TranscribeJob>, signal: AbortSignal): Promise<void> {
-  const { transcriptId } = job.data;
-  const leaseSeconds = ctx.config.jobLeaseSeconds;
-  const attempt = await startAttempt(ctx.db, transcriptId, leaseSeconds);
-  ctx.transcripts.invalidate(transcriptId);
-  if (attempt === null) return; // finished or deleted meanwhile
-  const row = (await getTranscript(ctx.db, transcriptId))!;
-  const log = ctx.log.child({ transcript: transcriptId, attempt, job: job.id });
-  log.info('transcription started');
-  const started = Date.now();
-  const renew = setInterval(() => {
-    renewLease(ctx.db, transcriptId, attempt, leaseSeconds).catch((err) => log.warn({ err }, 'lease renewal failed'));
-  }, (leaseSeconds * 1000) / 3);
-
-  let outcome: { result: TranscriptResult } | { error: string };
-  try {
-    const audio = await localAudio(ctx, row, signal);
-    // Waveform peaks for the console (Earshot extension), while the audio is on local disk; a failure loses only the waveform.
-    const peaks = ctx.peaks
-      .compute(transcriptId, audio.file, signal)
-      .catch((err: unknown) => log.info({ reason: (err as Error).message }, 'waveform peaks not computed'));
-    try {
-      const p = row.params;
-      const r = await pool.run(
-        {
-          audioPath: audio.file,
-          startMs: p.audio_start_from,
-          endMs: p.audio_end_at,
-          languageCode: p.language_code,
-          speechThreshold: p.speech_threshold ? { value: p.speech_threshold, vadModel: await findVadModel(ctx.config) } : null,
-          format: {
-            punctuate: p.punctuate,
-            format_text: p.format_text,
-            disfluencies: p.disfluencies,
-            filter_profanity: p.filter_profanity,
-            custom_spelling: p.custom_spelling,
-          },
-        },
-        { signal },
-      );
-      outcome = {
-        result: {
-          text: r.text,
-          words: r.words,
-          confidence: r.confidence,
-          audio_duration: Math.round(((p.audio_start_from ?? 0) + r.durationMs) / 1000),
-          speech_model_used: ctx.engine.model,
-          language_code: p.language_code,
-        },
-      };
-    } finally {
-      await peaks;
-      await audio.cleanup();
-    }
-  } catch (err) {
-    if (signal.aborted) throw err; // shutting down: leave the job to be retried
-    if (err instanceof InputError || err instanceof AudioTaskError) outcome = { error: err.message };
-    else {
-      log.error({ err }, 'transcription failed');
-      outcome = { error: `Transcription failed: ${(err as Error).message}` };
-    }
-  } finally {
-    clearInterval(renew);
-  }
-
-  const finished = await finishAttempt(ctx.db, transcriptId, attempt, outcome);
-  ctx.transcripts.invalidate(transcriptId);
-  if (!finished) {
-    log.warn('attempt superseded or transcript deleted; result discarded');
-    return;
-  }
-  log.info({ status: 'result' in outcome ? 'completed' : 'error', ms: Date.now() - started, error: 'error' in outcome ? outcome.error : undefined }, 'transcription finished');
-  if (row.params.webhook_url) await ctx.queue.enqueueWebhook({ transcriptId });
-}
+/** A download's file in `<data-dir>/tmp`: the transcript and attempt it belongs to (the start-up sweep reads them back). */
+export const downloadName = (transcriptId: string, attempt: number) => `${transcriptId}-${attempt}`;

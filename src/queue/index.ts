@@ -1,10 +1,13 @@
 import PgBoss from 'pg-boss';
 import type { Config } from '../config.js';
-import type { Db } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 
 export const QUEUES = {
+  /** Transcriptions whose audio is on disk (uploads). */
   transcribe: 'transcribe',
+  /** Transcriptions that first download their `audio_url`: workers of their own, so a hanging URL never holds an engine slot. */
+  transcribeUrl: 'transcribe-url',
   webhook: 'webhook',
   maintenance: 'maintenance',
 } as const;
@@ -45,25 +48,31 @@ export class Queue {
     });
     boss.on('error', (err: Error) => log.error({ err }, 'queue error'));
     await boss.start();
-    // Transcription failures that are the audio's fault end the job normally (status "error");
-    // a retry only happens after a crash or shutdown, so a few are plenty.
-    await ensureQueue(boss, QUEUES.transcribe, { retryLimit: 3, retryDelay: 1, expireInSeconds: 12 * 3600 });
+    // Never retried by pg-boss: the transcripts table counts attempts, and a lost or handed-back job is
+    // re-queued as a new job (src/pipeline/maintenance.ts, src/pipeline/transcribe.ts).
+    for (const name of [QUEUES.transcribe, QUEUES.transcribeUrl]) await ensureQueue(boss, name, { retryLimit: 0, expireInSeconds: 12 * 3600 });
     await ensureQueue(boss, QUEUES.webhook, { retryLimit: Math.max(0, config.webhookMaxAttempts - 1), retryDelay: Math.max(0, Math.round(config.webhookRetrySeconds)) });
     await ensureQueue(boss, QUEUES.maintenance, { retryLimit: 0 });
     return new Queue(boss, config);
   }
 
-  async enqueueTranscription(transcriptId: string): Promise<string> {
-    const id = await this.boss.send(QUEUES.transcribe, { transcriptId } satisfies TranscribeJob);
+  /**
+   * Queues a transcription on the queue its audio needs (`fromUrl`: a download first). With `db`, the job
+   * is sent inside that transaction, so it exists exactly when the transaction's other changes do.
+   */
+  async enqueueTranscription(transcriptId: string, opts: { fromUrl: boolean; id?: string; db?: Queryable }): Promise<string> {
+    const queue = opts.fromUrl ? QUEUES.transcribeUrl : QUEUES.transcribe;
+    const id = await this.boss.send(queue, { transcriptId } satisfies TranscribeJob, { id: opts.id, db: bossDb(opts.db) });
     if (!id) throw new Error('queue refused the transcription job');
     return id;
   }
 
-  async enqueueWebhook(job: WebhookJob): Promise<void> {
+  async enqueueWebhook(job: WebhookJob, db?: Queryable): Promise<void> {
     await this.boss.send(QUEUES.webhook, job, {
       retryLimit: Math.max(0, this.config.webhookMaxAttempts - 1),
       retryDelay: Math.max(0, Math.round(this.config.webhookRetrySeconds)),
       retryBackoff: false,
+      db: bossDb(db),
     });
   }
 
@@ -80,13 +89,10 @@ export class Queue {
     }
   }
 
-  /** Hands a job whose worker died back to the queue (it is retried like any failed job). */
-  async requeue(queue: string, jobId: string): Promise<void> {
-    await this.boss.fail(queue, jobId, { message: 'worker lost (lease expired); re-queued' });
-  }
-
-  async depth(queue: string): Promise<number> {
-    return this.boss.getQueueSize(queue);
+  /** Transcription jobs waiting, on both transcription queues. */
+  async transcriptionDepth(): Promise<number> {
+    const sizes = await Promise.all([QUEUES.transcribe, QUEUES.transcribeUrl].map((q) => this.boss.getQueueSize(q)));
+    return sizes.reduce((a, b) => a + b, 0);
   }
 
   /** Stops fetching; waits up to `timeoutMs` for running jobs, then hands unfinished ones back to the queue. */
@@ -94,6 +100,10 @@ export class Queue {
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
   }
 }
+
+/** A transaction as pg-boss's `db` option (undefined: pg-boss's own connection). */
+const bossDb = (db: Queryable | undefined): PgBoss.Db | undefined =>
+  db && { executeSql: (text: string, values?: unknown[]) => db.query(text, values) as Promise<{ rows: never[] }> };
 
 async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
   const queue = { name, ...options };

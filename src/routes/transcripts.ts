@@ -77,9 +77,13 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
         if (upload) uploadId = upload.id;
       }
       const id = randomUUID();
-      const row = await insertTranscript(ctx.db, { id, projectId: request.projectId, params, uploadId });
-      const jobId = await ctx.queue.enqueueTranscription(id);
-      await setJobId(ctx.db, id, jobId);
+      // One transaction: a transcript never exists without its job.
+      const { row, jobId } = await ctx.db.transaction(async (tx) => {
+        const inserted = await insertTranscript(tx, { id, projectId: request.projectId, params, uploadId });
+        const job = await ctx.queue.enqueueTranscription(id, { fromUrl: uploadId === null, db: tx });
+        await setJobId(tx, id, job);
+        return { row: inserted, jobId: job };
+      });
       request.log.info({ transcript: id, job: jobId, upload: uploadId }, 'transcript queued');
       return transcriptJson(row);
     });

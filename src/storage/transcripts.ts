@@ -88,22 +88,27 @@ export async function listTranscripts(
   return { rows: page, hasOlder, hasNewer };
 }
 
-/** Claims a queued (or orphaned) transcript for a new attempt. Returns the attempt number, or null if it is finished or deleted. */
-export async function startAttempt(db: Queryable, id: string, leaseSeconds: number): Promise<number | null> {
+/**
+ * Claims a queued transcript for a new attempt. Only the queue job the transcript names may claim it
+ * (one handed back or re-queued is superseded by a new job). Returns the attempt number, or null if it
+ * is finished, deleted, running or owned by another job.
+ */
+export async function startAttempt(db: Queryable, id: string, jobId: string, leaseSeconds: number): Promise<number | null> {
   const { rows } = await db.query<{ attempt: number }>(
-    `update transcripts set status = 'processing', attempt = attempt + 1,
+    `update transcripts set status = 'processing', attempt = attempt + 1, job_id = $3,
             lease_expires_at = now() + make_interval(secs => $2)
-      where id = $1 and status in ('queued', 'processing') and deleted_at is null
+      where id = $1 and status = 'queued' and deleted_at is null and (job_id is null or job_id = $3)
       returning attempt`,
-    [id, leaseSeconds],
+    [id, leaseSeconds, jobId],
   );
   return rows[0]?.attempt ?? null;
 }
 
+/** Extends the attempt's lease. False: the attempt no longer owns the job (deleted, superseded, finished). */
 export async function renewLease(db: Queryable, id: string, attempt: number, leaseSeconds: number): Promise<boolean> {
   const { rows } = await db.query(
     `update transcripts set lease_expires_at = now() + make_interval(secs => $3)
-      where id = $1 and attempt = $2 and status = 'processing' returning id`,
+      where id = $1 and attempt = $2 and status = 'processing' and deleted_at is null returning id`,
     [id, attempt, leaseSeconds],
   );
   return rows.length > 0;
@@ -125,23 +130,64 @@ export async function finishAttempt(
   return rows.length > 0;
 }
 
+/** Hands a running attempt back to the queue under job `jobId` (graceful shutdown): not counted as a lost worker. */
+export async function releaseAttempt(db: Queryable, id: string, attempt: number, jobId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `update transcripts set status = 'queued', lease_expires_at = null, job_id = $3
+      where id = $1 and attempt = $2 and status = 'processing' and deleted_at is null returning id`,
+    [id, attempt, jobId],
+  );
+  return rows.length > 0;
+}
+
+export interface OrphanRow {
+  id: string;
+  attempt: number;
+  workers_lost: number;
+  upload_id: string | null;
+  webhook_url: string | null;
+}
+
 /** Transcripts whose worker stopped renewing its lease (crashed process or machine). */
-export async function orphanedJobs(db: Queryable): Promise<{ id: string; job_id: string | null }[]> {
-  const { rows } = await db.query<{ id: string; job_id: string | null }>(
-    `select id, job_id from transcripts where status = 'processing' and lease_expires_at < now()`,
+export async function orphanedJobs(db: Queryable): Promise<OrphanRow[]> {
+  const { rows } = await db.query<OrphanRow>(
+    `select id, attempt, workers_lost, upload_id, params->>'webhook_url' as webhook_url from transcripts
+      where status = 'processing' and lease_expires_at < now() and deleted_at is null`,
   );
   return rows;
 }
 
-export async function setJobId(db: Queryable, id: string, jobId: string): Promise<void> {
-  await db.query('update transcripts set job_id = $2 where id = $1', [id, jobId]);
+/**
+ * Records that an orphan's worker was lost: it goes back to the queue under job `jobId`, or, with
+ * `error`, ends. Conditional on the lease still being expired, so of several nodes reaping at once
+ * only one counts it. False: another node (or the worker itself) got there first.
+ */
+export async function loseWorker(db: Queryable, id: string, attempt: number, next: { jobId: string } | { error: string }): Promise<boolean> {
+  const requeue = 'jobId' in next;
+  const { rows } = await db.query(
+    `update transcripts set workers_lost = workers_lost + 1, lease_expires_at = null,
+            status = $3, job_id = coalesce($4::uuid, job_id), error = $5, completed_at = case when $5::text is null then null else now() end
+      where id = $1 and attempt = $2 and status = 'processing' and lease_expires_at < now() and deleted_at is null returning id`,
+    [id, attempt, requeue ? 'queued' : 'error', requeue ? next.jobId : null, requeue ? null : next.error],
+  );
+  return rows.length > 0;
 }
 
-/** Scrubs a transcript as upstream does and returns the upload it used, so the caller can delete the file. */
+/** Names the transcript's first queue job (a worker that claimed it first has already done so). */
+export async function setJobId(db: Queryable, id: string, jobId: string): Promise<void> {
+  await db.query('update transcripts set job_id = $2 where id = $1 and job_id is null', [id, jobId]);
+}
+
+/**
+ * Scrubs a transcript as upstream does and returns the upload it used, so the caller can delete the file.
+ * A queued or running job is cancelled: it ends (`error`), and its worker, wherever it runs, stops when it next renews its lease.
+ */
 export async function deleteTranscript(db: Queryable, id: string, projectId: string): Promise<TranscriptRow | null> {
   const { rows } = await db.query<TranscriptRow>(
     `update transcripts set deleted_at = coalesce(deleted_at, now()), result = null,
-            params = params - 'webhook_auth_header_value'
+            params = params - 'webhook_auth_header_value', lease_expires_at = null,
+            status = case when status in ('queued', 'processing') then 'error' else status end,
+            error = case when status in ('queued', 'processing') then 'Transcription cancelled: the transcript was deleted.' else error end
       where id = $1 and project_id = $2 returning ${COLUMNS}`,
     [id, projectId],
   );

@@ -1,4 +1,3 @@
-import { QUEUES } from '../../queue/index.js';
 import type { Probe } from './types.js';
 import { failed } from './types.js';
 
@@ -14,7 +13,7 @@ export const probeQueue: Probe = async (env) => {
   let running: number;
   let oldestMs: number;
   try {
-    depth = await env.ctx.queue.depth(QUEUES.transcribe);
+    depth = await env.ctx.queue.transcriptionDepth();
     const { rows } = await env.ctx.db.query<{ waiting: number; running: number; oldest_ms: number | null }>(
       `select count(*) filter (where status = 'queued')::int as waiting, count(*) filter (where status = 'processing')::int as running,
               (extract(epoch from now() - min(created_at) filter (where status = 'queued')) * 1000)::float8 as oldest_ms
