@@ -117,8 +117,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      // Everything below fits in the grace: running jobs may finish until a second before it, then are handed back.
-      const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
+      // Everything below ends a second before the grace is up (the exit itself waits for engine threads to stop):
+      // running jobs may finish until a second before that, then are handed back.
+      const deadline = Date.now() + config.shutdownGraceSeconds * 1000 - 1000;
       const left = () => Math.max(0, deadline - Date.now());
       for (const t of timers) clearInterval(t);
       const handBack = setTimeout(() => transcriber.handBack(), Math.max(0, left() - 1000));
@@ -129,10 +130,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       clearTimeout(handBack);
       transcriber.handBack();
       await transcriber.idle(left());
-      await pool.close();
+      // An engine thread stops only once its native call returns (seconds, mid-utterance): the database is closed
+      // meanwhile, and the process exits at the deadline whether or not the thread has stopped.
+      const engines = pool.close();
       await ctx.streaming.close();
       await ctx.llm.close();
       await db.close();
+      await Promise.race([engines, sleep(left())]);
     })());
 
   let url = '';

@@ -304,7 +304,8 @@ export function createPocketsphinxEngine(options: { modelDir?: string; batchArgs
       }
       seg.flush();
     } finally {
-      seg.finish();
+      // An aborted job's utterance is dropped, not decoded to its end: native work a shutdown or a delete would wait for.
+      if (!opts.signal?.aborted) seg.finish();
       free(decoder);
       prepareSpare();
     }

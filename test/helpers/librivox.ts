@@ -43,3 +43,11 @@ export async function ffmpegConvert(input: string, output: string, args: string[
   await run('ffmpeg', ['-y', '-loglevel', 'error', '-i', input, ...args, output]);
   return output;
 }
+
+/** The LibriVox clips joined `repeats` times into one WAV in `dir` (about 15 s of speech per repeat): a job long enough to interrupt. */
+export async function longSpeech(dir: string, repeats: number): Promise<string> {
+  const out = path.join(dir, `speech-x${repeats}.wav`);
+  const clips = librivoxClips().map((c) => c.wav);
+  await run('sox', [...Array.from({ length: repeats }, () => clips).flat(), out]);
+  return out;
+}

@@ -176,3 +176,24 @@ export async function waitForTranscript(server: TestServer, id: string, timeoutM
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Polls a transcript until it reaches `status` (e.g. `processing`); throws if it finishes first or runs out of time. */
+export async function waitForStatus(server: TestServer, id: string, status: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await api(server, `/v2/transcript/${id}`)).json()) as Record<string, unknown>;
+    if (body.status === status) return body;
+    if (body.status === 'completed' || body.status === 'error') throw new Error(`transcript ${id} ended ${body.status} before reaching ${status}: ${String(body.error)}`);
+    if (Date.now() > deadline) throw new Error(`transcript ${id} still ${body.status} after ${timeoutMs} ms, not ${status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Uploads a local file and creates a transcript of it; returns the transcript id. */
+export async function transcribeFile(server: TestServer, file: string, params: Record<string, unknown> = {}): Promise<string> {
+  const up = await api(server, '/v2/upload', { method: 'POST', body: fs.readFileSync(file) });
+  const { upload_url } = (await up.json()) as { upload_url: string };
+  const created = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: upload_url, ...params } });
+  if (created.status !== 200) throw new Error(`POST /v2/transcript answered ${created.status}: ${await created.text()}`);
+  return ((await created.json()) as { id: string }).id;
+}
