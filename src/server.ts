@@ -9,7 +9,7 @@ import { Authenticator } from './http/auth.js';
 import { TranscriptCache } from './http/transcript-cache.js';
 import { createLogger, type Logger } from './log.js';
 import { EnginePool } from './pipeline/engine-pool.js';
-import { reapLostJobs, removeOrphanBlobs, runMaintenance } from './pipeline/maintenance.js';
+import { reapLostJobs, removeOrphanBlobs, removeStaleDownloads, runMaintenance } from './pipeline/maintenance.js';
 import { Transcriber } from './pipeline/transcribe.js';
 import { deliverWebhook } from './pipeline/webhook.js';
 import { QUEUES, Queue, type QueueJob, type TranscribeJob, type WebhookJob } from './queue/index.js';
@@ -89,6 +89,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     // With the embedded database this process is the only worker, so anything still "processing" was cut off by a crash.
     if (db.kind === 'pglite') await db.query("update transcripts set lease_expires_at = now() - interval '1 second' where status = 'processing'");
     await reapLostJobs(ctx);
+    await removeStaleDownloads(ctx);
     const run = (job: QueueJob<TranscribeJob>) => transcriber.run(job);
     // Jobs with audio on disk get the engine slots; downloads run on workers of their own and take a slot once downloaded.
     await queue.work<TranscribeJob>(QUEUES.transcribe, config.concurrency, run);
@@ -124,7 +125,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       for (const t of timers) clearInterval(t);
       const handBack = setTimeout(() => transcriber.handBack(), Math.max(0, left() - 1000));
       // Probes first: they use the listeners, the queue and the database.
-      await ctx.status.stop();
+      await Promise.race([ctx.status.stop(), sleep(left())]);
       await Promise.race([Promise.all([app.close(), tlsApp?.close()]), sleep(left())]);
       await queue.stop(Math.max(0, left() - 500));
       clearTimeout(handBack);

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { removeExpiredStreamingTokens } from '../storage/streaming-tokens.js';
-import { loseWorker, orphanedJobs, type OrphanRow } from '../storage/transcripts.js';
+import { attemptAlive, loseWorker, orphanedJobs, type OrphanRow } from '../storage/transcripts.js';
+import { parseDownloadName } from './transcribe.js';
 
 /** The transcript's error once its worker has died `times` times: upstream's shape, no internal detail. */
 export const workerLostError = (times: number) =>
@@ -42,6 +45,24 @@ async function reap(ctx: AppContext, o: OrphanRow): Promise<boolean> {
   if (done === 'ended') log.error('transcription ended with an error: its worker was lost too many times');
   if (done === 'requeued') log.warn('re-queued a transcription whose worker was lost');
   return done !== null;
+}
+
+/**
+ * Removes what killed attempts left in `<data-dir>/tmp` (partial downloads, copies of remote uploads).
+ * Each file names its transcript and attempt; one whose attempt still holds its lease may be in the
+ * middle of being written by another node sharing the data dir, and stays.
+ */
+export async function removeStaleDownloads(ctx: AppContext): Promise<number> {
+  const dir = path.join(ctx.config.dataDir, 'tmp');
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const owner = parseDownloadName(name);
+    if (!owner || (await attemptAlive(ctx.db, owner.transcriptId, owner.attempt))) continue;
+    await rm(path.join(dir, name), { force: true });
+    removed++;
+  }
+  if (removed > 0) ctx.log.info({ removed }, 'partial downloads of stopped attempts removed');
+  return removed;
 }
 
 /** An upload blob younger than this may be waiting for its row (stored, not yet recorded): left alone. */

@@ -268,3 +268,8 @@ async function localAudio(
 
 /** A download's file in `<data-dir>/tmp`: the transcript and attempt it belongs to (the start-up sweep reads them back). */
 export const downloadName = (transcriptId: string, attempt: number) => `${transcriptId}-${attempt}`;
+
+export function parseDownloadName(name: string): { transcriptId: string; attempt: number } | null {
+  const m = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d+)$/.exec(name);
+  return m ? { transcriptId: m[1]!, attempt: Number(m[2]) } : null;
+}

@@ -173,6 +173,15 @@ export async function loseWorker(db: Queryable, id: string, attempt: number, nex
   return rows.length > 0;
 }
 
+/** Whether an attempt still runs somewhere: it owns the transcript and its lease is current. */
+export async function attemptAlive(db: Queryable, id: string, attempt: number): Promise<boolean> {
+  const { rows } = await db.query(
+    `select 1 from transcripts where id = $1 and attempt = $2 and status = 'processing' and lease_expires_at > now()`,
+    [id, attempt],
+  );
+  return rows.length > 0;
+}
+
 /** Names the transcript's first queue job (a worker that claimed it first has already done so). */
 export async function setJobId(db: Queryable, id: string, jobId: string): Promise<void> {
   await db.query('update transcripts set job_id = $2 where id = $1 and job_id is null', [id, jobId]);

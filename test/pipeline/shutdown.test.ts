@@ -40,19 +40,19 @@ describe('graceful shutdown', () => {
     expect(server.output()).not.toMatch(/re-queued a transcription|handed back/);
     const done = await waitForTranscript(server, id);
     expect((done.words as unknown[]).length).toBeGreaterThan(20);
-  });
+  }, 180_000);
 
   it('exits within EARSHOT_SHUTDOWN_GRACE_SECONDS, handing a long job back without counting it as a lost worker', async () => {
     // One lost worker would end the job: a hand-back that counted as one would show as an error.
-    const server = await startServer({ env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '4', EARSHOT_JOB_MAX_ATTEMPTS: '1' } });
+    const server = await startServer({ env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '6', EARSHOT_JOB_MAX_ATTEMPTS: '1' } });
     servers.push(server);
     const id = await transcribeFile(server, await longSpeech(server.dataDir, 4));
     await waitForStatus(server, id, 'processing');
     await engineLoaded();
     const { code, ms } = await sigterm(server);
     expect(code).toBe(0);
-    expect(ms).toBeLessThanOrEqual(4000);
-    expect(ms).toBeGreaterThanOrEqual(2000); // it did give the job time before handing it back
+    expect(ms).toBeLessThanOrEqual(6000);
+    expect(ms).toBeGreaterThanOrEqual(3000); // it did give the job time before handing it back
     expect(server.output()).toMatch(/transcription handed back to the queue/);
 
     await server.restart();
@@ -65,7 +65,7 @@ describe('graceful shutdown', () => {
 describe('graceful shutdown on a fleet (PostgreSQL, shared data dir)', () => {
   it('hands a running job to another node at once, not after the lease', async () => {
     // A lease far longer than the test: a job that waited for it could not complete in time.
-    const env = { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '2', EARSHOT_JOB_LEASE_SECONDS: '600' };
+    const env = { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '5', EARSHOT_JOB_LEASE_SECONDS: '600' };
     const a = await startServer({ storage: 'postgres', env });
     servers.push(a);
     const id = await transcribeFile(a, await longSpeech(a.dataDir, 2));
@@ -77,7 +77,7 @@ describe('graceful shutdown on a fleet (PostgreSQL, shared data dir)', () => {
 
     const { code, ms } = await sigterm(a);
     expect(code).toBe(0);
-    expect(ms).toBeLessThanOrEqual(2000);
+    expect(ms).toBeLessThanOrEqual(5000);
     expect(a.output()).toMatch(/transcription handed back to the queue/);
     const done = await waitForTranscript(b, id, 120_000);
     expect(done.status).toBe('completed');
