@@ -119,8 +119,8 @@ export class Transcriber {
         if (signal.aborted) return null;
         throw err;
       });
-      if (this.shutdown.signal.aborted) return await this.release(transcriptId, attempt, log);
       if (outcome === null) {
+        if (this.shutdown.signal.aborted) return await this.release(transcriptId, attempt, log);
         log.info('transcription cancelled: the transcript was deleted or taken over');
         return;
       }
