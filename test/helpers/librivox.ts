@@ -33,7 +33,9 @@ export async function pocketsphinxCliWords(wav: string, args: Record<string, str
     }
     const text = speechWord(m[1]!);
     if (text === null) continue;
-    words.push({ text, start: Math.round(Number(m[2]) * 1000), end: Math.round(Number(m[3]) * 1000) + 10, confidence: Number(m[4]) });
+    // The CLI prints logmath_exp of the posterior as is (1.000100 happens); a transcript's confidence is at most 1.
+    const confidence = Math.min(1, Number(m[4]));
+    words.push({ text, start: Math.round(Number(m[2]) * 1000), end: Math.round(Number(m[3]) * 1000) + 10, confidence });
   }
   return { text: hyps.join(' '), words };
 }
