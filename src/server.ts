@@ -76,7 +76,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     uploads: new UploadStore(db, blobs, config.uploadTtlHours),
     peaks: new PeaksStore(blobs),
     transcripts: new TranscriptCache(db),
-    streaming: new StreamingHub(config.streamingThreads, config, log),
+    streaming: new StreamingHub(config.streamingThreads, config, db, log),
     // An embedded model loads in the background; requests wait for it.
     llm: await Llm.fromConfig(config, log),
     status: await StatusService.create(config, db, log),

@@ -240,6 +240,21 @@ const migrations: { version: number; name: string; sql: string }[] = [
       update transcripts set status = 'error', lease_expires_at = null where deleted_at is not null and status in ('queued', 'processing');
     `,
   },
+  {
+    version: 7,
+    name: 'fleet-wide streaming sessions',
+    sql: `
+      -- one row per live streaming session on any node, kept alive by its node's heartbeat
+      create table streaming_sessions (
+        id text primary key,
+        instance_id text not null,
+        project_id text not null,
+        started_at timestamptz not null default now(),
+        expires_at timestamptz not null
+      );
+      create index streaming_sessions_instance on streaming_sessions (instance_id);
+    `,
+  },
 ];
 
 /** Applies pending migrations, one process at a time (fleet nodes starting at once, the CLI). */

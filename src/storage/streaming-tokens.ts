@@ -35,6 +35,11 @@ export async function redeemStreamingToken(db: Queryable, token: string): Promis
   return row ? { projectId: row.project_id, maxSessionSeconds: row.max_session_seconds } : null;
 }
 
+/** Makes a redeemed token usable again: its session was refused before it began (the fleet was full). */
+export async function restoreStreamingToken(db: Queryable, token: string): Promise<void> {
+  await db.query('update streaming_tokens set used_at = null where token_hash = $1', [hashKey(token)]);
+}
+
 /** Forgets tokens that can no longer be redeemed. */
 export async function removeExpiredStreamingTokens(db: Queryable): Promise<number> {
   const { rows } = await db.query(`delete from streaming_tokens where expires_at < now() - interval '1 hour' returning 1`);

@@ -3,7 +3,15 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import { Authenticator } from '../http/auth.js';
-import { redeemStreamingToken } from '../storage/streaming-tokens.js';
+import type { Db } from '../db/index.js';
+import {
+  claimStreamingSession,
+  heartbeatStreamingSessions,
+  releaseInstanceStreamingSessions,
+  releaseStreamingSession,
+  SESSION_TTL_SECONDS,
+} from '../storage/streaming-sessions.js';
+import { redeemStreamingToken, restoreStreamingToken } from '../storage/streaming-tokens.js';
 import { StreamAudioConverter } from './audio.js';
 import { DecoderPool } from './decoder-pool.js';
 import type { Logger } from '../log.js';
@@ -13,14 +21,41 @@ import type { SileroModel } from './silero-vad.js';
 import { EnergyVad, findVadModel, type Vad } from './vad.js';
 import { deliverSessionWebhook } from './webhook.js';
 
-/** What live sessions share in one process: decoder threads, the VAD model and the count of open sessions. */
+/**
+ * What live sessions share in one process: decoder threads, the VAD model and this node's share of the fleet's
+ * session count, which lives in the database (streaming_sessions) and is kept alive by a heartbeat.
+ */
 export class StreamingHub {
   readonly pool: DecoderPool;
   readonly active = new Set<string>();
+  readonly instanceId = randomUUID();
   private silero: Promise<SileroModel | null> | null = null;
+  private readonly heartbeat: NodeJS.Timeout;
 
-  constructor(threads: number, private readonly vad: { dataDir: string; vadModel: string | null }, private readonly log: Logger) {
+  constructor(
+    threads: number,
+    private readonly vad: { dataDir: string; vadModel: string | null },
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {
     this.pool = new DecoderPool(threads, log);
+    this.heartbeat = setInterval(() => {
+      if (this.active.size === 0) return;
+      heartbeatStreamingSessions(db, this.instanceId).catch((err: unknown) => log.warn({ err }, 'streaming session heartbeat failed'));
+    }, (SESSION_TTL_SECONDS * 1000) / 3);
+    this.heartbeat.unref();
+  }
+
+  /** Counts the session against the fleet's limit; false when the fleet is full. */
+  async claim(sessionId: string, projectId: string, max: number): Promise<boolean> {
+    if (!(await claimStreamingSession(this.db, { id: sessionId, instanceId: this.instanceId, projectId, max }))) return false;
+    this.active.add(sessionId);
+    return true;
+  }
+
+  release(sessionId: string): void {
+    if (!this.active.delete(sessionId)) return;
+    releaseStreamingSession(this.db, sessionId).catch((err: unknown) => this.log.warn({ err }, 'could not release a streaming session'));
   }
 
   /** Silero when its model is installed, else the energy detector. The model loads with the first session. */
@@ -49,6 +84,11 @@ export class StreamingHub {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.active.clear();
+    await releaseInstanceStreamingSessions(this.db, this.instanceId).catch((err: unknown) =>
+      this.log.warn({ err }, 'could not release streaming sessions'),
+    );
     await this.pool.close();
     await (await this.silero)?.close();
   }
@@ -59,14 +99,14 @@ async function authorize(ctx: AppContext, request: FastifyRequest, query: Record
   const header = Authenticator.keyFrom(request.headers.authorization);
   if (header) {
     const projectId = await ctx.auth.projectFor(header);
-    if (projectId) return { projectId, maxSessionSeconds: ctx.config.streamingMaxSessionSeconds };
+    if (projectId) return { projectId, maxSessionSeconds: ctx.config.streamingMaxSessionSeconds, token: null };
     const grant = await redeemStreamingToken(ctx.db, header);
-    if (grant) return grant;
+    if (grant) return { ...grant, token: header };
     throw protocol.close('unauthorized', 'Invalid API key or temporary token');
   }
   if (query.token) {
     const grant = await redeemStreamingToken(ctx.db, query.token);
-    if (grant) return grant;
+    if (grant) return { ...grant, token: query.token };
     throw protocol.close('unauthorized', 'Invalid, expired or already used temporary token');
   }
   throw protocol.close('unauthorized', 'Missing Authorization header');
@@ -108,7 +148,7 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
     ended = true;
     for (const t of timers) clearTimeout(t);
     if (idleTimer) clearTimeout(idleTimer);
-    hub.active.delete(sessionId);
+    hub.release(sessionId);
     return true;
   };
 
@@ -199,9 +239,13 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
     try {
       params = protocol.parseParams(query);
       const grant = await authorize(ctx, request, query, protocol);
-      if (hub.active.size >= ctx.config.streamingMaxSessions) throw protocol.close('tooMany', `limit is ${ctx.config.streamingMaxSessions}`);
-      if (ended) return; // the client left while we were authenticating
-      hub.active.add(sessionId);
+      const max = ctx.config.streamingMaxSessions;
+      if (!(await hub.claim(sessionId, grant.projectId, max))) {
+        // Refused before it began: a temporary token stays good for a retry.
+        if (grant.token) await restoreStreamingToken(ctx.db, grant.token);
+        throw protocol.close('tooMany', `limit is ${max} across the fleet`);
+      }
+      if (ended) return hub.release(sessionId); // the client left while we were authenticating
       const converter = new StreamAudioConverter(params.encoding, params.sampleRate);
       session = new LiveSession(hub.pool.open(), hub.openVad(params.turn.vad_threshold), converter, params.turn, { formatTurns: params.formatTurns, partials: params.partials }, (update) => {
         if (!silenced) for (const m of protocol.turn(update)) send(m);

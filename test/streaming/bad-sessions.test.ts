@@ -122,11 +122,12 @@ describe('bad streaming sessions close with upstream codes', () => {
     }
   });
 
-  it('refuses a session over the concurrency limit with 3009 / 4102, and frees slots on close', async () => {
+  it('refuses a session over the concurrency limit with 3009 / 4102 without using up its token, and frees slots on close', async () => {
     const base = server.url.replace('http', 'ws');
     const open = [connect(`${base}/v3/ws?sample_rate=16000`, { authorization: server.key }), connect(`${base}/v2/realtime/ws?sample_rate=16000`, { authorization: server.key })];
     for (const s of open) await s.next((m) => m.type === 'Begin' || m.message_type === 'SessionBegins');
-    const v3 = connect(`${base}/v3/ws?sample_rate=16000`, { authorization: server.key });
+    const refusedToken = await token();
+    const v3 = connect(`${base}/v3/ws?sample_rate=16000&token=${refusedToken}`);
     const v2 = connect(`${base}/v2/realtime/ws?sample_rate=16000`, { authorization: server.key });
     expect((await v3.closed).code).toBe(3009);
     expect((await v2.closed).code).toBe(4102);
@@ -135,7 +136,8 @@ describe('bad streaming sessions close with upstream codes', () => {
       await s.closed;
     }
     await new Promise((r) => setTimeout(r, 200));
-    const again = connect(`${base}/v3/ws?sample_rate=16000`, { authorization: server.key });
+    // The refused session did not use up its single-use token.
+    const again = connect(`${base}/v3/ws?sample_rate=16000&token=${refusedToken}`);
     await again.next((m) => m.type === 'Begin');
     again.ws.send(JSON.stringify({ type: 'Terminate' }));
     expect((await again.closed).code).toBe(1000);

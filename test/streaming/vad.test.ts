@@ -8,6 +8,7 @@ import { createLogger } from '../../src/log.js';
 import { StreamingHub } from '../../src/streaming/connection.js';
 import { SileroModel } from '../../src/streaming/silero-vad.js';
 import { EnergyVad, type Vad } from '../../src/streaming/vad.js';
+import { freshDb, type TestDb } from '../helpers/db.js';
 import { SILERO_MODEL } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -110,9 +111,14 @@ describe('energy VAD', () => {
 
 describe('the streaming hub', () => {
   const log = createLogger('silent');
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await freshDb('pglite');
+  });
+  afterAll(() => t?.drop());
 
   it('uses Silero when its model is there', async () => {
-    const hub = new StreamingHub(1, { dataDir: dir, vadModel: SILERO_MODEL }, log);
+    const hub = new StreamingHub(1, { dataDir: dir, vadModel: SILERO_MODEL }, t.db, log);
     const vad = await hub.openVad(0.4);
     expect(vad).not.toBeInstanceOf(EnergyVad);
     expect(await feed(vad, audio, 100)).toBeGreaterThan(speechEndMs - 150);
@@ -124,7 +130,7 @@ describe('the streaming hub', () => {
     ['a missing file', '/nonexistent/silero_vad.onnx'],
     ['switched off', null],
   ])('falls back to the energy detector when the model is %s', async (_what, vadModel) => {
-    const hub = new StreamingHub(1, { dataDir: dir, vadModel }, log);
+    const hub = new StreamingHub(1, { dataDir: dir, vadModel }, t.db, log);
     expect(await hub.openVad(0.4)).toBeInstanceOf(EnergyVad);
     await hub.close();
   });
@@ -132,7 +138,7 @@ describe('the streaming hub', () => {
   it('falls back to the energy detector when the model file is broken', async () => {
     const bad = path.join(dir, 'broken.onnx');
     fs.writeFileSync(bad, 'garbage');
-    const hub = new StreamingHub(1, { dataDir: dir, vadModel: bad }, log);
+    const hub = new StreamingHub(1, { dataDir: dir, vadModel: bad }, t.db, log);
     expect(await hub.openVad(0.4)).toBeInstanceOf(EnergyVad);
     await hub.close();
   });
