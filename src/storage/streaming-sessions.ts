@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../db/index.js';
 
 /** A live session's row lives this long past its node's last heartbeat, so a killed node's sessions stop counting. */
 export const SESSION_TTL_SECONDS = 30;
-/** Any key no other advisory lock in Earshot uses (migrations take 7462001). */
+/** Any key no other advisory lock in Earshot uses (start-up takes 7462001). */
 const CAP_LOCK = 7462002;
 
 /**
