@@ -79,7 +79,7 @@ async function splitLine(session: Session, line: SourceLine, tokens: number, bud
 }
 
 /** Packs lines into chunks of at most `budget` tokens, in order. */
-async function chunk(session: Session, lines: readonly SourceLine[], budget: number): Promise<SourceLine[][]> {
+export async function chunk(session: Session, lines: readonly SourceLine[], budget: number): Promise<SourceLine[][]> {
   const counts = await session.tokensOf(lines);
   const chunks: SourceLine[][] = [];
   let current: SourceLine[] = [];

@@ -14,7 +14,7 @@ import { UUID } from './transcripts.js';
 const KINDS: LemurKind[] = ['task', 'summary', 'question-answer', 'action-items'];
 
 /** The project's completed transcripts, in the order asked; the first that is missing or unfinished is a 400 naming it. */
-async function loadTranscripts(ctx: AppContext, projectId: string, ids: string[]): Promise<SourceTranscript[]> {
+export async function loadTranscripts(ctx: AppContext, projectId: string, ids: string[]): Promise<SourceTranscript[]> {
   const out: SourceTranscript[] = [];
   for (const id of ids) {
     const row = UUID.test(id) ? await ctx.transcripts.get(id, projectId) : null;

@@ -4,7 +4,10 @@ import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import type { ChatMessage, ChatResult } from '../lemur/backend.js';
 import { abortOnClose, rateLimit } from '../lemur/http.js';
+import { Session } from '../lemur/map-reduce.js';
 import { rethrowLlmError } from '../lemur/service.js';
+import { parseUnderstandingRequest, runUnderstanding } from '../lemur/understanding.js';
+import { loadTranscripts } from './lemur.js';
 
 /** Upstream's default `max_tokens` (llm-gateway.yml). */
 const DEFAULT_MAX_TOKENS = 1000;
@@ -185,6 +188,29 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
         response_time: Number(process.hrtime.bigint() - started),
         llm_status_code: 200,
       };
+    });
+
+    // Speech Understanding on a transcript; `/validate` checks the request (and the transcript) without running it.
+    app.post('/v1/understanding/validate', { config: { nestedErrors: true } }, async (request, reply) => {
+      const req = parseUnderstandingRequest(request.body);
+      await loadTranscripts(ctx, request.projectId, [req.transcriptId]);
+      return reply.status(204).send();
+    });
+    app.post('/v1/understanding', { config: { nestedErrors: true } }, async (request, reply) => {
+      const started = Date.now();
+      rateLimit(ctx.llm.limiter, request, reply);
+      const req = parseUnderstandingRequest(request.body);
+      const backend = ctx.llm.require();
+      const [transcript] = await loadTranscripts(ctx, request.projectId, [req.transcriptId]);
+      const model = await ctx.llm.resolveGatewayModel('default');
+      const signal = abortOnClose(reply);
+      const session = new Session(backend, model, 0, signal);
+      const body = await runUnderstanding(session, req, transcript!).catch((err: unknown) => {
+        if (signal.aborted) throw errors.clientClosed();
+        return rethrowLlmError(err);
+      });
+      request.log.info({ model: model.name, features: Object.keys(req.echo), ...session.usage, ms: Date.now() - started }, 'speech understanding answered');
+      return body;
     });
 
     // OpenAI's model list (`client.models.list()`); `context_length` lets another Earshot size its requests.
