@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import type { Config } from '../config.js';
+import { settings, type Config } from '../config.js';
 import { lockFile } from './dir-lock.js';
 
 /** The part of a database connection the rest of Earshot uses. Both backends speak PostgreSQL. */
@@ -62,16 +62,17 @@ const guarded = <T>(promise: Promise<T>): Promise<T> =>
 /** The advisory lock behind `exclusively`, on PostgreSQL. */
 const START_LOCK = 7462001;
 
-export async function openDb(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Db> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(path.join(config.dataDir, 'db'));
+export async function openDb(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'dbPoolMax'>>): Promise<Db> {
+  const poolMax = config.dbPoolMax ?? settings.dbPoolMax.default;
+  return config.databaseUrl ? openPostgres(config.databaseUrl, poolMax) : openPglite(path.join(config.dataDir, 'db'));
 }
 
-async function openPostgres(url: string): Promise<Db> {
+async function openPostgres(url: string, poolMax: number): Promise<Db> {
   const { default: pg } = await import('pg');
   // int8 (counts, sizes) as numbers: every bigint Earshot stores fits in 2^53.
   pg.types.setTypeParser(20, (v: string) => Number(v));
   // A database host gone silent fails requests after 10 s instead of holding them until TCP gives up.
-  const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'earshot', connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, application_name: 'earshot', connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
