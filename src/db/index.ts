@@ -53,6 +53,11 @@ function connectionLost(err: Error): boolean {
   );
 }
 
+/** Whether `err` is a lost or refused database connection (wrapped or not), rather than a statement's own fault. */
+export function isConnectionLoss(err: unknown): boolean {
+  return err instanceof DatabaseUnavailableError || (err instanceof Error && connectionLost(err));
+}
+
 /** Connection failures rethrown as DatabaseUnavailableError; any other error as it was. */
 const guarded = <T>(promise: Promise<T>): Promise<T> =>
   promise.catch((err: unknown) => {

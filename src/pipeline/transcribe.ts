@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../context.js';
+import { isConnectionLoss } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { DownloadError, safeDownload } from '../net/fetch.js';
 import { finishAttempt, getTranscript, releaseAttempt, renewLease, startAttempt } from '../storage/transcripts.js';
@@ -32,14 +33,6 @@ function publicError(err: unknown, row: TranscriptRow): string {
   return SERVER_ERROR;
 }
 
-/** A lost or refused database connection (server restart, network cut), as opposed to a query's own fault. */
-export function isConnectionError(err: unknown): boolean {
-  const code = String((err as { code?: unknown }).code ?? '');
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03'].includes(code)) return true;
-  if (code.startsWith('08')) return true;
-  return /Connection terminated|connection timeout|connection error|Client was closed|not queryable/i.test((err as Error).message ?? '');
-}
-
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -52,7 +45,7 @@ async function withDatabase<T>(log: Logger, what: string, fn: () => Promise<T>, 
     try {
       return await fn();
     } catch (err) {
-      if (!isConnectionError(err) || signal.aborted) throw err;
+      if (!isConnectionLoss(err) || signal.aborted) throw err;
       log.warn({ err: (err as Error).message }, `database unreachable (${what}); retrying`);
       await sleep(wait, signal);
     }
