@@ -17,6 +17,7 @@ import { peaksRoutes } from './routes/peaks.js';
 import { transcriptSearchRoutes } from './routes/transcript-search.js';
 import { keyRoutes } from './routes/keys.js';
 import { consoleRoutes } from './routes/console.js';
+import { consoleApiRoutes } from './routes/console-api.js';
 import { statusRoutes } from './routes/status.js';
 
 declare module 'fastify' {
@@ -182,6 +183,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   await app.register(transcriptSearchRoutes(ctx));
   await app.register(keyRoutes(ctx));
   await app.register(statusRoutes(ctx));
+  await app.register(consoleApiRoutes(ctx));
   await app.register(consoleRoutes());
   return app;
 }

@@ -255,6 +255,22 @@ const migrations: { version: number; name: string; sql: string }[] = [
       create index streaming_sessions_instance on streaming_sessions (instance_id);
     `,
   },
+  {
+    version: 8,
+    name: 'transcript file names (console)',
+    sql: `
+      -- The name of the file a transcript was made from, as the console uploaded it (an Earshot extension).
+      alter table transcripts add column file_name text;
+    `,
+  },
+  {
+    version: 9,
+    name: 'webhook response excerpts',
+    sql: `
+      -- The start of what the receiver answered, to tell why a delivery failed.
+      alter table webhook_deliveries add column response_excerpt text;
+    `,
+  },
 ];
 
 /** Applies pending migrations, one process at a time (fleet nodes starting at once, the CLI). */

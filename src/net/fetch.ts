@@ -160,6 +160,30 @@ function discard(res: http.IncomingMessage): void {
   res.destroy();
 }
 
+/** A reply body's first bytes at most, as text: what a receiver says about a failed delivery. */
+export const EXCERPT_BYTES = 512;
+/** How long the excerpt may take after the headers: a receiver that never ends its body must not hold the sender. */
+const EXCERPT_MS = 2000;
+
+async function excerptOf(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const timer = setTimeout(() => res.destroy(), EXCERPT_MS);
+  try {
+    for await (const chunk of res) {
+      chunks.push(Buffer.from(chunk as Buffer));
+      size += (chunk as Buffer).length;
+      if (size >= EXCERPT_BYTES) break;
+    }
+  } catch {
+    // A body cut short (or stopped by the timer) still has its first bytes.
+  } finally {
+    clearTimeout(timer);
+    discard(res);
+  }
+  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+}
+
 function header(value: string | string[] | undefined): string | null {
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
@@ -239,7 +263,7 @@ export async function safePostJson(
   body: unknown,
   headers: Record<string, string>,
   opts: NetOptions,
-): Promise<{ status: number; durationMs: number }> {
+): Promise<{ status: number; durationMs: number; excerpt: string }> {
   const session = new Session(opts);
   const started = performance.now();
   try {
@@ -256,8 +280,7 @@ export async function safePostJson(
       session,
     );
     const durationMs = Math.round(performance.now() - started);
-    discard(res); // the receiver's reply body is of no interest
-    return { status: res.statusCode!, durationMs };
+    return { status: res.statusCode!, durationMs, excerpt: await excerptOf(res) };
   } catch (err) {
     throw new PostJsonError(url, session.reasonFor(err), { cause: err });
   } finally {

@@ -11,6 +11,8 @@ interface Attempt {
   status: number | null;
   error: string | null;
   durationMs: number;
+  /** The start of the receiver's reply body. */
+  excerpt: string | null;
 }
 
 async function post(ctx: AppContext, url: string, body: unknown, headers: Record<string, string>): Promise<Attempt> {
@@ -20,9 +22,9 @@ async function post(ctx: AppContext, url: string, body: unknown, headers: Record
       publicMode: ctx.config.publicMode,
       timeoutMs: ctx.config.webhookTimeoutMs,
     });
-    return { status: res.status, error: null, durationMs: Date.now() - started };
+    return { status: res.status, error: null, durationMs: Date.now() - started, excerpt: res.excerpt };
   } catch (err) {
-    return { status: null, error: (err as Error).message, durationMs: Date.now() - started };
+    return { status: null, error: (err as Error).message, durationMs: Date.now() - started, excerpt: null };
   }
 }
 
@@ -56,7 +58,14 @@ export async function deliverWebhook(ctx: AppContext, job: QueueJob<WebhookJob>)
   const headers: Record<string, string> = {};
   if (p.webhook_auth_header_name != null && p.webhook_auth_header_value != null) headers[p.webhook_auth_header_name] = p.webhook_auth_header_value;
   const attempt = await post(ctx, url, { transcript_id: row.id, status: row.status }, headers);
-  await recordWebhookDelivery(ctx.db, row.id, { attempt: job.retryCount + 1, url, status_code: attempt.status, error: attempt.error, duration_ms: attempt.durationMs });
+  await recordWebhookDelivery(ctx.db, row.id, {
+    attempt: job.retryCount + 1,
+    url,
+    status_code: attempt.status,
+    error: attempt.error,
+    duration_ms: attempt.durationMs,
+    response_excerpt: attempt.excerpt,
+  });
   if (attempt.status !== null) {
     await setWebhookStatus(ctx.db, row.id, attempt.status);
     ctx.transcripts.invalidate(row.id);

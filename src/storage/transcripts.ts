@@ -193,7 +193,7 @@ export async function setJobId(db: Queryable, id: string, jobId: string): Promis
  */
 export async function deleteTranscript(db: Queryable, id: string, projectId: string): Promise<TranscriptRow | null> {
   const { rows } = await db.query<TranscriptRow>(
-    `update transcripts set deleted_at = coalesce(deleted_at, now()), result = null,
+    `update transcripts set deleted_at = coalesce(deleted_at, now()), result = null, file_name = null,
             params = params - 'webhook_auth_header_value', lease_expires_at = null,
             status = case when status in ('queued', 'processing') then 'error' else status end,
             error = case when status in ('queued', 'processing') then 'Transcription cancelled: the transcript was deleted.' else error end
@@ -213,19 +213,22 @@ export interface WebhookDelivery {
   status_code: number | null;
   error: string | null;
   duration_ms: number;
+  /** The start of the receiver's reply body (net/fetch.ts EXCERPT_BYTES). */
+  response_excerpt: string | null;
   created_at: Date;
 }
 
 export async function recordWebhookDelivery(db: Queryable, transcriptId: string, d: Omit<WebhookDelivery, 'created_at'>): Promise<void> {
   await db.query(
-    'insert into webhook_deliveries (transcript_id, attempt, url, status_code, error, duration_ms) values ($1, $2, $3, $4, $5, $6)',
-    [transcriptId, d.attempt, d.url, d.status_code, d.error, d.duration_ms],
+    `insert into webhook_deliveries (transcript_id, attempt, url, status_code, error, duration_ms, response_excerpt)
+     values ($1, $2, $3, $4, $5, $6, $7)`,
+    [transcriptId, d.attempt, d.url, d.status_code, d.error, d.duration_ms, d.response_excerpt],
   );
 }
 
 export async function listWebhookDeliveries(db: Queryable, transcriptId: string): Promise<WebhookDelivery[]> {
   const { rows } = await db.query<WebhookDelivery>(
-    'select attempt, url, status_code, error, duration_ms, created_at from webhook_deliveries where transcript_id = $1 order by id',
+    'select attempt, url, status_code, error, duration_ms, response_excerpt, created_at from webhook_deliveries where transcript_id = $1 order by id',
     [transcriptId],
   );
   return rows;

@@ -72,7 +72,7 @@ const FIELDS: Record<string, Field> = {
 };
 
 /** Features Earshot's engines do not provide yet: asking for them is an error, not a silent no-op. */
-const UNSUPPORTED_WHEN_TRUE = [
+export const UNSUPPORTED_WHEN_TRUE = [
   'speaker_labels',
   'multichannel',
   'dual_channel',
