@@ -110,6 +110,11 @@ export function uploadFile(file: Blob, onProgress: (sent: number, total: number)
   });
 }
 
+/** What the API reports as the audio_url (and webhook_url) of a deleted transcript. */
+const DELETED_URL = 'http://deleted_by_user';
+/** A deleted transcript keeps its id and status (as upstream), but nothing else. */
+export const isDeleted = (t: { audio_url: string }): boolean => t.audio_url === DELETED_URL;
+
 /** Types of the API objects the console reads (the subset it uses). */
 export type Status = 'queued' | 'processing' | 'completed' | 'error';
 
@@ -154,6 +159,51 @@ export interface ListItem {
   audio_url: string;
   error: string | null;
   snippet?: string;
+}
+
+/** Earshot's console API: a transcript's file name and length, which upstream's list items lack. */
+export interface Details {
+  file_name: string | null;
+  audio_duration: number | null;
+}
+
+/**
+ * The items with their details merged in, in one request. Without them (an older server) the
+ * items still show, named by their URL.
+ */
+export async function withDetails<T extends { id: string }>(items: T[]): Promise<(T & Partial<Details>)[]> {
+  if (items.length === 0) return items;
+  try {
+    const body = await apiJson<{ transcripts: (Details & { id: string })[] }>(`/v2/console/transcripts?ids=${items.map((t) => t.id).join(',')}`);
+    const byId = new Map(body.transcripts.map((d) => [d.id, d]));
+    return items.map((t) => ({ ...t, ...byId.get(t.id) }));
+  } catch (err) {
+    if (err instanceof ApiError && err.kind === 'http') return items;
+    throw err;
+  }
+}
+
+/** Names a transcript after the file it was made from, for every browser to see. */
+export const saveFileName = (id: string, name: string): Promise<unknown> =>
+  apiJson(`/v2/console/transcripts/${id}/file-name`, { method: 'PUT', json: { file_name: name } });
+
+/** What the server can honour (Earshot's console API). */
+export interface Capabilities {
+  speech_model: string;
+  /** Language codes the engine takes, or 'all'. */
+  languages: string[] | 'all';
+  /** Features the API refuses when asked for. */
+  unsupported_features: string[];
+}
+
+let capabilities: Promise<Capabilities> | null = null;
+/** Asked once per visit; a failed answer is asked again next time. */
+export function getCapabilities(): Promise<Capabilities> {
+  capabilities ??= apiJson<Capabilities>('/v2/console/capabilities').catch((err: unknown) => {
+    capabilities = null;
+    throw err;
+  });
+  return capabilities;
 }
 
 export interface Peaks {

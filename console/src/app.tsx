@@ -40,7 +40,8 @@ function ThemeToggle() {
 function View({ route }: { route: Route }) {
   switch (route.name) {
     case 'transcript':
-      return <TranscriptPage id={route.id} />;
+      // Keyed by id: another transcript is another page, with none of the last one's state.
+      return <TranscriptPage key={route.id} id={route.id} />;
     case 'stream':
       return <StreamPage />;
     case 'lemur':

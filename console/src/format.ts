@@ -1,6 +1,9 @@
 /** Display helpers. */
 
-/** 83 500 ms → "1:23"; 4 000 000 → "1:06:40". */
+/**
+ * 83 500 ms → "1:23"; 4 000 000 → "1:06:40". Whole seconds rounded down, as media players show them:
+ * the one rule for every time and duration in the console.
+ */
 export function clock(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(total / 3600);
@@ -17,6 +20,9 @@ export function apiDate(ts: string): Date {
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 export const when = (ts: string): string => dateTime.format(apiDate(ts));
+const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+/** With seconds: webhook attempts a few seconds apart must tell apart. */
+export const whenExact = (ts: string): string => dateTimeSeconds.format(apiDate(ts));
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;

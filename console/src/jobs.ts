@@ -1,5 +1,5 @@
-import { apiJson, ApiError, uploadFile, type Transcript } from './api';
-import { getSpeed, recordSpeed, rememberFileName } from './settings';
+import { apiJson, ApiError, saveFileName, uploadFile, type Transcript } from './api';
+import { getSpeed, recordSpeed } from './settings';
 
 /** One file or URL on its way to a transcript: upload, then queued → processing → completed | error. */
 export interface Job {
@@ -75,9 +75,10 @@ function releaseSlot(): void {
   pendingUploads.shift()?.();
 }
 
-async function follow(job: Job, options: TranscriptOptions, audioUrl: string): Promise<void> {
+async function follow(job: Job, options: TranscriptOptions, audioUrl: string, fileName?: string): Promise<void> {
   const created = await apiJson<Transcript>('/v2/transcript', { method: 'POST', json: { ...options, audio_url: audioUrl } });
-  rememberFileName(created.id, job.name);
+  // The transcript is made either way; without its name it is listed as "Upload <id>".
+  if (fileName) await saveFileName(created.id, fileName).catch(() => undefined);
   update(job, { transcriptId: created.id, phase: created.status });
   for (;;) {
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -121,7 +122,7 @@ export function transcribeFile(file: File, options: TranscriptOptions): void {
     } finally {
       releaseSlot();
     }
-    await follow(job, options, url);
+    await follow(job, options, url, file.name);
   });
 }
 

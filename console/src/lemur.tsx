@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
-import { apiJson, ApiError, type ListItem } from './api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { apiJson, ApiError, isDeleted, withDetails, type Details, type ListItem } from './api';
 import { when } from './format';
 import { href } from './route';
 import { displayName } from './transcripts';
@@ -18,22 +18,31 @@ function notConfigured(err: ApiError): boolean {
   return err.status === 404 || err.status === 501 || err.status === 503 || /\b(LLM|language model|not configured|no model)\b/i.test(err.message);
 }
 
+/**
+ * The most a question list or task may hold: it is an instruction, and the transcripts it is about
+ * already fill most of a local model's context.
+ */
+export const MAX_PROMPT_CHARS = 2000;
+
 /** Questions (or a free task) about one or several transcripts, through LeMUR's public endpoints. */
 export function LemurPage({ preselected }: { preselected: string[] }) {
-  const [items, setItems] = useState<ListItem[] | null>(null);
+  const [items, setItems] = useState<(ListItem & Partial<Details>)[] | null>(null);
   const [chosen, setChosen] = useState<Set<string>>(new Set(preselected));
   const [mode, setMode] = useState<'qa' | 'task'>('qa');
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [answer, setAnswer] = useState<QaResponse | TaskResponse | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const [cancelled, setCancelled] = useState(false);
+  const running = useRef<AbortController | null>(null);
+  // Leaving the page stops waiting for an answer nobody will read.
+  useEffect(() => () => running.current?.abort(), []);
 
   useEffect(() => {
-    apiJson<{ transcripts: ListItem[] }>('/v2/transcript?status=completed&limit=50').then(
+    apiJson<{ transcripts: ListItem[] }>('/v2/transcript?status=completed&limit=50')
       // Deleted transcripts keep their status but have no text left to ask about.
-      (b) => setItems(b.transcripts.filter((t) => t.audio_url !== 'http://deleted_by_user')),
-      (err: ApiError) => setError(err),
-    );
+      .then((b) => withDetails(b.transcripts.filter((t) => !isDeleted(t))))
+      .then(setItems, (err: ApiError) => setError(err));
   }, []);
 
   const toggle = (id: string) => {
@@ -47,19 +56,25 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
     e.preventDefault();
     setError(null);
     setAnswer(null);
+    setCancelled(false);
     const ids = [...chosen];
-    if (ids.length === 0 || !text.trim()) return;
+    if (ids.length === 0 || !text.trim() || text.length > MAX_PROMPT_CHARS) return;
+    const controller = new AbortController();
+    running.current = controller;
     setBusy(true);
+    const signal = controller.signal;
     try {
       if (mode === 'qa') {
         const questions = text.split('\n').map((q) => q.trim()).filter(Boolean).map((question) => ({ question }));
-        setAnswer(await apiJson<QaResponse>('/lemur/v3/generate/question-answer', { method: 'POST', json: { transcript_ids: ids, questions } }));
+        setAnswer(await apiJson<QaResponse>('/lemur/v3/generate/question-answer', { method: 'POST', json: { transcript_ids: ids, questions }, signal }));
       } else {
-        setAnswer(await apiJson<TaskResponse>('/lemur/v3/generate/task', { method: 'POST', json: { transcript_ids: ids, prompt: text.trim() } }));
+        setAnswer(await apiJson<TaskResponse>('/lemur/v3/generate/task', { method: 'POST', json: { transcript_ids: ids, prompt: text.trim() }, signal }));
       }
     } catch (err) {
-      setError(err as ApiError);
+      if ((err as Error).name === 'AbortError') setCancelled(true);
+      else setError(err as ApiError);
     } finally {
+      running.current = null;
       setBusy(false);
     }
   };
@@ -96,13 +111,30 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
         <textarea
           id="lemur-text"
           rows={4}
+          maxLength={MAX_PROMPT_CHARS}
+          aria-describedby="lemur-count"
           value={text}
           onInput={(e) => setText(e.currentTarget.value)}
           placeholder={mode === 'qa' ? 'Who is speaking?\nWhat was decided?' : 'Summarise this in three bullet points.'}
         />
-        <button type="submit" class="primary" disabled={busy || chosen.size === 0 || !text.trim()}>
-          {busy ? 'Thinking… (a local model can take a while)' : 'Ask'}
-        </button>
+        <p id="lemur-count" class={`small ${text.length >= MAX_PROMPT_CHARS ? 'error' : 'muted'}`}>
+          {text.length} of {MAX_PROMPT_CHARS} characters
+        </p>
+        <div class="row wrap">
+          <button type="submit" class="primary" disabled={busy || chosen.size === 0 || !text.trim()}>
+            {busy ? 'Thinking… (a local model can take a while)' : 'Ask'}
+          </button>
+          {busy && (
+            <button type="button" onClick={() => running.current?.abort()}>
+              Cancel
+            </button>
+          )}
+        </div>
+        {cancelled && (
+          <p class="muted" role="status">
+            Cancelled: the server stops working on it.
+          </p>
+        )}
         {chosen.size === 0 && <p class="muted small">Choose at least one transcript.</p>}
       </form>
       {error && (

@@ -1,8 +1,7 @@
-/** What the console remembers in this browser (localStorage): the API key, the theme, upload names, speed. */
+/** What the console remembers in this browser (localStorage): the API key, the theme, the transcription speed. */
 
 const KEY = 'earshot.key';
 const THEME = 'earshot.theme';
-const NAMES = 'earshot.names';
 const SPEED = 'earshot.speed';
 
 function read(name: string): string | null {
@@ -36,27 +35,6 @@ export function applyTheme(): void {
   const theme = getTheme();
   if (theme === 'system') document.documentElement.removeAttribute('data-theme');
   else document.documentElement.dataset.theme = theme;
-}
-
-/** File names of transcripts created from this browser: the API only knows an upload URL. */
-export function fileNameOf(transcriptId: string): string | null {
-  try {
-    return (JSON.parse(read(NAMES) ?? '{}') as Record<string, string>)[transcriptId] ?? null;
-  } catch {
-    return null;
-  }
-}
-export function rememberFileName(transcriptId: string, name: string): void {
-  let names: Record<string, string> = {};
-  try {
-    names = JSON.parse(read(NAMES) ?? '{}') as Record<string, string>;
-  } catch {
-    /* start afresh */
-  }
-  names[transcriptId] = name;
-  const ids = Object.keys(names);
-  for (const old of ids.slice(0, Math.max(0, ids.length - 500))) delete names[old];
-  write(NAMES, JSON.stringify(names));
 }
 
 /**

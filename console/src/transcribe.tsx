@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
+import { getCapabilities, type Capabilities } from './api';
 import { bytes, roughDuration } from './format';
 import { clearFinished, getJobs, secondsLeft, subscribeJobs, transcribeFile, transcribeUrl, type Job, type TranscriptOptions } from './jobs';
 import { href } from './route';
 
-const LANGUAGES = ['en_us', 'en', 'en_uk', 'en_au', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'hi', 'ru', 'uk', 'pl', 'tr', 'ko'];
+/** Offered when the engine takes any language (Whisper): upstream's most asked-for codes. */
+const COMMON_LANGUAGES = ['en_us', 'en', 'en_uk', 'en_au', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'hi', 'ru', 'uk', 'pl', 'tr', 'ko'];
 
 /** "colour, color -> color" per line, as upstream's custom_spelling. */
 export function parseSpelling(text: string): { from: string[]; to: string }[] | string {
@@ -27,13 +29,20 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
   const [webhook, setWebhook] = useState('');
   const [authName, setAuthName] = useState('');
   const [authValue, setAuthValue] = useState('');
+  // Until the server has said what it supports, only what every engine does is offered.
+  const [caps, setCaps] = useState<Capabilities | null>(null);
+  useEffect(() => {
+    getCapabilities().then(setCaps, () => undefined); // the banner tells of a server that cannot answer
+  }, []);
+  const canSpeakers = caps !== null && !caps.unsupported_features.includes('speaker_labels');
+  const languages = caps === null || caps.languages === 'all' ? COMMON_LANGUAGES : caps.languages;
 
   useEffect(() => {
     const rules = parseSpelling(spelling);
     if (typeof rules === 'string') return onChange(rules);
     const o: TranscriptOptions = { punctuate, format_text: format };
     if (language.trim()) o.language_code = language.trim();
-    if (speakers) o.speaker_labels = true;
+    if (speakers && canSpeakers) o.speaker_labels = true;
     if (rules.length) o.custom_spelling = rules;
     if (webhook.trim()) o.webhook_url = webhook.trim();
     if (webhook.trim() && authName.trim()) {
@@ -41,7 +50,7 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
       o.webhook_auth_header_value = authValue;
     }
     onChange(o);
-  }, [language, speakers, punctuate, format, spelling, webhook, authName, authValue]);
+  }, [language, speakers, canSpeakers, punctuate, format, spelling, webhook, authName, authValue]);
 
   return (
     <details class="options">
@@ -49,12 +58,17 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
       <div class="grid">
         <div>
           <label for="opt-lang">Language</label>
-          <input id="opt-lang" list="langs" value={language} onInput={(e) => setLanguage(e.currentTarget.value)} />
+          <input id="opt-lang" list="langs" value={language} onInput={(e) => setLanguage(e.currentTarget.value)} aria-describedby="opt-lang-note" />
           <datalist id="langs">
-            {LANGUAGES.map((l) => (
+            {languages.map((l) => (
               <option value={l} />
             ))}
           </datalist>
+          {caps && caps.languages !== 'all' && (
+            <p id="opt-lang-note" class="muted small">
+              {caps.speech_model} takes {caps.languages.join(', ')}.
+            </p>
+          )}
         </div>
         <fieldset>
           <legend>Text</legend>
@@ -64,9 +78,11 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
           <label class="check">
             <input type="checkbox" checked={format} onChange={(e) => setFormat(e.currentTarget.checked)} /> Formatting (numbers, casing)
           </label>
-          <label class="check">
-            <input type="checkbox" checked={speakers} onChange={(e) => setSpeakers(e.currentTarget.checked)} /> Speaker labels
-          </label>
+          {canSpeakers && (
+            <label class="check">
+              <input type="checkbox" checked={speakers} onChange={(e) => setSpeakers(e.currentTarget.checked)} /> Speaker labels
+            </label>
+          )}
         </fieldset>
         <div class="wide">
           <label for="opt-spelling">Custom spelling</label>

@@ -1,11 +1,11 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { apiFetch, apiJson, ApiError, type Paragraph, type Peaks, type Transcript } from './api';
+import { apiJson, ApiError, isDeleted, withDetails, type Paragraph, type Peaks, type Transcript } from './api';
+import { DeleteButton } from './delete-button';
 import { Exports, Snippet } from './exports';
 import { findHits } from './find';
 import { clock } from './format';
 import { href } from './route';
-import { LOW_CONFIDENCE, TextView } from './transcript-text';
-import { fileNameOf } from './settings';
+import { TextView } from './transcript-text';
 import { displayName } from './transcripts';
 import { Waveform } from './waveform';
 import { Webhooks } from './webhooks';
@@ -40,10 +40,22 @@ function useTranscript(id: string) {
   const [peaks, setPeaks] = useState<Peaks | null | undefined>(undefined);
   const [audio, setAudio] = useState<AudioSource>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const [fileName, setFileName] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Nothing of another transcript may show under this id, even for a moment.
+    setT(null);
+    setParagraphs(null);
+    setPeaks(undefined);
+    setAudio(null);
+    setError(null);
+    setFileName(null);
+    void withDetails([{ id }]).then(
+      ([d]) => live && setFileName(d?.file_name ?? null),
+      () => undefined, // the banner says what is wrong; the page names the transcript by its URL meanwhile
+    );
     const loadMedia = () => {
       apiJson<Peaks>(`/v2/transcript/${id}/peaks`).then(
         (p) => live && setPeaks(p),
@@ -75,7 +87,7 @@ function useTranscript(id: string) {
         setT(got);
         setError(null);
         if (got.status === 'completed') {
-          if (!hasText) await loadText(fetchText(id));
+          if (!hasText && !isDeleted(got)) await loadText(fetchText(id));
           return;
         }
         if (got.status === 'error') return;
@@ -98,7 +110,7 @@ function useTranscript(id: string) {
     };
   }, [id]);
 
-  return { t, paragraphs, peaks, audio, error, setAudio };
+  return { t, paragraphs, peaks, audio, error, fileName, setAudio };
 }
 
 function FindBar({ words, onHits, onGo }: { words: string[]; onHits: (hits: [number, number][], active: number) => void; onGo: (hit: [number, number]) => void }) {
@@ -162,12 +174,14 @@ function FindBar({ words, onHits, onGo }: { words: string[]; onHits: (hits: [num
   );
 }
 
-function Header({ t }: { t: Transcript }) {
+/** `mediaMs`: the player's exact duration once it knows it; the API's is rounded to whole seconds. */
+function Header({ t, mediaMs }: { t: Transcript; mediaMs: number | null }) {
   const words = t.words?.length ?? 0;
+  const ms = mediaMs ?? (t.audio_duration === null ? null : t.audio_duration * 1000);
   return (
     <div class="meta">
       <span class={`badge ${t.status}`}>{t.status}</span>
-      {t.audio_duration !== null && <span>{clock(t.audio_duration * 1000)}</span>}
+      {ms !== null && <span data-testid="duration">{clock(ms)}</span>}
       {words > 0 && <span>{words.toLocaleString()} words</span>}
       {t.confidence !== null && <span>confidence {Math.round(t.confidence * 100)}%</span>}
       {t.language_code && <span>{t.language_code}</span>}
@@ -179,37 +193,17 @@ function Header({ t }: { t: Transcript }) {
   );
 }
 
-function DeleteButton({ id }: { id: string }) {
-  const [confirm, setConfirm] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const remove = () =>
-    apiFetch(`/v2/transcript/${id}`, { method: 'DELETE' }).then(
-      () => (location.hash = href.transcripts()),
-      (err: Error) => setError(err.message),
-    );
-  return (
-    <>
-      {confirm ? (
-        <span class="confirm">
-          <button type="button" class="danger" onClick={remove}>
-            Delete for good
-          </button>
-          <button type="button" class="ghost" onClick={() => setConfirm(false)}>
-            Keep
-          </button>
-        </span>
-      ) : (
-        <button type="button" class="ghost" onClick={() => setConfirm(true)}>
-          Delete…
-        </button>
-      )}
-      {error && <p class="error">{error}</p>}
-    </>
-  );
+/** The reading view: player and timeline, text with the spoken word highlighted, find, exports. */
+interface ReaderProps {
+  t: Transcript | null;
+  paragraphs: Paragraph[];
+  peaks: Peaks | null | undefined;
+  audio: AudioSource;
+  onAudioExpired: () => void;
+  onMediaDuration: (ms: number) => void;
 }
 
-/** The reading view: player and timeline, text with the spoken word highlighted, find, exports. */
-function Reader({ t, paragraphs, peaks, audio, onAudioExpired }: { t: Transcript | null; paragraphs: Paragraph[]; peaks: Peaks | null | undefined; audio: AudioSource; onAudioExpired: () => void }) {
+function Reader({ t, paragraphs, peaks, audio, onAudioExpired, onMediaDuration }: ReaderProps) {
   const textRoot = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const player = useRef<HTMLAudioElement>(null);
@@ -309,6 +303,7 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired }: { t: Transcript
     const onTime = () => !frame && show(a.currentTime * 1000, false);
     const onMeta = () => {
       wave.current?.setDuration(a.duration * 1000);
+      if (Number.isFinite(a.duration)) onMediaDuration(a.duration * 1000);
       if (state.current.resumeAt) a.currentTime = state.current.resumeAt;
       state.current.resumeAt = 0;
       wave.current?.draw();
@@ -355,10 +350,10 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired }: { t: Transcript
     wave.current?.setHits(hits.map(([a]) => view.words[a]!.start));
     wave.current?.draw();
   };
+  // Going to a hit shows it; the player stays where it is (a click on the word moves it there).
   const onGo = ([a]: [number, number]) => {
     view.span(a)?.scrollIntoView({ block: 'center' });
     state.current.handsOffUntil = Date.now() + HANDS_OFF_MS;
-    seek(view.words[a]!.start);
   };
 
   const onWaveKey = (e: KeyboardEvent) => {
@@ -381,7 +376,7 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired }: { t: Transcript
     seek(wave.current?.timeAt(e.clientX - r.left) ?? 0);
   };
 
-  const lowCount = useMemo(() => view.words.filter((w) => w.confidence < LOW_CONFIDENCE).length, [view]);
+  const lowCount = useMemo(() => view.words.filter((w) => w.confidence < view.lowBelow).length, [view]);
 
   return (
     <div class="reader">
@@ -415,19 +410,25 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired }: { t: Transcript
           </label>
         </div>
       </div>
-      {lowCount > 0 && (
-        <p class="muted small legend">
-          <span class="w low">Dotted</span> words ({lowCount}) were heard with low confidence. Click a word, or a paragraph's time, to move the player there.
-        </p>
-      )}
+      <p class="muted small legend" data-testid="legend">
+        {lowCount > 0 && (
+          <>
+            <span class="w low">Dotted</span> words ({lowCount} of {view.words.length}) were heard with less than {Math.round(view.lowBelow * 100)} %
+            confidence, the least sure in this transcript.{' '}
+          </>
+        )}
+        Click a word, or a paragraph's time, to move the player there.
+      </p>
       <div ref={textRoot} class="text" onClick={onTextClick} data-testid="transcript-text" />
     </div>
   );
 }
 
 export function TranscriptPage({ id }: { id: string }) {
-  const { t, paragraphs, peaks, audio, error, setAudio } = useTranscript(id);
-  const name = t ? displayName(t) : (fileNameOf(id) ?? 'Transcript');
+  const { t, paragraphs, peaks, audio, error, fileName, setAudio } = useTranscript(id);
+  const [mediaMs, setMediaMs] = useState<number | null>(null);
+  const deleted = t !== null && isDeleted(t);
+  const name = deleted ? 'Deleted transcript' : (fileName ?? (t ? displayName(t) : 'Transcript'));
 
   const refreshAudio = () =>
     apiJson<{ url: string }>(`/v2/transcript/${id}/audio-url`).then(
@@ -448,8 +449,13 @@ export function TranscriptPage({ id }: { id: string }) {
           {error.status === 400 && /not found/i.test(error.message) ? 'There is no transcript with this id in your project.' : error.message}
         </p>
       )}
-      {t && <Header t={t} />}
-      {t?.status === 'error' && (
+      {deleted && (
+        <p class="card gone" role="status">
+          This transcript was deleted: its text and audio are gone. Only its id <code>{t.id}</code> remains.
+        </p>
+      )}
+      {t && !deleted && <Header t={t} mediaMs={mediaMs} />}
+      {t?.status === 'error' && !deleted && (
         <div class="card failed" role="alert">
           <h2>Transcription failed</h2>
           <p>{t.error}</p>
@@ -460,14 +466,12 @@ export function TranscriptPage({ id }: { id: string }) {
           <span class="spinner" aria-hidden="true" /> {t.status === 'queued' ? 'Queued: waiting for a free worker…' : 'Transcribing… this page updates by itself.'}
         </p>
       )}
-      {t?.status === 'completed' && !paragraphs && !error && <p class="muted">Loading the text…</p>}
+      {t?.status === 'completed' && !deleted && !paragraphs && !error && <p class="muted">Loading the text…</p>}
+      {/* Actions come first in the page, so a phone shows them above the text; a wide screen puts them on the right. */}
       <div class="layout">
-        <div class="primary-col">{paragraphs && <Reader t={t} paragraphs={paragraphs} peaks={peaks} audio={audio} onAudioExpired={refreshAudio} />}</div>
-        {t && (
-          <aside class="side">
+        {t && !deleted && (
+          <aside class="side actions" aria-label="Actions">
             {t.status === 'completed' && <Exports t={t} name={name} />}
-            <Snippet id={t.id} />
-            {t.webhook_url && <Webhooks id={t.id} url={t.webhook_url} />}
             <section aria-labelledby="actions-h">
               <h2 id="actions-h">More</h2>
               <div class="row wrap">
@@ -476,9 +480,16 @@ export function TranscriptPage({ id }: { id: string }) {
                     Ask LeMUR about it
                   </a>
                 )}
-                <DeleteButton id={t.id} />
+                <DeleteButton id={t.id} label={`Delete ${name}`} onDeleted={() => (location.hash = href.transcripts())} />
               </div>
             </section>
+          </aside>
+        )}
+        <div class="primary-col">{paragraphs && <Reader t={t} paragraphs={paragraphs} peaks={peaks} audio={audio} onAudioExpired={refreshAudio} onMediaDuration={setMediaMs} />}</div>
+        {t && !deleted && (
+          <aside class="side extra" aria-label="For developers">
+            <Snippet id={t.id} />
+            {t.webhook_url && <Webhooks id={t.id} url={t.webhook_url} final={t.status === 'completed' || t.status === 'error'} />}
           </aside>
         )}
       </div>

@@ -2,8 +2,20 @@ import type { Paragraph, Word } from './api';
 import { normalize } from './find';
 import { clock } from './format';
 
-/** Words below this confidence are marked for checking. */
-export const LOW_CONFIDENCE = 0.5;
+/** Words are marked for checking below at most this confidence… */
+const LOW_CONFIDENCE = 0.5;
+/** …and only the least sure tenth of a transcript at most: a mark on most words would tell nothing. */
+const LOW_SHARE = 0.1;
+
+/**
+ * The confidence under which a word is marked: LOW_CONFIDENCE, or lower when more than LOW_SHARE
+ * of the words are below it (an engine whose scores run low overall, as pocketsphinx's do).
+ */
+export function lowConfidenceBelow(words: readonly Pick<Word, 'confidence'>[]): number {
+  const sorted = words.map((w) => w.confidence).sort((a, b) => a - b);
+  const tenth = sorted[Math.floor(sorted.length * LOW_SHARE)] ?? 0;
+  return Math.min(LOW_CONFIDENCE, tenth);
+}
 /** Words rendered before the first paint; the rest follow right after. */
 const FIRST_WORDS = 1500;
 
@@ -26,6 +38,8 @@ export class TextView {
   /** Normalised word texts, for find. */
   readonly norm: string[] = [];
   readonly segments: Segment[] = [];
+  /** Words under this confidence are marked (see lowConfidenceBelow). */
+  readonly lowBelow: number;
   private spans: HTMLCollectionOf<Element> | null = null;
   private current = -1;
   private marked: Element[] = [];
@@ -40,6 +54,7 @@ export class TextView {
         this.norm.push(normalize(w.text));
       }
     }
+    this.lowBelow = lowConfidenceBelow(this.words);
   }
 
   /**
@@ -83,7 +98,7 @@ export class TextView {
       );
       for (const w of p.words) {
         parts.push(
-          w.confidence < LOW_CONFIDENCE
+          w.confidence < this.lowBelow
             ? `<span class="w low" data-i="${i}" title="Low confidence: ${Math.round(w.confidence * 100)}%">${escapeHtml(w.text)}</span> `
             : `<span class="w" data-i="${i}">${escapeHtml(w.text)}</span> `,
         );

@@ -1,24 +1,27 @@
 import { useEffect, useState } from 'preact/hooks';
-import { apiFetch, apiJson, type ListItem, type Status } from './api';
-import { when } from './format';
+import { apiJson, isDeleted, withDetails, type Details, type ListItem, type Status } from './api';
+import { DeleteButton } from './delete-button';
+import { clock, when } from './format';
 import { getJobs, subscribeJobs } from './jobs';
 import { href } from './route';
-import { fileNameOf } from './settings';
 import { Transcribe } from './transcribe';
 
 interface Page {
-  items: ListItem[];
+  items: Item[];
   /** Path of the next (older) page, or null. */
   older: string | null;
 }
 
+const PAGE_SIZE = 20;
+const MAX_FILL_PAGES = 5;
+type ListBody = { transcripts: ListItem[]; page_details?: { prev_url: string | null }; prev_url?: string | null };
+
 /** The API's absolute paging URLs, as same-origin paths. */
 const pathOf = (url: string | null) => (url ? new URL(url).pathname + new URL(url).search : null);
 
-export const displayName = (t: Pick<ListItem, 'id' | 'audio_url'>) => {
-  const name = fileNameOf(t.id);
-  if (name) return name;
-  // Uploaded from elsewhere (or another browser): the API keeps no file name, so name it by its id.
+export const displayName = (t: Pick<ListItem, 'id' | 'audio_url'> & Partial<Details>) => {
+  if (t.file_name) return t.file_name;
+  // Uploaded by another client, which gave no name: name it by its id.
   if (/\/v2\/upload\/[0-9a-f-]{36}$/.test(t.audio_url)) return `Upload ${t.id.slice(0, 8)}`;
   try {
     return decodeURIComponent(new URL(t.audio_url).pathname.split('/').pop() || t.audio_url);
@@ -27,45 +30,24 @@ export const displayName = (t: Pick<ListItem, 'id' | 'audio_url'>) => {
   }
 };
 
-function Row({ t, onDeleted }: { t: ListItem; onDeleted: () => void }) {
-  const [confirm, setConfirm] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const remove = async () => {
-    try {
-      await apiFetch(`/v2/transcript/${t.id}`, { method: 'DELETE' });
-      onDeleted();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
-  const deleted = t.audio_url === 'http://deleted_by_user';
+type Item = ListItem & Partial<Details>;
+
+function Row({ t, onDeleted }: { t: Item; onDeleted: () => void }) {
   return (
     <li class="item">
       <div class="item-main">
         <a href={href.transcript(t.id)} class="item-name">
-          {deleted ? 'Deleted transcript' : displayName(t)}
+          {displayName(t)}
         </a>
-        <span class="muted small">{when(t.created)}</span>
+        <span class="muted small">
+          {when(t.created)}
+          {t.audio_duration != null && ` · ${clock(t.audio_duration * 1000)}`}
+        </span>
         {t.snippet && <p class="snippet">…{t.snippet}…</p>}
         {t.error && <p class="error small">{t.error}</p>}
       </div>
       <span class={`badge ${t.status}`}>{t.status}</span>
-      {!deleted &&
-        (confirm ? (
-          <span class="confirm">
-            <button type="button" class="danger small" onClick={remove}>
-              Delete for good
-            </button>
-            <button type="button" class="ghost small" onClick={() => setConfirm(false)}>
-              Keep
-            </button>
-          </span>
-        ) : (
-          <button type="button" class="ghost small" onClick={() => setConfirm(true)} aria-label={`Delete ${displayName(t)}`}>
-            Delete
-          </button>
-        ))}
-      {error && <p class="error small">{error}</p>}
+      <DeleteButton id={t.id} label={`Delete ${displayName(t)}`} small onDeleted={onDeleted} />
     </li>
   );
 }
@@ -80,15 +62,25 @@ function TranscriptList() {
   const [reload, setReload] = useState(0);
 
   const firstPath = () => {
-    if (query) return `/v2/transcript/search?${new URLSearchParams({ text: query, limit: '20' })}`;
-    const qs = new URLSearchParams({ limit: '20' });
+    if (query) return `/v2/transcript/search?${new URLSearchParams({ text: query, limit: String(PAGE_SIZE) })}`;
+    const qs = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (status) qs.set('status', status);
     if (day) qs.set('created_on', day);
     return `/v2/transcript?${qs}`;
   };
+  /**
+   * A page of the list without deleted transcripts (the API keeps listing them, as upstream does):
+   * when a page is mostly deleted ones, the next pages fill it up, a few at most.
+   */
   const load = async (path: string): Promise<Page> => {
-    const body = await apiJson<{ transcripts: ListItem[]; page_details?: { prev_url: string | null }; prev_url?: string | null }>(path);
-    return { items: body.transcripts, older: pathOf(body.page_details ? body.page_details.prev_url : (body.prev_url ?? null)) };
+    const items: ListItem[] = [];
+    let older: string | null = path;
+    for (let pages = 0; older && pages < MAX_FILL_PAGES && items.length < PAGE_SIZE; pages++) {
+      const body: ListBody = await apiJson<ListBody>(older);
+      items.push(...body.transcripts.filter((t) => !isDeleted(t)));
+      older = pathOf(body.page_details ? body.page_details.prev_url : (body.prev_url ?? null));
+    }
+    return { items: await withDetails(items), older };
   };
 
   useEffect(() => {

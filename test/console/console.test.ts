@@ -4,15 +4,13 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../src/chromium.js';
+import { DESKTOP, openConsole, PHONE, problemsOf, shoot, type OpenOptions } from '../helpers/console.js';
 import { api, startServer, type TestServer } from '../helpers/server.js';
 import { librivoxClips } from '../helpers/librivox.js';
 
-const ARTIFACTS = path.resolve('test-artifacts/console');
-const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
 const clips = librivoxClips();
 /** "and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them" */
 const clip = clips[0]!;
@@ -30,7 +28,6 @@ describe('web console in Chromium', () => {
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-console-'));
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     // The fake microphone plays speech and then 3 s of silence, once, so the turn ends.
     const mic = path.join(tmp, 'mic.wav');
     execFileSync('ffmpeg', ['-loglevel', 'error', '-i', clips[4]!.wav, '-af', 'apad=pad_dur=3', '-ar', '48000', '-ac', '1', '-c:a', 'pcm_s16le', mic]);
@@ -45,23 +42,7 @@ describe('web console in Chromium', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function open(opts: { signedIn?: boolean; colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, colorScheme: opts.colorScheme ?? 'light', acceptDownloads: true });
-    await context.grantPermissions(['microphone'], { origin: server.url });
-    if (opts.signedIn !== false) await context.addInitScript((key) => localStorage.setItem('earshot.key', key), server.key);
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    // CSP violations and script errors would break the console silently: fail loudly instead.
-    page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && problems.push(m.text()));
-    (page as Page & { problems: string[] }).problems = problems;
-    return { context, page };
-  }
-  const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
-
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
-  }
+  const open = (opts: OpenOptions = {}) => openConsole(browser, server, opts);
 
   let transcriptId = '';
 
@@ -155,17 +136,19 @@ describe('web console in Chromium', () => {
     expect(apiT.words[highlighted]!.start).toBeLessThanOrEqual(playedTo);
     expect(apiT.words[highlighted + 1]?.start ?? Infinity).toBeGreaterThan(playedTo - 100);
 
-    // Find: hits in the text and on the timeline.
-    const sought = apiT.words[3]!.text.toLowerCase().replace(/[^a-z']/g, '');
+    // Find: whole words, in the text and on the timeline.
+    const bare = (w: { text: string }) => w.text.toLowerCase().replace(/[^a-z']/g, '');
+    const sought = bare(apiT.words[3]!);
     await page.fill('#find', sought);
-    const expected = apiT.words.filter((w) => w.text.toLowerCase().replace(/[^a-z']/g, '').startsWith(sought)).length;
+    const expected = apiT.words.filter((w) => bare(w) === sought).length;
     await expect.poll(() => page.locator('.w.hit').count()).toBe(expected);
     expect(await page.textContent('.find [role=status]')).toBe(`1 of ${expected}`);
-    // Enter goes to the first hit: the player moves there too.
+    // Enter goes to the first hit; the player stays where playing stopped.
+    const before = await page.evaluate(() => document.querySelector('audio')!.currentTime);
     await page.press('#find', 'Enter');
-    const firstHit = apiT.words.findIndex((w) => w.text.toLowerCase().replace(/[^a-z']/g, '').startsWith(sought));
+    const firstHit = apiT.words.findIndex((w) => bare(w) === sought);
     expect(await page.getAttribute('.w.hit-active', 'data-i')).toBe(String(firstHit));
-    await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBeCloseTo(apiT.words[firstHit]!.start / 1000, 1);
+    expect(await page.evaluate(() => document.querySelector('audio')!.currentTime)).toBe(before);
 
     // SRT export is the API's SRT, byte for byte.
     const [srt] = await Promise.all([page.waitForEvent('download'), page.click('button:text-is("SRT")')]);
@@ -228,7 +211,7 @@ describe('web console in Chromium', () => {
       expect(await page.$('text=No waveform')).toBeNull();
       // Its webhook deliveries, as the server recorded them.
       await expect.poll(() => hooks.length, { timeout: 20_000 }).toBeGreaterThan(0);
-      await page.click('#hooks-h ~ button:has-text("Refresh")');
+      await page.click('section:has(#hooks-h) button:has-text("Refresh")');
       await expect.poll(() => page.textContent('#hooks-h ~ table td.ok')).toBe('204');
 
       await page.click('a:has-text("← Transcripts")');

@@ -20,12 +20,12 @@ export function tinyLlmEnv(contextTokens = 1024): Record<string, string> {
 }
 
 /** Uploads a LibriVox clip and waits for its transcript (pocketsphinx, the test servers' engine). */
-export async function completedTranscript(server: TestServer, wav: string): Promise<Record<string, unknown>> {
+export async function completedTranscript(server: TestServer, wav: string, timeoutMs?: number): Promise<Record<string, unknown>> {
   const up = await api(server, '/v2/upload', { method: 'POST', body: readFileSync(wav), headers: { 'content-type': 'application/octet-stream' } });
   const { upload_url } = (await up.json()) as { upload_url: string };
   const created = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: upload_url } });
   const { id } = (await created.json()) as { id: string };
-  const t = await waitForTranscript(server, id);
+  const t = await waitForTranscript(server, id, timeoutMs);
   if (t.status !== 'completed') throw new Error(`transcript ${id} ended ${t.status}: ${t.error}`);
   return t;
 }

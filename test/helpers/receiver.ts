@@ -9,10 +9,10 @@ export interface Received {
 }
 
 /**
- * A local HTTP server that records every request; `respond` decides each answer (status, delay).
+ * A local HTTP server that records every request; `respond` decides each answer (status, delay, body).
  * Stands in for a user's webhook receiver.
  */
-export async function startReceiver(respond: (req: Received, n: number) => { status: number; delayMs?: number } = () => ({ status: 200 })) {
+export async function startReceiver(respond: (req: Received, n: number) => { status: number; delayMs?: number; body?: string } = () => ({ status: 200 })) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -26,8 +26,8 @@ export async function startReceiver(respond: (req: Received, n: number) => { sta
       }
       const entry: Received = { path: req.url ?? '', headers: req.headers, body, at: Date.now() };
       received.push(entry);
-      const { status, delayMs } = respond(entry, received.filter((r) => r.path === entry.path).length);
-      setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok'), delayMs ?? 0);
+      const { status, delayMs, body: answer } = respond(entry, received.filter((r) => r.path === entry.path).length);
+      setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end(answer ?? 'ok'), delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
