@@ -46,7 +46,10 @@ describe('console transcript list and pages', () => {
     await page.goto(`${server.url}/#/t/${a.id}`);
     await page.waitForSelector('.w');
     expect(await shownText(page)).toBe(a.text);
+    // The text comes first; the title once the transcript itself is in.
+    await expect.poll(() => page.textContent('main .meta code'), { timeout: 10_000 }).toBe(a.id);
     const titleA = await page.textContent('main h1');
+    expect(titleA).toBe(`Upload ${a.id.slice(0, 8)}`);
 
     for (const unknown of [randomUUID(), 'not-an-id']) {
       // In-page navigation (the hash changes), as following a link does.

@@ -118,6 +118,47 @@ describe('console extensions', () => {
     expect((await api(server, '/v2/keys', { method: 'POST', json: { name: '' } })).status).toBe(400);
   });
 
+  it('keeps a transcript\'s file name and gives the details the list lacks', async () => {
+    const named = await api(server, `/v2/console/transcripts/${id}/file-name`, { method: 'PUT', json: { file_name: ' Board\u0007 meeting.wav ' } });
+    expect(await named.json()).toEqual({ id, file_name: 'Board meeting.wav' });
+    const t = (await (await api(server, `/v2/transcript/${id}`)).json()) as { audio_duration: number };
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const details = await api(server, `/v2/console/transcripts?ids=${id.toUpperCase()},${unknown}`);
+    expect(await details.json()).toEqual({ transcripts: [{ id, file_name: 'Board meeting.wav', audio_duration: t.audio_duration }] });
+    // Upstream's own resources keep upstream's shape.
+    expect(Object.keys((await (await api(server, `/v2/transcript/${id}`)).json()) as object)).not.toContain('file_name');
+
+    const bad: [string, string, unknown][] = [
+      ['PUT', `/v2/console/transcripts/${id}/file-name`, {}],
+      ['PUT', `/v2/console/transcripts/${id}/file-name`, { file_name: '\u0001 ' }],
+      ['PUT', `/v2/console/transcripts/${id}/file-name`, { file_name: 'x'.repeat(256) }],
+      ['PUT', `/v2/console/transcripts/${unknown}/file-name`, { file_name: 'a.wav' }],
+      ['PUT', '/v2/console/transcripts/nope/file-name', { file_name: 'a.wav' }],
+      ['GET', '/v2/console/transcripts?ids=nope', undefined],
+      ['GET', `/v2/console/transcripts?ids=${Array(201).fill(unknown).join(',')}`, undefined],
+      // No webhook_url to send to.
+      ['POST', `/v2/console/transcripts/${id}/webhook-redeliver`, undefined],
+    ];
+    for (const [method, path, json] of bad) {
+      const res = await api(server, path, { method, json });
+      expect(res.status, `${method} ${path.slice(0, 80)}`).toBe(400);
+      expect(typeof ((await res.json()) as { error: unknown }).error).toBe('string');
+    }
+    expect((await api(server, `/v2/console/transcripts?ids=${id}`, { headers: { authorization: 'wrong' } })).status).toBe(401);
+  });
+
+  it('says what the server supports, as the transcript API enforces it', async () => {
+    const caps = (await (await api(server, '/v2/console/capabilities')).json()) as { speech_model: string; languages: string[] | 'all'; unsupported_features: string[] };
+    expect(caps.speech_model).toBe('pocketsphinx-en-us');
+    expect(caps.languages).toContain('en_us');
+    for (const feature of caps.unsupported_features) {
+      const res = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: 'https://example.com/a.wav', [feature]: true } });
+      expect(res.status, feature).toBe(400);
+    }
+    const other = caps.languages === 'all' ? null : 'xx';
+    if (other) expect((await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: 'https://example.com/a.wav', language_code: other } })).status).toBe(400);
+  });
+
   it('serves the console with a CSP, long-lived hashed assets, gzip, and nothing outside its build', async () => {
     const page = await fetch(`${server.url}/`, { headers: { 'accept-encoding': 'gzip' } });
     expect(page.status).toBe(200);
