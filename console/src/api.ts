@@ -174,7 +174,8 @@ export interface Details {
 export async function withDetails<T extends { id: string }>(items: T[]): Promise<(T & Partial<Details>)[]> {
   if (items.length === 0) return items;
   try {
-    const body = await apiJson<{ transcripts: (Details & { id: string })[] }>(`/v2/console/transcripts?ids=${items.map((t) => t.id).join(',')}`);
+    const ids = items.map((t) => t.id).join(',');
+    const body = await apiJson<{ transcripts: (Details & { id: string })[] }>(`/v2/console/transcripts?ids=${ids}`);
     const byId = new Map(body.transcripts.map((d) => [d.id, d]));
     return items.map((t) => ({ ...t, ...byId.get(t.id) }));
   } catch (err) {

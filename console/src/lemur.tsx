@@ -66,9 +66,11 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
     try {
       if (mode === 'qa') {
         const questions = text.split('\n').map((q) => q.trim()).filter(Boolean).map((question) => ({ question }));
-        setAnswer(await apiJson<QaResponse>('/lemur/v3/generate/question-answer', { method: 'POST', json: { transcript_ids: ids, questions }, signal }));
+        const json = { transcript_ids: ids, questions };
+        setAnswer(await apiJson<QaResponse>('/lemur/v3/generate/question-answer', { method: 'POST', json, signal }));
       } else {
-        setAnswer(await apiJson<TaskResponse>('/lemur/v3/generate/task', { method: 'POST', json: { transcript_ids: ids, prompt: text.trim() }, signal }));
+        const json = { transcript_ids: ids, prompt: text.trim() };
+        setAnswer(await apiJson<TaskResponse>('/lemur/v3/generate/task', { method: 'POST', json, signal }));
       }
     } catch (err) {
       if ((err as Error).name === 'AbortError') setCancelled(true);

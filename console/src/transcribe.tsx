@@ -5,7 +5,8 @@ import { clearFinished, getJobs, secondsLeft, subscribeJobs, transcribeFile, tra
 import { href } from './route';
 
 /** Offered when the engine takes any language (Whisper): upstream's most asked-for codes. */
-const COMMON_LANGUAGES = ['en_us', 'en', 'en_uk', 'en_au', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'hi', 'ru', 'uk', 'pl', 'tr', 'ko'];
+const COMMON_LANGUAGES = ['en_us', 'en', 'en_uk', 'en_au', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'hi', 'ru', 'uk', 'pl', 'tr',
+  'ko'];
 
 /** "colour, color -> color" per line, as upstream's custom_spelling. */
 export function parseSpelling(text: string): { from: string[]; to: string }[] | string {
@@ -58,7 +59,13 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
       <div class="grid">
         <div>
           <label for="opt-lang">Language</label>
-          <input id="opt-lang" list="langs" value={language} onInput={(e) => setLanguage(e.currentTarget.value)} aria-describedby="opt-lang-note" />
+          <input
+            id="opt-lang"
+            list="langs"
+            value={language}
+            onInput={(e) => setLanguage(e.currentTarget.value)}
+            aria-describedby="opt-lang-note"
+          />
           <datalist id="langs">
             {languages.map((l) => (
               <option value={l} />

@@ -413,8 +413,8 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired, onMediaDuration }
       <p class="muted small legend" data-testid="legend">
         {lowCount > 0 && (
           <>
-            <span class="w low">Dotted</span> words ({lowCount} of {view.words.length}) were heard with less than {Math.round(view.lowBelow * 100)} %
-            confidence, the least sure in this transcript.{' '}
+            <span class="w low">Dotted</span> words ({lowCount} of {view.words.length}) were heard with less than{' '}
+            {Math.round(view.lowBelow * 100)} % confidence, the least sure in this transcript.{' '}
           </>
         )}
         Click a word, or a paragraph's time, to move the player there.
@@ -485,7 +485,11 @@ export function TranscriptPage({ id }: { id: string }) {
             </section>
           </aside>
         )}
-        <div class="primary-col">{paragraphs && <Reader t={t} paragraphs={paragraphs} peaks={peaks} audio={audio} onAudioExpired={refreshAudio} onMediaDuration={setMediaMs} />}</div>
+        <div class="primary-col">
+          {paragraphs && (
+            <Reader t={t} paragraphs={paragraphs} peaks={peaks} audio={audio} onAudioExpired={refreshAudio} onMediaDuration={setMediaMs} />
+          )}
+        </div>
         {t && !deleted && (
           <aside class="side extra" aria-label="For developers">
             <Snippet id={t.id} />

@@ -30,11 +30,14 @@ export function consoleApiRoutes(ctx: AppContext): FastifyPluginAsync {
       return { transcripts: await transcriptDetails(ctx.db, request.projectId, ids.map((id) => id.toLowerCase())) };
     });
 
-    app.put<{ Params: { id: string }; Body: { file_name?: unknown } | undefined }>('/v2/console/transcripts/:id/file-name', async (request) => {
+    type NameRequest = { Params: { id: string }; Body: { file_name?: unknown } | undefined };
+    app.put<NameRequest>('/v2/console/transcripts/:id/file-name', async (request) => {
       const raw = request.body?.file_name;
       // Control characters would only garble the list; the rest of a name is the user's business.
       const name = typeof raw === 'string' ? raw.replace(/\p{Cc}/gu, '').trim() : '';
-      if (name === '' || name.length > MAX_NAME) throw errors.invalidParam(`file_name must be a non-empty String of at most ${MAX_NAME} characters`);
+      if (name === '' || name.length > MAX_NAME) {
+        throw errors.invalidParam(`file_name must be a non-empty String of at most ${MAX_NAME} characters`);
+      }
       const { id } = request.params;
       if (!UUID.test(id) || !(await setFileName(ctx.db, request.projectId, id.toLowerCase(), name))) throw errors.transcriptNotFound();
       return { id: id.toLowerCase(), file_name: name };

@@ -22,10 +22,9 @@ export async function transcriptDetails(db: Queryable, projectId: string, ids: s
 
 /** Names a transcript of the project after its file; false when there is no such (live) transcript. */
 export async function setFileName(db: Queryable, projectId: string, id: string, name: string): Promise<boolean> {
-  const { rows } = await db.query('update transcripts set file_name = $3 where id = $1 and project_id = $2 and deleted_at is null returning id', [
-    id,
-    projectId,
-    name,
-  ]);
+  const { rows } = await db.query(
+    'update transcripts set file_name = $3 where id = $1 and project_id = $2 and deleted_at is null returning id',
+    [id, projectId, name],
+  );
   return rows.length > 0;
 }

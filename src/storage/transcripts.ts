@@ -228,7 +228,8 @@ export async function recordWebhookDelivery(db: Queryable, transcriptId: string,
 
 export async function listWebhookDeliveries(db: Queryable, transcriptId: string): Promise<WebhookDelivery[]> {
   const { rows } = await db.query<WebhookDelivery>(
-    'select attempt, url, status_code, error, duration_ms, response_excerpt, created_at from webhook_deliveries where transcript_id = $1 order by id',
+    `select attempt, url, status_code, error, duration_ms, response_excerpt, created_at
+       from webhook_deliveries where transcript_id = $1 order by id`,
     [transcriptId],
   );
   return rows;

@@ -190,10 +190,12 @@ describe('console transcript list and pages', () => {
   }, 120_000);
 
   it('offers only the options the server honours', async () => {
-    const caps = (await (await api(server, '/v2/console/capabilities')).json()) as { unsupported_features: string[]; languages: string[] | 'all' };
+    type Caps = { unsupported_features: string[]; languages: string[] | 'all' };
+    const caps = (await (await api(server, '/v2/console/capabilities')).json()) as Caps;
     expect(caps.unsupported_features).toContain('speaker_labels');
     // What the capabilities say is what the API does.
-    const refused = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: `${server.url}/x.wav`, speaker_labels: true } });
+    const json = { audio_url: `${server.url}/x.wav`, speaker_labels: true };
+    const refused = await api(server, '/v2/transcript', { method: 'POST', json });
     expect(refused.status).toBe(400);
     const { context, page } = await openConsole(browser, server);
     await page.goto(`${server.url}/`);
@@ -241,7 +243,8 @@ describe('console transcript list and pages', () => {
         .poll(async () => {
           const list = (await (await api(server, '/v2/transcript?limit=1')).json()) as { transcripts: { id: string }[] };
           id = list.transcripts[0]!.id;
-          const d = (await (await api(server, `/v2/console/transcripts?ids=${id}`)).json()) as { transcripts: { file_name: string | null }[] };
+          type Named = { transcripts: { file_name: string | null }[] };
+          const d = (await (await api(server, `/v2/console/transcripts?ids=${id}`)).json()) as Named;
           return d.transcripts[0]?.file_name;
         }, { timeout: 60_000 })
         .toBe(path.basename(file));
@@ -261,11 +264,14 @@ describe('console transcript list and pages', () => {
     }
   }, 120_000);
   it('lists webhook attempts to the second with what the receiver said, and redelivers', async () => {
-    const receiver = await startReceiver((_req, n) => (n === 1 ? { status: 422, body: 'bad signature: expected sha256=abc' } : { status: 200, body: 'thanks' }));
+    const receiver = await startReceiver((_req, n) =>
+      n === 1 ? { status: 422, body: 'bad signature: expected sha256=abc' } : { status: 200, body: 'thanks' },
+    );
     const { context, page } = await openConsole(browser, server);
     try {
       // Audio nobody serves: the transcript fails fast, and its webhook goes out all the same.
-      const res = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: `${server.url}/v2/upload/${randomUUID()}`, webhook_url: `${receiver.url}/hook` } });
+      const json = { audio_url: `${server.url}/v2/upload/${randomUUID()}`, webhook_url: `${receiver.url}/hook` };
+      const res = await api(server, '/v2/transcript', { method: 'POST', json });
       const { id } = (await res.json()) as { id: string };
       await receiver.waitFor(() => receiver.to('/hook').length === 1, 120_000);
       await page.goto(`${server.url}/#/t/${id}`);
@@ -279,7 +285,8 @@ describe('console transcript list and pages', () => {
       await expect.poll(() => hooks.locator('td.ok').count(), { timeout: 20_000 }).toBe(1);
       expect(await hooks.locator('.excerpt code').nth(1).textContent()).toBe('thanks');
       await shoot(page, 'webhook-deliveries', true);
-      const log = (await (await api(server, `/v2/transcript/${id}/webhook-deliveries`)).json()) as { deliveries: { status_code: number; response_excerpt: string }[] };
+      type Log = { deliveries: { status_code: number; response_excerpt: string }[] };
+      const log = (await (await api(server, `/v2/transcript/${id}/webhook-deliveries`)).json()) as Log;
       expect(log.deliveries.map((d) => [d.status_code, d.response_excerpt])).toEqual([
         [422, 'bad signature: expected sha256=abc'],
         [200, 'thanks'],

@@ -17,8 +17,16 @@ export interface OpenOptions {
 const problems = new WeakMap<Page, string[]>();
 
 /** A fresh browser context on the console, signed in with the server's key unless told otherwise. */
-export async function openConsole(browser: Browser, server: TestServer, opts: OpenOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, colorScheme: opts.colorScheme ?? 'light', acceptDownloads: true });
+export async function openConsole(
+  browser: Browser,
+  server: TestServer,
+  opts: OpenOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? DESKTOP,
+    colorScheme: opts.colorScheme ?? 'light',
+    acceptDownloads: true,
+  });
   await context.grantPermissions(['microphone'], { origin: server.url });
   if (opts.signedIn !== false) await context.addInitScript((key) => localStorage.setItem('earshot.key', key), server.key);
   const page = await context.newPage();

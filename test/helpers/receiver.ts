@@ -12,7 +12,13 @@ export interface Received {
  * A local HTTP server that records every request; `respond` decides each answer (status, delay, body).
  * Stands in for a user's webhook receiver.
  */
-export async function startReceiver(respond: (req: Received, n: number) => { status: number; delayMs?: number; body?: string } = () => ({ status: 200 })) {
+export interface Answer {
+  status: number;
+  delayMs?: number;
+  body?: string;
+}
+
+export async function startReceiver(respond: (req: Received, n: number) => Answer = () => ({ status: 200 })) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';

@@ -119,7 +119,8 @@ describe('console extensions', () => {
   });
 
   it('keeps a transcript\'s file name and gives the details the list lacks', async () => {
-    const named = await api(server, `/v2/console/transcripts/${id}/file-name`, { method: 'PUT', json: { file_name: ' Board\u0007 meeting.wav ' } });
+    const json = { file_name: ' Board\u0007 meeting.wav ' };
+    const named = await api(server, `/v2/console/transcripts/${id}/file-name`, { method: 'PUT', json });
     expect(await named.json()).toEqual({ id, file_name: 'Board meeting.wav' });
     const t = (await (await api(server, `/v2/transcript/${id}`)).json()) as { audio_duration: number };
     const unknown = '00000000-0000-4000-8000-000000000000';
@@ -148,15 +149,20 @@ describe('console extensions', () => {
   });
 
   it('says what the server supports, as the transcript API enforces it', async () => {
-    const caps = (await (await api(server, '/v2/console/capabilities')).json()) as { speech_model: string; languages: string[] | 'all'; unsupported_features: string[] };
+    type Caps = { speech_model: string; languages: string[] | 'all'; unsupported_features: string[] };
+    const caps = (await (await api(server, '/v2/console/capabilities')).json()) as Caps;
     expect(caps.speech_model).toBe('pocketsphinx-en-us');
     expect(caps.languages).toContain('en_us');
     for (const feature of caps.unsupported_features) {
-      const res = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: 'https://example.com/a.wav', [feature]: true } });
+      const json = { audio_url: 'https://example.com/a.wav', [feature]: true };
+      const res = await api(server, '/v2/transcript', { method: 'POST', json });
       expect(res.status, feature).toBe(400);
     }
     const other = caps.languages === 'all' ? null : 'xx';
-    if (other) expect((await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: 'https://example.com/a.wav', language_code: other } })).status).toBe(400);
+    if (other) {
+      const json = { audio_url: 'https://example.com/a.wav', language_code: other };
+      expect((await api(server, '/v2/transcript', { method: 'POST', json })).status).toBe(400);
+    }
   });
 
   it('serves the console with a CSP, long-lived hashed assets, gzip, and nothing outside its build', async () => {
