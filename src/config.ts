@@ -153,7 +153,7 @@ export const settings = {
       'comma-separated `id=model`, `prefix*=model` (`claude-*=qwen2.5-3b-instruct`), a bare id or `*` for the default model. An exact id wins over ' +
       'a prefix, a longer prefix over a shorter one. Names of local models always select themselves. Empty: any other id gets a 400.',
   }),
-  llmRateLimit: setting({ env: 'EARSHOT_LLM_RATE_LIMIT', flag: '--llm-rate-limit', default: 60, parse: int, description: 'LeMUR and LLM Gateway requests per project per minute (reported in `X-RateLimit-*` headers; more get 429). 0: no limit.' }),
+  llmRateLimit: setting({ env: 'EARSHOT_LLM_RATE_LIMIT', flag: '--llm-rate-limit', default: 60, parse: int, description: 'LeMUR and LLM Gateway requests per project per minute, across the whole fleet (reported in `X-RateLimit-*` headers; more get 429). 0: no limit.' }),
   statusTitle: setting({ env: 'EARSHOT_STATUS_TITLE', flag: '--status-title', default: 'Earshot', parse: str, description: 'Name of the status page (`/status`, `/api/v2/*.json`, alerts).' }),
   statusProbeSeconds: setting({ env: 'EARSHOT_STATUS_PROBE_SECONDS', flag: '--status-probe-seconds', default: 300, parse: num, description: 'How often every component is probed (a real transcription, a streaming session, an LLM generation, database and queue checks). One node of a fleet probes each round. 0: this process never probes.' }),
   statusProbeTimeoutSeconds: setting({ env: 'EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS', flag: '--status-probe-timeout-seconds', default: 120, parse: num, description: 'A probe with no answer after this long is a failure (the transcription probe waits behind user jobs, and only fails if no user job completes meanwhile either).' }),

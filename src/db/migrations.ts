@@ -271,6 +271,18 @@ const migrations: { version: number; name: string; sql: string }[] = [
       alter table webhook_deliveries add column response_excerpt text;
     `,
   },
+  {
+    version: 10,
+    name: 'fleet-wide LLM rate limit',
+    sql: `
+      -- each project's current rate-limit window for LeMUR and the LLM Gateway, shared by every node
+      create table llm_rate_windows (
+        project_id text primary key,
+        window_start timestamptz not null,
+        count integer not null
+      );
+    `,
+  },
 ];
 
 /** Applies pending migrations, one process at a time (fleet nodes starting at once, the CLI). */

@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../http/errors.js';
+import type { Queryable } from '../db/index.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** Counts the request against its project's minute and sets upstream's X-RateLimit-* headers; 429 beyond the limit. */
-export function rateLimit(limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply): void {
+export async function rateLimit(limiter: RateLimiter, db: Queryable, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (limiter.limit <= 0) return;
-  const state = limiter.take(request.projectId);
+  const state = await limiter.take(db, request.projectId);
   reply.header('x-ratelimit-limit', state.limit);
   reply.header('x-ratelimit-remaining', state.remaining);
   reply.header('x-ratelimit-reset', state.resetSeconds);

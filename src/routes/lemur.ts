@@ -35,7 +35,7 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     for (const kind of KINDS) {
       app.post(`/lemur/v3/generate/${kind}`, async (request, reply) => {
-        rateLimit(ctx.llm.limiter, request, reply);
+        await rateLimit(ctx.llm.limiter, ctx.db, request, reply);
         // A malformed request gets its 400 even when no LLM is configured (503).
         const params = parseLemurParams(kind, request.body);
         const backend = ctx.llm.require();

@@ -140,7 +140,7 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     app.post('/v1/chat/completions', { config: { nestedErrors: true } }, async (request: FastifyRequest, reply) => {
       const started = process.hrtime.bigint();
-      rateLimit(ctx.llm.limiter, request, reply);
+      await rateLimit(ctx.llm.limiter, ctx.db, request, reply);
       const req = parseGatewayRequest(request.body); // a malformed request gets its 400 before any 503
       const backend = ctx.llm.require();
       const model = await ctx.llm.resolveGatewayModel(req.model);
@@ -198,7 +198,7 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
     });
     app.post('/v1/understanding', { config: { nestedErrors: true } }, async (request, reply) => {
       const started = Date.now();
-      rateLimit(ctx.llm.limiter, request, reply);
+      await rateLimit(ctx.llm.limiter, ctx.db, request, reply);
       const req = parseUnderstandingRequest(request.body);
       const backend = ctx.llm.require();
       const [transcript] = await loadTranscripts(ctx, request.projectId, [req.transcriptId]);

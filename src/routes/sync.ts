@@ -207,7 +207,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsync {
     const mode: Mode = header === undefined ? 'dictation' : 'sync';
     if (header !== undefined) checkModel(header);
     else {
-      rateLimit(ctx.llm.limiter, request, reply);
+      await rateLimit(ctx.llm.limiter, ctx.db, request, reply);
       ctx.llm.require(); // no LLM: refused before any audio is read
     }
     if (!/^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '')) {
