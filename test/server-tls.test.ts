@@ -97,7 +97,7 @@ describe('HTTPS with EARSHOT_TLS=self-signed', () => {
 
   it('answers curl --cacert', async () => {
     const { stdout } = await run('curl', ['-sS', '--cacert', certPath, `${server.tlsUrl}/health`]);
-    expect(JSON.parse(stdout)).toEqual({ status: 'ok' });
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'ok' });
   });
 
   it('serves WebSocket streaming as wss://', async () => {

@@ -299,7 +299,7 @@ describe('malformed requests against a running server (pglite)', () => {
   it('is still up and healthy after all of them', async () => {
     const health = await fetch(new URL('/health', server.url));
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await health.json()).toMatchObject({ status: 'ok', checks: { database: { status: 'ok' }, disk: { status: 'ok' } } });
     const list = await api(server, '/v2/transcript?limit=200');
     expect(list.status).toBe(200);
     const page = (await list.json()) as { transcripts: { id: string }[] };

@@ -132,14 +132,12 @@ const LEMUR_CASES: Case[] = [
 const chat = (body: Record<string, unknown>): Pick<Case, 'method' | 'path' | 'json'> => ({ method: 'POST', path: '/v1/chat/completions', json: { model: 'default', max_tokens: 4, ...body } });
 const say = [{ role: 'user', content: 'hi' }];
 
+/** The gateway's error body: OpenAI's nested `error`, and the top-level `message` the AssemblyAI SDK reads. */
+const gatewayError = (code: number, message: string) => ({ error: { code, message }, message, request_id: expect.any(String) });
+
+// Any model id is answered (EARSHOT_LLM_MODEL_ALIASES defaults to `*`), so an upstream id is not bad input here.
 const GATEWAY_CASES: Case[] = [
   { name: 'no model', ...chat({ model: undefined, messages: say }), status: 400, error: 'model is required: the name of the model to use' },
-  {
-    name: 'unknown model',
-    ...chat({ model: 'claude-sonnet-4-5-20250929', messages: say }),
-    status: 400,
-    error: `model "claude-sonnet-4-5-20250929" is not available on this Earshot server. Available: ${TINY_MODEL_NAME} (default). These names also select the default model: default`,
-  },
   { name: 'no messages or prompt', ...chat({}), status: 400, error: 'messages or prompt is required' },
   { name: 'both messages and prompt', ...chat({ messages: say, prompt: 'hi' }), status: 400, error: 'Give either messages or prompt, not both' },
   { name: 'empty messages', ...chat({ messages: [] }), status: 400, error: 'messages must be a non-empty array of {"role", "content"}' },
@@ -247,7 +245,7 @@ describe('requests LeMUR and the LLM Gateway cannot answer', () => {
   it.each(GATEWAY_CASES.map((c) => [c.name, c] as const))('gateway: %s', async (_name, c) => {
     const res = await send(server, c, state);
     const error = typeof c.error === 'function' ? c.error(state) : c.error;
-    expect({ status: res.status, body: res.body }).toEqual({ status: c.status, body: { error: { code: c.status, message: error } } });
+    expect({ status: res.status, body: res.body }).toEqual({ status: c.status, body: gatewayError(c.status, error) });
     validateSchema('ErrorResponse', res.body, 'llm-gateway.yml');
   });
 
@@ -295,11 +293,11 @@ describe('servers without a usable LLM', () => {
 
     const gateway = await api(none, '/v1/chat/completions', { method: 'POST', json: { model: 'default', messages: say } });
     expect(gateway.status).toBe(503);
-    expect(await gateway.json()).toEqual({ error: { code: 503, message: NO_BACKEND } });
+    expect(await gateway.json()).toEqual(gatewayError(503, NO_BACKEND));
     expect(gateway.headers.get('x-ratelimit-remaining')).toBe('0');
 
     const models = await api(none, '/v1/models');
-    expect({ status: models.status, body: await models.json() }).toEqual({ status: 503, body: { error: { code: 503, message: NO_BACKEND } } });
+    expect({ status: models.status, body: await models.json() }).toEqual({ status: 503, body: gatewayError(503, NO_BACKEND) });
 
     const limited = await api(none, '/lemur/v3/generate/summary', { method: 'POST', json: { input_text: 'hi' } });
     expect({ status: limited.status, body: await limited.json() }).toEqual({ status: 429, body: { error: 'Too Many Requests' } });
