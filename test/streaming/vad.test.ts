@@ -84,7 +84,8 @@ describe('Silero VAD', () => {
     ['fluctuating noise', ['synth', '2', 'pinknoise', 'tremolo', '2', '100', 'vol', '0.2']],
     ['music', ['synth', '2', 'pluck', 'C3', 'pluck', 'E3', 'pluck', 'G3', 'vol', '0.3']],
   ])('tells the speech from %s after it, which the energy detector takes for speech', async (_what, effect) => {
-    const { stdout: noise } = await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed', '-t', 'raw', '-', ...effect], { encoding: 'buffer', maxBuffer: 1 << 26 });
+    // -R: the same noise every run (SoX seeds its generator from the clock otherwise), so the test cannot flake.
+    const { stdout: noise } = await run('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed', '-t', 'raw', '-', ...effect], { encoding: 'buffer', maxBuffer: 1 << 26 });
     const speech = audio.subarray(0, speechEndMs * BYTES_PER_MS);
     const mixed = Buffer.concat([speech, noise]);
     const silero = await feed(model.open(0.4), mixed, 100);
