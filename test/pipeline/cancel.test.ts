@@ -46,9 +46,10 @@ describe('DELETE during processing', () => {
   it('on a fleet, a DELETE on an API-only node stops the job on the worker node', async () => {
     const worker = await startServer({ storage: 'postgres', env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info' } });
     servers.push(worker);
-    const apiNode = await startServer({ env: { DATABASE_URL: worker.env.DATABASE_URL!, EARSHOT_DATA_DIR: worker.dataDir, EARSHOT_WORKERS: 'false' } });
+    const apiNode = await startServer({ env: { DATABASE_URL: worker.env.DATABASE_URL!, EARSHOT_WORKERS: 'false' } });
     servers.push(apiNode);
-    const id = await transcribeFile(apiNode, await longSpeech(worker.dataDir, 4));
+    // Uploaded where it is decoded: with local disks an upload is readable only on the node that took it.
+    const id = await transcribeFile(worker, await longSpeech(worker.dataDir, 4));
     await deleteWhileProcessing(apiNode, worker, id);
   }, 180_000);
 });
