@@ -45,7 +45,7 @@ describe('first start of three nodes at once on an empty PostgreSQL database', (
       expect(keys[0]!.n).toBe(1);
       // Earshot's queues, besides pg-boss's own (its scheduler's `__pgboss__send-it`).
       const queues = await query<{ name: string }>(scratch.url, "select name from pgboss.queue where name not like '\\_\\_pgboss%' order by name");
-      expect(queues.map((q) => q.name)).toEqual(['maintenance', 'transcribe', 'webhook']);
+      expect(queues.map((q) => q.name)).toEqual(['maintenance', 'transcribe', 'transcribe-url', 'webhook']);
     } finally {
       await Promise.all(servers.map((s) => s.destroy()));
       await scratch.drop();
