@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -203,6 +203,7 @@ export async function safeDownload(
 ): Promise<{ bytes: number; contentType: string | null; finalUrl: string }> {
   const session = new Session(opts);
   let writeError: NodeJS.ErrnoException | undefined;
+  let file: WriteStream | undefined;
   try {
     let target = parseTarget(url);
     for (let redirects = 0; ; redirects++) {
@@ -233,7 +234,7 @@ export async function safeDownload(
           else callback(null, chunk);
         },
       });
-      const file = createWriteStream(destPath);
+      file = createWriteStream(destPath);
       // pipeline() also destroys the file with other stages' errors; only the file's own system calls count.
       file.on('error', (err: NodeJS.ErrnoException) => {
         if (err.syscall && FILE_SYSCALLS.has(err.syscall)) writeError ??= err;
@@ -242,6 +243,9 @@ export async function safeDownload(
       return { bytes, contentType: header(res.headers['content-type']), finalUrl: target.href };
     }
   } catch (err) {
+    // A response that fails at once can beat the file's open(): removing it before the stream closes would let it reappear.
+    const opened = file;
+    if (opened && !opened.closed) await new Promise((resolve) => opened.once('close', () => resolve(undefined)));
     await rm(destPath, { force: true });
     if (writeError && !opts.signal?.aborted) throw new Error(`could not write the downloaded audio: ${writeError.code ?? writeError.name}`);
     throw new DownloadError(url, session.reasonFor(err), { cause: err });

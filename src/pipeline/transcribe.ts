@@ -193,7 +193,8 @@ export class Transcriber {
     );
     ctx.transcripts.invalidate(transcriptId);
     if (!finished) {
-      log.warn('attempt superseded or transcript deleted; result discarded');
+      // Deleted or taken over after the decode ended (a DELETE also removes the audio, which can end it early).
+      log.info('transcription cancelled: the transcript was deleted or taken over; its result is discarded');
       return;
     }
     log.info({ status: 'result' in outcome ? 'completed' : 'error', error: 'error' in outcome ? outcome.error : undefined }, 'transcription finished');
@@ -245,6 +246,9 @@ async function localAudio(
       publicMode: ctx.config.publicMode,
       maxBytes: ctx.config.downloadMaxBytes,
       timeoutMs: ctx.config.downloadTimeoutMs,
+      connectTimeoutMs: ctx.config.downloadConnectTimeoutMs,
+      headersTimeoutMs: ctx.config.downloadHeadersTimeoutMs,
+      idleTimeoutMs: ctx.config.downloadIdleTimeoutMs,
       maxRedirects: ctx.config.downloadMaxRedirects,
       signal,
     });
