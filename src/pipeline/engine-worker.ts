@@ -13,6 +13,18 @@ import type { EngineTask, EngineTaskResult, FromWorker, ToWorker } from './engin
  */
 const port = parentPort!;
 let engine: Promise<Engine> | null = null;
+let load: () => Promise<Engine> = () => Promise.reject(new Error('engine worker not initialised'));
+
+/** The loaded engine; one that failed to load (model files missing) is tried again on the next task. */
+function loaded(): Promise<Engine> {
+  if (engine) return engine;
+  const attempt = load();
+  engine = attempt;
+  attempt.catch(() => {
+    if (engine === attempt) engine = null;
+  });
+  return attempt;
+}
 const running = new Map<number, AbortController>();
 const post = (msg: FromWorker) => port.postMessage(msg);
 /** How sure the VAD must be that a frame is speech, for `speech_threshold` (upstream's streaming `vad_threshold` default is 0.4). */
@@ -37,7 +49,7 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
   const controller = new AbortController();
   running.set(taskId, controller);
   try {
-    const e = await engine!;
+    const e = await loaded();
     const audio = decodeAudio(task.audioPath, { startMs: task.startMs, endMs: task.endMs, signal: controller.signal });
     const meter = task.speechThreshold ? await speechMeter(task.speechThreshold.vadModel) : null;
     let lastPost = 0;
@@ -66,9 +78,10 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
-    engine = createEngine(msg.engine, msg.threads);
-    // Surface load failures on the first task rather than as an unhandled rejection.
-    engine.catch(() => undefined);
+    const { engine: choice, threads } = msg;
+    load = () => createEngine(choice, threads);
+    // Loaded now so the first task need not wait; a failure surfaces on the first task.
+    void loaded();
   } else if (msg.type === 'abort') {
     running.get(msg.taskId)?.abort();
   } else {

@@ -58,6 +58,7 @@ export class LiveSession {
   private decodedMs = 0;
   private decoder!: RemoteDecoder;
   private vad!: Vad;
+  private readonly ready: Promise<void>;
 
   /** The decoder and VAD may still be loading: audio waits in order until they are ready, so `Begin` need not. */
   constructor(
@@ -68,13 +69,18 @@ export class LiveSession {
     private readonly options: { formatTurns: boolean; partials: boolean },
     private readonly emit: (update: TurnUpdate) => void,
   ) {
-    this.run(async () => {
-      [this.decoder, this.vad] = await Promise.all([decoder, vad]);
+    // A decoder or VAD that fails to load fails every later operation with its error, not a TypeError.
+    const ready = Promise.all([decoder, vad]).then(([d, v]) => {
+      this.decoder = d;
+      this.vad = v;
     });
+    ready.catch(() => undefined);
+    this.queue = ready;
+    this.ready = ready;
   }
 
   private run<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(op);
+    const next = this.queue.then(() => this.ready).then(op);
     this.queue = next.catch(() => undefined);
     return next;
   }
