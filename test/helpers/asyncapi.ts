@@ -4,9 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { ajv2020 } from './ajv.js';
 import { parse } from 'yaml';
 
 const DOCS = {
@@ -45,8 +44,7 @@ function closeAllOf(doc: Record<string, unknown>): void {
   walk(doc);
 }
 
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
+const ajv = ajv2020({ strict: false, allErrors: true });
 for (const [name, rel] of Object.entries(DOCS)) {
   const doc = parse(readFileSync(fileURLToPath(new URL(rel, import.meta.url)), 'utf8')) as Record<string, unknown>;
   closeAllOf(doc);

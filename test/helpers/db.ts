@@ -20,7 +20,7 @@ export interface TestDb {
 export async function freshDb(storage: StorageMode): Promise<TestDb> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'earshot-db-'));
   let databaseUrl: string | null = null;
-  let dropDatabase = async () => undefined;
+  let dropDatabase = async (): Promise<void> => undefined;
   if (storage === 'postgres') {
     const db = await createScratchDatabase(POSTGRES_ADMIN_URL, 'earshot_test');
     databaseUrl = db.url;

@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { ajv2020, type Ajv2020 } from './ajv.js';
 import { parse } from 'yaml';
 
 /** openapi.yml (current); the 2025-01 snapshot that still declares LeMUR; the LLM Gateway. */
@@ -72,9 +71,8 @@ function instance(document: SpecDocument): Ajv2020 {
   convertNullable(doc);
   closeAllOf((doc.components as { schemas: Record<string, Record<string, unknown>> }).schemas);
   // strict off: the document carries OpenAPI keywords (example, discriminator, x-*) Ajv does not know.
-  const created = new Ajv2020({ strict: false, allErrors: true });
   // ajv-formats also covers OpenAPI's int32, int64, float, double, byte, binary and password.
-  addFormats(created);
+  const created = ajv2020({ strict: false, allErrors: true });
   // ajv-formats' "url" refuses loopback and private hosts, which every self-hosted server URL is.
   created.addFormat('url', (value: string) => URL.canParse(value));
   created.addSchema({ ...doc, $id: specId(document) });

@@ -154,10 +154,11 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 }
 
 /** fetch with the server's key. */
-export function api(server: TestServer, pathname: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+/** `fetch` with the server's key; `json` sends a JSON body, and a Buffer body is sent as its bytes. */
+export function api(server: TestServer, pathname: string, init: Omit<RequestInit, 'body'> & { body?: BodyInit | Buffer | null; json?: unknown } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has('authorization')) headers.set('authorization', server.key);
-  let body = init.body;
+  let body = Buffer.isBuffer(init.body) ? new Uint8Array(init.body) : init.body;
   if (init.json !== undefined) {
     headers.set('content-type', 'application/json');
     body = JSON.stringify(init.json);

@@ -35,11 +35,11 @@ describe('webhooks', () => {
     await receiver?.close();
   });
 
-  async function transcribe(body: Record<string, unknown>) {
+  async function transcribe(body: Record<string, unknown>): Promise<{ id: string } & Record<string, unknown>> {
     const res = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: uploadUrl, ...body } });
     expect(res.status).toBe(200);
     const t = (await res.json()) as { id: string };
-    return waitForTranscript(server, t.id);
+    return (await waitForTranscript(server, t.id)) as { id: string } & Record<string, unknown>;
   }
 
   async function deliveries(id: string): Promise<Deliveries> {

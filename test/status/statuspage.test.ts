@@ -1,6 +1,5 @@
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ajv07 } from '../helpers/ajv.js';
 import { api, startServer, type TestServer } from '../helpers/server.js';
 import { fastStatusEnv, getJson, operator, waitFor, waitForComponent } from './helpers.js';
 
@@ -138,8 +137,7 @@ const responses = {
   maintenances: { type: 'object', required: ['page', 'scheduled_maintenances'], additionalProperties: false, properties: { page, scheduled_maintenances: { type: 'array', items: { $ref: 'maintenance' } } } },
 };
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
+const ajv = ajv07({ allErrors: true, strict: true });
 for (const s of Object.values(schemas)) ajv.addSchema(s);
 
 function expectShape(kind: keyof typeof responses, body: unknown): void {

@@ -27,7 +27,7 @@ function tap(transcriber: object, raw: Record<string, unknown>[]): void {
 }
 
 describe.each([
-  { mode: 'real-time pace', speed: 1, env: {} },
+  { mode: 'real-time pace', speed: 1, env: {} as Record<string, string> },
   { mode: 'faster than real time (allowed by flag)', speed: Infinity, env: { EARSHOT_STREAMING_ALLOW_FAST: 'true' } },
 ])('official SDK streaming over wss:// ($mode)', ({ speed, env }) => {
   let server: TestServer;
@@ -61,7 +61,7 @@ describe.each([
     expect(begin.type).toBe('Begin');
     validateStreamingMessage('v3', begin as unknown as Record<string, unknown>);
     const audio = Buffer.concat([pcm, SILENCE]);
-    await sendAudio((c) => transcriber.sendAudio(c), audio, { bytesPerMs: BYTES_PER_MS, chunkMs: 100, speed });
+    await sendAudio((c) => transcriber.sendAudio(new Uint8Array(c).buffer), audio, { bytesPerMs: BYTES_PER_MS, chunkMs: 100, speed });
     await transcriber.close();
     for (const m of raw) validateStreamingMessage('v3', m);
 
@@ -109,7 +109,7 @@ describe.each([
     tap(rt, raw);
     expect(opened.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     const audio = Buffer.concat([pcm, SILENCE]);
-    await sendAudio((c) => rt.sendAudio(c), audio, { bytesPerMs: BYTES_PER_MS, chunkMs: 100, speed });
+    await sendAudio((c) => rt.sendAudio(new Uint8Array(c).buffer), audio, { bytesPerMs: BYTES_PER_MS, chunkMs: 100, speed });
     await rt.close();
     for (const m of raw) validateStreamingMessage('v2', m);
     expect(partials.length).toBeGreaterThan(0);
