@@ -46,6 +46,8 @@ export interface StreamingHypothesis {
   words: EngineWord[];
   /** The engine's own voice-activity state; engines without one report true while words keep changing. */
   inSpeech: boolean;
+  /** The model's own endpointing says the utterance has ended (its trailing-silence rules are met). */
+  endpoint?: boolean;
 }
 
 /**

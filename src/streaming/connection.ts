@@ -34,11 +34,11 @@ export class StreamingHub {
 
   constructor(
     threads: number,
-    private readonly vad: { dataDir: string; vadModel: string | null },
+    private readonly vad: { dataDir: string; vadModel: string | null; streamingModel?: string | null },
     private readonly db: Db,
     private readonly log: Logger,
   ) {
-    this.pool = new DecoderPool(threads, log);
+    this.pool = new DecoderPool(threads, log, { streamingModel: vad.streamingModel ?? null });
     this.heartbeat = setInterval(() => {
       if (this.active.size === 0) return;
       heartbeatStreamingSessions(db, this.instanceId).catch((err: unknown) => log.warn({ err }, 'streaming session heartbeat failed'));

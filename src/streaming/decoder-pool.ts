@@ -11,8 +11,15 @@ export type DecoderRequest =
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
+/** What each decoder thread is told at start: the streaming model setting (null: pocketsphinx). */
+export interface DecoderWorkerData {
+  streamingModel: string | null;
+}
+
 export interface DecoderReply {
   id: number;
+  /** On `open`: the model the thread decodes with. */
+  model?: string;
   hypothesis?: StreamingHypothesis;
   words?: EngineWord[];
   error?: string;
@@ -21,6 +28,7 @@ export interface DecoderReply {
 interface Thread {
   worker: Worker;
   sessions: number;
+  model?: string;
   pending: Map<number, { resolve: (r: DecoderReply) => void; reject: (e: Error) => void }>;
 }
 
@@ -40,10 +48,14 @@ export class DecoderPool {
   private readonly threads: Thread[] = [];
   private nextId = 1;
 
-  constructor(private readonly size: number, private readonly log: Logger) {}
+  constructor(
+    private readonly size: number,
+    private readonly log: Logger,
+    private readonly workerData: DecoderWorkerData = { streamingModel: null },
+  ) {}
 
   private spawn(): Thread {
-    const worker = new Worker(new URL('./decoder-worker.js', import.meta.url));
+    const worker = new Worker(new URL('./decoder-worker.js', import.meta.url), { workerData: this.workerData });
     const thread: Thread = { worker, sessions: 0, pending: new Map() };
     worker.on('message', (reply: DecoderReply) => {
       const p = thread.pending.get(reply.id);
@@ -77,7 +89,11 @@ export class DecoderPool {
     thread.sessions++;
     let closed = false;
     try {
-      await this.call(thread, { op: 'open', session });
+      const { model } = await this.call(thread, { op: 'open', session });
+      if (model !== thread.model) {
+        thread.model = model;
+        this.log.info({ model, requested: this.workerData.streamingModel }, 'streaming decoder loaded');
+      }
     } catch (err) {
       thread.sessions--;
       throw err;

@@ -1,33 +1,60 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { StreamingDecoder, StreamingEngine } from '../engines/engine.js';
 import { createPocketsphinxEngine } from '../engines/pocketsphinx.js';
-import type { DecoderReply, DecoderRequest } from './decoder-pool.js';
+import type { DecoderReply, DecoderRequest, DecoderWorkerData } from './decoder-pool.js';
 
 /**
  * Worker-thread entry for live sessions: one engine (model loaded once) and one incremental
- * decoder per session, so decoding never blocks the HTTP and WebSocket thread.
+ * decoder per session, so decoding never blocks the HTTP and WebSocket thread. The engine is the
+ * streaming model `EARSHOT_STREAMING_MODEL` names when it is installed, else pocketsphinx.
  */
 const port = parentPort!;
+const { streamingModel } = workerData as DecoderWorkerData;
 let engine: StreamingEngine | null = null;
+let loading: Promise<StreamingEngine> | null = null;
 const decoders = new Map<string, StreamingDecoder>();
 /** The next session's decoder, loaded ahead of time so its first audio need not wait for the model. */
 let spare: StreamingDecoder | null = null;
 
+async function createStreamingEngine(): Promise<StreamingEngine> {
+  if (streamingModel) {
+    const { resolveSherpaModel } = await import('../engines/sherpa-models.js');
+    const model = await resolveSherpaModel(streamingModel, true);
+    if (model) {
+      const { createSherpaStreamingEngine } = await import('../engines/sherpa.js');
+      // One thread per recognizer: the pool already runs a decoder thread per core.
+      return createSherpaStreamingEngine({ model, threads: 1 });
+    }
+  }
+  return createPocketsphinxEngine();
+}
+
+/** The loaded engine; one that failed to load is tried again by the next session. */
+function loaded(): Promise<StreamingEngine> {
+  if (engine) return Promise.resolve(engine);
+  loading ??= createStreamingEngine().then(
+    (e) => (engine = e),
+    (err: unknown) => {
+      loading = null;
+      throw err;
+    },
+  );
+  return loading;
+}
+
 function prepareSpare() {
   setImmediate(() => {
-    engine ??= createPocketsphinxEngine();
-    spare ??= engine.createStream();
+    if (engine) spare ??= engine.createStream();
   });
 }
 
-function handle(msg: DecoderRequest): DecoderReply {
-  engine ??= createPocketsphinxEngine();
+function handle(e: StreamingEngine, msg: DecoderRequest): DecoderReply {
   switch (msg.op) {
     case 'open':
-      decoders.set(msg.session, spare ?? engine.createStream());
+      decoders.set(msg.session, spare ?? e.createStream());
       spare = null;
       prepareSpare();
-      return { id: msg.id };
+      return { id: msg.id, model: e.model };
     case 'accept': {
       const d = decoders.get(msg.session);
       if (!d) throw new Error('unknown session');
@@ -45,10 +72,19 @@ function handle(msg: DecoderRequest): DecoderReply {
   }
 }
 
-port.on('message', (msg: DecoderRequest) => {
+const reply = (msg: DecoderRequest, e: StreamingEngine) => {
   try {
-    port.postMessage(handle(msg));
+    port.postMessage(handle(e, msg));
   } catch (err) {
     port.postMessage({ id: msg.id, error: (err as Error).message } satisfies DecoderReply);
   }
+};
+
+port.on('message', (msg: DecoderRequest) => {
+  // Once loaded, replies stay synchronous and in order; before, every message waits for the same load.
+  if (engine) return reply(msg, engine);
+  loaded().then(
+    (e) => reply(msg, e),
+    (err: Error) => port.postMessage({ id: msg.id, error: err.message } satisfies DecoderReply),
+  );
 });

@@ -92,7 +92,7 @@ export class LiveSession {
     const pcm = this.converter.convert(frame);
     return this.run(async () => {
       this.vad.threshold = this.settings.vad_threshold;
-      const [{ words, inSpeech }] = await Promise.all([this.decoder.accept(pcm), this.vad.push(pcm)]);
+      const [{ words, inSpeech, endpoint }] = await Promise.all([this.decoder.accept(pcm), this.vad.push(pcm)]);
       const lastSpeech = this.vad.lastSpeechMs;
       this.decodedMs = now;
       if (words.length === 0) {
@@ -107,7 +107,9 @@ export class LiveSession {
       // the silence after it), else its end.
       const last = words[words.length - 1]!;
       const silence = now - Math.max(lastSpeech, this.vad.trusted ? last.start : last.end);
-      const confidence = this.endOfTurnConfidence(silence);
+      // A neural model's own endpoint (its trailing-silence rules, judged on what it hears) is end-of-turn evidence
+      // at full confidence; the VAD's silence must still reach `min_turn_silence`, so speech it hears keeps the turn open.
+      const confidence = endpoint ? 1 : this.endOfTurnConfidence(silence);
       const { min_turn_silence, max_turn_silence, end_of_turn_confidence_threshold } = this.settings;
       const stable = words.length === this.previous.length && words.every((w, i) => sameWord(this.previous[i], w));
       const pause = silence >= min_turn_silence && confidence >= end_of_turn_confidence_threshold;

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tokensToWords } from '../../src/engines/sherpa.js';
+import { detectSherpaModel, modelConfig, resolveSherpaModel, type SherpaFamily } from '../../src/engines/sherpa-models.js';
+
+const HANDMADE = new URL('../../../shared/models/handmade/', import.meta.url).pathname;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-sherpa-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** A release directory with these (empty) files: enough for detection, which reads names only. */
+function release(name: string, files: string[]): string {
+  const dir = path.join(scratch, name);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of files) fs.writeFileSync(path.join(dir, f), '');
+  return dir;
+}
+const noSingleFile = async (): Promise<SherpaFamily> => {
+  throw new Error('not a single-file model');
+};
+
+describe('tokensToWords', () => {
+  it('joins word pieces, times words from their tokens and scores them from token log-probabilities', () => {
+    const words = tokensToWords(
+      { text: 'hello world', tokens: [' hel', 'lo', ' world'], timestamps: [0.5, 0.62, 1.0], durations: [0.08, 0.2, 0.3], ys_log_probs: [Math.log(0.9), Math.log(0.4), Math.log(0.8)] },
+      2,
+      () => 0.123,
+    );
+    expect(words.map((w) => w.text)).toEqual(['hello', 'world']);
+    expect(words[0]).toMatchObject({ start: 2500, end: 2820 });
+    expect(words[1]).toMatchObject({ start: 3000, end: 3300 });
+    expect(words[0]!.confidence).toBeCloseTo(Math.sqrt(0.9 * 0.4), 6);
+    expect(words[1]!.confidence).toBeCloseTo(0.8, 6);
+  });
+
+  it('uses the fallback where the model gives no probabilities, and never runs a word past the next', () => {
+    const words = tokensToWords({ text: 'a b', tokens: [' a', ' b'], timestamps: [0, 0.01] }, 0, (text) => (text === 'a' ? 0.3 : 0.7));
+    expect(words).toEqual([
+      { text: 'a', start: 0, end: 10, confidence: 0.3 },
+      { text: 'b', start: 10, end: 50, confidence: 0.7 },
+    ]);
+  });
+});
+
+describe('sherpa-onnx model detection', () => {
+  it('reads the handmade T-one model as a streaming T-one CTC model, from its graph inputs', async () => {
+    const model = await resolveSherpaModel(`${HANDMADE}streaming-energy-ctc.onnx`, true);
+    expect(model).toMatchObject({ family: 'online-tone-ctc', name: 'sherpa-streaming-energy-ctc', files: { tokens: `${HANDMADE}streaming-energy-ctc-tokens.txt` } });
+    expect(await resolveSherpaModel(`${HANDMADE}streaming-energy-ctc.onnx`, false)).toBeNull();
+    expect(await resolveSherpaModel(path.join(scratch, 'missing.onnx'), true)).toBeNull();
+  });
+
+  it('tells release archives apart by their file names, preferring int8 files as the examples do', async () => {
+    const parakeet = release('sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8', ['encoder.int8.onnx', 'decoder.int8.onnx', 'joiner.int8.onnx', 'tokens.txt']);
+    const p = await detectSherpaModel(parakeet, false, 'x', noSingleFile);
+    expect(p).toMatchObject({ family: 'offline-nemo-transducer', modelType: 'nemo_transducer', files: { encoder: `${parakeet}/encoder.int8.onnx` } });
+    expect(modelConfig(p!, 2)).toMatchObject({ transducer: { joiner: `${parakeet}/joiner.int8.onnx` }, modelType: 'nemo_transducer', numThreads: 2, provider: 'cpu' });
+
+    const zip = release('sherpa-onnx-streaming-zipformer-en-2023-06-26', [
+      'encoder-epoch-99-avg-1-chunk-16-left-128.onnx',
+      'encoder-epoch-99-avg-1-chunk-16-left-128.int8.onnx',
+      'decoder-epoch-99-avg-1-chunk-16-left-128.onnx',
+      'joiner-epoch-99-avg-1-chunk-16-left-128.onnx',
+      'tokens.txt',
+    ]);
+    expect(await detectSherpaModel(zip, true, 'x', noSingleFile)).toMatchObject({ family: 'online-transducer', languages: expect.arrayContaining(['en_us']), files: { encoder: `${zip}/encoder-epoch-99-avg-1-chunk-16-left-128.int8.onnx` } });
+
+    const moon = release('sherpa-onnx-moonshine-tiny-en-int8', ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt']);
+    const m = await detectSherpaModel(moon, false, 'x', noSingleFile);
+    expect(modelConfig(m!, 1)).toMatchObject({ moonshine: { preprocessor: `${moon}/preprocess.onnx`, cachedDecoder: `${moon}/cached_decode.int8.onnx` } });
+
+    const whisper = release('sherpa-onnx-whisper-tiny', ['tiny-encoder.int8.onnx', 'tiny-decoder.int8.onnx', 'tiny-encoder.onnx', 'tiny-decoder.onnx', 'tiny-tokens.txt']);
+    const w = await detectSherpaModel(whisper, false, 'x', noSingleFile);
+    expect(w).toMatchObject({ family: 'offline-whisper', languages: 'all' });
+    expect(modelConfig(w!, 1, 'fr')).toMatchObject({ whisper: { encoder: `${whisper}/tiny-encoder.int8.onnx`, language: 'fr', task: 'transcribe' }, tokens: `${whisper}/tiny-tokens.txt` });
+    expect(await detectSherpaModel(release('empty', []), false, 'x', noSingleFile)).toBeNull();
+  });
+});
