@@ -1,0 +1,102 @@
+/**
+ * PII in a transcript's words. The recognisers read text, so the words are joined into one, with
+ * each word's span remembered; findings map back to the words they touch. Speech recognisers say
+ * digits one at a time ("five five five one two three four" stays words after formatting, as a
+ * lone "five" is not turned into a digit), so a run of spoken digits is read as the number it spells.
+ */
+import { affixes } from '../../text/format.js';
+import type { TranscriptWord } from '../../transcript/types.js';
+import { detectPii } from './index.js';
+import type { Finding, PiiPolicy } from './policies.js';
+
+const DIGIT_WORDS: Record<string, string> = {
+  zero: '0', oh: '0', o: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9',
+};
+
+/** The digits a word stands for inside a spoken number ("five" → "5", "23" → "23"), else null. */
+function spokenDigits(text: string): string | null {
+  const core = text.toLowerCase();
+  if (/^\d+$/.test(core)) return core;
+  return DIGIT_WORDS[core] ?? null;
+}
+
+/** A word inside the analysed text: its index among the words and its character span there. */
+interface Placed {
+  index: number;
+  start: number;
+  end: number;
+}
+
+/** A finding mapped onto the words: the first and last word it touches (inclusive). */
+export interface WordFinding extends Finding {
+  firstWord: number;
+  lastWord: number;
+  /** The finding's words as the transcript has them ("five five five …", not "555…"). */
+  text: string;
+}
+
+/**
+ * The text the recognisers read: words joined by spaces, except that a run of two or more spoken
+ * digits with at least one digit word ("five five five one 23 …") becomes the digits it spells,
+ * with no spaces, each word holding its own digits. "oh" and "o" count as 0 only inside such a run.
+ */
+export function analysedText(words: readonly TranscriptWord[]): { text: string; placed: Placed[] } {
+  let text = '';
+  const placed: Placed[] = [];
+  for (let i = 0; i < words.length; ) {
+    const run = digitRun(words, i);
+    if (text !== '') text += ' ';
+    if (run.length >= 2) {
+      const trail = affixes(words[i + run.length - 1]!.text).trail;
+      text += affixes(words[i]!.text).lead;
+      run.forEach((digits, j) => {
+        placed.push({ index: i + j, start: text.length, end: text.length + digits.length });
+        text += digits;
+      });
+      text += trail;
+      i += run.length;
+      continue;
+    }
+    placed.push({ index: i, start: text.length, end: text.length + words[i]!.text.length });
+    text += words[i]!.text;
+    i++;
+  }
+  return { text, placed };
+}
+
+/** The digits of each word of the spoken-digit run starting at `from` (empty if none, or one without a digit word). */
+function digitRun(words: readonly TranscriptWord[], from: number): string[] {
+  const run: string[] = [];
+  let spoken = false;
+  for (let i = from; i < words.length; i++) {
+    const { lead, core, trail } = affixes(words[i]!.text);
+    if (i > from && lead !== '') break;
+    const digits = spokenDigits(core);
+    // "oh" only continues a number: "oh five five" is more often "oh, …" than a zero.
+    if (digits === null || (run.length === 0 && /^oh?$/i.test(core))) break;
+    if (!/^\d+$/.test(core)) spoken = true;
+    run.push(digits);
+    if (trail !== '') break;
+  }
+  return spoken ? run : [];
+}
+
+/** The requested PII in `words`, each finding with the words it covers. */
+export function findPiiInWords(words: readonly TranscriptWord[], policies: ReadonlySet<PiiPolicy>): WordFinding[] {
+  const { text, placed } = analysedText(words);
+  const out: WordFinding[] = [];
+  for (const f of detectPii(text, policies)) {
+    const touched = placed.filter((p) => p.start < f.end && f.start < p.end);
+    if (touched.length === 0) continue;
+    const firstWord = touched[0]!.index;
+    const lastWord = touched[touched.length - 1]!.index;
+    out.push({ ...f, firstWord, lastWord, text: wordsText(words, firstWord, lastWord) });
+  }
+  return out;
+}
+
+/** The words' text without the punctuation around the span ("Smith," → "Smith"). */
+function wordsText(words: readonly TranscriptWord[], first: number, last: number): string {
+  const raw = words.slice(first, last + 1).map((w) => w.text).join(' ');
+  return raw.replace(/^[^\p{L}\p{N}$€£¥(+@]+|[^\p{L}\p{N}%$€£¥)]+$/gu, '');
+}
