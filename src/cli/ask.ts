@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-import { addConfigOptions, configFrom } from './options.js';
-
-/** The local server's URL from its listen settings (any-address means this machine). */
-function localUrl(host: string, port: number): string {
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
-}
+import { addClientOptions, clientFrom, examples } from './options.js';
 
 /**
  * `earshot ask TRANSCRIPT_ID "question"`: LeMUR's question & answer on a running server, over
@@ -17,7 +11,6 @@ export function registerAsk(program: Command): void {
     .description('Ask the LLM a question about transcripts (LeMUR question & answer on a running Earshot server)')
     .argument('<transcript-id>', 'transcript id; several: comma-separated')
     .argument('<question>', 'the question')
-    .option('--server <url>', 'Earshot server to ask (default: http://<host>:<port> of the config)')
     .option('--context <text>', 'context for the model')
     .option('--answer-format <text>', 'how to answer, e.g. "one sentence"')
     .option('--answer-options <list>', 'comma-separated choices the answer must be one of')
@@ -25,11 +18,16 @@ export function registerAsk(program: Command): void {
     .option('--max-output-size <tokens>', 'longest answer in tokens')
     .option('--temperature <t>', '0 to 1')
     .option('--json', 'print the whole LeMUR response as JSON');
-  addConfigOptions(cmd, ['host', 'port', 'apiKey']);
+  addClientOptions(cmd);
+  examples(
+    cmd,
+    'earshot ask 5f3c… "What did they decide?"',
+    'earshot ask 5f3c…,9a1b… "Who is responsible for the budget?" --answer-format "one sentence"',
+    'EARSHOT_URL=http://gpu-box:8976 earshot ask 5f3c… "Was a date agreed?" --answer-options yes,no --json',
+  );
   cmd.action(async (ids: string, question: string, opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
-    if (!config.apiKey) throw new Error('an API key is needed: --api-key or EARSHOT_API_KEY (create one with `earshot keys create`)');
-    const server = ((opts.server as string | undefined) ?? localUrl(config.host, config.port)).replace(/\/+$/, '');
+    const { server, apiKey } = clientFrom(opts);
+    if (!apiKey) throw new Error('an API key is needed: --api-key or EARSHOT_API_KEY (create one with `earshot keys create`)');
     const number = (name: string, v: unknown) => {
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -53,7 +51,7 @@ export function registerAsk(program: Command): void {
     const url = `${server}/lemur/v3/generate/question-answer`;
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers: { authorization: config.apiKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      res = await fetch(url, { method: 'POST', headers: { authorization: apiKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     } catch (err) {
       const cause = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
       throw new Error(`cannot reach Earshot at ${server} (${cause}); is \`earshot serve\` running? (--server sets the URL)`);

@@ -4,6 +4,7 @@ import type { DoctorOptions } from '../doctor/context.js';
 import { CHECKS, type CheckName } from '../doctor/finding.js';
 import { formatReport } from '../doctor/format.js';
 import { runDoctor } from '../doctor/index.js';
+import { apiKeyFrom, examples, explicitServer } from './options.js';
 
 function positiveInt(name: string, raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
@@ -22,11 +23,12 @@ function webhookAuth(raw: unknown): { name: string; value: string } | null {
 
 /** `earshot doctor`: why an AssemblyAI integration does not work, against Earshot or AssemblyAI's cloud. */
 export function registerDoctor(program: Command): void {
-  program
+  const cmd = program
     .command('doctor')
     .description('Find out why an AssemblyAI integration is not working (against Earshot or AssemblyAI\'s cloud), and say the fix')
-    .option('--base-url <url>', 'API root (default: $ASSEMBLYAI_BASE_URL, $EARSHOT_URL, the pasted request\'s host, or http://127.0.0.1:8976)')
-    .option('--api-key <key>', 'API key (default: $ASSEMBLYAI_API_KEY or $EARSHOT_KEY)')
+    .option('--server <url>', 'API root to check (default: $ASSEMBLYAI_BASE_URL, $EARSHOT_URL, the pasted request\'s host, or http://127.0.0.1:8976)')
+    .addOption(new Option('--base-url <url>').hideHelp())
+    .option('--api-key <key>', 'API key (default: $EARSHOT_API_KEY, else $ASSEMBLYAI_API_KEY; the other way round when $ASSEMBLYAI_BASE_URL is set)')
     .option('--audio <file|url>', 'audio to check: a local file is probed, a URL is checked as the server would fetch it')
     .option('--submit', 'submit a transcript (of --audio, or a built-in speech sample) and follow it to the end')
     .option('--transcript-id <id>', 'follow this transcript: why is it stuck or failed?')
@@ -54,47 +56,57 @@ export function registerDoctor(program: Command): void {
     .option('--only <checks>', `run only these checks (comma-separated: ${CHECKS.join(', ')})`)
     .option('--json', 'print the report as JSON (stable finding codes)')
     .option('--verbose', 'show passing checks and evidence too')
-    .option('--no-color', 'no colours')
-    .action(async (opts: Record<string, unknown>) => {
-      let request: string | null = (opts.curl as string | undefined) ?? null;
-      if (opts.request) request = readFileSync(opts.request === '-' ? 0 : (opts.request as string), 'utf8');
-      const only = opts.only ? String(opts.only).split(',').map((s) => s.trim()) : null;
-      const unknown = only?.filter((c) => !CHECKS.includes(c as CheckName));
-      if (unknown?.length) throw new Error(`--only: unknown check(s) ${unknown.join(', ')}; known: ${CHECKS.join(', ')}`);
-      const json = Boolean(opts.json);
-      const tty = process.stderr.isTTY && !json;
-      const options: DoctorOptions = {
-        baseUrl: (opts.baseUrl as string | undefined) ?? process.env.ASSEMBLYAI_BASE_URL ?? process.env.EARSHOT_URL ?? '',
-        apiKey: (opts.apiKey as string | undefined) ?? process.env.ASSEMBLYAI_API_KEY ?? process.env.EARSHOT_KEY ?? null,
-        audio: (opts.audio as string | undefined) ?? null,
-        submit: Boolean(opts.submit),
-        transcriptId: (opts.transcriptId as string | undefined) ?? null,
-        waitSeconds: positiveInt('--wait', opts.wait),
-        stuckAfterSeconds: positiveInt('--stuck-after', opts.stuckAfter) ?? null,
-        webhookUrl: (opts.webhookUrl as string | undefined) ?? null,
-        webhookAuth: webhookAuth(opts.webhookAuth),
-        webhookTimeoutMs: positiveInt('--webhook-timeout-ms', opts.webhookTimeoutMs),
-        request,
-        offline: Boolean(opts.offline),
-        lemur: Boolean(opts.lemur),
-        lemurModel: (opts.lemurModel as string | undefined) ?? null,
-        lemurContextTokens: positiveInt('--lemur-context-tokens', opts.lemurContextTokens) ?? null,
-        streaming: opts.streaming as boolean | undefined,
-        sampleRate: Number(opts.sampleRate),
-        encoding: opts.encoding as DoctorOptions['encoding'],
-        streamingProtocol: opts.protocol as DoctorOptions['streamingProtocol'],
-        streamAudio: (opts.streamAudio as string | undefined) ?? null,
-        streamingUrl: (opts.streamingUrl as string | undefined) ?? null,
-        token: (opts.token as string | undefined) ?? null,
-        tokenExpiresInSeconds: positiveInt('--token-expires', opts.tokenExpires),
-        statusUrl: (opts.statusUrl as string | undefined) ?? null,
-        checks: only as CheckName[] | null,
-        onProgress: tty ? (line) => process.stderr.write(`\r\x1b[2K\x1b[2m… ${line}\x1b[0m`) : undefined,
-      };
-      const report = await runDoctor(options);
-      if (tty) process.stderr.write('\r\x1b[2K');
-      const color = opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR;
-      process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, { color, verbose: Boolean(opts.verbose) }));
-      process.exitCode = report.exit_code;
-    });
+    .option('--no-color', 'no colours');
+  examples(
+    cmd,
+    'earshot doctor',
+    'earshot doctor --server https://api.assemblyai.com --api-key $ASSEMBLYAI_API_KEY',
+    'earshot doctor --audio ./meeting.m4a --webhook-url https://example.com/hook',
+    'earshot doctor --transcript-id 5f3c…',
+    'earshot doctor --curl \'curl -H "Authorization: Bearer …" https://stt.example.com/v2/transcript\' --json',
+  );
+  cmd.action(async (opts: Record<string, unknown>) => {
+    let request: string | null = (opts.curl as string | undefined) ?? null;
+    if (opts.request) request = readFileSync(opts.request === '-' ? 0 : (opts.request as string), 'utf8');
+    const only = opts.only ? String(opts.only).split(',').map((s) => s.trim()) : null;
+    const unknown = only?.filter((c) => !CHECKS.includes(c as CheckName));
+    if (unknown?.length) throw new Error(`--only: unknown check(s) ${unknown.join(', ')}; known: ${CHECKS.join(', ')}`);
+    const json = Boolean(opts.json);
+    const env = process.env;
+    const tty = process.stderr.isTTY && !json;
+    const options: DoctorOptions = {
+      baseUrl: explicitServer(opts, {}) ?? env.ASSEMBLYAI_BASE_URL ?? env.EARSHOT_URL ?? '',
+      // The cloud's variables go together; otherwise Earshot's key first (the one its fix lines name).
+      apiKey: apiKeyFrom(opts, {}) ?? (env.ASSEMBLYAI_BASE_URL ? env.ASSEMBLYAI_API_KEY : undefined) ?? apiKeyFrom({}, env) ?? env.ASSEMBLYAI_API_KEY ?? null,
+      audio: (opts.audio as string | undefined) ?? null,
+      submit: Boolean(opts.submit),
+      transcriptId: (opts.transcriptId as string | undefined) ?? null,
+      waitSeconds: positiveInt('--wait', opts.wait),
+      stuckAfterSeconds: positiveInt('--stuck-after', opts.stuckAfter) ?? null,
+      webhookUrl: (opts.webhookUrl as string | undefined) ?? null,
+      webhookAuth: webhookAuth(opts.webhookAuth),
+      webhookTimeoutMs: positiveInt('--webhook-timeout-ms', opts.webhookTimeoutMs),
+      request,
+      offline: Boolean(opts.offline),
+      lemur: Boolean(opts.lemur),
+      lemurModel: (opts.lemurModel as string | undefined) ?? null,
+      lemurContextTokens: positiveInt('--lemur-context-tokens', opts.lemurContextTokens) ?? null,
+      streaming: opts.streaming as boolean | undefined,
+      sampleRate: Number(opts.sampleRate),
+      encoding: opts.encoding as DoctorOptions['encoding'],
+      streamingProtocol: opts.protocol as DoctorOptions['streamingProtocol'],
+      streamAudio: (opts.streamAudio as string | undefined) ?? null,
+      streamingUrl: (opts.streamingUrl as string | undefined) ?? null,
+      token: (opts.token as string | undefined) ?? null,
+      tokenExpiresInSeconds: positiveInt('--token-expires', opts.tokenExpires),
+      statusUrl: (opts.statusUrl as string | undefined) ?? null,
+      checks: only as CheckName[] | null,
+      onProgress: tty ? (line) => process.stderr.write(`\r\x1b[2K\x1b[2m… ${line}\x1b[0m`) : undefined,
+    };
+    const report = await runDoctor(options);
+    if (tty) process.stderr.write('\r\x1b[2K');
+    const color = opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR;
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, { color, verbose: Boolean(opts.verbose) }));
+    process.exitCode = report.exit_code;
+  });
 }

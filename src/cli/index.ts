@@ -14,7 +14,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const program = new Command()
   .name('earshot')
   .description('Self-hosted speech-to-text server that speaks the AssemblyAI API')
-  .version(pkg.version);
+  .version(pkg.version)
+  // A flag belongs to the command it follows: `status alerts --server URL` is the subcommand's, not `status`'s.
+  .enablePositionalOptions();
 
 registerServe(program);
 registerTranscribe(program);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { catalogue, catalogueEntry } from '../models/catalogue.js';
 import { downloadModel } from '../models/download.js';
 import { findModel, listInstalled, modelPath, modelsDir, removeModel } from '../models/store.js';
-import { addConfigOptions, configFrom } from './options.js';
+import { addConfigOptions, configFrom, examples } from './options.js';
 
 function formatBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
@@ -13,6 +13,7 @@ function formatBytes(n: number): string {
 /** `earshot models list|pull|rm`: the whisper models and LLMs under `<data-dir>/models`. */
 export function registerModels(program: Command): void {
   const models = program.command('models').description('Manage whisper speech models, LLMs for LeMUR and the streaming VAD (stored in <data-dir>/models)');
+  examples(models, 'earshot models list', 'earshot models pull base.en', 'EARSHOT_MODEL_BASE_URL=http://mirror.lan/models earshot models pull silero-vad', 'earshot models rm tiny');
 
   addConfigOptions(models.command('list').description('List the model catalogue; * marks installed models').option('--json', 'print JSON'), ['dataDir']).action(
     async (opts: Record<string, unknown>) => {

@@ -2,12 +2,19 @@ import type { Command } from 'commander';
 import { assertServable, printableConfig, settings, type ConfigKey } from '../config.js';
 import { startServer } from '../server.js';
 import type { TlsSetup } from '../tls/load.js';
-import { addConfigOptions, configFrom } from './options.js';
+import { addConfigOptions, configFrom, examples } from './options.js';
 
 export function registerServe(program: Command): void {
   const cmd = program.command('serve').description('Start the API server and its transcription workers');
   addConfigOptions(cmd, Object.keys(settings) as ConfigKey[]);
   cmd.option('--print-config', 'print the effective configuration (flags over environment over defaults) as JSON, secrets redacted, and exit');
+  examples(
+    cmd,
+    'earshot serve',
+    'earshot serve --host 0.0.0.0 --port 8976 --tls self-signed',
+    'DATABASE_URL=postgres://earshot@db/earshot earshot serve --workers false',
+    'earshot serve --print-config',
+  );
   cmd.action(async (opts: Record<string, unknown>) => {
     const config = configFrom(opts);
     if (opts.printConfig) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addConfigOptions, configFrom } from './options.js';
+import { addClientOptions, clientFrom, examples } from './options.js';
 
 interface ComponentRow {
   id: string;
@@ -24,16 +24,8 @@ interface IncidentJson {
   incident_updates: { status: string; body: string; created_at: string }[];
 }
 
-/** The server to talk to: --server, else this machine's server from the listen settings. */
-function serverUrl(opts: Record<string, unknown>): { url: string; key: string | null } {
-  const config = configFrom(opts);
-  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
-  const url = (opts.server as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
-  return { url: url.replace(/\/+$/, ''), key: config.apiKey };
-}
-
 async function call<T>(opts: Record<string, unknown>, method: string, path: string, body?: unknown): Promise<T> {
-  const { url, key } = serverUrl(opts);
+  const { server: url, apiKey: key } = clientFrom(opts);
   if (method !== 'GET' && !key) throw new Error('an API key of the server\'s "default" project is needed: --api-key or EARSHOT_API_KEY');
   let res: Response;
   try {
@@ -78,9 +70,15 @@ export function registerStatus(program: Command): void {
   const status = program
     .command('status')
     .description('Current status of a running Earshot server (components, uptime, incidents); subcommands change it')
-    .option('--server <url>', 'Earshot server (default: http://<host>:<port> of the config)')
     .option('--json', 'print the server\'s /api/v2/summary.json');
-  addConfigOptions(status, ['host', 'port', 'apiKey']);
+  addClientOptions(status);
+  examples(
+    status,
+    'earshot status',
+    'earshot status --server https://stt.example.com --json',
+    'earshot status incident open --name "Slow exports" --message "Looking into it" --components transcription',
+    'earshot status maintenance --name "DB upgrade" --from 2025-07-01T22:00Z --until 2025-07-01T23:00Z',
+  );
   status.action(async (opts: Record<string, unknown>) => {
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(await call(opts, 'GET', '/api/v2/summary.json'), null, 2)}\n`);
@@ -104,39 +102,47 @@ export function registerStatus(program: Command): void {
     process.stdout.write(`${out.join('\n')}\n`);
   });
 
-  const sub = (name: string, description: string) => addConfigOptions(status.command(name).description(description).option('--server <url>', 'Earshot server'), ['host', 'port', 'apiKey']);
+  const sub = (name: string, description: string, ...example: string[]) => examples(addClientOptions(status.command(name).description(description)), ...example);
 
-  sub('probe', 'Probe every component now and print what each probe found').action(async (opts: Record<string, unknown>) => {
+  sub('probe', 'Probe every component now and print what each probe found', 'earshot status probe', 'earshot status probe --server https://stt.example.com --api-key $EARSHOT_API_KEY').action(async (opts: Record<string, unknown>) => {
     const { results } = await call<{ results: Record<string, { observed: string; latencyMs: number | null; message: string | null }> }>(opts, 'POST', '/status/probe');
     for (const [id, r] of Object.entries(results)) process.stdout.write(`${id.padEnd(14)} ${words(r.observed).padEnd(20)} ${r.latencyMs ?? '–'} ms  ${r.message ?? ''}\n`);
   });
 
   const incident = status.command('incident').description('Write incidents on the status page (keys of the "default" project)');
-  addConfigOptions(
-    incident
-      .command('open')
-      .description('Open an incident')
-      .requiredOption('--name <text>', 'title')
-      .requiredOption('--message <text>', 'first update')
-      .option('--impact <level>', 'none, minor, major or critical', 'minor')
-      .option('--status <status>', 'investigating, identified or monitoring', 'investigating')
-      .option('--components <ids>', 'affected component ids, comma-separated')
-      .option('--server <url>', 'Earshot server'),
-    ['host', 'port', 'apiKey'],
+  const incidentExamples = {
+    open: 'earshot status incident open --name "Slow exports" --message "Looking into it" --impact minor --components transcription',
+    update: 'earshot status incident update ID --status monitoring --message "Fix deployed"',
+    resolve: 'earshot status incident resolve ID',
+  };
+  examples(incident, ...Object.values(incidentExamples));
+  examples(
+    addClientOptions(
+      incident
+        .command('open')
+        .description('Open an incident')
+        .requiredOption('--name <text>', 'title')
+        .requiredOption('--message <text>', 'first update')
+        .option('--impact <level>', 'none, minor, major or critical', 'minor')
+        .option('--status <status>', 'investigating, identified or monitoring', 'investigating')
+        .option('--components <ids>', 'affected component ids, comma-separated'),
+    ),
+    incidentExamples.open,
   ).action(async (opts: Record<string, unknown>) => {
     const i = await call<IncidentJson>(opts, 'POST', '/status/incidents', { name: opts.name, message: opts.message, impact: opts.impact, status: opts.status, components: list(opts.components) });
     process.stdout.write(`${i.id}\n`);
   });
   for (const [name, fixed] of [['update', undefined], ['resolve', 'resolved']] as const) {
-    addConfigOptions(
-      incident
-        .command(name)
-        .description(fixed ? 'Resolve an incident' : 'Post an update on an incident or maintenance')
-        .argument('<id>')
-        .option('--message <text>', 'the update', fixed ? 'This incident has been resolved.' : undefined)
-        .option('--status <status>', 'new status (investigating, identified, monitoring, resolved; for maintenance: in_progress, verifying, completed)')
-        .option('--server <url>', 'Earshot server'),
-      ['host', 'port', 'apiKey'],
+    examples(
+      addClientOptions(
+        incident
+          .command(name)
+          .description(fixed ? 'Resolve an incident' : 'Post an update on an incident or maintenance')
+          .argument('<id>')
+          .option('--message <text>', 'the update', fixed ? 'This incident has been resolved.' : undefined)
+          .option('--status <status>', 'new status (investigating, identified, monitoring, resolved; for maintenance: in_progress, verifying, completed)'),
+      ),
+      incidentExamples[name],
     ).action(async (id: string, opts: Record<string, unknown>) => {
       if (!opts.message) throw new Error('--message is required');
       const i = await call<IncidentJson>(opts, 'POST', `/status/incidents/${encodeURIComponent(id)}/updates`, { message: opts.message, status: fixed ?? opts.status });
@@ -144,7 +150,11 @@ export function registerStatus(program: Command): void {
     });
   }
 
-  sub('maintenance', 'Schedule maintenance (its components show "under maintenance" and open no incidents meanwhile)')
+  sub(
+    'maintenance',
+    'Schedule maintenance (its components show "under maintenance" and open no incidents meanwhile)',
+    'earshot status maintenance --name "DB upgrade" --from 2025-07-01T22:00Z --until 2025-07-01T23:00Z --components storage,queue',
+  )
     .requiredOption('--name <text>', 'title')
     .requiredOption('--from <time>', 'start, ISO 8601 (e.g. 2025-06-01T22:00Z)')
     .requiredOption('--until <time>', 'end, ISO 8601')
@@ -155,7 +165,7 @@ export function registerStatus(program: Command): void {
       process.stdout.write(`${m.id} ${words(m.status)}\n`);
     });
 
-  sub('alerts', 'The alert send log: every try of every email and webhook, newest first').action(async (opts: Record<string, unknown>) => {
+  sub('alerts', 'The alert send log: every try of every email and webhook, newest first', 'earshot status alerts', 'earshot status alerts --server https://stt.example.com | grep FAILED').action(async (opts: Record<string, unknown>) => {
     const { alerts } = await call<{ alerts: { at: string; kind: string; target: string; subject: string; attempt: number; ok: boolean; error: string | null }[] }>(opts, 'GET', '/status/alerts');
     for (const a of alerts) process.stdout.write(`${time(a.at)}  ${a.ok ? 'sent  ' : 'FAILED'}  try ${a.attempt}  ${a.kind} ${a.target}  ${a.subject}${a.error ? `  (${a.error})` : ''}\n`);
   });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import WebSocket from 'ws';
 import { decodeAudio } from '../audio/decode.js';
 import { SAMPLE_RATE } from '../engines/engine.js';
+import { addClientOptions, clientFrom, examples } from './options.js';
 
 /** 100 ms chunks: inside upstream's 50–1000 ms window and small enough for quick partials. */
 const CHUNK_MS = 100;
@@ -28,70 +29,76 @@ function wsUrl(base: string, protocol: string, query: URLSearchParams): string {
 
 /** `earshot stream FILE|-`: live transcription through a running server, partials shown as they come. */
 export function registerStream(program: Command): void {
-  program
+  const cmd = program
     .command('stream')
     .description('Stream a file, or raw 16-bit PCM from stdin ("-"), to a server and print the transcript live')
     .argument('<file>', 'audio file (anything ffmpeg reads), or - for raw s16le mono PCM on stdin (e.g. from arecord or sox)')
-    .option('--url <url>', 'server base URL', process.env.EARSHOT_URL ?? 'http://127.0.0.1:8976')
-    .option('--key <key>', 'API key (default: $EARSHOT_KEY or $ASSEMBLYAI_API_KEY)')
     .option('--protocol <v3|v2>', 'streaming protocol', 'v3')
     .option('--sample-rate <hz>', 'sample rate of stdin PCM', String(SAMPLE_RATE))
     .option('--speed <x>', 'pace for files, as a multiple of real time (the server allows bursts only within its tolerance)', '1')
-    .option('--no-format-turns', 'print raw turns instead of formatted ones')
-    .action(async (file: string, opts: Record<string, string | boolean>) => {
-      const key = (opts.key as string | undefined) ?? process.env.EARSHOT_KEY ?? process.env.ASSEMBLYAI_API_KEY;
-      if (!key) throw new Error('an API key is needed: --key, or EARSHOT_KEY in the environment');
-      const fromStdin = file === '-';
-      const sampleRate = fromStdin ? Number(opts.sampleRate) : SAMPLE_RATE;
-      if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 48000) throw new Error('--sample-rate must be an integer from 8000 to 48000');
-      const speed = Number(opts.speed);
-      if (!(speed > 0)) throw new Error('--speed must be a positive number');
-      const query = new URLSearchParams({ sample_rate: String(sampleRate) });
-      if (opts.protocol === 'v3' && opts.formatTurns) query.set('format_turns', 'true');
-      if (opts.protocol === 'v2') query.set('enable_extra_session_information', 'true');
+    .option('--no-format-turns', 'print raw turns instead of formatted ones');
+  addClientOptions(cmd);
+  examples(
+    cmd,
+    'earshot stream meeting.mp3',
+    'earshot stream meeting.mp3 --server https://stt.example.com --api-key $KEY',
+    'arecord -f S16_LE -r 16000 -c 1 -t raw | earshot stream -',
+    'sox talk.wav -t raw -r 8000 -e signed -b 16 -c 1 - | earshot stream - --sample-rate 8000 --protocol v2',
+  );
+  cmd.action(async (file: string, opts: Record<string, string | boolean>) => {
+    const { server, apiKey: key } = clientFrom(opts);
+    if (!key) throw new Error('an API key is needed: --api-key, or EARSHOT_API_KEY in the environment');
+    const fromStdin = file === '-';
+    const sampleRate = fromStdin ? Number(opts.sampleRate) : SAMPLE_RATE;
+    if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 48000) throw new Error('--sample-rate must be an integer from 8000 to 48000');
+    const speed = Number(opts.speed);
+    if (!(speed > 0)) throw new Error('--speed must be a positive number');
+    const query = new URLSearchParams({ sample_rate: String(sampleRate) });
+    if (opts.protocol === 'v3' && opts.formatTurns) query.set('format_turns', 'true');
+    if (opts.protocol === 'v2') query.set('enable_extra_session_information', 'true');
 
-      const ws = new WebSocket(wsUrl(opts.url as string, opts.protocol as string, query), { headers: { authorization: key } });
-      const tty = process.stdout.isTTY;
-      let partialShown = false;
-      const show = (text: string, final: boolean) => {
-        if (tty) process.stdout.write(`\r\x1b[2K${text}${final ? '\n' : ''}`);
-        else if (final) process.stdout.write(`${text}\n`);
-        partialShown = !final && tty;
-      };
-      const begun = new Promise<void>((resolve, reject) => {
-        ws.on('message', (raw) => {
-          const m = JSON.parse(raw.toString()) as Record<string, unknown>;
-          if (m.type === 'Begin' || m.message_type === 'SessionBegins') resolve();
-          else if (m.error) process.stderr.write(`\nearshot: server error: ${m.error}\n`);
-          else if (m.type === 'Turn') {
-            // With formatting on, the end of a turn comes twice; print the formatted one.
-            if (m.end_of_turn && opts.formatTurns && !m.turn_is_formatted) return;
-            const text = m.end_of_turn ? (m.transcript as string) : (m.words as { text: string }[]).map((w) => w.text).join(' ');
-            show(text, Boolean(m.end_of_turn));
-          } else if (m.message_type === 'PartialTranscript' || m.message_type === 'FinalTranscript') {
-            show(m.text as string, m.message_type === 'FinalTranscript');
-          }
-        });
-        ws.once('error', reject);
-        ws.once('close', (code, reason) => reject(new Error(`server closed the connection: ${code} ${reason.toString()}`)));
+    const ws = new WebSocket(wsUrl(server, opts.protocol as string, query), { headers: { authorization: key } });
+    const tty = process.stdout.isTTY;
+    let partialShown = false;
+    const show = (text: string, final: boolean) => {
+      if (tty) process.stdout.write(`\r\x1b[2K${text}${final ? '\n' : ''}`);
+      else if (final) process.stdout.write(`${text}\n`);
+      partialShown = !final && tty;
+    };
+    const begun = new Promise<void>((resolve, reject) => {
+      ws.on('message', (raw) => {
+        const m = JSON.parse(raw.toString()) as Record<string, unknown>;
+        if (m.type === 'Begin' || m.message_type === 'SessionBegins') resolve();
+        else if (m.error) process.stderr.write(`\nearshot: server error: ${m.error}\n`);
+        else if (m.type === 'Turn') {
+          // With formatting on, the end of a turn comes twice; print the formatted one.
+          if (m.end_of_turn && opts.formatTurns && !m.turn_is_formatted) return;
+          const text = m.end_of_turn ? (m.transcript as string) : (m.words as { text: string }[]).map((w) => w.text).join(' ');
+          show(text, Boolean(m.end_of_turn));
+        } else if (m.message_type === 'PartialTranscript' || m.message_type === 'FinalTranscript') {
+          show(m.text as string, m.message_type === 'FinalTranscript');
+        }
       });
-      const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-      await begun;
-
-      const bytesPerChunk = (sampleRate * 2 * CHUNK_MS) / 1000;
-      const source = fromStdin ? (process.stdin as AsyncIterable<Buffer>) : decodeAudio(file).pcm;
-      const started = Date.now();
-      let n = 0;
-      for await (const chunk of rechunk(source, bytesPerChunk)) {
-        if (ws.readyState !== ws.OPEN) break;
-        ws.send(chunk);
-        n++;
-        // Stdin arrives at its own pace; files are paced here.
-        if (!fromStdin) await new Promise((r) => setTimeout(r, Math.max(0, started + (n * CHUNK_MS) / speed - Date.now())));
-      }
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(opts.protocol === 'v2' ? { terminate_session: true } : { type: 'Terminate' }));
-      const { code, reason } = await closed;
-      if (partialShown) process.stdout.write('\n');
-      if (code !== 1000) throw new Error(`session closed with ${code}: ${reason}`);
+      ws.once('error', reject);
+      ws.once('close', (code, reason) => reject(new Error(`server closed the connection: ${code} ${reason.toString()}`)));
     });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    await begun;
+
+    const bytesPerChunk = (sampleRate * 2 * CHUNK_MS) / 1000;
+    const source = fromStdin ? (process.stdin as AsyncIterable<Buffer>) : decodeAudio(file).pcm;
+    const started = Date.now();
+    let n = 0;
+    for await (const chunk of rechunk(source, bytesPerChunk)) {
+      if (ws.readyState !== ws.OPEN) break;
+      ws.send(chunk);
+      n++;
+      // Stdin arrives at its own pace; files are paced here.
+      if (!fromStdin) await new Promise((r) => setTimeout(r, Math.max(0, started + (n * CHUNK_MS) / speed - Date.now())));
+    }
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(opts.protocol === 'v2' ? { terminate_session: true } : { type: 'Terminate' }));
+    const { code, reason } = await closed;
+    if (partialShown) process.stdout.write('\n');
+    if (code !== 1000) throw new Error(`session closed with ${code}: ${reason}`);
+  });
 }

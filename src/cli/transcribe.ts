@@ -6,7 +6,7 @@ import { chooseEngine } from '../engines/index.js';
 import { createLogger } from '../log.js';
 import { EnginePool } from '../pipeline/engine-pool.js';
 import { toSrt, toVtt } from '../text/subtitles.js';
-import { addConfigOptions, configFrom } from './options.js';
+import { addConfigOptions, configFrom, examples } from './options.js';
 
 const FORMATS = ['text', 'json', 'srt', 'vtt'] as const;
 
@@ -24,6 +24,7 @@ export function registerTranscribe(program: Command): void {
     .option('--filter-profanity', 'mask profanity')
     .option('--quiet', 'no progress bar');
   addConfigOptions(cmd, ['engine', 'whisperModel', 'dataDir', 'logLevel']);
+  examples(cmd, 'earshot transcribe meeting.mp3', 'earshot transcribe talk.mp4 --format srt > talk.srt', 'earshot transcribe interview.wav --format json --whisper-model small.en');
   cmd.action(async (file: string, opts: Record<string, unknown>) => {
     if (!FORMATS.includes(opts.format as (typeof FORMATS)[number])) {
       throw new Error(`--format must be one of ${FORMATS.join(', ')}`);

@@ -92,7 +92,7 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
   if (presented === null || presented.trim() === '') {
     const none = await tryKey(ctx.api, 'x-earshot-doctor', '1');
     out.push(
-      f.fail('missing_key', 'No API key was given, so every request is refused (401).', 'Pass --api-key KEY or set ASSEMBLYAI_API_KEY, and send it as "Authorization: KEY".', { without_key: statusOf(none) }),
+      f.fail('missing_key', 'No API key was given, so every request is refused (401).', `Pass --api-key KEY or set ${ctx.kind === 'assemblyai' ? 'ASSEMBLYAI_API_KEY' : 'EARSHOT_API_KEY'}, and send it as "Authorization: KEY".`, { without_key: statusOf(none) }),
     );
     return out;
   }

@@ -12,7 +12,7 @@ describe('earshot stream', () => {
   afterAll(() => server?.destroy());
 
   it('streams a file at real-time pace and prints the final turns', async () => {
-    const { code, stdout, stderr } = await runCli(['stream', clip.wav, '--url', server.url, '--key', server.key], process.env);
+    const { code, stdout, stderr } = await runCli(['stream', clip.wav, '--server', server.url, '--api-key', server.key], process.env);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout.trim()).toMatch(/^[A-Z]/);
@@ -22,13 +22,13 @@ describe('earshot stream', () => {
   it('reads raw PCM from stdin over the v2 protocol', async () => {
     const { execFileSync } = await import('node:child_process');
     const pcm = execFileSync('sox', [clip.wav, '-t', 'raw', '-r', '8000', '-e', 'signed', '-b', '16', '-c', '1', '-']);
-    const { code, stdout } = await runCli(['stream', '-', '--sample-rate', '8000', '--protocol', 'v2', '--url', server.url, '--key', server.key], process.env, pcm);
+    const { code, stdout } = await runCli(['stream', '-', '--sample-rate', '8000', '--protocol', 'v2', '--server', server.url, '--api-key', server.key], process.env, pcm);
     expect(code).toBe(0);
     expect(stdout.trim().length).toBeGreaterThan(0);
   });
 
   it('fails clearly with a wrong key', async () => {
-    const { code, stderr } = await runCli(['stream', clip.wav, '--url', server.url, '--key', 'wrong'], process.env);
+    const { code, stderr } = await runCli(['stream', clip.wav, '--server', server.url, '--api-key', 'wrong'], process.env);
     expect(code).toBe(1);
     expect(stderr).toMatch(/1008|Unauthorized/);
   });

@@ -67,7 +67,7 @@ describe('earshot doctor against a live Earshot', () => {
 
   it('healthy over TLS with the certificate trusted: a clean pass, exit 0 (CLI, --json)', async () => {
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(server.dataDir, 'tls', 'cert.pem'), ASSEMBLYAI_API_KEY: server.key };
-    const { code, stdout } = await runCli(['doctor', '--base-url', server.tlsUrl!, '--submit', '--streaming', '--webhook-url', `${receiver.url}/ok`, '--json'], env);
+    const { code, stdout } = await runCli(['doctor', '--server', server.tlsUrl!, '--submit', '--streaming', '--webhook-url', `${receiver.url}/ok`, '--json'], env);
     const report = JSON.parse(stdout) as DoctorReport;
     expect(report.findings.filter((f) => f.severity === 'fail' || f.severity === 'warn'), stdout).toEqual([]);
     expect(code).toBe(0);
@@ -80,7 +80,7 @@ describe('earshot doctor against a live Earshot', () => {
   });
 
   it('healthy over plain HTTP: passes, with advice about wss:// for the Node SDK; human output is one summary line plus advice', async () => {
-    const { code, stdout } = await runCli(['doctor', '--base-url', server.url, '--api-key', server.key, '--no-color'], process.env);
+    const { code, stdout } = await runCli(['doctor', '--server', server.url, '--api-key', server.key, '--no-color'], process.env);
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/^✓ All good: \d+ passed — http:\/\/127\.0\.0\.1:\d+ \(Earshot, /);
     expect(stdout).toContain('i streaming.ws_insecure');

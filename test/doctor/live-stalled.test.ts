@@ -38,7 +38,7 @@ describe('earshot doctor against an Earshot whose transcripts never leave the qu
   });
 
   it('stuck: queued past the threshold, with the typical time and what to check on the server', async () => {
-    const { code, stdout } = await runCli(['doctor', '--base-url', server.url, '--api-key', server.key, '--transcript-id', id, '--stuck-after', '1', '--no-color'], process.env);
+    const { code, stdout } = await runCli(['doctor', '--server', server.url, '--api-key', server.key, '--transcript-id', id, '--stuck-after', '1', '--no-color'], process.env);
     expect(code).toBe(2);
     expect(stdout).toMatch(new RegExp(`✗ lifecycle\\.stuck  Transcript ${id} has been queued for [\\d.]+ s; typical for this length is about \\d+ s \\(a default guess for a CPU server \\(no history yet\\)\\)\\.`));
     expect(stdout).toContain('fix: No worker is taking jobs: check the server runs workers (EARSHOT_WORKERS=true)');

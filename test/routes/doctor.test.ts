@@ -60,7 +60,7 @@ describe('GET /v2/doctor, on a server in public mode', () => {
   });
 
   it('the CLI asks the server: the audio finding comes from the server, and the submitted transcript fails with the download error explained', async () => {
-    const { code, stdout } = await runCli(['doctor', '--base-url', server.url, '--api-key', server.key, '--audio', `${receiver.url}/meeting.mp3`, '--submit', '--json'], process.env);
+    const { code, stdout } = await runCli(['doctor', '--server', server.url, '--api-key', server.key, '--audio', `${receiver.url}/meeting.mp3`, '--submit', '--json'], process.env);
     const r = JSON.parse(stdout) as DoctorReport;
     expect(code).toBe(2);
     expect(find(r.findings, 'audio.url_private').evidence).toMatchObject({ checked_from: 'server' });
