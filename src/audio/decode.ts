@@ -200,6 +200,8 @@ export interface DecodeOptions {
   startMs?: number | null;
   /** `audio_end_at`, ms. */
   endMs?: number | null;
+  /** One channel of the input (0 = left/first), for multichannel; null mixes all channels down to mono. */
+  channel?: number | null;
   signal?: AbortSignal;
 }
 
@@ -217,13 +219,16 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-function ffmpegArgs(startMs: number, endMs: number | null): string[] {
+function ffmpegArgs(startMs: number, endMs: number | null, channel: number | null): string[] {
+  if (channel !== null && !(Number.isInteger(channel) && channel >= 0)) throw new RangeError(`channel must be a non-negative integer, not ${channel}`);
   return [
     '-nostdin', '-hide_banner', '-nostats', '-loglevel', 'error',
     ...(startMs > 0 ? ['-ss', seconds(startMs)] : []),
     ...inputArgs(),
     ...(endMs !== null ? ['-t', seconds(endMs - startMs)] : []),
     '-vn', '-sn', '-dn',
+    // A plain copy of the one input channel (gain 1), sample for sample, not a mix.
+    ...(channel !== null ? ['-af', `pan=mono|c0=c${channel}`] : []),
     '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:1',
   ];
 }
@@ -237,14 +242,14 @@ async function* decodeStream(inputPath: string, opts: DecodeOptions): AsyncGener
   try {
     if (endMs !== null && endMs - startMs < MIN_DURATION_MS) throw new AudioError(TOO_SHORT_MESSAGE);
     signal?.throwIfAborted();
-    return yield* runDecoder(fh, type, startMs, endMs, signal);
+    return yield* runDecoder(fh, type, ffmpegArgs(startMs, endMs, opts.channel ?? null), signal);
   } finally {
     await fh.close();
   }
 }
 
-async function* runDecoder(fh: FileHandle, type: FileType, startMs: number, endMs: number | null, signal?: AbortSignal): AsyncGenerator<Buffer, number> {
-  const child = spawn(resolveFfmpeg(), ffmpegArgs(startMs, endMs), { stdio: ['ignore', 'pipe', 'pipe', fh.fd] });
+async function* runDecoder(fh: FileHandle, type: FileType, args: string[], signal?: AbortSignal): AsyncGenerator<Buffer, number> {
+  const child = spawn(resolveFfmpeg(), args, { stdio: ['ignore', 'pipe', 'pipe', fh.fd] });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (s: string) => {

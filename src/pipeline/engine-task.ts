@@ -7,8 +7,10 @@ export interface EngineTask {
   audioPath: string;
   startMs: number | null;
   endMs: number | null;
+  /** Multichannel: the one input channel to transcribe (0 = first); null or absent mixes the file down to mono. */
+  channel?: number | null;
   languageCode: string | null;
-  /** `speech_threshold`: fail the job when less of the audio than this is speech; the VAD model, null for the energy detector. */
+  /** `speech_threshold`: measure how much of the audio is speech (the job compares); the VAD model, null for the energy detector. */
   speechThreshold?: { value: number; vadModel: string | null } | null;
   format: Omit<FormatOptions, 'enginePunctuated'>;
 }
@@ -19,6 +21,8 @@ export interface EngineTaskResult {
   confidence: number | null;
   /** Decoded (after trimming) audio length. */
   durationMs: number;
+  /** Share of the audio that is speech, 0..1, when `speechThreshold` asked for it. */
+  speechFraction: number | null;
 }
 
 export type ToWorker =

@@ -3,7 +3,7 @@ import { AudioError, decodeAudio } from '../audio/decode.js';
 import type { Engine } from '../engines/engine.js';
 import { createEngine } from '../engines/index.js';
 import { averageConfidence, formatWords, transcriptText } from '../text/format.js';
-import { EnergyVad, SpeechMeter, speechThresholdError } from '../streaming/vad.js';
+import { EnergyVad, SpeechMeter } from '../streaming/vad.js';
 import type { SileroModel } from '../streaming/silero-vad.js';
 import type { EngineTask, EngineTaskResult, FromWorker, ToWorker } from './engine-task.js';
 
@@ -50,7 +50,7 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
   running.set(taskId, controller);
   try {
     const e = await loaded();
-    const audio = decodeAudio(task.audioPath, { startMs: task.startMs, endMs: task.endMs, signal: controller.signal });
+    const audio = decodeAudio(task.audioPath, { startMs: task.startMs, endMs: task.endMs, channel: task.channel, signal: controller.signal });
     const meter = task.speechThreshold ? await speechMeter(task.speechThreshold.vadModel) : null;
     let lastPost = 0;
     const [result, { durationMs }] = await Promise.all([
@@ -65,12 +65,11 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
       }),
       audio.done,
     ]);
-    if (meter && meter.fraction < task.speechThreshold!.value) throw new AudioError(speechThresholdError(meter.fraction, task.speechThreshold!.value));
     // Upstream's word times count from the start of the file, not from `audio_start_from`.
     const offset = task.startMs ?? 0;
     const engineWords = offset ? result.words.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset })) : result.words;
     const words = formatWords(engineWords, { ...task.format, enginePunctuated: result.punctuated ?? false });
-    return { words, text: transcriptText(words), confidence: averageConfidence(words), durationMs };
+    return { words, text: transcriptText(words), confidence: averageConfidence(words), durationMs, speechFraction: meter ? meter.fraction : null };
   } finally {
     running.delete(taskId);
   }

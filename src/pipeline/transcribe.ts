@@ -8,8 +8,11 @@ import { finishAttempt, getTranscript, releaseAttempt, renewLease, startAttempt 
 import { UploadNotHeldError } from '../storage/uploads.js';
 import type { TranscriptResult, TranscriptRow } from '../transcript/types.js';
 import type { QueueJob, TranscribeJob } from '../queue/index.js';
-import { findVadModel } from '../streaming/vad.js';
+import { findVadModel, speechThresholdError } from '../streaming/vad.js';
+import { AudioError, probeAudio } from '../audio/decode.js';
+import { averageConfidence, transcriptText } from '../text/format.js';
 import { AudioTaskError, type EnginePool } from './engine-pool.js';
+import type { EngineTask, EngineTaskResult } from './engine-task.js';
 
 const downloadError = (url: string) =>
   `Download error, unable to download ${url}. Please make sure the file exists and is accessible from the internet.`;
@@ -137,23 +140,24 @@ export class Transcriber {
         .catch((err: unknown) => log.info({ reason: (err as Error).message }, 'waveform peaks not computed'));
       try {
         const p = row.params;
-        const r = await pool.run(
-          {
-            audioPath: audio.file,
-            startMs: p.audio_start_from,
-            endMs: p.audio_end_at,
-            languageCode: p.language_code,
-            speechThreshold: p.speech_threshold ? { value: p.speech_threshold, vadModel: await findVadModel(ctx.config) } : null,
-            format: {
-              punctuate: p.punctuate,
-              format_text: p.format_text,
-              disfluencies: p.disfluencies,
-              filter_profanity: p.filter_profanity,
-              custom_spelling: p.custom_spelling,
-            },
+        const task: EngineTask = {
+          audioPath: audio.file,
+          startMs: p.audio_start_from,
+          endMs: p.audio_end_at,
+          languageCode: p.language_code,
+          speechThreshold: p.speech_threshold ? { value: p.speech_threshold, vadModel: await findVadModel(ctx.config) } : null,
+          format: {
+            punctuate: p.punctuate,
+            format_text: p.format_text,
+            disfluencies: p.disfluencies,
+            filter_profanity: p.filter_profanity,
+            custom_spelling: p.custom_spelling,
           },
-          { signal },
-        );
+        };
+        const r = p.multichannel === true ? await transcribeChannels(pool, task, signal) : { ...(await pool.run(task, { signal })), audioChannels: undefined };
+        if (p.speech_threshold && r.speechFraction !== null && r.speechFraction < p.speech_threshold) {
+          throw new InputError(speechThresholdError(r.speechFraction, p.speech_threshold));
+        }
         return {
           result: {
             text: r.text,
@@ -162,6 +166,7 @@ export class Transcriber {
             audio_duration: Math.round(((p.audio_start_from ?? 0) + r.durationMs) / 1000),
             speech_model_used: ctx.engine.model,
             language_code: p.language_code,
+            ...(r.audioChannels !== undefined ? { audio_channels: r.audioChannels } : {}),
           },
         };
       } finally {
@@ -216,6 +221,44 @@ export class Transcriber {
     ctx.transcripts.invalidate(transcriptId);
     if (released) log.info('shutting down: transcription handed back to the queue');
   }
+}
+
+/**
+ * `multichannel`: each channel of the file transcribed on its own, as one engine task each, run at once so
+ * idle engine threads share the work (the pool queues them when all are busy: never more threads than
+ * EARSHOT_CONCURRENCY). Words carry their channel ("1" is the first) and, as upstream, the channel as
+ * their speaker; they are merged in time order, ties in channel order, and the text follows them.
+ * A mono file is one channel. The speech share is the best channel's: a quiet party is not "no speech".
+ */
+async function transcribeChannels(pool: EnginePool, task: EngineTask, signal: AbortSignal): Promise<EngineTaskResult & { audioChannels: number }> {
+  let channels: number;
+  try {
+    channels = (await probeAudio(task.audioPath, { signal })).channels ?? 1;
+  } catch (err) {
+    if (err instanceof AudioError) throw new InputError(err.message);
+    throw err;
+  }
+  // One channel failing stops the others rather than letting them run on for nothing.
+  const stop = new AbortController();
+  const either = AbortSignal.any([signal, stop.signal]);
+  const results = await Promise.all(
+    Array.from({ length: channels }, (_, channel) => pool.run({ ...task, channel }, { signal: either }).catch((err: unknown) => {
+      stop.abort(err);
+      throw err;
+    })),
+  );
+  const words = results
+    .flatMap((r, i) => r.words.map((w) => ({ ...w, speaker: String(i + 1), channel: String(i + 1) })))
+    .sort((a, b) => a.start - b.start || Number(a.channel) - Number(b.channel));
+  const fractions = results.map((r) => r.speechFraction).filter((f): f is number => f !== null);
+  return {
+    words,
+    text: transcriptText(words),
+    confidence: averageConfidence(words),
+    durationMs: Math.max(...results.map((r) => r.durationMs)),
+    speechFraction: fractions.length > 0 ? Math.max(...fractions) : null,
+    audioChannels: channels,
+  };
 }
 
 /** Where the audio of a transcript is on local disk: its upload (copied from a remote store), or a fresh download. */

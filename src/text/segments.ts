@@ -12,6 +12,17 @@ export interface TranscriptSentence {
   channel?: string;
 }
 
+/** AssemblyAI's `TranscriptUtterance`: one speaker's (or channel's) turn. */
+export interface TranscriptUtterance {
+  confidence: number;
+  start: number;
+  end: number;
+  text: string;
+  words: TranscriptWord[];
+  speaker: string;
+  channel?: string;
+}
+
 /** Upstream's paragraph schema has no speaker or channel. */
 export interface TranscriptParagraph {
   text: string;
@@ -56,6 +67,44 @@ export function toParagraphs(words: readonly TranscriptWord[]): TranscriptParagr
     group.reduce((n, s) => n + s.words.length, 0) >= MAX_PARAGRAPH_WORDS,
   );
   return groups.map((group) => span(group.flatMap((s) => s.words)));
+}
+
+/**
+ * Turn-by-turn utterances, ordered by start. A channel's utterance ends when its speaker changes, or when
+ * another channel spoke a whole word in the silence before its next word (the other side took a turn);
+ * words said over the other side's speech do not cut it. Without channels, a change of speaker ends it.
+ */
+export function toUtterances(words: readonly TranscriptWord[]): TranscriptUtterance[] {
+  interface Open {
+    words: TranscriptWord[];
+    /** The earliest end of another channel's word that started after this utterance's last word. */
+    otherTurnEnd: number;
+  }
+  const open = new Map<string | undefined, Open>();
+  const done: TranscriptWord[][] = [];
+  for (const w of [...words].sort((a, b) => a.start - b.start)) {
+    for (const [channel, u] of open) {
+      if (channel !== w.channel && w.start >= u.words[u.words.length - 1]!.end) u.otherTurnEnd = Math.min(u.otherTurnEnd, w.end);
+    }
+    const u = open.get(w.channel);
+    if (u && u.words[u.words.length - 1]!.speaker === w.speaker && u.otherTurnEnd > w.start) {
+      u.words.push(w);
+      u.otherTurnEnd = Infinity;
+      continue;
+    }
+    if (u) done.push(u.words);
+    open.set(w.channel, { words: [w], otherTurnEnd: Infinity });
+  }
+  done.push(...[...open.values()].map((u) => u.words));
+  return done
+    .map((list): TranscriptUtterance => {
+      const first = list[0]!;
+      // Utterances are only asked of speaker-labelled or multichannel words: one of the two is set.
+      const u: TranscriptUtterance = { ...span(list), speaker: (first.speaker ?? first.channel)! };
+      if (first.channel !== undefined) u.channel = first.channel;
+      return u;
+    })
+    .sort((a, b) => a.start - b.start || Number(a.channel ?? 0) - Number(b.channel ?? 0));
 }
 
 /** Cuts `items` into runs, starting a new run before `next` whenever `breaks` says so. */

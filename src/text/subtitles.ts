@@ -33,9 +33,20 @@ export function toVtt(words: readonly TranscriptWord[], charsPerCaption?: number
 /**
  * A caption ends before the word that would take it past the character limit, after
  * a sentence end, at a sentence-length pause, and at a change of speaker. A word is
- * never split: one longer than the limit gets a caption to itself.
+ * never split: one longer than the limit gets a caption to itself. Each channel gets
+ * its own captions (interleaved in time), so two parties talking at once are not chopped.
  */
 function toCues(words: readonly TranscriptWord[], charsPerCaption = DEFAULT_CHARS_PER_CAPTION): Cue[] {
+  const channels = new Map<string | undefined, TranscriptWord[]>();
+  for (const w of words) {
+    const list = channels.get(w.channel);
+    if (list) list.push(w);
+    else channels.set(w.channel, [w]);
+  }
+  return [...channels.values()].flatMap((list) => channelCues(list, charsPerCaption)).sort((a, b) => a.start - b.start);
+}
+
+function channelCues(words: readonly TranscriptWord[], charsPerCaption = DEFAULT_CHARS_PER_CAPTION): Cue[] {
   const limit = Math.max(1, Math.floor(charsPerCaption));
   const groups: TranscriptWord[][] = [];
   let length = 0;

@@ -74,7 +74,6 @@ const FIELDS: Record<string, Field> = {
 /** Features Earshot's engines do not provide yet: asking for them is an error, not a silent no-op. */
 export const UNSUPPORTED_WHEN_TRUE = [
   'speaker_labels',
-  'multichannel',
   'dual_channel',
   'language_detection',
   'redact_pii',
@@ -105,6 +104,8 @@ export interface TranscriptParams {
   format_text: boolean;
   disfluencies: boolean;
   filter_profanity: boolean;
+  /** Absent from transcripts stored before multichannel existed: read it as `=== true`. */
+  multichannel: boolean;
   audio_start_from: number | null;
   audio_end_at: number | null;
   custom_spelling: CustomSpelling[] | null;
@@ -212,6 +213,8 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
   }
   const unsupported = UNSUPPORTED_WHEN_TRUE.filter((k) => b[k] === true);
   if (unsupported.length > 0) throw errors.unsupportedFeature(unsupported);
+  // Upstream diarizes within each channel ("1A", "2B"); until that runs here, refused rather than labelled by channel alone.
+  if (b.multichannel === true && b.speaker_labels === true) throw errors.unsupportedFeature(['speaker_labels with multichannel']);
 
   const pick = <T>(name: string, fallback: T): T => (b[name] === undefined ? fallback : (b[name] as T));
   return {
@@ -225,6 +228,7 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     format_text: pick('format_text', true),
     disfluencies: pick('disfluencies', false),
     filter_profanity: pick('filter_profanity', false),
+    multichannel: pick('multichannel', false),
     audio_start_from: start,
     audio_end_at: end,
     custom_spelling: pick('custom_spelling', null),

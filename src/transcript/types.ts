@@ -21,6 +21,8 @@ export interface TranscriptResult {
   audio_duration: number;
   speech_model_used: string;
   language_code: string | null;
+  /** Multichannel only: the number of channels transcribed. */
+  audio_channels?: number;
 }
 
 export interface TranscriptRow {

@@ -1,3 +1,4 @@
+import { toUtterances } from '../text/segments.js';
 import type { TranscriptRow } from './types.js';
 
 /** Upstream prints naive UTC timestamps with microseconds, e.g. "2024-03-08T08:47:58.813286". */
@@ -22,14 +23,16 @@ export function transcriptJson(row: TranscriptRow): Record<string, unknown> {
     audio_url: deleted ? DELETED : row.audio_url,
     text: deleted ? 'Deleted by user.' : done ? r.text : null,
     words: done ? r.words : null,
-    utterances: null,
+    utterances: done && p.multichannel === true ? toUtterances(r.words) : null,
     confidence: done ? r.confidence : null,
     audio_duration: deleted ? null : r ? r.audio_duration : null,
+    // Upstream: "only present when multichannel is enabled".
+    ...(r?.audio_channels !== undefined && !deleted ? { audio_channels: r.audio_channels } : {}),
     punctuate: deleted ? null : p.punctuate,
     format_text: deleted ? null : p.format_text,
     disfluencies: deleted ? null : p.disfluencies,
     filter_profanity: deleted ? null : p.filter_profanity,
-    multichannel: deleted ? null : false,
+    multichannel: deleted ? null : p.multichannel === true,
     speech_models: deleted ? null : p.speech_models,
     speech_model_used: r?.speech_model_used,
     speech_model: p.speech_model,

@@ -106,6 +106,22 @@ describe('decodeAudio', () => {
     expect(Math.abs(durationMs - speechMs)).toBeLessThan(150);
   });
 
+  it('copies out one channel sample for sample (multichannel), and mixes them down without one', async () => {
+    // Left: the speech; right: a shorter tone (SoX pads it with silence). Each decoded channel is that input exactly; the mix is neither.
+    ffmpeg('-i', f('speech.wav'), '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', f('speech16.wav'));
+    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000:duration=1', '-c:a', 'pcm_s16le', f('tone.wav'));
+    execFileSync('sox', ['-M', f('speech16.wav'), f('tone.wav'), f('two.wav')]);
+    const pcm = async (path: string, opts: Parameters<typeof decodeAudio>[1] = {}) => Buffer.concat((await decodeAll(path, opts)).chunks);
+    const [speech, tone, left, right, mixed] = await Promise.all([
+      pcm(f('speech16.wav')), pcm(f('tone.wav')), pcm(f('two.wav'), { channel: 0 }), pcm(f('two.wav'), { channel: 1 }), pcm(f('two.wav')),
+    ]);
+    expect(left.equals(speech)).toBe(true);
+    expect(right.subarray(0, tone.length).equals(tone)).toBe(true);
+    expect(mixed.equals(left)).toBe(false);
+    await expect(pcm(f('two.wav'), { channel: -1 })).rejects.toThrow(RangeError);
+    await expect(pcm(f('two.wav'), { channel: 1.5 })).rejects.toThrow(RangeError);
+  });
+
   it('trims to audio_start_from / audio_end_at', async () => {
     expect((await decodeAll(f('speech.flac'), { startMs: 500, endMs: 1500 })).durationMs).toBeCloseTo(1000, -1);
     const fromStart = await decodeAll(f('speech.flac'), { startMs: 1000 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SENTENCE_PAUSE_MS } from '../../src/text/format.js';
-import { MAX_PARAGRAPH_WORDS, PARAGRAPH_PAUSE_MS, toParagraphs, toSentences } from '../../src/text/segments.js';
+import { MAX_PARAGRAPH_WORDS, PARAGRAPH_PAUSE_MS, toParagraphs, toSentences, toUtterances } from '../../src/text/segments.js';
 import type { TranscriptWord } from '../../src/transcript/types.js';
 import { validateSchema } from '../helpers/openapi.js';
 
@@ -153,5 +153,36 @@ describe('toParagraphs', () => {
 
   it('returns no paragraphs for no words', () => {
     expect(toParagraphs([])).toEqual([]);
+  });
+});
+
+describe('toUtterances', () => {
+  /** A word of `channel` (its speaker too, as multichannel labels them) from `start` to `end` ms. */
+  const on = (channel: string, text: string, start: number, end: number): TranscriptWord => ({ text, start, end, confidence: 0.8, speaker: channel, channel });
+
+  it('ends a channel\'s turn when the other channel speaks in its silence, not when it talks over it', () => {
+    const ws = [
+      on('1', 'hello', 0, 300), on('1', 'there', 350, 700),
+      on('2', 'yes', 500, 650), // said over channel 1: no new turn
+      on('2', 'hi', 900, 1200), // in channel 1's silence: channel 1's next word starts a new utterance
+      on('1', 'how', 1300, 1500), on('1', 'are', 1550, 1700),
+    ];
+    const utterances = toUtterances(ws);
+    expect(utterances.map((u) => [u.channel, u.speaker, u.text, u.start, u.end])).toEqual([
+      ['1', '1', 'hello there', 0, 700],
+      ['2', '2', 'yes hi', 500, 1200],
+      ['1', '1', 'how are', 1300, 1700],
+    ]);
+    expect(utterances[0]!.confidence).toBeCloseTo(0.8);
+    for (const u of utterances) validateSchema('TranscriptUtterance', u);
+  });
+
+  it('without channels, splits at each change of speaker', () => {
+    const ws = words(['a', { speaker: 'A' }], ['b', { speaker: 'A' }], ['c', { speaker: 'B' }], ['d', { speaker: 'A', gap: 5000 }]);
+    expect(toUtterances(ws).map((u) => [u.speaker, u.text, 'channel' in u])).toEqual([
+      ['A', 'a b', false],
+      ['B', 'c', false],
+      ['A', 'd', false],
+    ]);
   });
 });

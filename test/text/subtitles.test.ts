@@ -158,3 +158,13 @@ describe('caption breaks', () => {
     ]);
   });
 });
+
+describe('multichannel captions', () => {
+  it('captions each channel on its own, interleaved by start, when both talk at once', () => {
+    const channel = (c: string, text: string, from: number) => spoken(text, from, c).map((w) => ({ ...w, channel: c }));
+    const ws = [...channel('1', 'the left side talks', 0), ...channel('2', 'while the right answers', 100)].sort((a, b) => a.start - b.start);
+    expect(toSrt(ws)).toBe(
+      '1\n00:00:00,000 --> 00:00:01,350\nthe left side talks\n\n2\n00:00:00,100 --> 00:00:01,450\nwhile the right answers\n\n',
+    );
+  });
+});
