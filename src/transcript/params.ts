@@ -87,6 +87,14 @@ export const UNSUPPORTED_WHEN_TRUE = [
   'summarization',
 ] as const;
 
+/** What a refused feature lacks, when that is more than "not built yet". */
+const WHY_UNSUPPORTED: Partial<Record<(typeof UNSUPPORTED_WHEN_TRUE)[number], string>> = {
+  // sherpa-onnx-node 1.13.8's SpokenLanguageIdentification (Whisper) answers with a language code only.
+  language_detection:
+    'needs a language identification model that reports its confidence, for language_confidence and language_confidence_threshold; ' +
+    "sherpa-onnx's Whisper language identification gives the language code alone, and no such model is installed",
+};
+
 export interface CustomSpelling {
   from: string[];
   to: string;
@@ -212,7 +220,7 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     throw errors.invalidParam('audio_end_at must be greater than audio_start_from');
   }
   const unsupported = UNSUPPORTED_WHEN_TRUE.filter((k) => b[k] === true);
-  if (unsupported.length > 0) throw errors.unsupportedFeature(unsupported);
+  if (unsupported.length > 0) throw errors.unsupportedFeature(unsupported.map((k) => (k in WHY_UNSUPPORTED ? `${k} (${WHY_UNSUPPORTED[k]})` : k)));
   // Upstream diarizes within each channel ("1A", "2B"); until that runs here, refused rather than labelled by channel alone.
   if (b.multichannel === true && b.speaker_labels === true) throw errors.unsupportedFeature(['speaker_labels with multichannel']);
 

@@ -114,6 +114,12 @@ const CASES: Case[] = [
   { name: 'language_code unknown', ...withUrl({ language_code: 'xx_yy' }), status: 400, error: /^The language xx_yy is not supported by the speech model / },
   { name: 'language_code empty', ...withUrl({ language_code: '' }), status: 400, error: /^The language {2}is not supported by the speech model / },
   { name: 'language_code a number', ...withUrl({ language_code: 42 }), status: 400, error: 'language_code must be a String' },
+  {
+    name: 'language_detection true: says what is missing',
+    ...withUrl({ language_detection: true }),
+    status: 400,
+    error: /^The following models are not available on this Earshot server: language_detection \(needs a language identification model that reports its confidence, .*no such model is installed\)$/,
+  },
   { name: 'speakers_expected zero', ...withUrl({ speakers_expected: 0 }), status: 400, error: 'speakers_expected must be at least 1' },
   { name: 'custom_spelling malformed', ...withUrl({ custom_spelling: [{ from: 'a', to: 'b' }] }), status: 400, error: /^custom_spelling must be a list of objects/ },
   { name: 'webhook_url not a URL', ...withUrl({ webhook_url: 'not a url' }), status: 400, error: 'webhook_url must be a valid http or https URL' },
