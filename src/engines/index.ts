@@ -3,16 +3,19 @@ import type { Logger } from '../log.js';
 import { findModel } from '../models/store.js';
 import type { Engine } from './engine.js';
 import { POCKETSPHINX_MODEL, whisperModelName } from './models.js';
+import type { SherpaModel } from './sherpa-models.js';
 
 /**
  * Which engine this server runs, decided once at start-up from the config and the models present.
  * It is plain data so it can be posted to the worker threads that build the engine itself.
  */
 export interface EngineChoice {
-  name: 'pocketsphinx' | 'whisper';
+  name: 'pocketsphinx' | 'whisper' | 'sherpa';
   /** Reported as the transcript's `speech_model_used`. */
   model: string;
   modelPath?: string;
+  /** The sherpa-onnx model's files and family. */
+  sherpa?: SherpaModel;
   /** AssemblyAI language codes this engine accepts, or 'all'. */
   languages: string[] | 'all';
 }
@@ -24,6 +27,13 @@ async function whisperChoice(config: Config): Promise<EngineChoice | null> {
   if (!modelPath) return null;
   const model = whisperModelName(config.whisperModel);
   return { name: 'whisper', model, modelPath, languages: model.endsWith('.en') ? ENGLISH : 'all' };
+}
+
+async function sherpaChoice(config: Config): Promise<EngineChoice | null> {
+  if (!config.sherpaModel) return null;
+  const { resolveSherpaModel } = await import('./sherpa-models.js');
+  const sherpa = await resolveSherpaModel(config.sherpaModel, false);
+  return sherpa ? { name: 'sherpa', model: sherpa.name, sherpa, languages: sherpa.languages } : null;
 }
 
 const POCKETSPHINX: EngineChoice = { name: 'pocketsphinx', model: POCKETSPHINX_MODEL, languages: ENGLISH };
@@ -40,11 +50,17 @@ export async function chooseEngine(config: Config, log: Logger): Promise<EngineC
       choice = w;
       break;
     }
+    case 'sherpa': {
+      const s = await sherpaChoice(config);
+      if (!s) throw new Error(`EARSHOT_ENGINE=sherpa but no sherpa-onnx offline model is installed at EARSHOT_SHERPA_MODEL (${config.sherpaModel ?? 'unset'})`);
+      choice = s;
+      break;
+    }
     case 'auto':
-      choice = (await whisperChoice(config)) ?? POCKETSPHINX;
+      choice = (await sherpaChoice(config)) ?? (await whisperChoice(config)) ?? POCKETSPHINX;
       break;
     default:
-      throw new Error(`Unknown engine "${config.engine}": use auto, pocketsphinx or whisper`);
+      throw new Error(`Unknown engine "${config.engine}": use auto, pocketsphinx, whisper or sherpa`);
   }
   log.info({ engine: choice.name, model: choice.model, requested: config.engine }, 'speech engine selected');
   return choice;
@@ -52,6 +68,10 @@ export async function chooseEngine(config: Config, log: Logger): Promise<EngineC
 
 /** Builds the engine itself; called inside each worker thread. */
 export async function createEngine(choice: EngineChoice, threads: number): Promise<Engine> {
+  if (choice.name === 'sherpa') {
+    const { createSherpaOfflineEngine } = await import('./sherpa.js');
+    return createSherpaOfflineEngine({ model: choice.sherpa!, threads });
+  }
   if (choice.name === 'whisper') {
     const { createWhisperEngine } = await import('./whisper.js');
     return createWhisperEngine({ modelPath: choice.modelPath!, model: choice.model, threads });

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { EngineUnavailableError, SAMPLE_RATE, type EngineWord, type StreamingDecoder, type StreamingEngine } from './engine.js';
+import { EngineUnavailableError, SAMPLE_RATE, type Engine, type EngineResult, type EngineWord, type StreamingDecoder, type StreamingEngine, type TranscribeOptions } from './engine.js';
 import { ENDPOINT_RULES, featureSampleRate, modelConfig, type SherpaFamily, type SherpaModel } from './sherpa-models.js';
 
 /**
@@ -35,8 +35,16 @@ interface OnlineRecognizer {
   reset(s: OnlineStream): void;
   getResult(s: OnlineStream): SherpaResult;
 }
+interface OfflineStream {
+  acceptWaveform(w: Waveform): void;
+}
+interface OfflineRecognizer {
+  createStream(): OfflineStream;
+  decodeAsync(s: OfflineStream): Promise<SherpaResult>;
+}
 export interface SherpaAddon {
   OnlineRecognizer: new (config: Record<string, unknown>) => OnlineRecognizer;
+  OfflineRecognizer: { createAsync(config: Record<string, unknown>): Promise<OfflineRecognizer> };
 }
 
 let addon: SherpaAddon | null = null;
@@ -227,6 +235,147 @@ export function createSherpaStreamingEngine({ model, threads }: SherpaEngineOpti
     },
     async close() {
       recognizer = null;
+    },
+  };
+}
+
+/** Families whose output is cased and punctuated (Parakeet TDT v2, whisper, Moonshine, SenseVoice with ITN); zipformer and CTC output is not. */
+const PUNCTUATING: SherpaFamily[] = ['offline-nemo-transducer', 'offline-whisper', 'offline-moonshine', 'offline-sense-voice'];
+
+/** Longest piece of audio given to an offline model at once: whisper's 30 s window, and a bounded memory for the rest. */
+const SEGMENT_S = 30;
+/** Where in a segment's last seconds to look for the quietest place to cut. */
+const CUT_SEARCH_S = 5;
+const FRAME = SAMPLE_RATE / 100; // 10 ms
+
+/** Loudness (dB) of each 10 ms frame. */
+export function frameDb(samples: Float32Array): Float32Array {
+  const out = new Float32Array(Math.ceil(samples.length / FRAME));
+  for (let f = 0; f < out.length; f++) {
+    let sum = 0;
+    const end = Math.min(samples.length, (f + 1) * FRAME);
+    for (let i = f * FRAME; i < end; i++) sum += samples[i]! * samples[i]!;
+    out[f] = 10 * Math.log10(sum / Math.max(1, end - f * FRAME) + 1e-10);
+  }
+  return out;
+}
+
+/** Cuts audio into pieces of at most 30 s, each ending at the quietest 10 ms of its last 5 s (sample offsets). */
+export function segmentBounds(db: Float32Array, samples: number): [number, number][] {
+  const max = SEGMENT_S * 100;
+  const out: [number, number][] = [];
+  let start = 0;
+  const frames = db.length;
+  while (frames - start > max) {
+    let cut = start + max;
+    for (let f = start + max - CUT_SEARCH_S * 100; f < start + max; f++) if (db[f]! < db[cut]! || cut === start + max) cut = f;
+    out.push([start * FRAME, cut * FRAME]);
+    start = cut;
+  }
+  if (start * FRAME < samples) out.push([start * FRAME, samples]);
+  return out;
+}
+
+const NOISE_FLOOR_DB = -60;
+
+/**
+ * A word's confidence when the model gives no token probabilities (CTC, whisper, Moonshine and SenseVoice
+ * in sherpa-onnx 1.13.8): how far the word's audio stands above the file's noise floor (its 10th-percentile
+ * frame, at least -60 dBFS), 0 dB giving 0 and 40 dB or more 1. It measures how clearly the word was heard, not how sure the
+ * model is of it.
+ */
+export function acousticConfidence(db: Float32Array): (startMs: number, endMs: number) => number {
+  const sorted = Float32Array.from(db).sort();
+  // Digital silence is no floor to measure speech against: no quieter than a quiet room's recording (-60 dBFS).
+  const floor = Math.max(NOISE_FLOOR_DB, sorted.length ? sorted[Math.floor(sorted.length * 0.1)]! : NOISE_FLOOR_DB);
+  return (startMs, endMs) => {
+    const a = Math.max(0, Math.floor(startMs / 10));
+    const b = Math.min(db.length, Math.max(a + 1, Math.ceil(endMs / 10)));
+    let sum = 0;
+    for (let f = a; f < b; f++) sum += db[f]!;
+    const mean = b > a ? sum / (b - a) : floor;
+    return Math.round(Math.min(1, Math.max(0, (mean - floor) / 40)) * 1000) / 1000;
+  };
+}
+
+/** Words of a result without token times (whisper, Moonshine): spread over the segment in proportion to their length. */
+export function spreadWords(text: string, startMs: number, endMs: number): { text: string; start: number; end: number }[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const chars = words.reduce((n, w) => n + w.length, 0);
+  let at = startMs;
+  return words.map((w) => {
+    const span = ((endMs - startMs) * w.length) / Math.max(1, chars);
+    const word = { text: w, start: Math.round(at), end: Math.round(at + span) };
+    at += span;
+    return word;
+  });
+}
+
+/**
+ * An offline model (`OfflineRecognizer`) as a batch engine. Audio is cut into pieces of at most 30 s at quiet
+ * places and decoded with `decodeAsync`, which runs on a native thread: the worker's event loop stays free
+ * for progress reports and aborts between pieces.
+ */
+export async function createSherpaOfflineEngine({ model, threads }: SherpaEngineOptions): Promise<Engine> {
+  const sherpa = loadSherpa();
+  if (model.family.startsWith('online-')) throw new Error(`${model.name} is a streaming model (${model.family})`);
+  // Whisper and SenseVoice take the language in their config: one recognizer per language asked for.
+  const recognizers = new Map<string, Promise<OfflineRecognizer>>();
+  const recognizer = (languageCode: string | null | undefined): Promise<OfflineRecognizer> => {
+    const perLanguage = model.family === 'offline-whisper' || model.family === 'offline-sense-voice';
+    const key = perLanguage ? (languageCode ?? '') : '';
+    let r = recognizers.get(key);
+    if (!r) {
+      r = sherpa.OfflineRecognizer.createAsync({ featConfig: { sampleRate: 16_000, featureDim: 80 }, modelConfig: modelConfig(model, threads, perLanguage ? languageCode : null) });
+      r.catch(() => recognizers.delete(key));
+      recognizers.set(key, r);
+    }
+    return r.catch((err: Error) => {
+      throw new EngineUnavailableError('sherpa', `could not load the model ${model.name}: ${err.message}`);
+    });
+  };
+  await recognizer(null);
+  let closed = false;
+
+  async function transcribe(pcm: AsyncIterable<Buffer>, opts: TranscribeOptions = {}): Promise<EngineResult> {
+    if (model.languages !== 'all' && opts.languageCode && !model.languages.includes(opts.languageCode)) {
+      throw new Error(`The model ${model.name} is English-only and cannot transcribe language_code "${opts.languageCode}"`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of pcm) {
+      opts.signal?.throwIfAborted();
+      chunks.push(chunk);
+    }
+    const samples = toFloat32(Buffer.concat(chunks));
+    chunks.length = 0;
+    const rec = await recognizer(opts.languageCode);
+    const db = frameDb(samples);
+    const heard = acousticConfidence(db);
+    const words: EngineWord[] = [];
+    let language: string | undefined;
+    for (const [a, b] of segmentBounds(db, samples.length)) {
+      if (closed) throw new Error('sherpa engine is closed');
+      opts.signal?.throwIfAborted();
+      const stream = rec.createStream();
+      stream.acceptWaveform({ samples: samples.subarray(a, b), sampleRate: SAMPLE_RATE });
+      const r = await rec.decodeAsync(stream);
+      const offsetMs = (a / SAMPLE_RATE) * 1000;
+      language ||= r.lang?.replace(/^<\|(.*)\|>$/, '$1') || undefined;
+      if (r.timestamps.length) words.push(...tokensToWords(r, offsetMs / 1000, (_t, start, end) => heard(start, end)));
+      else words.push(...spreadWords(r.text, offsetMs, (b / SAMPLE_RATE) * 1000).map((w) => ({ ...w, confidence: heard(w.start, w.end) })));
+      opts.onProgress?.((b / SAMPLE_RATE) * 1000);
+    }
+    const english = model.languages !== 'all';
+    return { words, language_code: opts.languageCode ?? (english ? 'en_us' : language), punctuated: PUNCTUATING.includes(model.family) };
+  }
+
+  return {
+    name: 'sherpa',
+    model: model.name,
+    transcribe,
+    async close() {
+      closed = true;
+      recognizers.clear();
     },
   };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tokensToWords } from '../../src/engines/sherpa.js';
+import { acousticConfidence, frameDb, segmentBounds, spreadWords, tokensToWords } from '../../src/engines/sherpa.js';
 import { detectSherpaModel, modelConfig, resolveSherpaModel, type SherpaFamily } from '../../src/engines/sherpa-models.js';
 
 const HANDMADE = new URL('../../../shared/models/handmade/', import.meta.url).pathname;
@@ -75,5 +75,33 @@ describe('sherpa-onnx model detection', () => {
     expect(w).toMatchObject({ family: 'offline-whisper', languages: 'all' });
     expect(modelConfig(w!, 1, 'fr')).toMatchObject({ whisper: { encoder: `${whisper}/tiny-encoder.int8.onnx`, language: 'fr', task: 'transcribe' }, tokens: `${whisper}/tiny-tokens.txt` });
     expect(await detectSherpaModel(release('empty', []), false, 'x', noSingleFile)).toBeNull();
+  });
+});
+
+describe('offline decoding helpers', () => {
+  it('cuts long audio into pieces of at most 30 s, each at the quietest place of its last 5 s', () => {
+    // 70 s of loud frames with one quiet 10 ms frame at 27.3 s and another at 55 s.
+    const db = new Float32Array(7000).fill(-10);
+    db[2730] = -50;
+    db[5500] = -50;
+    expect(segmentBounds(db, 7000 * 160)).toEqual([
+      [0, 2730 * 160],
+      [2730 * 160, 5500 * 160],
+      [5500 * 160, 7000 * 160],
+    ]);
+    expect(segmentBounds(new Float32Array(100), 100 * 160)).toEqual([[0, 16_000]]);
+  });
+
+  it('scores a word by how far it stands above the noise floor, and spreads untimed words by their length', () => {
+    const samples = new Float32Array(16_000);
+    for (let i = 0; i < 16_000; i++) samples[i] = (i < 8000 ? 0.001 : 0.3) * Math.sin(i / 5);
+    const heard = acousticConfidence(frameDb(samples));
+    expect(heard(600, 900)).toBeGreaterThan(heard(100, 400));
+    expect(heard(600, 900)).toBeLessThanOrEqual(1);
+    expect(heard(100, 400)).toBeGreaterThanOrEqual(0);
+    expect(spreadWords('a bbb', 1000, 1400)).toEqual([
+      { text: 'a', start: 1000, end: 1100 },
+      { text: 'bbb', start: 1100, end: 1400 },
+    ]);
   });
 });
