@@ -31,7 +31,8 @@ export function Login({ onKey }: { onKey: (key: string) => void }) {
         <label for="key">API key</label>
         <input id="key" type="password" autoComplete="off" spellcheck={false} value={key} onInput={(e) => setKey(e.currentTarget.value)} aria-describedby="key-help" autoFocus />
         <p id="key-help" class="muted small">
-          Earshot prints a key on its first start; <code>earshot keys create</code> makes another. The key is remembered in this browser only.
+          Earshot prints a key on its first start; <code>earshot keys create</code> makes another (while the server runs on its embedded database, add{' '}
+          <code>--api-key</code> with a key of its "default" project). The key is remembered in this browser only.
         </p>
         {error && (
           <p class="error" role="alert">

@@ -123,13 +123,19 @@ async function openPostgres(url: string, poolMax: number): Promise<Db> {
   };
 }
 
+/** The code of the error opening an embedded database another process holds (`earshot keys` then asks that server instead). */
+export const DB_IN_USE = 'EARSHOT_DB_IN_USE';
+
 /** PGlite is one process's database: two processes on one directory would corrupt it, so a lock file guards it. */
 function lockDir(dir: string): () => void {
   // Beside the database directory, not in it: PGlite's initdb wants an empty directory.
   return lockFile(`${dir}.pid`, (holder) =>
-    new Error(
-      `The embedded database in ${dir} is in use by another Earshot process (pid ${holder}). ` +
-        'Stop it first, or run both against a PostgreSQL server with DATABASE_URL.',
+    Object.assign(
+      new Error(
+        `The embedded database in ${dir} is in use by another Earshot process (pid ${holder}). ` +
+          'Stop it first, or run both against a PostgreSQL server with DATABASE_URL.',
+      ),
+      { code: DB_IN_USE },
     ),
   );
 }

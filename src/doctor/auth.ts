@@ -69,7 +69,8 @@ const statusOf = (a: HttpAnswer | NetError) => (a instanceof NetError ? `no answ
 function keyHelp(ctx: DoctorContext): string {
   return ctx.kind === 'assemblyai'
     ? 'Copy the key again from the AssemblyAI dashboard (API Keys page).'
-    : 'List the server\'s keys with `earshot keys list` and create one with `earshot keys create` (or set EARSHOT_API_KEY).';
+    : 'List the server\'s keys with `earshot keys list` and create one with `earshot keys create` (beside a running server on the embedded database, add ' +
+        '`--api-key` with a key of its "default" project), or restart the server with EARSHOT_API_KEY set to a key of your choice.';
 }
 
 /** Other hosts the key might belong to: for the cloud, the other region. */

@@ -9,16 +9,15 @@ import { IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from '../status/mode
 import { renderMessage, renderPage } from '../status/page.js';
 import { maintenancesJson, pageJson, componentsJson, incidentJson, statusJson, summaryJson, type MaintenanceFilter } from '../status/statuspage.js';
 import { recentAlerts } from '../status/store/alert-log.js';
+import { isOperatorProject } from '../storage/keys.js';
 import { getIncident } from '../status/store/incidents.js';
 import { componentFilter, confirmByToken, removeSubscriber, subscribeEmail, subscribeWebhook, SubscriptionError, unsubscribeByToken } from '../status/subscriptions.js';
 import { buildView } from '../status/view.js';
 
 type Body = Record<string, unknown> | undefined;
 
-/** Operators are the keys of the server's own project ("default", where EARSHOT_API_KEY and the first key live). */
 async function requireOperator(ctx: AppContext, request: FastifyRequest): Promise<void> {
-  const { rows } = await ctx.db.query<{ name: string }>('select name from projects where id = $1', [request.projectId]);
-  if (rows[0]?.name !== 'default') throw new ApiError(403, 'Only keys of the server\'s own project ("default") may change the status page', 'STATUS_FORBIDDEN');
+  if (!(await isOperatorProject(ctx.db, request.projectId))) throw new ApiError(403, 'Only keys of the server\'s own project ("default") may change the status page', 'STATUS_FORBIDDEN');
 }
 
 const str = (body: Body, name: string, required: boolean): string | undefined => {

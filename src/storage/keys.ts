@@ -22,7 +22,7 @@ function generateKey(): string {
 }
 
 /** One statement on the unique name: processes adding the same project at once all get the one row. */
-async function ensureProject(db: Queryable, name: string): Promise<string> {
+export async function ensureProject(db: Queryable, name: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     'insert into projects (id, name) values ($1, $2) on conflict (name) do update set name = excluded.name returning id',
     [randomUUID(), name],
@@ -59,6 +59,12 @@ export async function revokeKey(db: Queryable, idOrKey: string): Promise<boolean
     [idOrKey, hashKey(idOrKey)],
   );
   return rows.length > 0;
+}
+
+/** Operators are the keys of the server's own project ("default", where EARSHOT_API_KEY and the first key live). */
+export async function isOperatorProject(db: Queryable, projectId: string): Promise<boolean> {
+  const { rows } = await db.query<{ name: string }>('select name from projects where id = $1', [projectId]);
+  return rows[0]?.name === 'default';
 }
 
 export async function countActiveKeys(db: Queryable): Promise<number> {

@@ -64,7 +64,7 @@ describe('client commands name their server and key one way', () => {
     expect(seen.some((r) => r.authorization === 'old-key')).toBe(true);
   });
 
-  it.each([['ask'], ['status'], ['status', 'alerts'], ['status', 'incident', 'open'], ['stream']])('%s --help describes client flags, with examples', async (...cmd) => {
+  it.each([['ask'], ['status'], ['status', 'alerts'], ['status', 'incident', 'open'], ['stream'], ['keys', 'list'], ['keys', 'create']])('%s --help describes client flags, with examples', async (...cmd) => {
     const out = await runCli([...cmd, '--help'], cleanEnv());
     expect(out.code).toBe(0);
     expect(out.stdout).not.toContain('Address to listen on');
@@ -73,7 +73,7 @@ describe('client commands name their server and key one way', () => {
     expect(out.stdout).toMatch(/Examples:\n {2}\$ earshot /);
   });
 
-  it.each([['serve'], ['transcribe'], ['models'], ['doctor']])('%s --help has examples', async (cmd) => {
+  it.each([['serve'], ['transcribe'], ['models'], ['keys'], ['doctor']])('%s --help has examples', async (cmd) => {
     const out = await runCli([cmd, '--help'], cleanEnv());
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(new RegExp(`Examples:\\n {2}\\$ (\\S+=\\S+ )?earshot ${cmd}`));

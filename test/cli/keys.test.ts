@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/index.js';
 import { projectForKey } from '../../src/storage/keys.js';
 import { freshDb, type TestDb } from '../helpers/db.js';
-import { runCli, STORAGE_MODES } from '../helpers/server.js';
+import { runCli, startServer, STORAGE_MODES, type TestServer } from '../helpers/server.js';
 
 const KEY_LINE = /^[0-9a-f]{32}\n$/;
 
@@ -148,19 +148,77 @@ describe.each(STORAGE_MODES)('earshot keys (%s)', (storage) => {
 });
 
 describe('earshot keys on an embedded database in use', () => {
-  it('refuses with a clear message instead of opening it twice', async () => {
+  it('without a key, refuses with a clear message instead of opening it twice', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'earshot-cli-locked-'));
     const db = await openDb({ dataDir, databaseUrl: null }); // this process now holds the data dir, like a running server
     try {
-      const { DATABASE_URL: _u, ...rest } = process.env;
-      const out = await runCli(['keys', 'create', '--project', 'x'], { ...rest, EARSHOT_DATA_DIR: dataDir });
+      const { DATABASE_URL: _u, EARSHOT_API_KEY: _k, EARSHOT_URL: _s, ...rest } = process.env;
+      const out = await runCli(['keys', 'create', '--project', 'x'], { ...rest, EARSHOT_DATA_DIR: dataDir, EARSHOT_PORT: '1' });
       expect(out.code).not.toBe(0);
       expect(out.stdout).toBe('');
       expect(out.stderr).toContain('is in use by another Earshot process');
       expect(out.stderr).toContain(`pid ${process.pid}`);
+      expect(out.stderr).toContain('To go through that server (http://127.0.0.1:1), give a key of its "default" project: --api-key KEY or EARSHOT_API_KEY');
     } finally {
       await db.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('earshot keys beside a running server on the embedded database', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server?.destroy());
+
+  const works = async (key: string) => (await fetch(`${server.url}/v2/transcript?limit=1`, { headers: { authorization: key } })).status;
+
+  it('create, list and revoke go through the server with its key', async () => {
+    const created = await server.cli(['keys', 'create', '--project', 'beside', '--name', 'laptop']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(KEY_LINE);
+    expect(created.stderr).toMatch(/^Key [0-9a-f-]{36} created in project "beside"\. It will not be shown again\.\n$/);
+    const key = created.stdout.trim();
+    expect(await works(key)).toBe(200);
+
+    const list = await server.cli(['keys', 'list', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    const rows = JSON.parse(list.stdout) as Record<string, unknown>[];
+    const row = rows.find((r) => r.key_prefix === key.slice(0, 6))!;
+    expect(Object.keys(row).sort()).toEqual(['created_at', 'id', 'key_prefix', 'name', 'project', 'project_id', 'revoked_at']);
+    expect(row).toMatchObject({ project: 'beside', name: 'laptop', revoked_at: null });
+    expect(rows.some((r) => r.project === 'default')).toBe(true);
+    const text = await server.cli(['keys', 'list']);
+    expect(text.stdout).toMatch(new RegExp(`^${row.id}  ${key.slice(0, 6)}…  beside\\s+laptop\\s+active$`, 'm'));
+
+    const revoked = await server.cli(['keys', 'revoke', row.id as string]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe('Revoked.\n');
+    expect(await works(key)).toBe(401);
+  });
+
+  it('refuses another project\'s key for other projects, through --server too', async () => {
+    const key = (await server.cli(['keys', 'create', '--project', 'tenant'])).stdout.trim();
+    const { EARSHOT_API_KEY: _k, ...env } = server.env;
+    for (const args of [['keys', 'create', '--api-key', key], ['keys', 'list', '--server', server.url, '--api-key', key]]) {
+      const out = await runCli(args, env);
+      expect(out.code).toBe(1);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toMatch(/403: Only keys of the server's own project \("default"\) may (create keys in another project|list every project's keys)/);
+    }
+    // Its own project is its to manage.
+    const own = await runCli(['keys', 'create', '--project', 'tenant', '--api-key', key], env);
+    expect(own.code, own.stderr).toBe(0);
+    expect(await works(own.stdout.trim())).toBe(200);
+  });
+
+  it('says how to go through the server when no key is given', async () => {
+    const { EARSHOT_API_KEY: _k, ...env } = server.env;
+    const out = await runCli(['keys', 'list'], env);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('is in use by another Earshot process');
+    expect(out.stderr).toContain(`To go through that server (${server.url})`);
   });
 });
