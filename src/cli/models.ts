@@ -27,7 +27,7 @@ export function registerModels(program: Command): void {
         return;
       }
       for (const r of rows) {
-        const what = r.kind === 'llm' ? `LLM for LeMUR (${r.licence})` : r.kind === 'vad' ? 'voice activity detection for streaming' : r.languages === 'en' ? 'English' : 'multilingual';
+        const what = r.kind === 'llm' ? `LLM for LeMUR (${r.licence})` : r.kind === 'vad' ? 'voice activity detection for streaming' : r.kind.startsWith('speaker-') ? `${r.kind} for speaker labels (${r.licence})` : r.languages === 'en' ? 'English' : 'multilingual';
         process.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(22)} ${formatBytes(r.sizeBytes).padStart(8)}  ${what}\n`);
       }
       for (const m of extra) process.stdout.write(`* ${m.name.padEnd(22)} ${formatBytes(m.sizeBytes).padStart(8)}  (not in catalogue)\n`);

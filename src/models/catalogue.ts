@@ -1,13 +1,16 @@
 /**
  * The models `earshot models pull` knows: whisper.cpp ggml speech models, instruct GGUF
- * models for LeMUR and the LLM Gateway, and Silero VAD for live turn detection. Sizes and SHA-256 digests are the ones
+ * models for LeMUR and the LLM Gateway, Silero VAD for live turn detection, and speaker diarization's two models. Sizes and SHA-256 digests are the ones
  * Hugging Face publishes for the files (their git-LFS object ids), so a download is checked
  * against the real file, not against whatever the server happened to send.
  */
 export interface CatalogueEntry {
   name: string;
-  /** `whisper`: a speech model; `llm`: an instruct model for LeMUR and the LLM Gateway (llama.cpp); `vad`: voice activity detection for streaming. */
-  kind: 'whisper' | 'llm' | 'vad';
+  /**
+   * `whisper`: a speech model; `llm`: an instruct model for LeMUR and the LLM Gateway (llama.cpp); `vad`: voice activity detection
+   * for streaming; `speaker-segmentation` and `speaker-embedding`: the two models of speaker diarization (`speaker_labels`).
+   */
+  kind: 'whisper' | 'llm' | 'vad' | 'speaker-segmentation' | 'speaker-embedding';
   /** The file's name in `<data-dir>/models`. */
   fileName: string;
   url: string;
@@ -93,7 +96,36 @@ export function catalogue(): CatalogueEntry[] {
     licence: 'MIT',
     languages: 'multilingual',
   };
-  return [...whisper, ...llms, silero];
+  // Diarization's two models, as sherpa-onnx's own examples fetch them. The segmentation model is the `model.onnx` of the
+  // release's sherpa-onnx-pyannote-segmentation-3-0.tar.bz2, from the pinned revision of its Hugging Face mirror (same file,
+  // no archive to unpack). Sizes and digests: see the README's "Speaker labels" (quoted from other projects, not measured here).
+  const diarization: CatalogueEntry[] = [
+    {
+      name: 'pyannote-segmentation-3.0',
+      kind: 'speaker-segmentation',
+      fileName: 'sherpa-onnx-pyannote-segmentation-3-0.onnx',
+      url: mirror
+        ? `${mirror}/sherpa-onnx-pyannote-segmentation-3-0.onnx`
+        : 'https://huggingface.co/csukuangfj/sherpa-onnx-pyannote-segmentation-3-0/resolve/9403a6902bb58e3d5ae8c7e77c3422de279db2e0/model.onnx',
+      sizeBytes: 5_992_913,
+      sha256: '220ad67ca923bef2fa91f2390c786097bf305bceb5e261d4af67b38e938e1079',
+      licence: 'MIT',
+      languages: 'multilingual',
+    },
+    {
+      name: 'wespeaker-voxceleb-resnet34-lm',
+      kind: 'speaker-embedding',
+      fileName: 'wespeaker_en_voxceleb_resnet34_LM.onnx',
+      url: mirror
+        ? `${mirror}/wespeaker_en_voxceleb_resnet34_LM.onnx`
+        : 'https://github.com/k2-fsa/sherpa-onnx/releases/download/speaker-recongition-models/wespeaker_en_voxceleb_resnet34_LM.onnx',
+      sizeBytes: 26_530_550,
+      sha256: 'e9848563da86f263117134dfd7ad63c92355b37de492b55e325400c9d9c39012',
+      licence: 'CC-BY-4.0',
+      languages: 'multilingual',
+    },
+  ];
+  return [...whisper, ...llms, silero, ...diarization];
 }
 
 export function catalogueEntry(name: string): CatalogueEntry | undefined {

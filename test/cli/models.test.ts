@@ -58,6 +58,8 @@ describe('earshot models', () => {
     ['tiny', 'ggml-tiny.bin', 77_691_713],
     ['qwen2.5-0.5b-instruct', 'qwen2.5-0.5b-instruct-q4_k_m.gguf', 491_400_032],
     ['silero-vad', 'silero_vad.onnx', 2_327_524],
+    ['pyannote-segmentation-3.0', 'sherpa-onnx-pyannote-segmentation-3-0.onnx', 5_992_913],
+    ['wespeaker-voxceleb-resnet34-lm', 'wespeaker_en_voxceleb_resnet34_LM.onnx', 26_530_550],
   ])('pull fetches %s from EARSHOT_MODEL_BASE_URL and installs nothing that does not match the catalogue', async (name, file, size) => {
     const paths: string[] = [];
     const server = createServer((req, res) => {

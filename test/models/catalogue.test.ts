@@ -15,7 +15,7 @@ describe('model catalogue', () => {
     for (const entry of catalogue()) {
       expect(entry.sha256 ?? entry.sha1).toBeTruthy();
       if (entry.sha256) expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
-      if (entry.kind !== 'vad') expect(entry.sizeBytes).toBeGreaterThan(30_000_000);
+      if (entry.kind === 'whisper' || entry.kind === 'llm') expect(entry.sizeBytes).toBeGreaterThan(30_000_000);
     }
   });
 
@@ -25,6 +25,23 @@ describe('model catalogue', () => {
     const file = fs.readFileSync(SILERO_MODEL);
     expect(e.sizeBytes).toBe(file.length);
     expect(e.sha256).toBe(createHash('sha256').update(file).digest('hex'));
+  });
+
+  it('has the diarization models at sherpa-onnx\'s pinned files, under their upstream names', () => {
+    expect(catalogueEntry('pyannote-segmentation-3.0')).toMatchObject({
+      kind: 'speaker-segmentation',
+      fileName: 'sherpa-onnx-pyannote-segmentation-3-0.onnx',
+      url: 'https://huggingface.co/csukuangfj/sherpa-onnx-pyannote-segmentation-3-0/resolve/9403a6902bb58e3d5ae8c7e77c3422de279db2e0/model.onnx',
+      sizeBytes: 5_992_913,
+      licence: 'MIT',
+    });
+    expect(catalogueEntry('wespeaker-voxceleb-resnet34-lm')).toMatchObject({
+      kind: 'speaker-embedding',
+      fileName: 'wespeaker_en_voxceleb_resnet34_LM.onnx',
+      url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/speaker-recongition-models/wespeaker_en_voxceleb_resnet34_LM.onnx',
+      sizeBytes: 26_530_550,
+      licence: 'CC-BY-4.0',
+    });
   });
 
   it('marks English-only and multilingual models from their names', () => {
@@ -38,5 +55,6 @@ describe('model catalogue', () => {
     process.env.EARSHOT_MODEL_BASE_URL = 'http://127.0.0.1:9/mirror/';
     expect(catalogueEntry('tiny')?.url).toBe('http://127.0.0.1:9/mirror/ggml-tiny.bin');
     expect(catalogueEntry('silero-vad')?.url).toBe('http://127.0.0.1:9/mirror/silero_vad.onnx');
+    expect(catalogueEntry('pyannote-segmentation-3.0')?.url).toBe('http://127.0.0.1:9/mirror/sherpa-onnx-pyannote-segmentation-3-0.onnx');
   });
 });
