@@ -1,5 +1,6 @@
 import { errors } from '../http/errors.js';
 import type { TranscriptWord } from '../transcript/types.js';
+import { toUtterances, type TranscriptUtterance } from '../text/segments.js';
 import type { ChatMessage } from './backend.js';
 import { answer, chunk, type Session } from './map-reduce.js';
 import { transcriptLines, type SourceTranscript } from './prompt.js';
@@ -91,31 +92,11 @@ export function parseUnderstandingRequest(body: unknown): UnderstandingRequest {
   return out;
 }
 
-export interface Utterance {
-  speaker: string;
-  text: string;
-  start: number;
-  end: number;
-  confidence: number;
-  words: TranscriptWord[];
-  translated_texts?: Record<string, string>;
-}
+type Utterance = TranscriptUtterance & { translated_texts?: Record<string, string> };
 
-/** Runs of words by one speaker. Earshot does not label speakers, so an unlabelled transcript is one speaker, "A". */
-export function utterancesOf(words: readonly TranscriptWord[]): Utterance[] {
-  const out: Utterance[] = [];
-  for (const w of words) {
-    const speaker = w.speaker ?? 'A';
-    const last = out[out.length - 1];
-    if (last && last.speaker === speaker) last.words.push({ ...w, speaker });
-    else out.push({ speaker, text: '', start: w.start, end: w.end, confidence: 0, words: [{ ...w, speaker }] });
-  }
-  for (const u of out) {
-    u.text = u.words.map((w) => w.text).join(' ');
-    u.end = u.words[u.words.length - 1]!.end;
-    u.confidence = u.words.reduce((s, w) => s + w.confidence, 0) / u.words.length;
-  }
-  return out;
+/** Runs of words by one speaker, on copies of the words (speaker identification renames them); a transcript without speaker labels is one speaker, "A". */
+function utterancesOf(words: readonly TranscriptWord[]): Utterance[] {
+  return toUtterances(words.map((w) => ({ ...w, speaker: w.speaker ?? 'A' })));
 }
 
 function translationMessages(text: string, language: string, formal: boolean): ChatMessage[] {

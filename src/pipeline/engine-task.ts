@@ -1,3 +1,5 @@
+import type { SpeakerCount } from '../engines/diarization.js';
+import type { DiarizationModels } from '../engines/diarization-models.js';
 import type { EngineChoice } from '../engines/index.js';
 import type { FormatOptions } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
@@ -13,6 +15,8 @@ export interface EngineTask {
   /** `speech_threshold`: measure how much of the audio is speech (the job compares); the VAD model, null for the energy detector. */
   speechThreshold?: { value: number; vadModel: string | null } | null;
   format: Omit<FormatOptions, 'enginePunctuated'>;
+  /** `speaker_labels`: label the words with the speakers these models find. */
+  diarization?: { models: DiarizationModels; count: SpeakerCount } | null;
 }
 
 export interface EngineTaskResult {

@@ -1,8 +1,11 @@
 import { parentPort } from 'node:worker_threads';
 import { AudioError, decodeAudio } from '../audio/decode.js';
+import { Diarizer, pcmToFloat } from '../engines/diarization.js';
+import type { DiarizationModels } from '../engines/diarization-models.js';
 import type { Engine } from '../engines/engine.js';
 import { createEngine } from '../engines/index.js';
 import { averageConfidence, formatWords, transcriptText } from '../text/format.js';
+import { assignSpeakers } from '../text/speakers.js';
 import { EnergyVad, SpeechMeter } from '../streaming/vad.js';
 import type { SileroModel } from '../streaming/silero-vad.js';
 import type { EngineTask, EngineTaskResult, FromWorker, ToWorker } from './engine-task.js';
@@ -14,6 +17,7 @@ import type { EngineTask, EngineTaskResult, FromWorker, ToWorker } from './engin
 const port = parentPort!;
 let engine: Promise<Engine> | null = null;
 let load: () => Promise<Engine> = () => Promise.reject(new Error('engine worker not initialised'));
+let engineThreads = 1;
 
 /** The loaded engine; one that failed to load (model files missing) is tried again on the next task. */
 function loaded(): Promise<Engine> {
@@ -45,6 +49,29 @@ async function* metered(pcm: AsyncIterable<Buffer>, meter: SpeechMeter): AsyncIt
   }
 }
 
+/** The audio as it passes to the engine, kept for diarization, which needs all of it at once. */
+async function* kept(pcm: AsyncIterable<Buffer>, chunks: Buffer[]): AsyncIterable<Buffer> {
+  for await (const chunk of pcm) {
+    chunks.push(chunk);
+    yield chunk;
+  }
+}
+
+let diarizer: { key: string; instance: Promise<Diarizer> } | null = null;
+
+/** This thread's diarizer, loaded on first use and again when the configured models change (or failed to load). */
+function diarizerFor(models: DiarizationModels): Promise<Diarizer> {
+  const key = `${models.segmentation}\n${models.embedding}`;
+  if (diarizer?.key !== key) {
+    const current = { key, instance: Diarizer.load(models, engineThreads) };
+    diarizer = current;
+    current.instance.catch(() => {
+      if (diarizer === current) diarizer = null;
+    });
+  }
+  return diarizer.instance;
+}
+
 async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> {
   const controller = new AbortController();
   running.set(taskId, controller);
@@ -52,9 +79,13 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
     const e = await loaded();
     const audio = decodeAudio(task.audioPath, { startMs: task.startMs, endMs: task.endMs, channel: task.channel, signal: controller.signal });
     const meter = task.speechThreshold ? await speechMeter(task.speechThreshold.vadModel) : null;
+    const diarization = task.diarization ?? null;
+    const pcmKept: Buffer[] = [];
+    let pcm: AsyncIterable<Buffer> = meter ? metered(audio.pcm, meter) : audio.pcm;
+    if (diarization) pcm = kept(pcm, pcmKept);
     let lastPost = 0;
     const [result, { durationMs }] = await Promise.all([
-      e.transcribe(meter ? metered(audio.pcm, meter) : audio.pcm, {
+      e.transcribe(pcm, {
         languageCode: task.languageCode,
         signal: controller.signal,
         onProgress: (audioMs) => {
@@ -68,7 +99,11 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
     // Upstream's word times count from the start of the file, not from `audio_start_from`.
     const offset = task.startMs ?? 0;
     const engineWords = offset ? result.words.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset })) : result.words;
-    const words = formatWords(engineWords, { ...task.format, enginePunctuated: result.punctuated ?? false });
+    let words = formatWords(engineWords, { ...task.format, enginePunctuated: result.punctuated ?? false });
+    if (diarization) {
+      const turns = await (await diarizerFor(diarization.models)).diarize(pcmToFloat(pcmKept), diarization.count, durationMs, controller.signal);
+      words = assignSpeakers(words, offset ? turns.map((t) => ({ ...t, start: t.start + offset, end: t.end + offset })) : turns);
+    }
     return { words, text: transcriptText(words), confidence: averageConfidence(words), durationMs, speechFraction: meter ? meter.fraction : null };
   } finally {
     running.delete(taskId);
@@ -78,6 +113,7 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
     const { engine: choice, threads } = msg;
+    engineThreads = threads;
     load = () => createEngine(choice, threads);
     // Loaded now so the first task need not wait; a failure surfaces on the first task.
     void loaded();

@@ -11,6 +11,7 @@ import type { QueueJob, TranscribeJob } from '../queue/index.js';
 import { findVadModel, speechThresholdError } from '../streaming/vad.js';
 import { AudioError, probeAudio } from '../audio/decode.js';
 import { averageConfidence, transcriptText } from '../text/format.js';
+import { findDiarizationModels } from '../engines/diarization-models.js';
 import { AudioTaskError, type EnginePool } from './engine-pool.js';
 import type { EngineTask, EngineTaskResult } from './engine-task.js';
 
@@ -140,6 +141,9 @@ export class Transcriber {
         .catch((err: unknown) => log.info({ reason: (err as Error).message }, 'waveform peaks not computed'));
       try {
         const p = row.params;
+        // Models removed since the request was accepted: the job ends with the same advice the request would have had.
+        const models = p.speaker_labels ? await findDiarizationModels(ctx.config) : null;
+        if (models && 'missing' in models) throw new InputError(models.missing);
         const task: EngineTask = {
           audioPath: audio.file,
           startMs: p.audio_start_from,
@@ -152,6 +156,10 @@ export class Transcriber {
             disfluencies: p.disfluencies,
             filter_profanity: p.filter_profanity,
             custom_spelling: p.custom_spelling,
+          },
+          diarization: models && {
+            models,
+            count: { exactly: p.speakers_expected, min: p.speaker_options?.min_speakers_expected ?? 1, max: p.speaker_options?.max_speakers_expected ?? null },
           },
         };
         const r = p.multichannel === true ? await transcribeChannels(pool, task, signal) : { ...(await pool.run(task, { signal })), audioChannels: undefined };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
+import { findDiarizationModels } from '../engines/diarization-models.js';
 import { errors } from '../http/errors.js';
 import { setFileName, transcriptDetails } from '../storage/transcript-details.js';
 import { UNSUPPORTED_WHEN_TRUE } from '../transcript/params.js';
@@ -18,7 +19,7 @@ export function consoleApiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get('/v2/console/capabilities', async () => ({
       speech_model: ctx.engine.model,
       languages: ctx.engine.languages,
-      unsupported_features: UNSUPPORTED_WHEN_TRUE,
+      unsupported_features: 'missing' in (await findDiarizationModels(ctx.config)) ? ['speaker_labels', ...UNSUPPORTED_WHEN_TRUE] : UNSUPPORTED_WHEN_TRUE,
     }));
 
     // File names and durations of list items, which upstream's list does not carry.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { baseUrlOf, pathAndQueryOf } from '../app.js';
 import type { AppContext } from '../context.js';
+import { findDiarizationModels } from '../engines/diarization-models.js';
 import { resolveSpeechModel } from '../engines/models.js';
 import { errors } from '../http/errors.js';
 import { uploadIdFromUrl } from '../storage/uploads.js';
@@ -69,6 +70,8 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
         throw errors.unsupportedLanguage(params.language_code, ctx.engine.model, languages);
       }
       refuseUnappliedOptions(params, ctx.engine.model);
+      const diarization = params.speaker_labels ? await findDiarizationModels(ctx.config) : null;
+      if (diarization && 'missing' in diarization) throw errors.invalidParam(diarization.missing);
       let uploadId: string | null = null;
       const maybeUpload = uploadIdFromUrl(params.audio_url);
       if (maybeUpload) {

@@ -45,7 +45,7 @@ const FIELDS: Record<string, Field> = {
   remove_audio_tags: { kind: 'string', nullable: true, oneOf: ['all'] },
   speaker_labels: { kind: 'boolean' },
   speakers_expected: { kind: 'integer', nullable: true, min: 1 },
-  speaker_options: { kind: 'object' },
+  speaker_options: { kind: 'object', nullable: true },
   speech_threshold: { kind: 'number', nullable: true, min: 0, max: 1 },
   redact_pii: { kind: 'boolean' },
   redact_pii_audio: { kind: 'boolean' },
@@ -73,7 +73,6 @@ const FIELDS: Record<string, Field> = {
 
 /** Features Earshot's engines do not provide yet: asking for them is an error, not a silent no-op. */
 export const UNSUPPORTED_WHEN_TRUE = [
-  'speaker_labels',
   'dual_channel',
   'language_detection',
   'redact_pii',
@@ -94,6 +93,31 @@ const WHY_UNSUPPORTED: Partial<Record<(typeof UNSUPPORTED_WHEN_TRUE)[number], st
     'needs a language identification model that reports its confidence, for language_confidence and language_confidence_threshold; ' +
     "sherpa-onnx's Whisper language identification gives the language code alone, and no such model is installed",
 };
+
+/** `speaker_options`; unset bounds are null (upstream's defaults apply when the job runs, as the maximum depends on the audio's length). */
+export interface SpeakerOptions {
+  min_speakers_expected: number | null;
+  max_speakers_expected: number | null;
+}
+
+/** `speaker_options` fields the SDKs type but Earshot's clustering cannot honour: refused by name. */
+const UNAPPLIED_SPEAKER_OPTIONS = ['use_two_stage_clustering', 'short_file_diarization_method', 'long_file_diarization_method'];
+
+function parseSpeakerOptions(raw: Record<string, unknown>): SpeakerOptions {
+  const out: SpeakerOptions = { min_speakers_expected: null, max_speakers_expected: null };
+  for (const [key, v] of Object.entries(raw)) {
+    if (key !== 'min_speakers_expected' && key !== 'max_speakers_expected') {
+      if (UNAPPLIED_SPEAKER_OPTIONS.includes(key)) throw errors.unsupportedFeature([`speaker_options.${key}`]);
+      throw errors.invalidParam(`speaker_options has no field ${key}: use min_speakers_expected and max_speakers_expected`);
+    }
+    if (v === null || v === undefined) continue;
+    checkField(`speaker_options.${key}`, { kind: 'integer', min: 1 }, v);
+    out[key] = v as number;
+  }
+  const { min_speakers_expected: min, max_speakers_expected: max } = out;
+  if (min !== null && max !== null && max < min) throw errors.invalidParam('max_speakers_expected must be greater than or equal to min_speakers_expected');
+  return out;
+}
 
 export interface CustomSpelling {
   from: string[];
@@ -123,7 +147,9 @@ export interface TranscriptParams {
   word_boost: string[];
   boost_param: string | null;
   remove_audio_tags: string | null;
+  speaker_labels: boolean;
   speakers_expected: number | null;
+  speaker_options: SpeakerOptions | null;
   speech_threshold: number | null;
   redact_pii_audio_quality: string | null;
   redact_pii_policies: string[] | null;
@@ -246,7 +272,9 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     word_boost: pick('word_boost', []),
     boost_param: pick('boost_param', null),
     remove_audio_tags: pick('remove_audio_tags', null),
+    speaker_labels: pick('speaker_labels', false),
     speakers_expected: pick('speakers_expected', null),
+    speaker_options: b.speaker_options == null ? null : parseSpeakerOptions(b.speaker_options as Record<string, unknown>),
     speech_threshold: pick('speech_threshold', null),
     redact_pii_audio_quality: pick('redact_pii_audio_quality', null),
     redact_pii_policies: pick('redact_pii_policies', null),

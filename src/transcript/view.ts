@@ -23,7 +23,7 @@ export function transcriptJson(row: TranscriptRow): Record<string, unknown> {
     audio_url: deleted ? DELETED : row.audio_url,
     text: deleted ? 'Deleted by user.' : done ? r.text : null,
     words: done ? r.words : null,
-    utterances: done && p.multichannel === true ? toUtterances(r.words) : null,
+    utterances: done && (p.multichannel === true || p.speaker_labels === true) ? toUtterances(r.words) : null,
     confidence: done ? r.confidence : null,
     audio_duration: deleted ? null : r ? r.audio_duration : null,
     // Upstream: "only present when multichannel is enabled".
@@ -48,7 +48,7 @@ export function transcriptJson(row: TranscriptRow): Record<string, unknown> {
     prompt: p.prompt ?? undefined,
     temperature: p.temperature,
     remove_audio_tags: p.remove_audio_tags,
-    speaker_labels: deleted ? null : false,
+    speaker_labels: deleted ? null : p.speaker_labels === true,
     speakers_expected: p.speakers_expected,
     speech_threshold: p.speech_threshold,
     webhook_url: deleted ? DELETED : p.webhook_url,

@@ -103,7 +103,14 @@ const CASES: Case[] = [
   { name: 'punctuate null', ...withUrl({ punctuate: null }), status: 400, error: 'punctuate must be a Boolean, not null' },
   { name: 'format_text a number', ...withUrl({ format_text: 1 }), status: 400, error: 'format_text must be a Boolean' },
   { name: 'speaker_labels a string', ...withUrl({ speaker_labels: 'true' }), status: 400, error: 'speaker_labels must be a Boolean' },
-  { name: 'speaker_labels true (not provided)', ...withUrl({ speaker_labels: true }), status: 400, error: 'The following models are not available on this Earshot server: speaker_labels' },
+  {
+    name: 'speaker_labels true (diarization models not installed)',
+    ...withUrl({ speaker_labels: true }),
+    status: 400,
+    error:
+      'speaker_labels needs the speaker diarization models, which are not installed on this Earshot server: ' +
+      'run `earshot models pull pyannote-segmentation-3.0` and run `earshot models pull wespeaker-voxceleb-resnet34-lm`',
+  },
   { name: 'word_boost a string', ...withUrl({ word_boost: 'hello' }), status: 400, error: 'word_boost must be a list of strings' },
   { name: 'word_boost numbers', ...withUrl({ word_boost: [1, 2] }), status: 400, error: 'word_boost must be a list of strings' },
   { name: 'boost_param unknown', ...withUrl({ word_boost: ['a'], boost_param: 'extreme' }), status: 400, error: 'boost_param must be one of: low, default, high' },
