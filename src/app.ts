@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { AppContext } from './context.js';
 import { ApiError, errors, failureError } from './http/errors.js';
 import { unstorableStringError } from './http/input.js';
+import { requestLog } from './http/request-log.js';
 import { healthRoutes } from './routes/health.js';
 import { uploadRoutes } from './routes/upload.js';
 import { transcriptRoutes } from './routes/transcripts.js';
@@ -104,6 +105,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   const app = Fastify({
     ...(options.https && { https: options.https }),
     loggerInstance: ctx.log as FastifyBaseLogger,
+    logController: requestLog(ctx.config.logRequests),
     bodyLimit: ctx.config.maxJsonBytes,
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
     // Clients poll constantly; keep connections open.

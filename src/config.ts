@@ -172,6 +172,8 @@ export const settings = {
   smtpUrl: setting({ env: 'EARSHOT_SMTP_URL', flag: '--smtp-url', default: null as string | null, parse: optional, secret: true, description: 'SMTP server for status emails, e.g. `smtps://user:password@smtp.example.com:465` or `smtp://127.0.0.1:25` (nodemailer connection URL). Unset: email subscriptions are refused; webhooks still work.' }),
   smtpFrom: setting({ env: 'EARSHOT_SMTP_FROM', flag: '--smtp-from', default: null as string | null, parse: optional, description: 'From address of status emails. Unset: `Earshot status <status@HOSTNAME>`.' }),
   logLevel: setting({ env: 'EARSHOT_LOG_LEVEL', flag: '--log-level', default: 'info', parse: str, description: '`fatal`, `error`, `warn`, `info`, `debug` or `trace`.' }),
+  logFormat: setting({ env: 'EARSHOT_LOG_FORMAT', flag: '--log-format', default: 'auto' as 'auto' | 'pretty' | 'json', parse: oneOf('auto', 'pretty', 'json'), description: 'Logs on stderr as `json` (one object a line) or `pretty` (readable lines). `auto`: pretty when stdout and stderr are a terminal, else JSON.' }),
+  logRequests: setting({ env: 'EARSHOT_LOG_REQUESTS', flag: '--log-requests', default: false, parse: bool, description: 'Log every HTTP request at `info`. Otherwise requests are logged at `debug` (errors always).' }),
 } as const;
 
 type Settings = typeof settings;

@@ -1,6 +1,10 @@
 import { pino, destination, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
+
+/** `auto`: readable lines when both stdout and stderr are a terminal (someone is watching), JSON otherwise. */
+export type LogFormat = 'auto' | 'pretty' | 'json';
 
 /** Query parameters that carry credentials (streaming tokens, webhook secrets) never reach the logs. */
 const SECRET_PARAMS = /([?&](?:token|webhook_auth_header_value|api_key)=)[^&]*/gi;
@@ -25,8 +29,35 @@ function errSerializer(err: Error): Record<string, unknown> {
   return out;
 }
 
-/** Structured JSON logs on stderr, so stdout stays free for CLI output such as a printed API key. */
-export function createLogger(level: string, stream: DestinationStream = destination(2)): Logger {
+/** A request line as a person reads it: `GET /v2/transcript → 200 (4 ms)`. */
+function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  const req = log.req as { method?: string; url?: string } | undefined;
+  const res = log.res as { statusCode?: number } | undefined;
+  const msg = String(log[messageKey] ?? '');
+  if (!req?.method) return msg;
+  const ms = typeof log.responseTime === 'number' ? ` (${Math.round(log.responseTime)} ms)` : '';
+  return `${req.method} ${req.url}${res?.statusCode ? ` → ${res.statusCode}${ms}` : ''}${msg === 'request completed' ? '' : `: ${msg}`}`;
+}
+
+function prettyStream(to: DestinationStream | number, colorize: boolean): DestinationStream {
+  return pretty({
+    destination: to,
+    sync: true,
+    colorize,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,req,res,responseTime,reqId',
+    messageFormat: prettyMessage,
+  });
+}
+
+/**
+ * Logs on stderr, so stdout stays free for CLI output such as a printed API key: JSON (one object a line,
+ * for collectors), or readable lines on a terminal.
+ */
+export function createLogger(level: string, stream?: DestinationStream, format: LogFormat = 'json'): Logger {
+  const tty = process.stdout.isTTY === true && process.stderr.isTTY === true;
+  const readable = format === 'pretty' || (format === 'auto' && tty);
+  const out = readable ? prettyStream(stream ?? 2, tty && !process.env.NO_COLOR) : (stream ?? destination(2));
   return pino(
     {
       level,
@@ -40,8 +71,9 @@ export function createLogger(level: string, stream: DestinationStream = destinat
           host: req.hostname,
           remoteAddress: req.ip,
         }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    stream,
+    out,
   );
 }

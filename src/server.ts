@@ -54,7 +54,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const shownUrl = (address: string) => address.replace(/\[::1?\]/, 'localhost');
 
 /** Opens storage, migrates, starts the queue and workers, and listens. */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, undefined, config.logFormat)): Promise<RunningServer> {
   // First, so a bad TLS setting stops the start before anything is opened.
   const tls = await loadTls(config);
   if (tls && tls.notAfter.getTime() < Date.now()) log.warn({ certPath: tls.certPath, notAfter: tls.notAfter }, 'the TLS certificate has expired');

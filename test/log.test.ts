@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { createLogger, redactUrl } from '../src/log.js';
 
 const SECRET = 'hook-secret-7f3a9c';
@@ -50,5 +51,39 @@ describe('logs carry no request secrets', () => {
   it('redacts credentials in logged URLs', () => {
     expect(redactUrl(`/v3/ws?token=${SECRET}&sample_rate=16000`)).toBe('/v3/ws?token=[redacted]&sample_rate=16000');
     expect(redactUrl(`/x?webhook_auth_header_value=${SECRET}`)).not.toContain(SECRET);
+  });
+});
+
+describe('log format', () => {
+  /** What a logger of this format writes for a request line and an error. */
+  function written(format: 'pretty' | 'json' | 'auto'): string {
+    const raw: string[] = [];
+    const stream = new Writable({ write: (chunk: Buffer, _e, done) => (raw.push(chunk.toString()), done()) });
+    const log = createLogger('info', stream as unknown as Parameters<typeof createLogger>[1], format);
+    log.info({ req: { method: 'GET', url: `/v3/ws?token=${SECRET}` }, res: { statusCode: 200 }, responseTime: 4.2 }, 'request completed');
+    log.warn({ apiKey: SECRET }, 'disk nearly full');
+    return raw.join('');
+  }
+
+  it('pretty: one readable line each, secrets still redacted, no JSON', () => {
+    const text = written('pretty');
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: GET \/v3\/ws\?token=\[redacted\] → 200 \(4 ms\)$/m);
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\] WARN: disk nearly full$/m);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('{"level"');
+  });
+
+  it('json, and auto off a terminal: one JSON object a line', () => {
+    expect(process.stdout.isTTY && process.stderr.isTTY).toBeFalsy(); // vitest pipes its workers' output
+    for (const format of ['json', 'auto'] as const) {
+      const lines = written(format).trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+      expect(lines.map((l) => l.msg)).toEqual(['request completed', 'disk nearly full']);
+    }
+  });
+
+  it('is set by EARSHOT_LOG_FORMAT, which refuses other values', () => {
+    expect(loadConfig({}, {}).logFormat).toBe('auto');
+    expect(loadConfig({}, { EARSHOT_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(() => loadConfig({}, { EARSHOT_LOG_FORMAT: 'yaml' })).toThrow(/EARSHOT_LOG_FORMAT \/ --log-format: expected "auto" or "pretty" or "json"/);
   });
 });

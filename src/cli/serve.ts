@@ -31,7 +31,10 @@ export function registerServe(program: Command): void {
     }
     if (server.tls && server.tlsUrl && server.tls.origin !== 'files') process.stdout.write(trustHelp(server.tls, server.tlsUrl));
     const urls = server.tlsUrl ? `${server.url} and ${server.tlsUrl}` : server.url;
-    process.stdout.write(`Earshot listening on ${urls} (engine: ${server.ctx.engine.model}, database: ${server.ctx.db.kind})\n`);
+    process.stdout.write(
+      `Earshot listening on ${urls} (engine: ${server.ctx.engine.model}, database: ${server.ctx.db.kind})\n` +
+        `Console: ${server.url}/   Status page: ${server.url}/status\n`,
+    );
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) process.exit(1); // second Ctrl-C: leave now

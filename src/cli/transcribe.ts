@@ -30,7 +30,7 @@ export function registerTranscribe(program: Command): void {
       throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
     }
     const config = configFrom({ logLevel: 'warn', ...opts });
-    const log = createLogger(config.logLevel);
+    const log = createLogger(config.logLevel, undefined, config.logFormat);
     const path = resolve(file);
     const probe = await probeAudio(path);
     const engine = await chooseEngine(config, log);

@@ -9,7 +9,7 @@ import { runCli } from '../helpers/server.js';
  */
 
 /** Values the generic rule below cannot make: settings with a fixed set of accepted values. */
-const SPECIAL: Partial<Record<ConfigKey, string>> = { tls: 'self-signed', logLevel: 'debug', storageUrl: 's3://bucket/prefix' };
+const SPECIAL: Partial<Record<ConfigKey, string>> = { tls: 'self-signed', logLevel: 'debug', logFormat: 'pretty', storageUrl: 's3://bucket/prefix' };
 
 /** A value for the flag that differs from the default, so a flag that is ignored shows. */
 function flagValue(key: ConfigKey): string | null {
