@@ -86,16 +86,21 @@ async function openPostgres(url: string, poolMax: number): Promise<Db> {
 
   async function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await pool.connect();
+    // A connection cut between two statements is reported as an event: unheard, it would end the process.
+    let lost: Error | undefined;
+    const onError = (err: Error) => void (lost = err);
+    client.on('error', onError);
     try {
       await client.query('begin');
       const out = await fn({ query: (sql, params) => client.query(sql, params as unknown[]) as never });
       await client.query('commit');
       return out;
     } catch (err) {
-      await client.query('rollback').catch(() => undefined);
+      await client.query('rollback').catch((rollbackErr: Error) => void (lost ??= rollbackErr));
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
 

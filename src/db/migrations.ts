@@ -283,6 +283,35 @@ const migrations: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'one status truth per fleet',
+    sql: `
+      -- every live node: what it runs, where, and its own HTTP and streaming checks
+      create table status_nodes (
+        instance_id text primary key,
+        version text not null,
+        hostname text not null,
+        base_url text not null,
+        started_at timestamptz not null,
+        last_seen timestamptz not null,
+        expires_at timestamptz not null,
+        checks jsonb not null default '{}'
+      );
+      -- which node ran each probe
+      alter table status_probes add column instance_id text;
+      -- the component of an automatic incident; at most one open per component, fleet-wide
+      alter table status_incidents add column auto_component text;
+      update status_incidents set auto_component = components->>0 where auto and kind = 'incident';
+      -- nodes used to open one each: the newest stays open
+      update status_incidents i set status = 'resolved', resolved_at = now(), updated_at = now()
+       where i.auto_component is not null and i.status not in ('resolved', 'postmortem', 'completed')
+         and exists (select 1 from status_incidents j where j.auto_component = i.auto_component
+                      and j.status not in ('resolved', 'postmortem', 'completed') and (j.created_at, j.id) > (i.created_at, i.id));
+      create unique index status_incidents_one_auto on status_incidents (auto_component)
+       where auto_component is not null and status not in ('resolved', 'postmortem', 'completed');
+    `,
+  },
 ];
 
 /** Applies pending migrations, one process at a time (fleet nodes starting at once, the CLI). */

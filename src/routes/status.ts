@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrlOf } from '../app.js';
 import type { AppContext } from '../context.js';
 import { ApiError, errors } from '../http/errors.js';
+import { Authenticator } from '../http/auth.js';
 import { inactiveBadge, pageBadge, statusBadge, uptimeBadge } from '../status/badges.js';
 import { atomFeed, rssFeed } from '../status/feed.js';
 import { IncidentError, type IncidentInput, type MaintenanceInput, type UpdateInput } from '../status/incidents.js';
@@ -93,9 +94,32 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
       done(null, out);
     });
 
+    /** Operators (a request with a valid API key) also see the fleet's nodes. */
+    const operatorNodes = async (request: FastifyRequest) => {
+      const key = Authenticator.keyFrom(request.headers.authorization);
+      return key && (await ctx.auth.projectFor(key).catch(() => null)) ? svc.listNodes() : undefined;
+    };
+
     app.get('/status', pub, async (request, reply) => {
-      const html = renderPage(await view(request, true), { emailEnabled: svc.emailEnabled, refreshMs });
+      const html = renderPage(await view(request, true), { emailEnabled: svc.emailEnabled, refreshMs, nodes: await operatorNodes(request) });
       return open(reply).type('text/html; charset=utf-8').send(html);
+    });
+
+    // Earshot extension, for operators: the fleet's live nodes and their own checks.
+    app.get('/status/nodes.json', async (_request, reply) => {
+      const nodes = await svc.listNodes();
+      return reply.header('cache-control', 'no-cache').send({
+        nodes: nodes.map((n) => ({
+          instance_id: n.instanceId,
+          this_node: n.instanceId === svc.instanceId,
+          hostname: n.hostname,
+          version: n.version,
+          base_url: n.baseUrl,
+          started_at: n.startedAt.toISOString(),
+          last_seen: n.lastSeen.toISOString(),
+          checks: n.checks,
+        })),
+      });
     });
 
     app.get<{ Params: { id: string } }>('/status/incidents/:id', pub, async (request, reply) => {

@@ -3,7 +3,8 @@ import type { Alerts } from './alerts/dispatcher.js';
 import type { AlertView } from './alerts/messages.js';
 import { newId } from './ids.js';
 import { IMPACT_OF, STATUS_LABEL, worstImpact, type ComponentStatus, type IncidentImpact, type IncidentStatus, type MaintenanceStatus, type ProbeStatus } from './model.js';
-import { getIncident, inMaintenance, insertIncident, isOpen, listIncidents, saveIncident, type AffectedComponent, type Incident, type IncidentUpdate } from './store/incidents.js';
+import { within } from './deadline.js';
+import { getIncident, inMaintenance, insertIncident, isOpen, listIncidents, openAutoIncident, saveIncident, type AffectedComponent, type Incident, type IncidentUpdate } from './store/incidents.js';
 import type { WriteBuffer } from './write-buffer.js';
 
 export interface BookDeps {
@@ -90,7 +91,7 @@ export class IncidentBook {
     if (isOpen(incident)) this.openById.set(incident.id, incident);
     else this.openById.delete(incident.id);
     const copy = { ...incident, updates: [...incident.updates] };
-    void this.deps.writes.write(created ? 'incident' : 'incident update', (db) => (created ? insertIncident(db, copy) : saveIncident(db, copy, u)));
+    void this.deps.writes.write(created ? 'incident' : 'incident update', (db) => (created ? insertIncident(db, copy).then(() => undefined) : saveIncident(db, copy, u)));
     await this.deps.alerts.incident(this.deps.alertView(), incident, u);
     return incident;
   }
@@ -103,12 +104,33 @@ export class IncidentBook {
     return this.open().find((i) => i.kind === 'incident' && i.auto && i.components.includes(componentId));
   }
 
+  /**
+   * The component's open automatic incident as the fleet has it, whichever node opened it (or
+   * resolved it meanwhile); from memory while the database is away (`shared` false: the status was
+   * weighed without it).
+   */
+  private async currentAuto(componentId: string, shared: boolean): Promise<Incident | undefined> {
+    if (!shared) return this.openAutoFor(componentId);
+    let stored: Incident | null;
+    try {
+      stored = await within(3_000, openAutoIncident(this.deps.db, componentId), 'open incident');
+    } catch {
+      return this.openAutoFor(componentId);
+    }
+    const mine = this.openAutoFor(componentId);
+    if (mine && mine.id !== stored?.id) this.openById.delete(mine.id);
+    if (!stored) return undefined;
+    const current = this.openById.get(stored.id) ?? stored;
+    this.openById.set(current.id, current);
+    return current;
+  }
+
   /** A component's status changed (hysteresis passed): open, update or resolve its automatic incident. */
-  async onTransition(componentId: string, from: ProbeStatus, to: ProbeStatus, message: string | null, at: Date): Promise<void> {
+  async onTransition(componentId: string, from: ProbeStatus, to: ProbeStatus, message: string | null, at: Date, shared = true): Promise<void> {
     const name = this.deps.componentName(componentId);
     const affected = this.affected([componentId], () => from, () => to);
     const detail = message ? `: ${message}` : '.';
-    const current = this.openAutoFor(componentId);
+    const current = await this.currentAuto(componentId, shared);
     if (to === 'operational') {
       if (!current) return;
       current.status = 'resolved';

@@ -1,6 +1,7 @@
 import type { DayBar } from './history.js';
 import { STATUS_LABEL } from './model.js';
 import type { Incident } from './store/incidents.js';
+import type { NodeCheck, NodeRow } from './store/nodes.js';
 import type { ComponentView, StatusView } from './view.js';
 
 /**
@@ -96,6 +97,18 @@ export interface PageOptions {
   refreshMs: number;
   /** Show just this incident (the incident's own page, which `shortlink` points to). */
   incident?: Incident;
+  /** The fleet's live nodes, shown to operators (requests with an API key). */
+  nodes?: NodeRow[];
+}
+
+function nodesTable(nodes: NodeRow[]): string {
+  const check = (c: NodeCheck | undefined) => (c ? `<span data-status="${esc(c.observed)}" title="${esc(c.message ?? '')}">${esc(c.observed.replace(/_/g, ' '))}</span>` : 'not checked yet');
+  const rows = nodes.map(
+    (n) =>
+      `<tr data-node="${esc(n.instanceId)}"><td>${esc(n.hostname)}<br><small>${esc(n.instanceId)}</small></td><td>${esc(n.baseUrl)}</td><td>${esc(n.version)}</td><td>${when(n.startedAt)}</td><td>${when(n.lastSeen)}</td><td>${check(n.checks.http)}</td><td>${check(n.checks.streaming)}</td></tr>`,
+  );
+  return `<h2>Nodes</h2><p class="msg">Shown to operators only: every live node of this fleet and its own checks.</p>
+<table id="nodes"><thead><tr><th>Node</th><th>URL</th><th>Version</th><th>Started</th><th>Last seen</th><th>HTTP</th><th>Streaming</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 export function renderPage(view: StatusView, opts: PageOptions): string {
@@ -115,6 +128,7 @@ export function renderPage(view: StatusView, opts: PageOptions): string {
     : `${view.unresolved.length ? `<h2>Incidents</h2>${view.unresolved.map((i) => incidentCard(i, names, link(i))).join('')}` : ''}
 ${upcoming.length ? `<h2>Scheduled maintenance</h2>${upcoming.map((m) => incidentCard(m, names, link(m))).join('')}` : ''}
 <h2>Components</h2>${local.map(componentCard).join('')}
+${opts.nodes ? nodesTable(opts.nodes) : ''}
 ${upstream.length ? `<h2>Upstream services</h2><p class="msg">As their own status pages report them; not part of this server's status above.</p>${upstream.map(componentCard).join('')}` : ''}
 <h2>Past incidents</h2>${past.length ? past.map((i) => incidentCard(i, names, link(i))).join('') : '<p class="msg">No incidents in the last 14 days.</p>'}
 ${subscribeForm(view, opts.emailEnabled)}`;

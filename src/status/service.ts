@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
@@ -22,6 +23,9 @@ import { pruneProbes } from './store/probes.js';
 import { memoryView } from './view.js';
 import { WriteBuffer } from './write-buffer.js';
 import { within } from './deadline.js';
+import { checkSelf } from './fleet.js';
+import { instanceId, version } from '../instance.js';
+import { heartbeat, leave, liveNodes, type NodeChecks, type NodeRow } from './store/nodes.js';
 
 /**
  * The status page's state and machinery, one per process: component states (in memory, mirrored
@@ -41,6 +45,13 @@ export class StatusService {
   private rounds: Promise<unknown> = Promise.resolve();
   private lastPrune = 0;
   private baseUrl: string;
+  readonly instanceId = instanceId;
+  private readonly startedAt = new Date();
+  /** The live nodes as the last heartbeat found them (this one included). */
+  private nodes: NodeRow[] = [];
+  /** Whether the last heartbeat reached the database. */
+  private dbReached = true;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly config: Config,
@@ -111,6 +122,54 @@ export class StatusService {
     return s;
   }
 
+  setState(s: ComponentState): void {
+    this.states.set(s.id, { ...s });
+  }
+
+  /** How often this node records itself as alive; it drops off the list after three missed beats. */
+  private get heartbeatSeconds(): number {
+    return Math.min(15, Math.max(1, this.config.statusProbeSeconds || 15));
+  }
+
+  /** Records this node as alive (with its own checks, when given) and reloads the list of live nodes. Never throws. */
+  async beat(checks?: NodeChecks): Promise<void> {
+    try {
+      await within(3_000, heartbeat(this.db, { instanceId, version, hostname: os.hostname(), baseUrl: this.baseUrl, startedAt: this.startedAt, checks }, 3 * this.heartbeatSeconds), 'heartbeat');
+      this.nodes = await within(3_000, liveNodes(this.db), 'live nodes');
+      this.dbReached = true;
+    } catch (err) {
+      if (this.dbReached) this.log.warn({ err }, 'status: heartbeat failed');
+      this.dbReached = false;
+    }
+  }
+
+  /** The fleet's live nodes, for operators (the last list seen while the database is away). */
+  async listNodes(): Promise<NodeRow[]> {
+    try {
+      return await within(3_000, liveNodes(this.db), 'live nodes');
+    } catch {
+      return this.peers();
+    }
+  }
+
+  peers(): NodeRow[] {
+    return this.nodes.map((n) => ({ ...n }));
+  }
+
+  /**
+   * Whether this node speaks for the fleet (alerts, automatic incidents, maintenance steps) while
+   * the database is away: the oldest live node as last seen, so a fleet sends each alert once.
+   */
+  leadsOutage(): boolean {
+    const oldest = this.nodes[0];
+    return !oldest || oldest.instanceId === instanceId;
+  }
+
+  /** Whether this node may write fleet-wide steps now: the database answers, or it leads the outage. */
+  speaks(): boolean {
+    return this.dbReached || this.leadsOutage();
+  }
+
   memoryComponents(): ComponentState[] {
     return [...this.states.values()].map((s) => ({ ...s }));
   }
@@ -125,8 +184,11 @@ export class StatusService {
     const follow = (upstream: boolean) => () =>
       within(10_000, this.reload(this.defs.filter((d) => d.upstream === upstream).map((d) => d.id)), 'status reload');
     this.scheduler = new Scheduler(this.db, this.log);
+    await this.beat();
+    this.heartbeatTimer = setInterval(() => void this.beat(), this.heartbeatSeconds * 1000);
+    this.heartbeatTimer.unref();
     if (this.config.statusProbeSeconds > 0) {
-      const probe = await createProbeKey(this.db);
+      const probe = await createProbeKey(this.db, instanceId);
       this.env = {
         ctx,
         baseUrl,
@@ -137,7 +199,13 @@ export class StatusService {
         slowMs: parseSlowMs(this.config.statusSlowMs),
         timeoutMs: this.config.statusProbeTimeoutSeconds * 1000,
       };
-      this.scheduler.every('local', this.config.statusProbeSeconds, async () => void (await this.probeNow()), follow(false));
+      const env = this.env;
+      // The nodes that do not probe this round check their own HTTP and streaming.
+      const followLocal = async () => {
+        await follow(false)();
+        await this.beat(await checkSelf(env, this.shutdown.signal));
+      };
+      this.scheduler.every('local', this.config.statusProbeSeconds, async () => void (await this.probeNow()), followLocal);
     }
     if (this.config.statusUpstreamSeconds > 0 && this.defs.some((d) => d.upstream)) {
       this.scheduler.every('upstream', this.config.statusUpstreamSeconds, () => runUpstreamRound(this), follow(true));
@@ -171,11 +239,13 @@ export class StatusService {
 
   async stop(): Promise<void> {
     this.shutdown.abort();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.scheduler?.stop();
     await this.rounds;
     await this.alerts.stop();
     await this.writes.flush();
     if (this.env) await revokeProbeKey(this.db, this.env.keyId).catch((err: unknown) => this.log.warn({ err }, 'status: probe key not revoked'));
+    if (this.scheduler) await leave(this.db, instanceId).catch((err: unknown) => this.log.warn({ err }, 'status: node not removed from the list'));
     this.mailer?.close();
   }
 }

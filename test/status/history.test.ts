@@ -8,7 +8,7 @@ const DAY = 86_400_000;
 describe('uptime history', () => {
   let t: TestDb;
   const now = new Date('2025-06-30T12:00:00Z');
-  const probe = (component: string, at: Date) => ({ component, at, observed: 'operational' as const, status: 'operational' as const, latencyMs: 1, message: null });
+  const probe = (component: string, at: Date) => ({ component, at, observed: 'operational' as const, status: 'operational' as const, latencyMs: 1, message: null, instanceId: 'node-a' });
 
   beforeAll(async () => {
     t = await freshDb('pglite');

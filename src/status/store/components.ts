@@ -54,6 +54,13 @@ export async function loadComponents(db: Queryable): Promise<ComponentState[]> {
   return rows.map(fromRow);
 }
 
+/** The component's row, locked until the transaction `tx` ends (so one probe at a time weighs into it). */
+export async function lockComponent(tx: Queryable, id: string): Promise<ComponentState | null> {
+  const { rows } = await tx.query<Row>('select * from status_components where id = $1 for update', [id]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+/** Saves a component's state; a state older than the stored one (replayed after an outage) is not written over it. */
 export async function saveComponent(db: Queryable, c: ComponentState): Promise<void> {
   await db.query(
     `insert into status_components (id, name, status, active, bad_streak, good_streak, last_observed, last_probe_at, last_latency_ms, last_message, created_at, updated_at)
@@ -61,7 +68,8 @@ export async function saveComponent(db: Queryable, c: ComponentState): Promise<v
      on conflict (id) do update set name = excluded.name, status = excluded.status, active = excluded.active,
        bad_streak = excluded.bad_streak, good_streak = excluded.good_streak, last_observed = excluded.last_observed,
        last_probe_at = excluded.last_probe_at, last_latency_ms = excluded.last_latency_ms, last_message = excluded.last_message,
-       updated_at = excluded.updated_at`,
+       updated_at = excluded.updated_at
+     where status_components.last_probe_at is null or excluded.last_probe_at is null or status_components.last_probe_at <= excluded.last_probe_at`,
     [c.id, c.name, c.status, c.active, c.badStreak, c.goodStreak, c.lastObserved, c.lastProbeAt, c.lastLatencyMs, c.lastMessage, c.createdAt, c.updatedAt],
   );
 }

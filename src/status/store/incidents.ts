@@ -72,23 +72,40 @@ interface UpdateRow {
   created_at: Date;
 }
 
-export async function insertIncident(db: Queryable, i: Incident): Promise<void> {
-  await db.query(
-    `insert into status_incidents (id, kind, name, status, impact, auto, components, created_at, updated_at, started_at, monitoring_at, resolved_at, scheduled_for, scheduled_until)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [i.id, i.kind, i.name, i.status, i.impact, i.auto, JSON.stringify(i.components), i.createdAt, i.updatedAt, i.startedAt, i.monitoringAt, i.resolvedAt, i.scheduledFor, i.scheduledUntil],
+const OPEN = "status not in ('resolved', 'postmortem', 'completed')";
+
+/**
+ * Inserts an incident with its updates. An automatic one is not inserted when its component already
+ * has one open (the schema allows one per component): another node opened it first.
+ */
+export async function insertIncident(db: Queryable, i: Incident): Promise<boolean> {
+  const { rows } = await db.query(
+    `insert into status_incidents (id, kind, name, status, impact, auto, components, created_at, updated_at, started_at, monitoring_at, resolved_at, scheduled_for, scheduled_until, auto_component)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+     on conflict (auto_component) where auto_component is not null and ${OPEN} do nothing returning id`,
+    [i.id, i.kind, i.name, i.status, i.impact, i.auto, JSON.stringify(i.components), i.createdAt, i.updatedAt, i.startedAt, i.monitoringAt, i.resolvedAt, i.scheduledFor, i.scheduledUntil, autoComponent(i)],
   );
+  if (rows.length === 0) return false;
   for (const u of [...i.updates].reverse()) await insertUpdate(db, u);
+  return true;
 }
 
-/** Saves an incident's changing fields and its update `u`. */
+const autoComponent = (i: Incident): string | null => (i.auto && i.kind === 'incident' ? (i.components[0] ?? null) : null);
+
+/** Saves an incident's changing fields and its update `u` (nothing, if the incident was never stored). */
 export async function saveIncident(db: Queryable, i: Incident, u: IncidentUpdate): Promise<void> {
-  await db.query(
+  const { rows } = await db.query(
     `update status_incidents set name = $2, status = $3, impact = $4, components = $5, updated_at = $6, monitoring_at = $7, resolved_at = $8,
-       scheduled_for = $9, scheduled_until = $10 where id = $1`,
+       scheduled_for = $9, scheduled_until = $10 where id = $1 returning id`,
     [i.id, i.name, i.status, i.impact, JSON.stringify(i.components), i.updatedAt, i.monitoringAt, i.resolvedAt, i.scheduledFor, i.scheduledUntil],
   );
-  await insertUpdate(db, u);
+  if (rows.length > 0) await insertUpdate(db, u);
+}
+
+/** The open automatic incident of a component, whichever node opened it. */
+export async function openAutoIncident(db: Queryable, componentId: string): Promise<Incident | null> {
+  const { rows } = await db.query<IncidentRow>(`select * from status_incidents where auto_component = $1 and ${OPEN}`, [componentId]);
+  return (await withUpdates(db, rows))[0] ?? null;
 }
 
 async function insertUpdate(db: Queryable, u: IncidentUpdate): Promise<void> {
@@ -114,7 +131,7 @@ export interface IncidentQuery {
 export async function listIncidents(db: Queryable, q: IncidentQuery): Promise<Incident[]> {
   const where = ['kind = $1'];
   const params: unknown[] = [q.kind];
-  if (q.open) where.push("status not in ('resolved', 'postmortem', 'completed')");
+  if (q.open) where.push(OPEN);
   if (q.since) {
     params.push(q.since);
     where.push(`coalesce(scheduled_until, created_at) >= $${params.length}`);

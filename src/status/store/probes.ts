@@ -9,6 +9,8 @@ export interface ProbeRecord {
   status: ProbeStatus;
   latencyMs: number | null;
   message: string | null;
+  /** The node that ran it. */
+  instanceId: string;
 }
 
 /** Where a probe's time is counted in the rollups; null: nowhere (nothing usable was measured). */
@@ -24,13 +26,14 @@ const COLUMN: Record<Exclude<TimeBucket, null>, string> = {
 
 /** Stores a probe and adds the time it stands for (`seconds`) to its hour and its UTC day. */
 export async function recordProbe(db: Queryable, p: ProbeRecord, bucket: TimeBucket, seconds: number): Promise<void> {
-  await db.query('insert into status_probes (component, at, observed, status, latency_ms, message) values ($1, $2, $3, $4, $5, $6)', [
+  await db.query('insert into status_probes (component, at, observed, status, latency_ms, message, instance_id) values ($1, $2, $3, $4, $5, $6, $7)', [
     p.component,
     p.at,
     p.observed,
     p.status,
     p.latencyMs,
     p.message,
+    p.instanceId,
   ]);
   if (bucket === null || seconds <= 0) return;
   const column = COLUMN[bucket];
