@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueEntry } from '../../src/models/catalogue.js';
 import { LIBRIVOX_DIR } from '../helpers/librivox.js';
 import { validateSchema } from '../helpers/openapi.js';
-import { api, startServer, transcribeFile, waitForTranscript, type TestServer } from '../helpers/server.js';
+import { fakeLlm } from '../helpers/llm.js';
+import { api, freePort, startServer, transcribeFile, waitForTranscript, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
 const HANDMADE = fileURLToPath(new URL('../../../shared/models/handmade/', import.meta.url));
@@ -39,6 +40,7 @@ describe('speaker labels (handmade diarization models through the real server)',
   let server: TestServer;
   let dir: string;
   let mix: string;
+  let llm: Awaited<ReturnType<typeof fakeLlm>>;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-speakers-'));
@@ -46,12 +48,14 @@ describe('speaker labels (handmade diarization models through the real server)',
       if (!fs.existsSync(path.join(HANDMADE, f))) throw new Error(`missing ${HANDMADE}${f} (see ../shared/README.md)`);
     }
     // The embedding model by path (the setting), the segmentation model by its catalogue name (the default), not yet installed.
-    const env = { EARSHOT_DIARIZATION_EMBEDDING_MODEL: path.join(HANDMADE, 'embedding-meanstd.onnx') };
+    llm = await fakeLlm(await freePort());
+    const env = { EARSHOT_DIARIZATION_EMBEDDING_MODEL: path.join(HANDMADE, 'embedding-meanstd.onnx'), EARSHOT_LLM_URL: llm.url };
     [server, mix] = await Promise.all([startServer({ env }), twoVoiceMix(dir)]);
   });
   afterAll(async () => {
     if (process.env.EARSHOT_TEST_SHOW_OUTPUT) console.log(server?.output());
     await server?.destroy();
+    await llm?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -159,6 +163,16 @@ describe('speaker labels (handmade diarization models through the real server)',
       const sdk = await new AssemblyAI({ apiKey: server.key, baseUrl: server.url }).transcripts.get(t!.id);
       expect(sdk.utterances?.map((u) => u.speaker)).toEqual(utterances.map((u) => u.speaker));
       expect(sdk.words?.[0]?.speaker).toBe('A');
+
+      // LeMUR reads the transcript as speaker-attributed lines, a new line at each change of speaker.
+      const task = await api(server, '/lemur/v3/generate/task', { method: 'POST', json: { transcript_ids: [t!.id], prompt: 'Who spoke?' } });
+      expect(task.status).toBe(200);
+      const prompt = llm.requests.at(-1)!.messages.map((m) => m.content).join('\n');
+      const lines = [...prompt.matchAll(/^\[\d\d:\d\d\] Speaker ([AB]): /gm)].map((m) => m[1]);
+      expect(lines[0]).toBe('A');
+      expect(lines.at(-1)).toBe('A');
+      expect(lines).toContain('B');
+      expect(lines.length).toBeGreaterThanOrEqual(utterances.length);
     });
 
     it('honours speaker_options.min_speakers_expected over the threshold, which merges the handmade voices', async () => {
