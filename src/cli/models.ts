@@ -1,11 +1,12 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { catalogue, catalogueEntry } from '../models/catalogue.js';
-import { downloadModel } from '../models/download.js';
+import { downloadModel, sha256Of, unpackArchive } from '../models/download.js';
 import { findModel, listInstalled, modelPath, modelsDir, removeModel } from '../models/store.js';
 import { addConfigOptions, configFrom, examples } from './options.js';
 
-function formatBytes(n: number): string {
+function formatBytes(n: number | null): string {
+  if (n === null) return '?';
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
   return `${Math.round(n / 1e6)} MB`;
 }
@@ -27,7 +28,7 @@ export function registerModels(program: Command): void {
         return;
       }
       for (const r of rows) {
-        const what = r.kind === 'llm' ? `LLM for LeMUR (${r.licence})` : r.kind === 'vad' ? 'voice activity detection for streaming' : r.kind.startsWith('speaker-') ? `${r.kind} for speaker labels (${r.licence})` : r.languages === 'en' ? 'English' : 'multilingual';
+        const what = r.kind === 'llm' ? `LLM for LeMUR (${r.licence})` : r.kind === 'vad' ? 'voice activity detection for streaming' : r.kind.startsWith('speaker-') ? `${r.kind} for speaker labels (${r.licence})` : r.kind === 'sherpa-streaming' ? `sherpa-onnx streaming (${r.languages === 'en' ? 'English' : 'multilingual'})` : r.kind === 'sherpa' ? `sherpa-onnx (${r.languages === 'en' ? 'English' : 'multilingual'})` : r.languages === 'en' ? 'English' : 'multilingual';
         process.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(22)} ${formatBytes(r.sizeBytes).padStart(8)}  ${what}\n`);
       }
       for (const m of extra) process.stdout.write(`* ${m.name.padEnd(22)} ${formatBytes(m.sizeBytes).padStart(8)}  (not in catalogue)\n`);
@@ -55,16 +56,18 @@ export function registerModels(program: Command): void {
       { format: `${entry.fileName} {bar} {percentage}% | {done}/{size} | ETA {eta_formatted}`, stream: process.stderr },
       cliProgress.Presets.shades_classic,
     );
-    if (showBar) bar.start(entry.sizeBytes, 0, { done: formatBytes(0), size: formatBytes(entry.sizeBytes) });
+    if (showBar) bar.start(entry.sizeBytes ?? 0, 0, { done: formatBytes(0), size: formatBytes(entry.sizeBytes) });
     // Ctrl-C keeps the .part file, so the next pull resumes from where this one stopped.
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
+    // A release archive downloads beside the directory it unpacks to.
+    const dest = entry.unpacksTo ? `${modelsDir(dataDir)}/${entry.fileName}` : modelPath(dataDir, name);
     try {
       await downloadModel({
         url: entry.url,
-        dest: modelPath(dataDir, name),
-        expectedSize: entry.sizeBytes,
+        dest,
+        expectedSize: entry.sizeBytes ?? undefined,
         sha256: entry.sha256,
         sha1: entry.sha1,
         signal: controller.signal,
@@ -74,7 +77,9 @@ export function registerModels(program: Command): void {
       process.off('SIGINT', onSigint);
       if (showBar) bar.stop();
     }
-    process.stderr.write(`Installed ${name} (${formatBytes(entry.sizeBytes)}, checksum verified) at ${modelPath(dataDir, name)}\n`);
+    const checked = entry.sha256 || entry.sha1 ? `${formatBytes(entry.sizeBytes)}, checksum verified` : `no checksum published upstream; SHA-256 of this download ${await sha256Of(dest)}`;
+    if (entry.unpacksTo) await unpackArchive(dest, modelsDir(dataDir), entry.unpacksTo);
+    process.stderr.write(`Installed ${name} (${checked}) at ${modelPath(dataDir, name)}\n`);
   });
 
   addConfigOptions(models.command('rm').description('Delete an installed model').argument('<name>'), ['dataDir']).action(async (name: string, opts: Record<string, unknown>) => {

@@ -32,7 +32,7 @@ async function whisperChoice(config: Config): Promise<EngineChoice | null> {
 async function sherpaChoice(config: Config): Promise<EngineChoice | null> {
   if (!config.sherpaModel) return null;
   const { resolveSherpaModel } = await import('./sherpa-models.js');
-  const sherpa = await resolveSherpaModel(config.sherpaModel, false);
+  const sherpa = await resolveSherpaModel(config.dataDir, config.sherpaModel, false);
   return sherpa ? { name: 'sherpa', model: sherpa.name, sherpa, languages: sherpa.languages } : null;
 }
 

@@ -12,9 +12,9 @@ export const UPSTREAM_SPEECH_MODELS = ['universal-3-pro', 'universal-2', 'univer
 
 export const POCKETSPHINX_MODEL = 'pocketsphinx-en-us';
 
-/** This server's own speech model names: pocketsphinx, and every whisper model of the catalogue. */
+/** This server's own speech model names: pocketsphinx, and every whisper and sherpa-onnx batch model of the catalogue. */
 export function ownSpeechModels(): string[] {
-  return [POCKETSPHINX_MODEL, ...catalogue().filter((e) => e.kind === 'whisper').map((e) => `whisper-${e.name}`)];
+  return [POCKETSPHINX_MODEL, ...catalogue().flatMap((e) => (e.kind === 'whisper' ? [`whisper-${e.name}`] : e.kind === 'sherpa' ? [`sherpa-${e.name}`] : []))];
 }
 
 /** The name `speech_model_used` reports for a whisper model given by catalogue name or by path (never the path). */

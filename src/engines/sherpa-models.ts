@@ -1,5 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { catalogueEntry } from '../models/catalogue.js';
+import { findModel } from '../models/store.js';
 
 /**
  * sherpa-onnx model families and the recognizer configs they need, written as sherpa-onnx's own Node
@@ -153,7 +155,15 @@ export function sherpaModelName(location: string): string {
   return `sherpa-${base.replace(/^sherpa-onnx-/, '')}`;
 }
 
-/** A model given by path (an unpacked release directory or an .onnx file): its files, or null when missing. */
-export async function resolveSherpaModel(location: string, online: boolean): Promise<SherpaModel | null> {
-  return detectSherpaModel(location, online, sherpaModelName(location), familyOfFile);
+/**
+ * The model `name` selects: a catalogue model installed under `<dataDir>/models` (named `sherpa-<name>`), or a
+ * path (an unpacked release directory or an .onnx file). Null when it is not installed.
+ */
+export async function resolveSherpaModel(dataDir: string, name: string, online: boolean): Promise<SherpaModel | null> {
+  const entry = catalogueEntry(name);
+  if (!entry) return detectSherpaModel(name, online, sherpaModelName(name), familyOfFile);
+  if (entry.kind !== (online ? 'sherpa-streaming' : 'sherpa')) throw new Error(`"${name}" is not a sherpa-onnx ${online ? 'streaming' : 'offline'} model of the catalogue (see \`earshot models list\`)`);
+  const dir = await findModel(dataDir, name);
+  const model = dir ? await detectSherpaModel(dir, online, `sherpa-${name}`, familyOfFile) : null;
+  return model && { ...model, modelType: entry.modelType ?? model.modelType, languages: entry.languages === 'en' ? ENGLISH : 'all' };
 }

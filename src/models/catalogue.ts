@@ -8,18 +8,27 @@ export interface CatalogueEntry {
   name: string;
   /**
    * `whisper`: a speech model; `llm`: an instruct model for LeMUR and the LLM Gateway (llama.cpp); `vad`: voice activity detection
-   * for streaming; `speaker-segmentation` and `speaker-embedding`: the two models of speaker diarization (`speaker_labels`).
+   * for streaming; `speaker-segmentation` and `speaker-embedding`: the two models of speaker diarization (`speaker_labels`);
+   * `sherpa` / `sherpa-streaming`: a sherpa-onnx batch / streaming speech model (a release archive).
    */
-  kind: 'whisper' | 'llm' | 'vad' | 'speaker-segmentation' | 'speaker-embedding';
+  kind: 'whisper' | 'llm' | 'vad' | 'speaker-segmentation' | 'speaker-embedding' | 'sherpa' | 'sherpa-streaming';
   /** The file's name in `<data-dir>/models`. */
   fileName: string;
   url: string;
-  sizeBytes: number;
-  /** Hex digest; at least one of sha256 / sha1 is set and every one that is set is verified. */
+  /** Null where upstream publishes none (sherpa-onnx's release archives). */
+  sizeBytes: number | null;
+  /**
+   * Hex digest; every one that is set is verified. sherpa-onnx's GitHub release archives have none published
+   * where this project could look, so theirs are unset and `pull` prints the digest of what it fetched.
+   */
   sha256?: string;
   sha1?: string;
   licence: string;
   languages: 'en' | 'multilingual';
+  /** A .tar.bz2 release archive: the directory it unpacks to, which is what gets installed. */
+  unpacksTo?: string;
+  /** sherpa-onnx's `modelType` for it, where its example sets one. */
+  modelType?: string;
 }
 
 const DEFAULT_BASE_URL = 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main';
@@ -59,6 +68,43 @@ const LLM_ROWS: LlmRow[] = [
   ['llama-3.2-1b-instruct', 'bartowski/Llama-3.2-1B-Instruct-GGUF', 'Llama-3.2-1B-Instruct-Q4_K_M.gguf', 807_694_464, '6f85a640a97cf2bf5b8e764087b1e83da0fdb51d7c9fab7d0fece9385611df83', 'Llama 3.2 Community License'],
   ['llama-3.2-3b-instruct', 'bartowski/Llama-3.2-3B-Instruct-GGUF', 'Llama-3.2-3B-Instruct-Q4_K_M.gguf', 2_019_377_696, '6c1a2b41161032677be168d354123594c0e6e67d2b9227c84f296ad037c728ff', 'Llama 3.2 Community License'],
 ];
+
+type SherpaRow = [name: string, kind: 'sherpa' | 'sherpa-streaming', licence: string, languages: 'en' | 'multilingual', modelType?: string];
+
+/**
+ * sherpa-onnx models, as its Node examples fetch them: the `asr-models` release archives, unpacked into
+ * `<data-dir>/models/sherpa-onnx-<name>`. Parakeet TDT 0.6B v2 (English, cased and punctuated) is the
+ * default batch model; the bilingual streaming zipformer is the one sherpa-onnx's streaming example uses
+ * (with its `modelType`).
+ */
+const SHERPA_ROWS: SherpaRow[] = [
+  ['nemo-parakeet-tdt-0.6b-v2-int8', 'sherpa', 'CC-BY-4.0', 'en'],
+  ['moonshine-tiny-en-int8', 'sherpa', 'MIT', 'en'],
+  ['moonshine-base-en-int8', 'sherpa', 'MIT', 'en'],
+  ['whisper-tiny', 'sherpa', 'MIT', 'multilingual'],
+  ['whisper-base', 'sherpa', 'MIT', 'multilingual'],
+  ['whisper-small', 'sherpa', 'MIT', 'multilingual'],
+  ['sense-voice-zh-en-ja-ko-yue-2024-07-17', 'sherpa', 'FunASR Model License', 'multilingual'],
+  ['streaming-zipformer-en-2023-06-26', 'sherpa-streaming', 'Apache-2.0', 'en'],
+  ['streaming-zipformer-bilingual-zh-en-2023-02-20', 'sherpa-streaming', 'Apache-2.0', 'multilingual', 'zipformer'],
+];
+
+function sherpaEntries(mirror: string | null): CatalogueEntry[] {
+  return SHERPA_ROWS.map(([name, kind, licence, languages, modelType]) => {
+    const fileName = `sherpa-onnx-${name}.tar.bz2`;
+    return {
+      name,
+      kind,
+      fileName,
+      url: mirror ? `${mirror}/${fileName}` : `https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/${fileName}`,
+      sizeBytes: null,
+      licence,
+      languages,
+      unpacksTo: `sherpa-onnx-${name}`,
+      ...(modelType ? { modelType } : {}),
+    };
+  });
+}
 
 /** The catalogue, with URLs built from the current base URL. */
 export function catalogue(): CatalogueEntry[] {
@@ -125,7 +171,7 @@ export function catalogue(): CatalogueEntry[] {
       languages: 'multilingual',
     },
   ];
-  return [...whisper, ...llms, silero, ...diarization];
+  return [...whisper, ...llms, silero, ...diarization, ...sherpaEntries(mirror)];
 }
 
 export function catalogueEntry(name: string): CatalogueEntry | undefined {

@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { request } from 'undici';
 
 export interface DownloadModelOptions {
@@ -154,4 +156,30 @@ export async function downloadModel(opts: DownloadModelOptions): Promise<void> {
     }
   }
   await rename(part, dest);
+}
+
+/** SHA-256 of a file, hex. */
+export function sha256Of(file: string): Promise<string> {
+  return digest(file, 'sha256');
+}
+
+/**
+ * Unpacks a downloaded .tar.bz2 release archive (system `tar`) and moves the one directory it must hold,
+ * `dirName`, into `destDir`, replacing an older copy. It unpacks into a scratch directory first, so a
+ * failed or partial unpack never leaves a half model where the engine looks for it; the archive is then deleted.
+ */
+export async function unpackArchive(archive: string, destDir: string, dirName: string): Promise<string> {
+  const scratch = await mkdtemp(path.join(destDir, '.unpack-'));
+  try {
+    await promisify(execFile)('tar', ['-xjf', archive, '-C', scratch]);
+    const unpacked = path.join(scratch, dirName);
+    if (!(await stat(unpacked).catch(() => null))?.isDirectory()) throw new Error(`${archive} does not hold the directory ${dirName}`);
+    const dest = path.join(destDir, dirName);
+    await rm(dest, { recursive: true, force: true });
+    await rename(unpacked, dest);
+    await rm(archive, { force: true });
+    return dest;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }

@@ -10,8 +10,28 @@ export function modelsDir(dataDir: string): string {
   return path.join(dataDir, 'models');
 }
 
+/** Where a model is installed: its file, or for a release archive the directory it unpacks to. */
 export function modelPath(dataDir: string, name: string): string {
-  return path.join(modelsDir(dataDir), catalogueEntry(name)?.fileName ?? `ggml-${name}.bin`);
+  const entry = catalogueEntry(name);
+  return path.join(modelsDir(dataDir), entry?.unpacksTo ?? entry?.fileName ?? `ggml-${name}.bin`);
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Bytes of the files under a directory. */
+async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? await dirSize(p) : (await stat(p)).size;
+  }
+  return total;
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -31,7 +51,11 @@ function looksLikePath(name: string): boolean {
 export async function findModel(dataDir: string, name: string): Promise<string | null> {
   if (looksLikePath(name)) {
     const p = path.resolve(name);
-    return (await isFile(p)) ? p : null;
+    return (await isFile(p)) || (await isDir(p)) ? p : null;
+  }
+  if (catalogueEntry(name)?.unpacksTo) {
+    const dir = modelPath(dataDir, name);
+    return (await isDir(dir)) ? dir : null;
   }
   for (const p of [modelPath(dataDir, name), path.join(modelsDir(dataDir), `${name}.gguf`)]) if (await isFile(p)) return p;
   return null;
@@ -45,7 +69,7 @@ export interface InstalledModel {
 
 /** The name of an installed file: a catalogue model's file, any other `ggml-<name>.bin`, or any other `.gguf` by its stem. */
 function nameOfFile(file: string): string | null {
-  const known = catalogue().find((e) => e.fileName === file);
+  const known = catalogue().find((e) => (e.unpacksTo ?? e.fileName) === file);
   if (known) return known.name;
   const whisper = /^ggml-(.+)\.bin$/.exec(file);
   if (whisper) return whisper[1]!;
@@ -68,6 +92,7 @@ export async function listInstalled(dataDir: string): Promise<InstalledModel[]> 
     const p = path.join(modelsDir(dataDir), f);
     const s = await stat(p);
     if (s.isFile()) out.push({ name, path: p, sizeBytes: s.size });
+    else if (s.isDirectory() && catalogueEntry(name)?.unpacksTo === f) out.push({ name, path: p, sizeBytes: await dirSize(p) });
   }
   return out;
 }
@@ -76,8 +101,11 @@ export async function listInstalled(dataDir: string): Promise<InstalledModel[]> 
 export async function removeModel(dataDir: string, name: string): Promise<boolean> {
   if (looksLikePath(name)) throw new Error(`"${name}" is a path, not a model name; only models under ${modelsDir(dataDir)} are removed`);
   const p = modelPath(dataDir, name);
-  const existed = (await isFile(p)) || (await isFile(`${p}.part`));
-  await rm(p, { force: true });
-  await rm(`${p}.part`, { force: true });
+  // A release archive's download (and its .part) sits beside the directory it unpacks to.
+  const archive = catalogueEntry(name)?.unpacksTo ? path.join(modelsDir(dataDir), catalogueEntry(name)!.fileName) : p;
+  const existed = (await isFile(p)) || (await isDir(p)) || (await isFile(`${archive}.part`));
+  await rm(p, { force: true, recursive: true });
+  await rm(archive, { force: true });
+  await rm(`${archive}.part`, { force: true });
   return existed;
 }

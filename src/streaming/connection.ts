@@ -38,7 +38,7 @@ export class StreamingHub {
     private readonly db: Db,
     private readonly log: Logger,
   ) {
-    this.pool = new DecoderPool(threads, log, { streamingModel: vad.streamingModel ?? null });
+    this.pool = new DecoderPool(threads, log, { streamingModel: vad.streamingModel ?? null, dataDir: vad.dataDir });
     this.heartbeat = setInterval(() => {
       if (this.active.size === 0) return;
       heartbeatStreamingSessions(db, this.instanceId).catch((err: unknown) => log.warn({ err }, 'streaming session heartbeat failed'));

@@ -14,6 +14,7 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 /** What each decoder thread is told at start: the streaming model setting (null: pocketsphinx). */
 export interface DecoderWorkerData {
   streamingModel: string | null;
+  dataDir: string;
 }
 
 export interface DecoderReply {
@@ -51,7 +52,7 @@ export class DecoderPool {
   constructor(
     private readonly size: number,
     private readonly log: Logger,
-    private readonly workerData: DecoderWorkerData = { streamingModel: null },
+    private readonly workerData: DecoderWorkerData = { streamingModel: null, dataDir: '' },
   ) {}
 
   private spawn(): Thread {

@@ -9,7 +9,7 @@ import type { DecoderReply, DecoderRequest, DecoderWorkerData } from './decoder-
  * streaming model `EARSHOT_STREAMING_MODEL` names when it is installed, else pocketsphinx.
  */
 const port = parentPort!;
-const { streamingModel } = workerData as DecoderWorkerData;
+const { streamingModel, dataDir } = workerData as DecoderWorkerData;
 let engine: StreamingEngine | null = null;
 let loading: Promise<StreamingEngine> | null = null;
 const decoders = new Map<string, StreamingDecoder>();
@@ -19,7 +19,7 @@ let spare: StreamingDecoder | null = null;
 async function createStreamingEngine(): Promise<StreamingEngine> {
   if (streamingModel) {
     const { resolveSherpaModel } = await import('../engines/sherpa-models.js');
-    const model = await resolveSherpaModel(streamingModel, true);
+    const model = await resolveSherpaModel(dataDir, streamingModel, true);
     if (model) {
       const { createSherpaStreamingEngine } = await import('../engines/sherpa.js');
       // One thread per recognizer: the pool already runs a decoder thread per core.

@@ -1,4 +1,6 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +9,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerModels } from '../../src/cli/models.js';
 import { catalogue, catalogueEntry } from '../../src/models/catalogue.js';
+import { resolveSherpaModel } from '../../src/engines/sherpa-models.js';
 import { findModel, listInstalled, modelsDir } from '../../src/models/store.js';
 import { TINY_MODEL } from '../helpers/llm.js';
 
@@ -76,6 +79,36 @@ describe('earshot models', () => {
     }
     expect(paths).toEqual([`/m/${file}`]);
     expect(await listInstalled(dataDir)).toEqual([]);
+  });
+
+  it('pull unpacks a sherpa-onnx release archive into the directory the engine loads, and rm removes it', async () => {
+    // A stand-in archive with Moonshine's file names (empty files): what the release archive holds, by name.
+    const src = await mkdtemp(join(tmpdir(), 'earshot-archive-'));
+    const dir = 'sherpa-onnx-moonshine-tiny-en-int8';
+    await mkdir(join(src, dir));
+    for (const f of ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt']) await writeFile(join(src, dir, f), '');
+    execFileSync('tar', ['-cjf', join(src, `${dir}.tar.bz2`), '-C', src, dir]);
+    const archive = await readFile(join(src, `${dir}.tar.bz2`));
+    const server = createServer((req, res) => (req.url === `/m/${dir}.tar.bz2` ? res.end(archive) : ((res.statusCode = 404), res.end())));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    process.env.EARSHOT_MODEL_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/m`;
+    try {
+      await models('pull', 'moonshine-tiny-en-int8', '--quiet');
+    } finally {
+      server.close();
+      await rm(src, { recursive: true, force: true });
+    }
+    expect(err).toContain(`no checksum published upstream; SHA-256 of this download ${createHash('sha256').update(archive).digest('hex')}`);
+    const installed = join(modelsDir(dataDir), dir);
+    expect(await findModel(dataDir, 'moonshine-tiny-en-int8')).toBe(installed);
+    expect((await readdir(modelsDir(dataDir))).sort()).toEqual([dir]); // the archive is gone, no scratch left
+    const model = await resolveSherpaModel(dataDir, 'moonshine-tiny-en-int8', false);
+    expect(model).toMatchObject({ family: 'offline-moonshine', name: 'sherpa-moonshine-tiny-en-int8', files: { encoder: join(installed, 'encode.int8.onnx') } });
+    await expect(resolveSherpaModel(dataDir, 'moonshine-tiny-en-int8', true)).rejects.toThrow(/not a sherpa-onnx streaming model/);
+    await models('list');
+    expect(out).toMatch(/^\* moonshine-tiny-en-int8 .*sherpa-onnx \(English\)$/m);
+    await models('rm', 'moonshine-tiny-en-int8');
+    expect(await findModel(dataDir, 'moonshine-tiny-en-int8')).toBeNull();
   });
 
   it('pull does nothing when the model is already installed', async () => {

@@ -45,10 +45,10 @@ describe('tokensToWords', () => {
 
 describe('sherpa-onnx model detection', () => {
   it('reads the handmade T-one model as a streaming T-one CTC model, from its graph inputs', async () => {
-    const model = await resolveSherpaModel(`${HANDMADE}streaming-energy-ctc.onnx`, true);
+    const model = await resolveSherpaModel(scratch, `${HANDMADE}streaming-energy-ctc.onnx`, true);
     expect(model).toMatchObject({ family: 'online-tone-ctc', name: 'sherpa-streaming-energy-ctc', files: { tokens: `${HANDMADE}streaming-energy-ctc-tokens.txt` } });
-    expect(await resolveSherpaModel(`${HANDMADE}streaming-energy-ctc.onnx`, false)).toBeNull();
-    expect(await resolveSherpaModel(path.join(scratch, 'missing.onnx'), true)).toBeNull();
+    expect(await resolveSherpaModel(scratch, `${HANDMADE}streaming-energy-ctc.onnx`, false)).toBeNull();
+    expect(await resolveSherpaModel(scratch, path.join(scratch, 'missing.onnx'), true)).toBeNull();
   });
 
   it('tells release archives apart by their file names, preferring int8 files as the examples do', async () => {
