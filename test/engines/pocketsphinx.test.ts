@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../src/audio/decode.js';
-import { jfkLikeClip } from '../../src/bench/audio.js';
+import { jfkLikeClip } from '../../bench/audio.js';
 import { BATCH_ARGS, createPocketsphinxEngine } from '../../src/engines/pocketsphinx.js';
 import { EngineUnavailableError, type EngineWord, type StreamingEngine } from '../../src/engines/engine.js';
 import { wordErrorRate } from '../../src/text/wer.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { LIBRIVOX_DIR, librivoxReferenceClips, type ReferenceClip } from '../../src/bench/audio.js';
+import { LIBRIVOX_DIR, librivoxReferenceClips, type ReferenceClip } from '../../bench/audio.js';
 import type { EngineWord } from '../../src/engines/engine.js';
 import { speechWord } from '../../src/engines/pocketsphinx.js';
 

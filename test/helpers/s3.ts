@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startScratchS3, type ScratchS3 } from '../../src/bench/s3.js';
+import { startScratchS3, type ScratchS3 } from '../../bench/s3.js';
 import { FileBlobStore, type BlobStore } from '../../src/storage/blobs.js';
 import { S3BlobStore } from '../../src/storage/s3-blobs.js';
 
-/** A scratch S3 server (src/bench/s3.ts) that also lists its bucket, for assertions. */
+/** A scratch S3 server (bench/s3.ts) that also lists its bucket, for assertions. */
 export interface TestS3 extends ScratchS3 {
   /** Every object key in the bucket, sorted. */
   keys(): Promise<string[]>;

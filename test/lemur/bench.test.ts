@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { measureLlmOverhead, measurePromptAssembly, syntheticTranscript } from '../../src/lemur/bench.js';
+import { measureLlmOverhead, measurePromptAssembly, syntheticTranscript } from '../../bench/lemur.js';
 
 it('makes a 10-hour transcript of two speakers', () => {
   const t = syntheticTranscript(10);
@@ -8,10 +8,12 @@ it('makes a 10-hour transcript of two speakers', () => {
   expect(new Set(t.words.map((w) => w.speaker))).toEqual(new Set(['A', 'B']));
 });
 
-it('assembles the prompt of a 10-hour transcript in under 200 ms', async () => {
+// The 200 ms target itself is judged by `npm run bench`, not here: a busy machine would fail a timed test.
+it('times the prompt assembly of a 10-hour transcript against its target', async () => {
   const m = await measurePromptAssembly(3);
-  expect(m).toMatchObject({ unit: 'ms', target: '< 200 ms', pass: true });
-  expect(m.value).toBeLessThan(200);
+  expect(m).toMatchObject({ unit: 'ms', target: '< 200 ms' });
+  expect(m.value).toBeGreaterThan(0);
+  expect(m.pass).toBe(m.value < 200);
 });
 
 it('times the same request through Earshot and through node-llama-cpp', async () => {

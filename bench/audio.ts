@@ -1,4 +1,4 @@
-import { wavHeader } from '../audio/wav.js';
+import { wavHeader } from '../src/audio/wav.js';
 import { createWriteStream, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeAudio } from '../audio/decode.js';
-import { BATCH_ARGS, createPocketsphinxEngine } from '../engines/pocketsphinx.js';
-import { wordErrorRate } from '../text/wer.js';
+import { decodeAudio } from '../src/audio/decode.js';
+import { BATCH_ARGS, createPocketsphinxEngine } from '../src/engines/pocketsphinx.js';
+import { wordErrorRate } from '../src/text/wer.js';
 import { JFK_TEXT, jfkLikeClip, librivoxReferenceClips, type ReferenceClip } from './audio.js';
 
 const WIDE = { '-beam': '1e-60', '-wbeam': '1e-40', '-pbeam': '1e-60' };

@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
-import { startServer } from '../server.js';
-import type { TranscriptWord } from '../transcript/types.js';
-import type { ChatMessage } from './backend.js';
-import { toChatHistory } from './embedded.js';
-import { directMessages, joinLines, summaryAsk, transcriptLines } from './prompt.js';
-import type { BenchFigure } from '../bench/figure.js';
+import { REPO } from './server.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { startServer } from '../src/server.js';
+import type { TranscriptWord } from '../src/transcript/types.js';
+import type { ChatMessage } from '../src/lemur/backend.js';
+import { toChatHistory } from '../src/lemur/embedded.js';
+import { directMessages, joinLines, summaryAsk, transcriptLines } from '../src/lemur/prompt.js';
+import type { BenchFigure } from './figure.js';
 
 
 /** The random-weight test model: the LLM work is small, so Earshot's own cost shows the most. */
-export const BENCH_MODEL = fileURLToPath(new URL('../../../shared/models/llm/llama-2-tiny-random.gguf', import.meta.url));
+export const BENCH_MODEL = path.join(REPO, '..', 'shared', 'models', 'llm', 'llama-2-tiny-random.gguf');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

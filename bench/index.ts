@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write(`Usage: node dist/bench/index.js [--quick] [--only ${Object.keys(KEYS).join(',')}] [--out DIR]\n`);
+    process.stdout.write(`Usage: node dist-bench/bench/index.js [--quick] [--only ${Object.keys(KEYS).join(',')}] [--out DIR]\n`);
     return 0;
   }
   const only = values.only?.split(',').map((s) => {

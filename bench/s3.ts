@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import { freePort } from '../net/free-port.js';
+import { freePort } from '../src/net/free-port.js';
 
 /** An S3-protocol server (s3rver, a devDependency) on a free loopback port with one empty bucket, for tests and benchmarks. */
 export interface ScratchS3 {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { decodeAudio } from '../audio/decode.js';
-import type { BenchFigure } from '../bench/figure.js';
+import { decodeAudio } from '../src/audio/decode.js';
+import type { BenchFigure } from './figure.js';
 
 
 const CHUNK_MS = 100;

@@ -4,7 +4,7 @@ import { cpSync, createReadStream, mkdirSync, symlinkSync, openSync, closeSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { freePort } from '../net/free-port.js';
+import { freePort } from '../src/net/free-port.js';
 import { descendants, sleep, type Cleanup } from './util.js';
 
 function killQuietly(pid: number) {
@@ -15,8 +15,10 @@ function killQuietly(pid: number) {
   }
 }
 
-/** The repository this bench was built from: dist/bench/server.js → the repo root. */
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root, from bench/ (the sources, as the tests import them) or dist-bench/bench/ (built). */
+export const REPO = fileURLToPath(new URL(import.meta.url.includes('/dist-bench/') ? '../../' : '../', import.meta.url));
+/** The server's command line in this repository. */
+export const BIN = path.join(REPO, 'bin', 'earshot.js');
 
 /**
  * A private copy of the built app (bin/, dist/, package.json; node_modules linked) so that every

@@ -1,8 +1,8 @@
-import { measureLlmOverhead, measurePromptAssembly } from '../lemur/bench.js';
-import { measureProbeCost, measureStatusPageRender } from '../status/bench.js';
-import { loadConfig } from '../config.js';
-import { measureStreaming } from '../streaming/bench.js';
-import { findVadModel } from '../streaming/vad.js';
+import { measureLlmOverhead, measurePromptAssembly } from './lemur.js';
+import { measureProbeCost, measureStatusPageRender } from './status.js';
+import { loadConfig } from '../src/config.js';
+import { measureStreaming } from './streaming.js';
+import { findVadModel } from '../src/streaming/vad.js';
 import { consoleFirstRender } from './console.js';
 import { librivoxClips } from './audio.js';
 import { failed, metric, type BenchContext, type Measurement, type MetricSpec } from './measures.js';

@@ -1,11 +1,11 @@
-import { createScratchDatabase } from '../db/scratch.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 import os from 'node:os';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { statSync } from 'node:fs';
 import autocannon, { type Result as CannonResult } from 'autocannon';
-import { decodeAudio } from '../audio/decode.js';
-import type { Engine } from '../engines/engine.js';
-import { createPocketsphinxEngine } from '../engines/pocketsphinx.js';
+import { decodeAudio } from '../src/audio/decode.js';
+import type { Engine } from '../src/engines/engine.js';
+import { createPocketsphinxEngine } from '../src/engines/pocketsphinx.js';
 import { bigWav, speechFile, warmupClip } from './audio.js';
 import { startScratchS3 } from './s3.js';
 import {
@@ -214,9 +214,9 @@ export const engineOverhead: Measurement = {
 
 const CONCURRENCY: MetricSpec = { id: 'concurrency_throughput', name: 'Throughput, 2 jobs at once vs 1 (concurrency 2)', unit: '×', op: '>=', target: 1.8 };
 
-/** `dist/bench/bare.js` in a child process: the bare engine, one process per engine. */
-async function bareProcess(b: BenchContext, file: string): Promise<number> {
-  const script = path.join(path.dirname(b.bin), '..', 'dist', 'bench', 'bare.js');
+/** `bare.js` (built beside this file) in a child process: the bare engine, one process per engine. */
+async function bareProcess(file: string): Promise<number> {
+  const script = fileURLToPath(new URL('./bare.js', import.meta.url));
   return (JSON.parse(await run(process.execPath, [script, file])) as { ms: number }).ms;
 }
 
@@ -226,10 +226,10 @@ async function bareCeiling(b: BenchContext, file: string) {
   const two: number[] = [];
   for (let i = 0; i < b.sizes.runs; i++) {
     await waitForQuiet(b.log);
-    one.push(await bareProcess(b, file));
+    one.push(await bareProcess(file));
     await waitForQuiet(b.log);
     // Both start together; the slower one ends the pair.
-    two.push(Math.max(...(await Promise.all([bareProcess(b, file), bareProcess(b, file)]))));
+    two.push(Math.max(...(await Promise.all([bareProcess(file), bareProcess(file)]))));
   }
   const ratio = round((2 * median(one)) / median(two), 3);
   b.log(`  bare engines, no server: one ${Math.round(median(one))} ms, two at once ${Math.round(median(two))} ms → ${ratio}×`);
