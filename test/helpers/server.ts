@@ -53,6 +53,8 @@ export interface StartOptions {
   apiKey?: string | false;
   /** Flags after `earshot serve` (settings otherwise come from the environment). */
   args?: string[];
+  /** Run inside this network namespace (test/helpers/netns.ts), listening on `host` there. */
+  netns?: { name: string; host: string };
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string | Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -82,7 +84,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     ...process.env,
     EARSHOT_PORT: String(port),
     EARSHOT_TLS_PORT: String(tlsPort),
-    EARSHOT_HOST: '127.0.0.1',
+    EARSHOT_HOST: opts.netns?.host ?? '127.0.0.1',
     EARSHOT_DATA_DIR: dataDir,
     EARSHOT_ENGINE: 'pocketsphinx',
     EARSHOT_LOG_LEVEL: process.env.EARSHOT_TEST_LOG_LEVEL ?? 'warn',
@@ -99,7 +101,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 
   const launch = async () => {
     const from = output.length; // a restart must wait for its own banner, not the last run's
-    child = spawn(process.execPath, [BIN, 'serve', ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [process.execPath, BIN, 'serve', ...(opts.args ?? [])];
+    // `ip netns exec` execs the command in place: signals reach the server itself.
+    if (opts.netns) command.unshift('ip', 'netns', 'exec', opts.netns.name);
+    child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`earshot serve exited with ${code}:\n${output}`))));
@@ -120,7 +125,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 
   await launch();
   const server: TestServer = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${opts.netns?.host ?? '127.0.0.1'}:${port}`,
     get tlsUrl() {
       return tlsUrl;
     },
