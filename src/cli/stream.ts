@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import WebSocket from 'ws';
 import { decodeAudio } from '../audio/decode.js';
 import { SAMPLE_RATE } from '../engines/engine.js';
+import { PACE_HEADER } from '../streaming/protocol.js';
 import { addClientOptions, clientFrom, examples } from './options.js';
 
 /** 100 ms chunks: inside upstream's 50–1000 ms window and small enough for quick partials. */
@@ -18,6 +19,20 @@ async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncGener
     }
   }
   if (pending.length) yield pending;
+}
+
+/**
+ * How far ahead of real time `--speed` may take the audio: a margin inside what the server says it
+ * tolerates (its pace header), all of it when it says `unlimited`. A server that does not say
+ * (AssemblyAI's cloud) closes a session sent faster than real time, so a faster speed is refused.
+ */
+export function maxLeadMs(speed: number, header: string | undefined): number {
+  if (speed <= 1 || header === 'unlimited') return Infinity;
+  const tolerance = Number(header);
+  if (header === undefined || !Number.isFinite(tolerance)) {
+    throw new Error(`--speed ${speed}: this server does not accept audio faster than real time; use --speed 1 (or an Earshot server)`);
+  }
+  return Math.max(0, tolerance - Math.max(1000, tolerance / 5));
 }
 
 function wsUrl(base: string, protocol: string, query: URLSearchParams): string {
@@ -58,6 +73,10 @@ export function registerStream(program: Command): void {
     if (opts.protocol === 'v2') query.set('enable_extra_session_information', 'true');
 
     const ws = new WebSocket(wsUrl(server, opts.protocol as string, query), { headers: { authorization: key } });
+    let paceHeader: string | undefined;
+    ws.once('upgrade', (res) => (paceHeader = res.headers[PACE_HEADER] as string | undefined));
+    // The reason a session ended, said once at the end (an error message and its close frame say the same).
+    let serverError: string | null = null;
     const tty = process.stdout.isTTY;
     let partialShown = false;
     const show = (text: string, final: boolean) => {
@@ -69,7 +88,7 @@ export function registerStream(program: Command): void {
       ws.on('message', (raw) => {
         const m = JSON.parse(raw.toString()) as Record<string, unknown>;
         if (m.type === 'Begin' || m.message_type === 'SessionBegins') resolve();
-        else if (m.error) process.stderr.write(`\nearshot: server error: ${m.error}\n`);
+        else if (m.error) serverError = String(m.error);
         else if (m.type === 'Turn') {
           // With formatting on, the end of a turn comes twice; print the formatted one.
           if (m.end_of_turn && opts.formatTurns && !m.turn_is_formatted) return;
@@ -80,25 +99,45 @@ export function registerStream(program: Command): void {
         }
       });
       ws.once('error', reject);
-      ws.once('close', (code, reason) => reject(new Error(`server closed the connection: ${code} ${reason.toString()}`)));
+      ws.once('close', (code, reason) => reject(new Error(`server closed the connection: ${code} ${reason.toString() || serverError || ''}`.trim())));
     });
     const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     await begun;
+    let maxLead: number;
+    try {
+      maxLead = fromStdin ? Infinity : maxLeadMs(speed, paceHeader);
+    } catch (err) {
+      ws.close(1000);
+      throw err;
+    }
 
     const bytesPerChunk = (sampleRate * 2 * CHUNK_MS) / 1000;
     const source = fromStdin ? (process.stdin as AsyncIterable<Buffer>) : decodeAudio(file).pcm;
     const started = Date.now();
-    let n = 0;
+    let sentMs = 0;
+    let slowed = false;
     for await (const chunk of rechunk(source, bytesPerChunk)) {
+      // Stdin arrives at its own pace; files are paced here: at --speed, but never further ahead of real time than the server takes.
+      if (!fromStdin) {
+        const chunkMs = (chunk.length / bytesPerChunk) * CHUNK_MS;
+        const atSpeed = started + sentMs / speed;
+        const inLead = started + sentMs + chunkMs - maxLead;
+        if (inLead > atSpeed && !slowed) {
+          slowed = true;
+          process.stderr.write(
+            `earshot: --speed ${speed} held to real time from here: the server takes audio at most ${paceHeader} ms ahead of real time ` +
+              '(EARSHOT_STREAMING_ALLOW_FAST=true on the server lifts this)\n',
+          );
+        }
+        await new Promise((r) => setTimeout(r, Math.max(0, Math.max(atSpeed, inLead) - Date.now())));
+        sentMs += chunkMs;
+      }
       if (ws.readyState !== ws.OPEN) break;
       ws.send(chunk);
-      n++;
-      // Stdin arrives at its own pace; files are paced here.
-      if (!fromStdin) await new Promise((r) => setTimeout(r, Math.max(0, started + (n * CHUNK_MS) / speed - Date.now())));
     }
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(opts.protocol === 'v2' ? { terminate_session: true } : { type: 'Terminate' }));
     const { code, reason } = await closed;
     if (partialShown) process.stdout.write('\n');
-    if (code !== 1000) throw new Error(`session closed with ${code}: ${reason}`);
+    if (code !== 1000) throw new Error(`session closed with ${code}: ${reason || serverError || 'no reason given'}`);
   });
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { createStreamingToken } from '../storage/streaming-tokens.js';
 import { runConnection } from '../streaming/connection.js';
+import { PACE_HEADER } from '../streaming/protocol.js';
 import { v2 } from '../streaming/v2.js';
 import { v3 } from '../streaming/v3.js';
 
@@ -27,6 +28,8 @@ function intParam(raw: unknown, name: string, range: [number, number], fallback?
 export function streamingRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+    const tolerance = ctx.config.streamingAllowFast ? 'unlimited' : String(ctx.config.streamingPaceToleranceMs);
+    app.websocketServer.on('headers', (headers: string[]) => headers.push(`${PACE_HEADER}: ${tolerance}`));
 
     app.get('/v3/ws', { websocket: true, config: { public: true } }, (socket, request) => runConnection(ctx, socket, request, v3));
     app.get('/v2/realtime/ws', { websocket: true, config: { public: true } }, (socket, request) => runConnection(ctx, socket, request, v2));

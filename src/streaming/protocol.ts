@@ -27,6 +27,9 @@ export interface SessionParams {
   sessionInformation: boolean;
 }
 
+/** Earshot extension on the upgrade response: how far ahead of real time audio may run (ms, or `unlimited`), so `earshot stream --speed` paces within it. */
+export const PACE_HEADER = 'x-earshot-pace-tolerance-ms';
+
 /** Why a session is being closed, in terms each protocol maps to its own close code. */
 export type CloseReason = 'unauthorized' | 'badSampleRate' | 'badParams' | 'badJson' | 'badMessage' | 'chunkTooShort' | 'chunkTooLong' | 'tooFast' | 'tooLong' | 'tooMany' | 'idle' | 'serverError';
 

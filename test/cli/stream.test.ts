@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { PACE_HEADER } from '../../src/streaming/protocol.js';
 import { wordErrorRate } from '../../src/text/wer.js';
 import { librivoxClips } from '../helpers/librivox.js';
 import { runCli, startServer, type TestServer } from '../helpers/server.js';
@@ -25,6 +27,16 @@ describe('earshot stream', () => {
     const { code, stdout } = await runCli(['stream', '-', '--sample-rate', '8000', '--protocol', 'v2', '--server', server.url, '--api-key', server.key], process.env, pcm);
     expect(code).toBe(0);
     expect(stdout.trim().length).toBeGreaterThan(0);
+  });
+
+  it('is told on the upgrade how far ahead of real time the server takes audio', async () => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v3/ws?sample_rate=16000`, { headers: { authorization: server.key } });
+    const header = await new Promise((resolve, reject) => {
+      ws.once('upgrade', (res) => resolve(res.headers[PACE_HEADER]));
+      ws.once('error', reject);
+    });
+    ws.close();
+    expect(header).toBe('10000');
   });
 
   it('fails clearly with a wrong key', async () => {
