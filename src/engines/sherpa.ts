@@ -19,7 +19,7 @@ export interface SherpaResult {
   text: string;
   tokens: string[];
   timestamps: number[];
-  /** Transducer decoders' per-token probabilities, as log-probabilities (empty for CTC models). */
+  /** Streaming transducer decoders' per-token scores (see `tokenLogProbs`; empty for CTC models). */
   ys_probs?: number[];
   ys_log_probs?: number[];
   durations?: number[];
@@ -70,6 +70,18 @@ export function toFloat32(pcm: Buffer): Float32Array {
 const TOKEN_MS = 40;
 
 /**
+ * Per-token log-probabilities, where the decoder gives them: offline results' `ys_log_probs`; streaming results'
+ * `ys_probs`, which sherpa-onnx's greedy search fills with log-probabilities and some other decoders with
+ * probabilities (`exp` of them) — any negative value means logs, since a probability never is.
+ */
+function tokenLogProbs(r: SherpaResult): number[] | null {
+  if (r.ys_log_probs?.length) return r.ys_log_probs;
+  const p = r.ys_probs;
+  if (!p?.length) return null;
+  return p.some((v) => v < 0) ? p : p.map((v) => Math.log(Math.max(v, 1e-10)));
+}
+
+/**
  * Tokens → words. sherpa-onnx writes SentencePiece's word-start mark `▁` (and whisper's byte-BPE space) as
  * a leading space, so a token starting with a space, or the first token, starts a word. A word starts at
  * its first token's time and ends at its last token's end (its duration where the model gives one, else
@@ -77,7 +89,7 @@ const TOKEN_MS = 40;
  * probabilities (exp of their mean log-probability), or `fallback` where the model gives none.
  */
 export function tokensToWords(r: SherpaResult, offsetS: number, fallback: (text: string, startMs: number, endMs: number) => number): EngineWord[] {
-  const logProbs = r.ys_log_probs?.length ? r.ys_log_probs : r.ys_probs?.length ? r.ys_probs : null;
+  const logProbs = tokenLogProbs(r);
   const groups: { text: string; start: number; end: number; logProbs: number[] }[] = [];
   r.tokens.forEach((token, i) => {
     const t = r.timestamps[i];

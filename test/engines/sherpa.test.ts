@@ -34,6 +34,13 @@ describe('tokensToWords', () => {
     expect(words[1]!.confidence).toBeCloseTo(0.8, 6);
   });
 
+  it('reads streaming ys_probs as log-probabilities or as probabilities, whichever they are', () => {
+    const asLogs = tokensToWords({ text: 'a', tokens: [' a'], timestamps: [0], ys_probs: [Math.log(0.25)] }, 0, () => 0);
+    const asProbs = tokensToWords({ text: 'a', tokens: [' a'], timestamps: [0], ys_probs: [0.25] }, 0, () => 0);
+    expect(asLogs[0]!.confidence).toBeCloseTo(0.25, 6);
+    expect(asProbs[0]!.confidence).toBeCloseTo(0.25, 6);
+  });
+
   it('uses the fallback where the model gives no probabilities, and never runs a word past the next', () => {
     const words = tokensToWords({ text: 'a b', tokens: [' a', ' b'], timestamps: [0, 0.01] }, 0, (text) => (text === 'a' ? 0.3 : 0.7));
     expect(words).toEqual([
