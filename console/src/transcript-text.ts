@@ -16,6 +16,13 @@ export function lowConfidenceBelow(words: readonly Pick<Word, 'confidence'>[]): 
   const tenth = sorted[Math.floor(sorted.length * LOW_SHARE)] ?? 0;
   return Math.min(LOW_CONFIDENCE, tenth);
 }
+/** Each speaker's colour (`--turn-0` … `--turn-3`), in order of first appearance: the same in the text and on the timeline. */
+export function speakerColours(speakers: readonly (string | null)[]): Map<string, number> {
+  const colours = new Map<string, number>();
+  for (const s of speakers) if (s !== null && !colours.has(s)) colours.set(s, colours.size % 4);
+  return colours;
+}
+
 /** Words rendered before the first paint; the rest follow right after. */
 const FIRST_WORDS = 1500;
 
@@ -40,6 +47,7 @@ export class TextView {
   readonly segments: Segment[] = [];
   /** Words under this confidence are marked (see lowConfidenceBelow). */
   readonly lowBelow: number;
+  private readonly colours: Map<string, number>;
   private spans: HTMLCollectionOf<Element> | null = null;
   private current = -1;
   private marked: Element[] = [];
@@ -55,6 +63,7 @@ export class TextView {
       }
     }
     this.lowBelow = lowConfidenceBelow(this.words);
+    this.colours = speakerColours(this.segments.map((s) => s.speaker));
   }
 
   /**
@@ -93,7 +102,7 @@ export class TextView {
       const speaker = p.words[0]?.speaker;
       parts.push(
         `<section class="para"><div class="para-meta"><button type="button" class="ts" data-seek="${p.start}" aria-label="Play from ${clock(p.start)}">${clock(p.start)}</button>`,
-        speaker ? `<span class="speaker">Speaker ${escapeHtml(speaker)}</span>` : '',
+        speaker ? `<span class="speaker" data-turn="${this.colours.get(speaker) ?? 0}">Speaker ${escapeHtml(speaker)}</span>` : '',
         '</div><p>',
       );
       for (const w of p.words) {

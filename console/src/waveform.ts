@@ -1,5 +1,5 @@
 import type { Peaks } from './api';
-import type { Segment } from './transcript-text';
+import { speakerColours, type Segment } from './transcript-text';
 
 /**
  * The timeline: the server's peaks (one min/max per column), paragraphs as speaker-turn bands,
@@ -88,9 +88,9 @@ export class Waveform {
 
     // Speaker turns: a band per paragraph under the wave, one colour per speaker (or alternating).
     const band = Math.round(5 * dpr);
-    const speakers = new Map<string, number>();
+    const colours = speakerColours(this.segments.map((s) => s.speaker));
     this.segments.forEach((s, i) => {
-      const n = s.speaker === null ? i % 2 : (speakers.get(s.speaker) ?? speakers.set(s.speaker, speakers.size).get(s.speaker)!) % 4;
+      const n = s.speaker === null ? i % 2 : colours.get(s.speaker)!;
       g.fillStyle = color(`--turn-${n}`);
       g.fillRect(x(s.start), h - band, Math.max(1, x(s.end) - x(s.start)), band);
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findHits, normalize } from '../../console/src/find';
-import { lowConfidenceBelow } from '../../console/src/transcript-text';
+import { lowConfidenceBelow, speakerColours } from '../../console/src/transcript-text';
 
 const words = (text: string) => text.split(' ').map(normalize);
 
@@ -46,5 +46,18 @@ describe('low-confidence marks', () => {
   it('marks nothing when every word is sure', () => {
     const ws = at(...Array<number>(30).fill(0.95));
     expect(ws.filter((w) => w.confidence < lowConfidenceBelow(ws)).length).toBe(0);
+  });
+});
+
+describe('speaker colours', () => {
+  it('gives speakers the timeline colours in order of first appearance, cycling after four', () => {
+    const colours = speakerColours(['B', null, 'A', 'B', 'C', 'D', 'E']);
+    expect([...colours]).toEqual([
+      ['B', 0],
+      ['A', 1],
+      ['C', 2],
+      ['D', 3],
+      ['E', 0],
+    ]);
   });
 });
