@@ -235,7 +235,8 @@ export class Transcriber {
  * `multichannel`: each channel of the file transcribed on its own, as one engine task each, run at once so
  * idle engine threads share the work (the pool queues them when all are busy: never more threads than
  * EARSHOT_CONCURRENCY). Words carry their channel ("1" is the first) and, as upstream, the channel as
- * their speaker; they are merged in time order, ties in channel order, and the text follows them.
+ * their speaker (with speaker_labels, the channel and the speaker within it); they are merged in time
+ * order, ties in channel order, and the text follows them.
  * A mono file is one channel. The speech share is the best channel's: a quiet party is not "no speech".
  */
 async function transcribeChannels(pool: EnginePool, task: EngineTask, signal: AbortSignal): Promise<EngineTaskResult & { audioChannels: number }> {
@@ -256,7 +257,8 @@ async function transcribeChannels(pool: EnginePool, task: EngineTask, signal: Ab
     })),
   );
   const words = results
-    .flatMap((r, i) => r.words.map((w) => ({ ...w, speaker: String(i + 1), channel: String(i + 1) })))
+    // With speaker_labels each channel is diarized on its own and its speakers are "1A", "1B", "2A", … as upstream.
+    .flatMap((r, i) => r.words.map((w) => ({ ...w, speaker: task.diarization ? `${i + 1}${w.speaker}` : String(i + 1), channel: String(i + 1) })))
     .sort((a, b) => a.start - b.start || Number(a.channel) - Number(b.channel));
   const fractions = results.map((r) => r.speechFraction).filter((f): f is number => f !== null);
   return {

@@ -247,8 +247,6 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
   }
   const unsupported = UNSUPPORTED_WHEN_TRUE.filter((k) => b[k] === true);
   if (unsupported.length > 0) throw errors.unsupportedFeature(unsupported.map((k) => (k in WHY_UNSUPPORTED ? `${k} (${WHY_UNSUPPORTED[k]})` : k)));
-  // Upstream diarizes within each channel ("1A", "2B"); until that runs here, refused rather than labelled by channel alone.
-  if (b.multichannel === true && b.speaker_labels === true) throw errors.unsupportedFeature(['speaker_labels with multichannel']);
 
   const pick = <T>(name: string, fallback: T): T => (b[name] === undefined ? fallback : (b[name] as T));
   return {

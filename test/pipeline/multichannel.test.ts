@@ -2,14 +2,17 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogueEntry } from '../../src/models/catalogue.js';
 import type { TranscriptWord } from '../../src/transcript/types.js';
-import { librivoxClips } from '../helpers/librivox.js';
+import { librivoxClip, twoVoiceMix } from '../helpers/librivox.js';
 import { validateSchema } from '../helpers/openapi.js';
 import { api, startServer, transcribeFile, waitForTranscript, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
+const HANDMADE = fileURLToPath(new URL('../../../shared/models/handmade/', import.meta.url));
 type Json = Record<string, unknown>;
 type Utterance = { speaker: string; channel: string; start: number; end: number; text: string; words: TranscriptWord[] };
 
@@ -20,8 +23,7 @@ describe('multichannel', () => {
   let server: TestServer;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-multichannel-'));
   // Two different short LibriVox clips, one a channel: the longer on the left, so the right ends in silence.
-  const clip = (id: string) => librivoxClips().find((c) => c.id.endsWith(id))!;
-  const [left, right] = [clip('0930'), clip('0880')];
+  const [left, right] = [librivoxClip('0930'), librivoxClip('0880')];
   const stereo = path.join(dir, 'stereo.wav');
   let mono: { left: Json; right: Json };
   let multi: Json;
@@ -34,9 +36,12 @@ describe('multichannel', () => {
   }
 
   beforeAll(async () => {
-    await run('sox', ['-M', left!.wav, right!.wav, stereo]);
-    server = await startServer();
-    const [l, r, m] = await Promise.all([transcribe(left!.wav), transcribe(right!.wav), transcribe(stereo, { multichannel: true })]);
+    await run('sox', ['-M', left, right, stereo]);
+    // Diarization for the per-channel speaker labels: the handmade stand-ins, as the speaker-labels test installs them.
+    server = await startServer({ env: { EARSHOT_DIARIZATION_EMBEDDING_MODEL: path.join(HANDMADE, 'embedding-meanstd.onnx') } });
+    fs.mkdirSync(path.join(server.dataDir, 'models'), { recursive: true });
+    fs.copyFileSync(path.join(HANDMADE, 'segmentation-energy.onnx'), path.join(server.dataDir, 'models', catalogueEntry('pyannote-segmentation-3.0')!.fileName));
+    const [l, r, m] = await Promise.all([transcribe(left), transcribe(right), transcribe(stereo, { multichannel: true })]);
     mono = { left: l, right: r };
     multi = m;
   });
@@ -117,7 +122,7 @@ describe('multichannel', () => {
   });
 
   it('transcribes a mono file as its one channel', async () => {
-    const t = await transcribe(left!.wav, { multichannel: true });
+    const t = await transcribe(left, { multichannel: true });
     expect(t).toMatchObject({ multichannel: true, audio_channels: 1, text: mono.left.text });
     expect((t.words as TranscriptWord[]).map(plain)).toEqual((mono.left.words as TranscriptWord[]).map(plain));
     expect((t.words as TranscriptWord[]).every((w) => w.channel === '1' && w.speaker === '1')).toBe(true);
@@ -128,5 +133,26 @@ describe('multichannel', () => {
     expect(mono.left).toMatchObject({ multichannel: false, utterances: null });
     expect(mono.left).not.toHaveProperty('audio_channels');
     expect((mono.left.words as TranscriptWord[]).some((w) => 'channel' in w)).toBe(false);
+  });
+
+  it('with speaker_labels, diarizes each channel on its own: speakers 1A, 1B on the first, 2… on the second', async () => {
+    // Left: a reader, another voice, the reader again (two speakers); right: one clip of the reader.
+    const mixed = path.join(dir, 'diarized-stereo.wav');
+    await run('sox', ['-M', await twoVoiceMix(dir), right, mixed]);
+    const t = await transcribe(mixed, { multichannel: true, speaker_labels: true, speakers_expected: 2 });
+    expect(t).toMatchObject({ multichannel: true, speaker_labels: true, audio_channels: 2 });
+    const words = t.words as TranscriptWord[];
+    for (const w of words) expect(w.speaker).toMatch(new RegExp(`^${w.channel}[A-Z]$`));
+    const first = words.filter((w) => w.channel === '1');
+    expect([...new Set(first.map((w) => w.speaker))]).toEqual(['1A', '1B']);
+    expect(first[0]!.speaker).toBe('1A');
+    expect(first[first.length - 1]!.speaker).toBe('1A');
+    // The other voice (8.1 s to 15.6 s of the left channel) is mostly 1B.
+    const inside = first.filter((w) => w.start >= 8100 && w.end <= 15600);
+    expect(inside.filter((w) => w.speaker === '1B').length / inside.length).toBeGreaterThan(0.7);
+    expect(words.filter((w) => w.channel === '2').map(plain)).toEqual((mono.right.words as TranscriptWord[]).map(plain));
+    for (const u of t.utterances as Utterance[]) {
+      expect(u.words.every((w) => w.speaker === u.speaker && w.channel === u.channel)).toBe(true);
+    }
   });
 });

@@ -1,40 +1,19 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { AssemblyAI } from 'assemblyai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueEntry } from '../../src/models/catalogue.js';
-import { LIBRIVOX_DIR } from '../helpers/librivox.js';
+import { twoVoiceMix } from '../helpers/librivox.js';
 import { validateSchema } from '../helpers/openapi.js';
 import { fakeLlm } from '../helpers/llm.js';
 import { api, freePort, startServer, transcribeFile, waitForTranscript, type TestServer } from '../helpers/server.js';
 
-const run = promisify(execFile);
 const HANDMADE = fileURLToPath(new URL('../../../shared/models/handmade/', import.meta.url));
-const clip = (n: string) => path.join(LIBRIVOX_DIR, `sense_and_sensibility_01_austen_64kb-${n}.wav`);
 
 type Word = { text: string; start: number; end: number; speaker: string | null };
 type Utterance = { speaker: string; start: number; end: number; text: string; words: Word[] };
-
-/**
- * Two voices: a LibriVox reader, an espeak-ng voice (female variant, high pitch), the reader again, a second of
- * silence between. The handmade mean/std "embedding" tells these two apart (shorter clips of a few seconds it does not).
- */
-async function twoVoiceMix(dir: string): Promise<string> {
-  const voice = path.join(dir, 'voice.wav');
-  const voice16 = path.join(dir, 'voice16.wav');
-  const silence = path.join(dir, 'silence.wav');
-  const out = path.join(dir, 'two-voices.wav');
-  await run('espeak-ng', ['-v', 'en-us+f4', '-p', '85', '-s', '150', '-w', voice,
-    'We choose to go to the moon in this decade and do the other things, not because they are easy, but because they are hard.']);
-  await run('sox', [voice, '-r', '16000', '-c', '1', '-b', '16', voice16]);
-  await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', silence, 'trim', '0', '1.0']);
-  await run('sox', [clip('0870'), silence, voice16, silence, clip('0920'), out]);
-  return out;
-}
 
 describe('speaker labels (handmade diarization models through the real server)', { timeout: 240_000 }, () => {
   let server: TestServer;
