@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acousticConfidence, frameDb, segmentBounds, spreadWords, tokensToWords } from '../../src/engines/sherpa.js';
+import { acousticConfidence, createSherpaStreamingEngine, frameDb, segmentBounds, spreadWords, tokensToWords } from '../../src/engines/sherpa.js';
 import { detectSherpaModel, modelConfig, resolveSherpaModel, type SherpaFamily } from '../../src/engines/sherpa-models.js';
 
 const HANDMADE = new URL('../../../shared/models/handmade/', import.meta.url).pathname;
@@ -110,5 +110,49 @@ describe('offline decoding helpers', () => {
       { text: 'a', start: 1000, end: 1100 },
       { text: 'bbb', start: 1100, end: 1400 },
     ]);
+  });
+});
+
+/** 16 kHz s16le: silence, or a 300 Hz tone loud enough for the handmade T-one model. */
+function tones(parts: [ms: number, loud: boolean][]): Buffer {
+  return Buffer.concat(
+    parts.map(([ms, loud]) => {
+      const b = Buffer.alloc(ms * 32);
+      if (loud) for (let i = 0; i < ms * 16; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 300 * i) / 16_000)), i * 2);
+      return b;
+    }),
+  );
+}
+
+describe('sherpa-onnx streaming engine (handmade T-one model)', () => {
+  it('scores a CTC word by its stability: 0.5 when first heard, higher once later hypotheses keep it', async () => {
+    const model = (await resolveSherpaModel(scratch, `${HANDMADE}streaming-energy-ctc.onnx`, true))!;
+    const engine = createSherpaStreamingEngine({ model, threads: 1 });
+    const d = engine.createStream();
+    const audio = tones([[300, false], [900, true], [1500, false]]);
+    const seen: number[] = [];
+    for (let i = 0; i < audio.length; i += 3200) {
+      const { words } = d.accept(audio.subarray(i, i + 3200));
+      if (words.length) seen.push(words[0]!.confidence);
+    }
+    expect(seen[0]).toBe(0.5);
+    expect(seen[seen.length - 1]).toBeGreaterThan(0.9);
+    expect(d.endUtterance().map((w) => w.text)).toEqual(['speech']);
+    d.close();
+    await engine.close();
+  });
+
+  it('transcribes a whole file through the streaming model, one utterance per endpoint', async () => {
+    const model = (await resolveSherpaModel(scratch, `${HANDMADE}streaming-energy-ctc.onnx`, true))!;
+    const engine = createSherpaStreamingEngine({ model, threads: 1 });
+    const audio = tones([[300, false], [900, true], [6000, false], [900, true], [600, false]]);
+    // Odd-sized chunks: a sample split across two of them must not shift the rest.
+    async function* chunks() {
+      for (let i = 0; i < audio.length; i += 4001) yield audio.subarray(i, i + 4001);
+    }
+    const result = await engine.transcribe(chunks());
+    expect(result.words.map((w) => w.text)).toEqual(['speech', 'speech']);
+    expect(result.words[1]!.start).toBeGreaterThan(result.words[0]!.start);
+    await engine.close();
   });
 });

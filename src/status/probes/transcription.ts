@@ -20,6 +20,7 @@ export const PROBE_PRIORITY = -10;
 /** Model files the engine's worker threads load; gone, running threads keep working but new ones (and the next start) fail. */
 export function missingModelFiles(engine: EngineChoice): string[] {
   if (engine.name === 'whisper') return engine.modelPath && existsSync(engine.modelPath) ? [] : [engine.modelPath ?? engine.model];
+  if (engine.name === 'sherpa') return Object.values(engine.sherpa!.files).filter((f) => !existsSync(f));
   const dir = process.env.EARSHOT_POCKETSPHINX_MODEL_DIR ?? DEFAULT_MODEL_DIR;
   return ['en-us', 'en-us.lm.bin', 'cmudict-en-us.dict'].map((f) => path.join(dir, f)).filter((f) => !existsSync(f));
 }
