@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { catalogue, catalogueEntry } from '../models/catalogue.js';
+import { catalogue, catalogueEntry, mirrorUrl } from '../models/catalogue.js';
 import { downloadModel, sha256Of, unpackArchive } from '../models/download.js';
 import { findModel, listInstalled, modelPath, modelsDir, removeModel } from '../models/store.js';
 import { addConfigOptions, configFrom, examples } from './options.js';
@@ -9,6 +9,21 @@ function formatBytes(n: number | null): string {
   if (n === null) return '?';
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
   return `${Math.round(n / 1e6)} MB`;
+}
+
+/** Errors of a machine that cannot reach the download host (offline, DNS, firewall, proxy-only network). */
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+
+/** What failed and what to do, for a download that could not reach its host; other errors as they are. */
+export function downloadError(err: Error, url: string, fileName: string, mirror: string | null): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (!code || !UNREACHABLE.has(code)) return err;
+  const host = new URL(url).host;
+  const fix = mirror
+    ? `Check that the mirror EARSHOT_MODEL_BASE_URL=${mirror} is up and serves ${fileName}.`
+    : `Offline or behind a firewall? Put ${fileName} on a machine this one reaches and set EARSHOT_MODEL_BASE_URL to its directory ` +
+      `(e.g. EARSHOT_MODEL_BASE_URL=http://mirror.lan/models fetches http://mirror.lan/models/${fileName}).`;
+  return new Error(`cannot download ${url}: ${host} cannot be reached (${code}). ${fix}`);
 }
 
 /** `earshot models list|pull|rm`: the whisper models and LLMs under `<data-dir>/models`. */
@@ -73,6 +88,8 @@ export function registerModels(program: Command): void {
         signal: controller.signal,
         onProgress: (received) => showBar && bar.update(received, { done: formatBytes(received) }),
       });
+    } catch (err) {
+      throw downloadError(err as Error, entry.url, entry.fileName, mirrorUrl());
     } finally {
       process.off('SIGINT', onSigint);
       if (showBar) bar.stop();

@@ -34,7 +34,7 @@ export interface CatalogueEntry {
 const DEFAULT_BASE_URL = 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main';
 
 /** A mirror holding every model file under its `fileName`. Read at call time so a mirror (or a test server) can be set after import. */
-function mirrorUrl(): string | null {
+export function mirrorUrl(): string | null {
   return process.env.EARSHOT_MODEL_BASE_URL ? process.env.EARSHOT_MODEL_BASE_URL.replace(/\/+$/, '') : null;
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { registerModels } from '../../src/cli/models.js';
+import { downloadError, registerModels } from '../../src/cli/models.js';
 import { catalogue, catalogueEntry } from '../../src/models/catalogue.js';
 import { resolveSherpaModel } from '../../src/engines/sherpa-models.js';
 import { findModel, listInstalled, modelsDir } from '../../src/models/store.js';
@@ -171,5 +171,26 @@ describe('instruct LLMs in the model catalogue', () => {
     await models('rm', 'qwen2.5-0.5b-instruct');
     expect(out).toBe('Removed qwen2.5-0.5b-instruct.\n');
     expect(await findModel(dataDir, 'qwen2.5-0.5b-instruct')).toBeNull();
+  });
+});
+
+describe('earshot models pull offline', () => {
+  it('says which host could not be reached and to check the mirror', async () => {
+    process.env.EARSHOT_MODEL_BASE_URL = 'http://127.0.0.1:9/m'; // nothing listens on the discard port
+    await expect(models('pull', 'silero-vad', '--quiet')).rejects.toThrow(
+      'cannot download http://127.0.0.1:9/m/silero_vad.onnx: 127.0.0.1:9 cannot be reached (ECONNREFUSED). Check that the mirror EARSHOT_MODEL_BASE_URL=http://127.0.0.1:9/m is up and serves silero_vad.onnx.',
+    );
+    expect(await listInstalled(dataDir)).toEqual([]);
+  });
+
+  it('without a mirror, says how to use one', () => {
+    const offline = Object.assign(new Error('getaddrinfo ENOTFOUND huggingface.co'), { code: 'ENOTFOUND' });
+    const url = catalogueEntry('tiny')!.url;
+    expect(downloadError(offline, url, 'ggml-tiny.bin', null).message).toBe(
+      `cannot download ${url}: huggingface.co cannot be reached (ENOTFOUND). Offline or behind a firewall? Put ggml-tiny.bin on a machine this one reaches ` +
+        'and set EARSHOT_MODEL_BASE_URL to its directory (e.g. EARSHOT_MODEL_BASE_URL=http://mirror.lan/models fetches http://mirror.lan/models/ggml-tiny.bin).',
+    );
+    const other = new Error('Download of x failed: HTTP 404');
+    expect(downloadError(other, url, 'ggml-tiny.bin', null)).toBe(other);
   });
 });
