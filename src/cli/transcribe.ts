@@ -2,9 +2,11 @@ import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { probeAudio } from '../audio/decode.js';
+import { findDiarizationModels } from '../engines/diarization-models.js';
 import { chooseEngine } from '../engines/index.js';
 import { createLogger } from '../log.js';
 import { EnginePool } from '../pipeline/engine-pool.js';
+import { toUtterances } from '../text/segments.js';
 import { toSrt, toVtt } from '../text/subtitles.js';
 import { addConfigOptions, configFrom, examples } from './options.js';
 
@@ -22,14 +24,26 @@ export function registerTranscribe(program: Command): void {
     .option('--no-format-text', 'no casing or text formatting')
     .option('--disfluencies', 'keep "um", "uh" and the like')
     .option('--filter-profanity', 'mask profanity')
+    .option('--speaker-labels', 'label the speakers (needs the diarization models: earshot models pull)')
+    .option('--speakers-expected <n>', 'with --speaker-labels: how many speakers there are')
     .option('--quiet', 'no progress bar');
-  addConfigOptions(cmd, ['engine', 'whisperModel', 'dataDir', 'logLevel']);
-  examples(cmd, 'earshot transcribe meeting.mp3', 'earshot transcribe talk.mp4 --format srt > talk.srt', 'earshot transcribe interview.wav --format json --whisper-model small.en');
+  addConfigOptions(cmd, ['engine', 'whisperModel', 'dataDir', 'logLevel', 'diarizationSegmentationModel', 'diarizationEmbeddingModel']);
+  examples(
+    cmd,
+    'earshot transcribe meeting.mp3',
+    'earshot transcribe talk.mp4 --format srt > talk.srt',
+    'earshot transcribe interview.wav --format json --whisper-model small.en',
+    'earshot transcribe call.wav --speaker-labels --speakers-expected 2',
+  );
   cmd.action(async (file: string, opts: Record<string, unknown>) => {
     if (!FORMATS.includes(opts.format as (typeof FORMATS)[number])) {
       throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
     }
     const config = configFrom({ logLevel: 'warn', ...opts });
+    const speakersExpected = opts.speakersExpected === undefined ? null : Number(opts.speakersExpected);
+    if (speakersExpected !== null && !(Number.isInteger(speakersExpected) && speakersExpected >= 1)) throw new Error('--speakers-expected must be a whole number of at least 1');
+    const models = opts.speakerLabels ? await findDiarizationModels(config) : null;
+    if (models && 'missing' in models) throw new Error(models.missing.replace('speaker_labels', '--speaker-labels'));
     const log = createLogger(config.logLevel, undefined, config.logFormat);
     const path = resolve(file);
     const probe = await probeAudio(path);
@@ -56,6 +70,7 @@ export function registerTranscribe(program: Command): void {
             filter_profanity: Boolean(opts.filterProfanity),
             custom_spelling: null,
           },
+          diarization: models && { models, count: { exactly: speakersExpected, min: 1, max: null } },
         },
         { onProgress: (ms) => showBar && bar.update(Math.floor(ms / 1000)) },
       );
@@ -63,14 +78,17 @@ export function registerTranscribe(program: Command): void {
         bar.update(Math.ceil(totalMs / 1000));
         bar.stop();
       }
+      const utterances = models ? toUtterances(result.words) : null;
       const out =
         opts.format === 'json'
-          ? JSON.stringify({ text: result.text, words: result.words, confidence: result.confidence, audio_duration: result.durationMs / 1000, speech_model_used: engine.model }, null, 2)
+          ? JSON.stringify({ text: result.text, words: result.words, utterances, confidence: result.confidence, audio_duration: result.durationMs / 1000, speech_model_used: engine.model }, null, 2)
           : opts.format === 'srt'
             ? toSrt(result.words)
             : opts.format === 'vtt'
               ? toVtt(result.words)
-              : result.text;
+              : utterances
+                ? utterances.map((u) => `Speaker ${u.speaker}: ${u.text}`).join('\n')
+                : result.text;
       process.stdout.write(`${out}\n`);
     } finally {
       if (showBar) bar.stop();

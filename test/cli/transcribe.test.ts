@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { wordErrorRate } from '../../src/text/wer.js';
 import { librivoxClips } from '../helpers/librivox.js';
@@ -5,6 +9,7 @@ import { runCli } from '../helpers/server.js';
 
 const clip = librivoxClips()[2];
 const env = { ...process.env, EARSHOT_ENGINE: 'pocketsphinx' };
+const HANDMADE = fileURLToPath(new URL('../../../shared/models/handmade/', import.meta.url));
 
 describe('earshot transcribe FILE', () => {
   it('prints the transcript text', async () => {
@@ -31,5 +36,26 @@ describe('earshot transcribe FILE', () => {
     const text = await runCli(['transcribe', new URL(import.meta.url).pathname], env);
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/does not appear to contain audio/);
+  });
+
+  it('labels speakers with --speaker-labels, or says which models to pull', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-cli-speakers-'));
+    try {
+      const missing = await runCli(['transcribe', clip.wav, '--speaker-labels', '--data-dir', dataDir], env);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('--speaker-labels needs the speaker diarization models');
+      expect(missing.stderr).toContain('`earshot models pull pyannote-segmentation-3.0`');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    const models = ['--diarization-segmentation-model', path.join(HANDMADE, 'segmentation-energy.onnx'), '--diarization-embedding-model', path.join(HANDMADE, 'embedding-meanstd.onnx')];
+    const json = await runCli(['transcribe', clip.wav, '--speaker-labels', '--speakers-expected', '1', ...models, '--format', 'json', '--quiet'], env);
+    expect(json.code, json.stderr).toBe(0);
+    const t = JSON.parse(json.stdout) as { text: string; words: { speaker: string }[]; utterances: { speaker: string; text: string }[] };
+    expect(t.words.every((w) => w.speaker === 'A')).toBe(true);
+    expect(t.utterances).toEqual([expect.objectContaining({ speaker: 'A', text: t.text })]);
+    const bad = await runCli(['transcribe', clip.wav, '--speaker-labels', '--speakers-expected', 'two', ...models], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--speakers-expected must be a whole number of at least 1');
   });
 });
