@@ -35,3 +35,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   ONNXRUNTIME_NODE_INSTALL=skip npm install --omit=optional --no-audit --no-fund --loglevel=error
 fi
 npm run build --silent
+# `earshot` on the PATH; test runs use bin/earshot.js and leave the machine's PATH alone.
+[ "${EARSHOT_SETUP_TEST:-}" = 1 ] || scripts/link-bin.sh
