@@ -8,6 +8,7 @@ import { healthRoutes } from './routes/health.js';
 import { uploadRoutes } from './routes/upload.js';
 import { transcriptRoutes } from './routes/transcripts.js';
 import { transcriptExportRoutes } from './routes/transcript-exports.js';
+import { redactedAudioRoutes } from './routes/redacted-audio.js';
 import { streamingRoutes } from './routes/streaming.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { lemurRoutes } from './routes/lemur.js';
@@ -174,6 +175,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
   await app.register(uploadRoutes(ctx));
   await app.register(transcriptRoutes(ctx));
   await app.register(transcriptExportRoutes(ctx));
+  await app.register(redactedAudioRoutes(ctx));
   await app.register(streamingRoutes(ctx));
   await app.register(doctorRoutes(ctx));
   await app.register(lemurRoutes(ctx));

@@ -35,6 +35,7 @@ export const errors = {
   emptyUpload: () => new ApiError(400, 'Upload error, the request body is empty', 'EMPTY_UPLOAD'),
   payloadTooLarge: (limit: number) => new ApiError(413, `Request body is larger than the limit of ${limit} bytes`, 'PAYLOAD_TOO_LARGE'),
   notReady: (status: string) => new ApiError(400, `Transcript is not completed (status: ${status})`, 'TRANSCRIPT_NOT_READY'),
+  redactedAudioUnavailable: (why: string) => new ApiError(400, `Redacted audio is not available for this transcript: ${why}`, 'REDACTED_AUDIO_UNAVAILABLE'),
   // Earshot extensions used by the web console.
   audioGone: () => new ApiError(404, 'The audio of this transcript is no longer stored on this server', 'AUDIO_GONE'),
   peaksUnavailable: () => new ApiError(404, 'No waveform for this transcript: its audio is no longer stored on this server', 'PEAKS_UNAVAILABLE'),

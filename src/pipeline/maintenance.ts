@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../context.js';
+import { RedactedAudioStore } from '../storage/redacted-audio.js';
 import { removeExpiredStreamingTokens } from '../storage/streaming-tokens.js';
 import { attemptAlive, loseWorker, orphanedJobs, type OrphanRow } from '../storage/transcripts.js';
 import { parseDownloadName } from './transcribe.js';
@@ -75,7 +76,8 @@ const ORPHAN_GRACE_MS = 3600_000;
 export async function removeOrphanBlobs(ctx: AppContext): Promise<void> {
   const uploads = await ctx.uploads.removeOrphans(ORPHAN_GRACE_MS);
   const peaks = await ctx.peaks.removeOrphans(ctx.db);
-  if (uploads + peaks > 0) ctx.log.info({ uploads, peaks }, 'orphaned blobs removed');
+  const redacted = await new RedactedAudioStore(ctx.uploads.blobs).removeOrphans(ctx.db);
+  if (uploads + peaks + redacted > 0) ctx.log.info({ uploads, peaks, redacted }, 'orphaned blobs removed');
 }
 
 /**

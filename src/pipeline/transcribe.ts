@@ -5,6 +5,7 @@ import { isConnectionLoss } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { DownloadError, safeDownload } from '../net/fetch.js';
 import { finishAttempt, getTranscript, releaseAttempt, renewLease, startAttempt } from '../storage/transcripts.js';
+import { RedactedAudioStore } from '../storage/redacted-audio.js';
 import { UploadNotHeldError } from '../storage/uploads.js';
 import type { TranscriptResult, TranscriptRow } from '../transcript/types.js';
 import type { QueueJob, TranscribeJob } from '../queue/index.js';
@@ -14,6 +15,7 @@ import { averageConfidence, transcriptText } from '../text/format.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
 import { AudioTaskError, type EnginePool } from './engine-pool.js';
 import type { EngineTask, EngineTaskResult } from './engine-task.js';
+import { applyUnderstanding } from './understanding.js';
 
 const downloadError = (url: string) =>
   `Download error, unable to download ${url}. Please make sure the file exists and is accessible from the internet.`;
@@ -166,17 +168,16 @@ export class Transcriber {
         if (p.speech_threshold && r.speechFraction !== null && r.speechFraction < p.speech_threshold) {
           throw new InputError(speechThresholdError(r.speechFraction, p.speech_threshold));
         }
-        return {
-          result: {
-            text: r.text,
-            words: r.words,
-            confidence: r.confidence,
-            audio_duration: Math.round(((p.audio_start_from ?? 0) + r.durationMs) / 1000),
-            speech_model_used: ctx.engine.model,
-            language_code: p.language_code,
-            ...(r.audioChannels !== undefined ? { audio_channels: r.audioChannels } : {}),
-          },
+        const result: TranscriptResult = {
+          text: r.text,
+          words: r.words,
+          confidence: r.confidence,
+          audio_duration: Math.round(((p.audio_start_from ?? 0) + r.durationMs) / 1000),
+          speech_model_used: ctx.engine.model,
+          language_code: p.language_code,
+          ...(r.audioChannels !== undefined ? { audio_channels: r.audioChannels } : {}),
         };
+        return { result: await applyUnderstanding(ctx, transcriptId, result, p, audio.file, signal) };
       } finally {
         await peaks;
         await audio.cleanup();
@@ -200,6 +201,7 @@ export class Transcriber {
           if (!(await finishAttempt(tx, transcriptId, attempt, outcome))) return false;
           const row = await getTranscript(tx, transcriptId);
           if (row?.params.webhook_url) await ctx.queue.enqueueWebhook({ transcriptId }, tx);
+          if (row?.params.webhook_url && row.result?.redacted_audio) await ctx.queue.enqueueWebhook({ transcriptId, redactedAudio: true }, tx);
           return true;
         }),
       this.shutdown.signal,
@@ -208,6 +210,10 @@ export class Transcriber {
     if (!finished) {
       // Deleted or taken over after the decode ended (a DELETE also removes the audio, which can end it early).
       log.info('transcription cancelled: the transcript was deleted or taken over; its result is discarded');
+      // Its redacted audio goes with a deleted transcript; an attempt that took over has written (or will write) its own.
+      if ('result' in outcome && outcome.result.redacted_audio && (await getTranscript(ctx.db, transcriptId))?.deleted_at !== null) {
+        await new RedactedAudioStore(ctx.uploads.blobs).remove(transcriptId);
+      }
       return;
     }
     log.info({ status: 'result' in outcome ? 'completed' : 'error', error: 'error' in outcome ? outcome.error : undefined }, 'transcription finished');

@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import { safePostJson } from '../net/fetch.js';
 import type { QueueJob, WebhookJob } from '../queue/index.js';
 import { getTranscript, recordWebhookDelivery, setWebhookStatus } from '../storage/transcripts.js';
+import { redactedAudioResponse, serverBaseUrl } from '../transcript/redacted-audio.js';
 
 export class WebhookRetry extends Error {
   override name = 'WebhookRetry';
@@ -57,7 +58,10 @@ export async function deliverWebhook(ctx: AppContext, job: QueueJob<WebhookJob>)
   const url = p.webhook_url!;
   const headers: Record<string, string> = {};
   if (p.webhook_auth_header_name != null && p.webhook_auth_header_value != null) headers[p.webhook_auth_header_name] = p.webhook_auth_header_value;
-  const attempt = await post(ctx, url, { transcript_id: row.id, status: row.status }, headers);
+  // The redacted audio's notice is upstream's RedactedAudioNotification; only the transcript's sets webhook_status_code.
+  const body = data.redactedAudio ? redactedAudioResponse(serverBaseUrl(ctx.config), row) : { transcript_id: row.id, status: row.status };
+  if (body === null) return;
+  const attempt = await post(ctx, url, body, headers);
   await recordWebhookDelivery(ctx.db, row.id, {
     attempt: job.retryCount + 1,
     url,
@@ -66,7 +70,7 @@ export async function deliverWebhook(ctx: AppContext, job: QueueJob<WebhookJob>)
     duration_ms: attempt.durationMs,
     response_excerpt: attempt.excerpt,
   });
-  if (attempt.status !== null) {
+  if (attempt.status !== null && !data.redactedAudio) {
     await setWebhookStatus(ctx.db, row.id, attempt.status);
     ctx.transcripts.invalidate(row.id);
   }

@@ -16,9 +16,9 @@ export interface TranscribeJob {
   transcriptId: string;
 }
 
-/** A transcript's completion notice, or a streaming session's messages (sent once the session ends). */
+/** A transcript's completion notice (or its redacted audio's), or a streaming session's messages (sent once the session ends). */
 export type WebhookJob =
-  | { transcriptId: string }
+  | { transcriptId: string; redactedAudio?: true }
   | { sessionId: string; url: string; headers: Record<string, string>; body: unknown };
 
 export interface QueueJob<T> {

@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
 import { resolveSpeechModel } from '../engines/models.js';
 import { errors } from '../http/errors.js';
+import { RedactedAudioStore } from '../storage/redacted-audio.js';
 import { uploadIdFromUrl } from '../storage/uploads.js';
 import {
   deleteTranscript,
@@ -125,6 +126,7 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
       ctx.transcripts.invalidate(row.id);
       if (row.upload_id) await ctx.uploads.remove(row.upload_id);
       await ctx.peaks.remove(row.id);
+      await new RedactedAudioStore(ctx.uploads.blobs).remove(row.id);
       request.log.info({ transcript: row.id }, 'transcript deleted');
       return transcriptJson(row);
     });

@@ -1,5 +1,6 @@
 import { errors } from '../http/errors.js';
 import { isHttpUrl, webhookHeaderProblem } from '../http/input.js';
+import { piiParams, type PiiParams } from '../understanding/pii/params.js';
 
 /**
  * Validation and defaults for `POST /v2/transcript` (AssemblyAI's `TranscriptParams`).
@@ -75,13 +76,10 @@ const FIELDS: Record<string, Field> = {
 export const UNSUPPORTED_WHEN_TRUE = [
   'dual_channel',
   'language_detection',
-  'redact_pii',
-  'redact_pii_audio',
   'auto_highlights',
   'content_safety',
   'iab_categories',
   'sentiment_analysis',
-  'entity_detection',
   'auto_chapters',
   'summarization',
 ] as const;
@@ -125,7 +123,7 @@ export interface CustomSpelling {
 }
 
 /** The stored, normalised request: what the transcript echoes and what the pipeline reads. */
-export interface TranscriptParams {
+export interface TranscriptParams extends PiiParams {
   audio_url: string;
   speech_models: string[] | null;
   speech_model: string | null;
@@ -247,6 +245,7 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
   }
   const unsupported = UNSUPPORTED_WHEN_TRUE.filter((k) => b[k] === true);
   if (unsupported.length > 0) throw errors.unsupportedFeature(unsupported.map((k) => (k in WHY_UNSUPPORTED ? `${k} (${WHY_UNSUPPORTED[k]})` : k)));
+  const pii = piiParams(b);
 
   const pick = <T>(name: string, fallback: T): T => (b[name] === undefined ? fallback : (b[name] as T));
   return {
@@ -274,6 +273,7 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     speakers_expected: pick('speakers_expected', null),
     speaker_options: b.speaker_options == null ? null : parseSpeakerOptions(b.speaker_options as Record<string, unknown>),
     speech_threshold: pick('speech_threshold', null),
+    ...pii,
     redact_pii_audio_quality: pick('redact_pii_audio_quality', null),
     redact_pii_policies: pick('redact_pii_policies', null),
     redact_pii_sub: pick('redact_pii_sub', null),

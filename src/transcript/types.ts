@@ -12,6 +12,20 @@ export interface TranscriptWord {
   channel?: string;
 }
 
+/** AssemblyAI's `Entity` (entity detection). Times in ms. */
+export interface TranscriptEntity {
+  entity_type: string;
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** A redacted copy of the audio in the blob store; `token` opens its URL without a key (the SDK fetches it without one). */
+export interface RedactedAudioInfo {
+  format: 'mp3' | 'wav';
+  token: string;
+}
+
 /** What a finished job stores. */
 export interface TranscriptResult {
   text: string;
@@ -23,6 +37,10 @@ export interface TranscriptResult {
   language_code: string | null;
   /** Multichannel only: the number of channels transcribed. */
   audio_channels?: number;
+  /** entity_detection's findings; absent when not asked for. */
+  entities?: TranscriptEntity[];
+  /** redact_pii_audio's file; null when the audio had no speech (and no-speech audio was not asked for). */
+  redacted_audio?: RedactedAudioInfo | null;
 }
 
 export interface TranscriptRow {

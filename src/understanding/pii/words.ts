@@ -90,13 +90,12 @@ export function findPiiInWords(words: readonly TranscriptWord[], policies: Reado
     if (touched.length === 0) continue;
     const firstWord = touched[0]!.index;
     const lastWord = touched[touched.length - 1]!.index;
-    out.push({ ...f, firstWord, lastWord, text: wordsText(words, firstWord, lastWord) });
+    out.push({ ...f, firstWord, lastWord, text: spanText(words.slice(firstWord, lastWord + 1)) });
   }
   return out;
 }
 
-/** The words' text without the punctuation around the span ("Smith," → "Smith"). */
-function wordsText(words: readonly TranscriptWord[], first: number, last: number): string {
-  const raw = words.slice(first, last + 1).map((w) => w.text).join(' ');
-  return raw.replace(/^[^\p{L}\p{N}$€£¥(+@]+|[^\p{L}\p{N}%$€£¥)]+$/gu, '');
+/** The words' text without the punctuation around the span ("Smith," → "Smith", "[PERSON_NAME]." → "[PERSON_NAME]"). */
+export function spanText(words: readonly TranscriptWord[]): string {
+  return words.map((w) => w.text).join(' ').replace(/^[^\p{L}\p{N}$€£¥(+@#[]+|[^\p{L}\p{N}%$€£¥)#\]]+$/gu, '');
 }
