@@ -17,7 +17,7 @@ const JOB_MS = 240_000;
 
 /**
  * Speech with an amount and an organisation that pocketsphinx hears right from espeak-ng ("It cost 20
- * dollars on the company is microsoft.": the "and" it may mishear). Spoken digits and names come out of espeak-ng too garbled
+ * dollars … microsoft.": the words between it may mishear). Spoken digits and names come out of espeak-ng too garbled
  * for pocketsphinx; they are covered on formatted engine words in test/understanding/pii/.
  */
 async function speech(dir: string): Promise<string> {
@@ -89,7 +89,7 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
 
   it('entity_detection: upstream entity types with their text and times', { timeout: JOB_MS }, async () => {
     const t = await transcribe({ entity_detection: true });
-    expect(t.text).toMatch(/^It cost 20 dollars \w+ the company is microsoft\.$/);
+    expect(t.text).toMatch(/^It cost 20 dollars .+ microsoft\.$/);
     expect(t.entity_detection).toBe(true);
     const entities = t.entities as { entity_type: string; text: string; start: number; end: number }[];
     for (const e of entities) validateSchema('Entity', e);
@@ -119,11 +119,11 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
     const { id } = (await res.json()) as { id: string };
     const t = await waitForTranscript(server, id, JOB_MS - 10_000);
     expect(t.status).toBe('completed');
-    expect(t.text).toMatch(/^It cost \[MONEY_AMOUNT\] \w+ the company is \[ORGANIZATION\]\.$/);
+    expect(t.text).toMatch(/^It cost \[MONEY_AMOUNT\] .+ \[ORGANIZATION\]\.$/);
     expect(t).toMatchObject({ redact_pii: true, redact_pii_audio: true, redact_pii_audio_quality: 'wav', redact_pii_sub: 'entity_name' });
     validateSchema('Transcript', t);
     const words = t.words as Word[];
-    expect(words.map((w) => w.text)).toEqual(['It', 'cost', '[MONEY_AMOUNT]', words[3]!.text, 'the', 'company', 'is', '[ORGANIZATION].']);
+    expect(words.filter((w) => w.text.startsWith('[')).map((w) => w.text)).toEqual(['[MONEY_AMOUNT]', '[ORGANIZATION].']);
     expect((t.entities as { text: string }[]).map((e) => e.text)).toEqual(['[MONEY_AMOUNT]', '[ORGANIZATION]']);
 
     const get = async (p: string) => {
@@ -139,8 +139,8 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
       expect(body, p).toContain('[ORGANIZATION]');
       expect(body.toLowerCase(), p).not.toMatch(/microsoft|dollars/);
     }
-    const search = JSON.parse(await get('/word-search?words=microsoft,dollars,company')) as { matches: { text: string; count: number }[] };
-    expect(search.matches.map((m) => [m.text, m.count])).toEqual([['microsoft', 0], ['dollars', 0], ['company', 1]]);
+    const search = JSON.parse(await get('/word-search?words=microsoft,dollars,cost')) as { matches: { text: string; count: number }[] };
+    expect(search.matches.map((m) => [m.text, m.count])).toEqual([['microsoft', 0], ['dollars', 0], ['cost', 1]]);
 
     // Nothing unredacted is stored.
     const db = new pg.Client({ connectionString: server.env.DATABASE_URL });
@@ -213,7 +213,7 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
     const t = await client.transcripts.transcribe(params);
     expect((t as { redact_pii_audio_options?: unknown }).redact_pii_audio_options).toEqual({ override_audio_redaction_method: 'silence' });
     expect(t.status).toBe('completed');
-    expect(t.text).toMatch(/^It cost 20 dollars \w+ the company is #########\.$/);
+    expect(t.text).toMatch(/^It cost 20 dollars .+ #########\.$/);
     const { status, redacted_audio_url } = await client.transcripts.redactedAudio(t.id);
     expect(status).toBe('redacted_audio_ready');
     expect(redacted_audio_url).toMatch(new RegExp(`/v2/transcript/${t.id}/redacted-audio/${t.id}\\.mp3\\?token=`));
