@@ -1,7 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN } from './server.js';
@@ -15,11 +14,11 @@ import { renderPage } from '../src/status/page.js';
 import { StatusService } from '../src/status/service.js';
 import { buildView } from '../src/status/view.js';
 import type { BenchFigure } from './figure.js';
+import { freePort } from '../src/net/free-port.js';
+import { median, sleep } from './util.js';
 
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** 90 days of 5-minute probes for the five local components, with their rollups and 30 incidents, straight in SQL. */
 async function seed(db: Awaited<ReturnType<typeof openDb>>): Promise<number> {
@@ -90,15 +89,6 @@ export async function measureStatusPageRender(): Promise<BenchFigure> {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** About ten seconds of speech from espeak-ng, as 16 kHz WAV. */
 async function speech(dir: string): Promise<Buffer> {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { settings, type Config } from './config.js';
@@ -48,7 +49,8 @@ async function bootstrapKey(db: Db, config: Config): Promise<string | null> {
   return (await createKey(db, { name: 'first key' })).key;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** A pause that does not hold the process open. */
+const sleep = (ms: number) => delay(ms, undefined, { ref: false });
 
 /** The address Fastify reports, as a URL to show (IPv6 loopback and any-address: localhost, which the self-signed certificate covers). */
 const shownUrl = (address: string) => address.replace(/\[::1?\]/, 'localhost');

@@ -163,15 +163,3 @@ export function errorText(a: HttpAnswer): string {
   return a.text.trim().slice(0, 200) || `HTTP ${a.status}`;
 }
 
-export const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import { isForbiddenAddress } from '../net/guard.js';
 import { authHeaders, type DoctorContext } from './context.js';
 import { findingsFor, isLoopbackHost, type Finding } from './finding.js';
-import { errorText, NetError, sleep, type HttpAnswer } from './http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorText, NetError, type HttpAnswer } from './http.js';
 import { sampleWav } from './sample.js';
 
 const f = findingsFor('lifecycle');
@@ -264,7 +265,7 @@ export async function checkLifecycle(ctx: DoctorContext, input: { transcriptId?:
     if (transcript.throttled === true && !out.some((x) => x.code === 'lifecycle.throttled')) {
       out.push(f.info('throttled', 'The transcript is throttled: the account\'s concurrency limit is reached, so it waits in the queue.', 'Wait, submit fewer jobs at once, or raise the limit.'));
     }
-    await sleep(delay, ctx.signal);
+    await sleep(delay, undefined, { signal: ctx.signal });
     delay = Math.min(delay * 1.5, MAX_POLL_MS);
   }
 

@@ -4,7 +4,7 @@ import { isForbiddenAddress } from '../net/guard.js';
 import { PostJsonError, safePostJson } from '../net/fetch.js';
 import { authHeaders, type DoctorContext } from './context.js';
 import { findingsFor, isLoopbackHost, type Finding } from './finding.js';
-import { sleep } from './http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const f = findingsFor('webhook');
 /** Upstream's rule: a 2xx within 10 s, else retried (up to 10 attempts); a 4xx is final. */
@@ -45,7 +45,7 @@ async function recordedDelivery(ctx: DoctorContext, transcript: Record<string, u
   let t = transcript;
   const deadline = Date.now() + waitMs;
   while ((t.webhook_status_code ?? null) === null && Date.now() < deadline && (t.status === 'completed' || t.status === 'error')) {
-    await sleep(500, ctx.signal);
+    await sleep(500, undefined, { signal: ctx.signal });
     const a = await ctx.api.call('GET', `/v2/transcript/${id}`, { headers: authHeaders(ctx) }).catch(() => null);
     if (a?.status === 200) t = a.json as Record<string, unknown>;
   }

@@ -1,4 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { isConnectionLoss } from '../db/index.js';
@@ -39,11 +40,8 @@ function publicError(err: unknown, row: TranscriptRow): string {
   return SERVER_ERROR;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+/** A pause that ends early, without an error, when `signal` aborts (the caller checks it). */
+const pause = (ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /** Runs `fn` until it succeeds, waiting out database outages (a query's own error is thrown). Gives up when `signal` aborts. */
 async function withDatabase<T>(log: Logger, what: string, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
@@ -53,7 +51,7 @@ async function withDatabase<T>(log: Logger, what: string, fn: () => Promise<T>, 
     } catch (err) {
       if (!isConnectionLoss(err) || signal.aborted) throw err;
       log.warn({ err: (err as Error).message }, `database unreachable (${what}); retrying`);
-      await sleep(wait, signal);
+      await pause(wait, signal);
     }
   }
 }
