@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultMaxSpeakers, Diarizer, pcmToFloat } from '../../src/engines/diarization.js';
 import { findDiarizationModels } from '../../src/engines/diarization-models.js';
-import { LIBRIVOX_DIR } from '../helpers/librivox.js';
+import { twoVoiceMix } from '../helpers/librivox.js';
 
 const run = promisify(execFile);
 const HANDMADE = fileURLToPath(new URL('../../../shared/models/handmade/', import.meta.url));
@@ -20,13 +20,9 @@ describe('Diarizer (sherpa-onnx with the handmade models)', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-diarizer-'));
-    // Reader, espeak-ng voice, reader (as in test/pipeline/speaker-labels.test.ts), as raw 16 kHz s16le.
-    const voice = path.join(dir, 'voice.wav');
-    await run('espeak-ng', ['-v', 'en-us+f4', '-p', '85', '-s', '150', '-w', voice,
-      'We choose to go to the moon in this decade and do the other things, not because they are easy, but because they are hard.']);
+    // The reader / espeak-ng voice / reader mix of the speaker-labels tests, as raw 16 kHz s16le.
     const raw = path.join(dir, 'mix.raw');
-    const clip = (n: string) => path.join(LIBRIVOX_DIR, `sense_and_sensibility_01_austen_64kb-${n}.wav`);
-    await run('sox', [clip('0870'), '|sox -n -r 16000 -c 1 -b 16 -p trim 0 1.0', `|sox ${voice} -r 16000 -c 1 -b 16 -p`, '|sox -n -r 16000 -c 1 -b 16 -p trim 0 1.0', clip('0920'), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-r', '16000', raw]);
+    await run('sox', [await twoVoiceMix(dir), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-r', '16000', raw]);
     const pcm = fs.readFileSync(raw);
     // Split at odd offsets, as a decoder's chunks may be.
     samples = pcmToFloat([pcm.subarray(0, 1001), pcm.subarray(1001, 50_001), pcm.subarray(50_001)]);
