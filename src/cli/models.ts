@@ -31,7 +31,8 @@ export function registerModels(program: Command): void {
   const models = program.command('models').description('Manage whisper speech models, LLMs for LeMUR and the streaming VAD (stored in <data-dir>/models)');
   examples(models, 'earshot models list', 'earshot models pull base.en', 'EARSHOT_MODEL_BASE_URL=http://mirror.lan/models earshot models pull silero-vad', 'earshot models rm tiny');
 
-  addConfigOptions(models.command('list').description('List the model catalogue; * marks installed models').option('--json', 'print JSON'), ['dataDir']).action(
+  const command = (name: string, description: string, ...example: string[]) => examples(models.command(name).description(description), ...example);
+  addConfigOptions(command('list', 'List the model catalogue; * marks installed models', 'earshot models list', 'earshot models list --json').option('--json', 'print JSON'), ['dataDir']).action(
     async (opts: Record<string, unknown>) => {
       const { dataDir } = configFrom(opts);
       const installed = new Map((await listInstalled(dataDir)).map((m) => [m.name, m]));
@@ -52,7 +53,13 @@ export function registerModels(program: Command): void {
   );
 
   addConfigOptions(
-    models.command('pull').description('Download a model (resumes an interrupted download, verifies its checksum)').argument('<name>').option('--force', 'download again even if installed').option('--quiet', 'no progress bar'),
+    command(
+      'pull',
+      'Download a model (resumes an interrupted download, verifies its checksum)',
+      'earshot models pull base.en',
+      'EARSHOT_MODEL_BASE_URL=http://mirror.lan/models earshot models pull silero-vad   # offline: from a mirror',
+    )
+      .argument('<name>').option('--force', 'download again even if installed').option('--quiet', 'no progress bar'),
     ['dataDir'],
   ).action(async (name: string, opts: Record<string, unknown>) => {
     const { dataDir } = configFrom(opts);
@@ -99,7 +106,7 @@ export function registerModels(program: Command): void {
     process.stderr.write(`Installed ${name} (${checked}) at ${modelPath(dataDir, name)}\n`);
   });
 
-  addConfigOptions(models.command('rm').description('Delete an installed model').argument('<name>'), ['dataDir']).action(async (name: string, opts: Record<string, unknown>) => {
+  addConfigOptions(command('rm', 'Delete an installed model', 'earshot models rm tiny').argument('<name>'), ['dataDir']).action(async (name: string, opts: Record<string, unknown>) => {
     const { dataDir } = configFrom(opts);
     if (await removeModel(dataDir, name)) process.stdout.write(`Removed ${name}.\n`);
     else {

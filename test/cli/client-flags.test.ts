@@ -73,9 +73,20 @@ describe('client commands name their server and key one way', () => {
     expect(out.stdout).toMatch(/Examples:\n {2}\$ earshot /);
   });
 
-  it.each([['serve'], ['transcribe'], ['models'], ['keys'], ['doctor']])('%s --help has examples', async (cmd) => {
-    const out = await runCli([cmd, '--help'], cleanEnv());
+  it.each([['serve'], ['transcribe'], ['models'], ['models', 'list'], ['models', 'pull'], ['models', 'rm'], ['keys'], ['keys', 'revoke'], ['doctor']])('%s --help has examples', async (...cmd) => {
+    const out = await runCli([...cmd, '--help'], cleanEnv());
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(new RegExp(`Examples:\\n {2}\\$ (\\S+=\\S+ )?earshot ${cmd}`));
+    expect(out.stdout).toMatch(new RegExp(`Examples:\\n {2}\\$ (\\S+=\\S+ )?earshot ${cmd.join(' ')}`));
+  });
+
+  it('doctor --server and ask --port reach the server named', async () => {
+    seen.length = 0;
+    const doctor = await runCli(['doctor', '--only', 'auth', '--json', '--server', `http://127.0.0.1:${port}`, '--api-key', 'd'], cleanEnv());
+    expect(doctor.stderr).toBe('');
+    expect(seen.some((r) => r.authorization === 'd')).toBe(true);
+    seen.length = 0;
+    const ask = await runCli(['ask', 't1', 'Why?', '--port', String(port), '--api-key', 'a'], cleanEnv());
+    expect(ask.code, ask.stderr).toBe(0);
+    expect(seen).toEqual([{ method: 'POST', url: '/lemur/v3/generate/question-answer', authorization: 'a' }]);
   });
 });
