@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acousticConfidence, createSherpaStreamingEngine, frameDb, segmentBounds, spreadWords, tokensToWords } from '../../src/engines/sherpa.js';
+import { acousticConfidence, createSherpaOfflineEngine, createSherpaStreamingEngine, frameDb, segmentBounds, spreadWords, tokensToWords } from '../../src/engines/sherpa.js';
 import { detectSherpaModel, modelConfig, resolveSherpaModel, type SherpaFamily } from '../../src/engines/sherpa-models.js';
 
 const HANDMADE = new URL('../../../shared/models/handmade/', import.meta.url).pathname;
@@ -153,6 +154,42 @@ describe('sherpa-onnx streaming engine (handmade T-one model)', () => {
     const result = await engine.transcribe(chunks());
     expect(result.words.map((w) => w.text)).toEqual(['speech', 'speech']);
     expect(result.words[1]!.start).toBeGreaterThan(result.words[0]!.start);
+    await engine.close();
+  });
+});
+
+describe('sherpa-onnx offline engine on a NeMo TDT transducer (weight-free stand-in)', () => {
+  it('times words from token timestamps and durations and scores them from the token log-probabilities', async () => {
+    // The directory says NeMo, as Parakeet's release archive does: the family and modelType follow from it.
+    const dir = path.join(scratch, 'sherpa-onnx-nemo-tdt-standin');
+    fs.mkdirSync(dir);
+    // Fails loudly without Debian's python3-onnx (apt-get install python3-onnx).
+    execFileSync('/usr/bin/python3', [new URL('../helpers/make_nemo_tdt_standin.py', import.meta.url).pathname], { env: { ...process.env, OUT: dir } });
+    const model = (await resolveSherpaModel(scratch, dir, false))!;
+    expect(model).toMatchObject({ family: 'offline-nemo-transducer', modelType: 'nemo_transducer', name: 'sherpa-nemo-tdt-standin' });
+    const engine = await createSherpaOfflineEngine({ model, threads: 1 });
+    // A loud tone at 0.5 s, a quiet one at 2.2 s: 16-bit amplitudes 0.3 and 0.02 of full scale.
+    const pcm = Buffer.concat(
+      ([[500, 0], [1000, 0.3], [700, 0], [400, 0.02], [500, 0]] as const).map(([ms, amp]) => {
+        const b = Buffer.alloc(ms * 32);
+        for (let i = 0; i < ms * 16; i++) b.writeInt16LE(Math.round(32767 * amp * Math.sin((2 * Math.PI * 300 * i) / 16_000)), i * 2);
+        return b;
+      }),
+    );
+    async function* once() {
+      yield pcm;
+    }
+    const { words, punctuated } = await engine.transcribe(once());
+    expect(words.map((w) => w.text)).toEqual(['speech', 'speech']);
+    expect(Math.abs(words[0]!.start - 500)).toBeLessThanOrEqual(20);
+    expect(Math.abs(words[1]!.start - 2200)).toBeLessThanOrEqual(20);
+    // One 10 ms frame of duration each, as the joiner's duration logits choose.
+    expect(words.map((w) => w.end - w.start)).toEqual([10, 10]);
+    // The quiet onset was the less probable token: confidence from the model, not from the audio level alone.
+    expect(words[0]!.confidence).toBeGreaterThan(0.99);
+    expect(words[1]!.confidence).toBeGreaterThan(0.3);
+    expect(words[1]!.confidence).toBeLessThan(0.8);
+    expect(punctuated).toBe(true);
     await engine.close();
   });
 });
