@@ -22,7 +22,9 @@ export async function checkSelf(env: ProbeEnv, signal: AbortSignal): Promise<Nod
   const at = new Date();
   const timeout = AbortSignal.any([signal, AbortSignal.timeout(env.timeoutMs)]);
   const [http, streaming] = await Promise.all([checkHttp(env.baseUrl, Math.min(env.timeoutMs, 10_000)), probeStreaming(env, timeout).catch((err: Error) => failed(err.message))]);
-  return { http: asCheck(http, at), streaming: asCheck(streaming, at) };
+  // Refused with 3009 (the probe's partial_outage): the fleet's sessions are all taken, which says nothing about this node.
+  const own = streaming.observed === 'partial_outage' ? { ...streaming, observed: 'unknown' as const } : streaming;
+  return { http: asCheck(http, at), streaming: asCheck(own, at) };
 }
 
 export const ownChecks = (http: ProbeResult, streaming: ProbeResult, at: Date): NodeChecks => ({ http: asCheck(http, at), streaming: asCheck(streaming, at) });

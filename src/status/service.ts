@@ -158,10 +158,11 @@ export class StatusService {
 
   /**
    * Whether this node speaks for the fleet (alerts, automatic incidents, maintenance steps) while
-   * the database is away: the oldest live node as last seen, so a fleet sends each alert once.
+   * the database is away: the oldest live probing node as last seen, so a fleet sends each alert once.
    */
   leadsOutage(): boolean {
-    const oldest = this.nodes[0];
+    // Nodes that probe (they record checks); one with EARSHOT_STATUS_PROBE_SECONDS=0 cannot speak for the rest.
+    const oldest = this.nodes.find((n) => n.checks.http || n.instanceId === instanceId);
     return !oldest || oldest.instanceId === instanceId;
   }
 
