@@ -63,16 +63,15 @@ describe('a fleet on three hosts (network namespaces)', () => {
     // A is API-only; B and C are workers. A short lease: a killed worker's job is taken over quickly.
     const envs = [{ EARSHOT_WORKERS: 'false' }, {}, {}].map((e) => ({ ...s3Env, ...e, EARSHOT_JOB_LEASE_SECONDS: '4', EARSHOT_CONCURRENCY: '1', EARSHOT_STATUS_PROBE_SECONDS: '0' }));
     const start = (i: number) => startServer({ storage: 'postgres', databaseUrl: dbUrl, apiKey: key, env: envs[i]!, netns: { name: net!.hosts[i]!.netns, host: net!.hosts[i]!.address } });
-    // The first node migrates the database alone; the others then start together. Each is kept as
-    // soon as it runs, so afterAll stops it even if another fails to start.
+    // All three start at once on the empty database (they take turns at migrations and the first
+    // key). Each is kept as soon as it runs, so afterAll stops it even if another fails to start.
     const started: TestServer[] = [];
     const keep = async (i: number) => {
       const n = await start(i);
       nodes.push(n);
       started[i] = n;
     };
-    await keep(0);
-    await Promise.all([keep(1), keep(2)]);
+    await Promise.all([keep(0), keep(1), keep(2)]);
     [a, b, c] = started as [TestServer, TestServer, TestServer];
   }, START_MS);
 
@@ -86,9 +85,12 @@ describe('a fleet on three hosts (network namespaces)', () => {
     await receiver?.close();
   });
 
-  it('runs each node on its own address', () => {
+  it('runs each node on its own address, all started at once on an empty database', async () => {
     expect(new Set(nodes.map((n) => new URL(n.url).hostname)).size).toBe(3);
     expect(nodes.every((n) => !n.url.includes('127.0.0.1'))).toBe(true);
+    // The shared key, stored once by whichever node came first, works on every node.
+    const statuses = await Promise.all(nodes.map(async (n) => (await api(n, '/v2/transcript?limit=1')).status));
+    expect(statuses).toEqual([200, 200, 200]);
   });
 
   it('transcribes an upload taken by A, created on B and polled on C', { timeout: JOB_MS }, async () => {
@@ -113,9 +115,17 @@ describe('a fleet on three hosts (network namespaces)', () => {
     expect(keys).not.toContain(`earshot/peaks/${id}.json`);
   });
 
-  it('completes a job once, with one webhook, when its worker is killed (kill -9) mid-job', { timeout: START_MS }, async () => {
-    // C stopped: B takes the job for sure. Then B dies mid-job and C, started again, takes it over.
+  it('transcribes an upload whose node is down by then', { timeout: JOB_MS }, async () => {
+    const url = await upload(c, wav);
     await c.stop();
+    const t = await waitForTranscript(a, await create(a, url), JOB_MS - 5000);
+    expect(t.status).toBe('completed');
+    expect(String(t.text).toLowerCase()).toContain('young man');
+  });
+
+  it('completes a job once, with one webhook, when its worker is killed (kill -9) mid-job', { timeout: START_MS }, async () => {
+    // C stopped (above): B takes the job for sure. Then B dies mid-job and C, started again, takes it over.
+    expect(c.process.exitCode !== null || c.process.signalCode !== null).toBe(true);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-multi-host-'));
     const url = await upload(a, fs.readFileSync(await longSpeech(dir, 2)));
     fs.rmSync(dir, { recursive: true, force: true });
