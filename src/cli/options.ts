@@ -24,7 +24,7 @@ export function configFrom(opts: Record<string, unknown>): Config {
   return loadConfig(flags);
 }
 
-/** Names earlier versions used, still honoured: flag or variable → its one name today. */
+/** Flags earlier versions used, still honoured (hidden, with a warning): old name → its one name today. */
 const OLD_FLAGS = { key: ['--key', '--api-key'], url: ['--url', '--server'], baseUrl: ['--base-url', '--server'] } as const;
 const warned = new Set<string>();
 
@@ -39,18 +39,18 @@ function deprecated(old: string, now: string): void {
  * The flags of a command that talks to a running server: `--server URL` (or `EARSHOT_URL`), else the
  * local server at `--host`/`--port`, and `--api-key` (or `EARSHOT_API_KEY`). The old names are hidden aliases.
  */
-export function addClientOptions(cmd: Command, { key = true }: { key?: boolean } = {}): Command {
+export function addClientOptions(cmd: Command): Command {
   cmd
     .option('--server <url>', 'Earshot server URL (env EARSHOT_URL; default: this machine\'s server at --host and --port)')
     .option('--host <host>', 'host of this machine\'s server, when no --server is given (env EARSHOT_HOST)')
-    .option('--port <port>', 'port of this machine\'s server, when no --server is given (env EARSHOT_PORT)');
-  if (key) cmd.option('--api-key <key>', 'API key (env EARSHOT_API_KEY)');
-  for (const [attr, [old]] of Object.entries(OLD_FLAGS)) if (key || attr !== 'key') cmd.addOption(new Option(`${old} <value>`).hideHelp());
+    .option('--port <port>', 'port of this machine\'s server, when no --server is given (env EARSHOT_PORT)')
+    .option('--api-key <key>', 'API key (env EARSHOT_API_KEY)');
+  for (const [old] of Object.values(OLD_FLAGS)) cmd.addOption(new Option(`${old} <value>`).hideHelp());
   return cmd;
 }
 
 /** The local server's URL from its listen settings (any-address means this machine). */
-export function localUrl(host: string, port: number): string {
+function localUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }
