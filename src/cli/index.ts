@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { version } from '../instance.js';
 import { registerServe } from './serve.js';
 import { registerTranscribe } from './transcribe.js';
 import { registerKeys } from './keys.js';
@@ -9,12 +9,11 @@ import { registerDoctor } from './doctor.js';
 import { registerAsk } from './ask.js';
 import { registerStatus } from './status.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command()
   .name('earshot')
   .description('Self-hosted speech-to-text server that speaks the AssemblyAI API')
-  .version(pkg.version)
+  .version(version)
   // A flag belongs to the command it follows: `status alerts --server URL` is the subcommand's, not `status`'s.
   .enablePositionalOptions();
 
