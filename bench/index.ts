@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { FULL, MEASUREMENTS, QUICK, failed, type BenchContext, type Metric } from './measures.js';
 import { consoleRender, llm, statusPage, streaming } from './features.js';
 import { diarization } from './diarization.js';
+import { pii } from './pii.js';
 import { machineInfo, resultsTable, writeReport, type BenchReport } from './report.js';
 import { REPO, snapshotApp } from './server.js';
 import { Cleanup } from './util.js';
@@ -30,6 +31,7 @@ const KEYS: Record<string, string> = {
   llm: 'llm',
   status: 'status',
   diarization: 'diarization',
+  pii: 'pii',
 };
 
 async function main(): Promise<number> {
@@ -50,7 +52,7 @@ async function main(): Promise<number> {
     if (!name) throw new Error(`unknown measurement "${s}": use ${Object.keys(KEYS).join(', ')}`);
     return name;
   });
-  const selected = [...MEASUREMENTS, streaming, llm, statusPage, consoleRender, diarization].filter((m) => !only || only.includes(m.name));
+  const selected = [...MEASUREMENTS, streaming, llm, statusPage, consoleRender, diarization, pii].filter((m) => !only || only.includes(m.name));
 
   const cleanup = new Cleanup();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-'));

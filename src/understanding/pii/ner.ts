@@ -6,6 +6,9 @@
 import type { Finding, PiiPolicy } from './policies.js';
 import { spansOf, type Analysed, type Recogniser } from './recogniser.js';
 
+/** Acronyms said around PII that compromise reads as organisations ("The SSN on file is …"). */
+const PII_WORDS = new Set(['ssn', 'dob', 'cvv', 'cvc', 'iban', 'pin', 'ssid', 'vin', 'atm', 'id']);
+
 export const nerRecogniser: Recogniser = {
   policies: ['person_name', 'location', 'organization'],
   find({ text, doc }: Analysed): Finding[] {
@@ -17,6 +20,6 @@ export const nerRecogniser: Recogniser = {
       // A street address ("145 Windsor St.") is a location, as upstream's policy says.
       ...of('location', doc.match('#Address+'), 0.7),
       ...of('organization', doc.organizations(), 0.65),
-    ];
+    ].filter((f) => !PII_WORDS.has(text.slice(f.start, f.end).toLowerCase()));
   },
 };

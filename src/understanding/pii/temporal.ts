@@ -10,7 +10,7 @@ import { matches, spansOf, type Analysed, type Recogniser } from './recogniser.j
 
 const MONTH = /\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\b/i;
 const DAY = /(?<![\d,.])(0?[1-9]|[12]\d|3[01])(st|nd|rd|th)?(?![\d:])|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)\b/i;
-const NUMERIC_DATE = /(?<![\d/.-])(?:(0?[1-9]|1[0-2])[/.-](0?[1-9]|[12]\d|3[01])[/.-](\d{4}|\d{2})|(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))(?![\d/.-])/g;
+const NUMERIC_DATE = /(?<![\d/.-])(?:(0?[1-9]|1[0-2])[/.-](0?[1-9]|[12]\d|3[01])[/.-](\d{4}|\d{2})|(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))(?![\d/-]|\.\d)/g;
 const BIRTH_CONTEXT = ['born', 'birth', 'birthday', 'dob', 'birthdate', 'd.o.b'];
 
 /** Clock times: "10:30", "10:30:15 pm", "9 am", "9 a.m.", with an optional zone. */

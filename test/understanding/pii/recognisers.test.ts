@@ -120,6 +120,7 @@ describe('person_name, location, organization (compromise)', () => {
     ]);
     expect(found('i spoke to sarah connor yesterday', 'person_name')).toEqual(['sarah connor']);
     expect(found('Dr. Kay Martinez called', 'person_name')).toEqual(['Dr. Kay Martinez']);
+    expect(found('The SSN on file is 219-09-9999', 'organization')).toEqual([]);
     expect(found('I live at 145 Windsor St. now', 'location')).toEqual(['145 Windsor St']);
   });
   it('"May" the month or the verb is not a name', () => {
@@ -129,6 +130,7 @@ describe('person_name, location, organization (compromise)', () => {
 
 describe('date, date_of_birth, time', () => {
   it('a date names a day; a month, weekday or year alone is not a date', () => {
+    expect(found('It is due on 5/19/2028.', 'date')).toEqual(['5/19/2028']);
     expect(found('on December 18, on the fifth of May, on 12/25/2024 and 2024-01-05', 'date')).toEqual([
       'December 18',
       'fifth of May',
@@ -175,6 +177,17 @@ describe('detectPii', () => {
     expect(detectPii(text, new Set(['email_address'])).map((f) => f.type)).toEqual(['email_address']);
     expect(detectPii(text, new Set())).toEqual([]);
   });
+  it('reads a long text in pieces, with offsets into the whole text', () => {
+    const sentence = 'Please call me at 415-555-2671 tomorrow. ';
+    const text = sentence.repeat(60);
+    const found = detectPii(text, new Set(['phone_number']));
+    expect(found).toHaveLength(60);
+    for (const f of found) expect(text.slice(f.start, f.end)).toBe('415-555-2671');
+    // Without sentence ends, pieces are cut at spaces: a number is never split.
+    const flat = 'call 415-555-2671 then '.repeat(80);
+    expect(detectPii(flat, new Set(['phone_number'])).map((f) => flat.slice(f.start, f.end))).toEqual(Array(80).fill('415-555-2671'));
+  });
+
   it('scores every finding between the threshold and 1', () => {
     for (const f of detectPii('Call 415-555-2671, SSN 219-09-9999, on December 18 at 9 am', DETECTED_POLICIES)) {
       expect(f.score).toBeGreaterThanOrEqual(0.5);
