@@ -14,13 +14,19 @@ const ip = async (...args: string[]) => {
   await run('ip', args);
 };
 
+export interface Relay {
+  port: number;
+  cut(): void;
+  restore(): void;
+}
+
 export interface Hosts {
   /** The root namespace's address on the bridge, where forwarded services are reached. */
   gateway: string;
   /** One namespace per host: its name and address. */
   hosts: { netns: string; address: string }[];
-  /** Relays `gateway:port` (a free port) to `targetHost:targetPort`; closed by `destroy`. Returns the port. */
-  forward(targetHost: string, targetPort: number): Promise<number>;
+  /** Relays `gateway:port` (a free port) to `targetHost:targetPort` until `destroy`; `cut` drops its connections and refuses new ones until `restore`. */
+  forward(targetHost: string, targetPort: number): Promise<Relay>;
   /** Removes the namespaces, the bridge and the relays (processes in the namespaces must be stopped first). */
   destroy(): Promise<void>;
 }
@@ -67,18 +73,31 @@ export async function createHosts(count: number): Promise<Hosts> {
     gateway,
     hosts: names.map((netns, i) => ({ netns, address: `${subnet}.${11 + i}` })),
     async forward(targetHost, targetPort) {
+      let open = true;
+      const mine = new Set<net.Socket>();
       const server = net.createServer((inbound) => {
+        if (!open) return void inbound.destroy();
         const outbound = net.connect(targetPort, targetHost);
         for (const s of [inbound, outbound]) {
           sockets.add(s);
-          s.on('close', () => sockets.delete(s));
+          mine.add(s);
+          s.on('close', () => sockets.delete(s) && mine.delete(s));
           s.on('error', () => inbound.destroy() && outbound.destroy());
         }
         inbound.pipe(outbound).pipe(inbound);
       });
       servers.push(server);
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, gateway, resolve));
-      return (server.address() as net.AddressInfo).port;
+      return {
+        port: (server.address() as net.AddressInfo).port,
+        cut() {
+          open = false;
+          for (const s of mine) s.destroy();
+        },
+        restore() {
+          open = true;
+        },
+      };
     },
     destroy,
   };

@@ -4,18 +4,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { librivoxClips, longSpeech } from '../helpers/librivox.js';
-import { createHosts, type Hosts } from '../helpers/netns.js';
+import { createHosts, type Hosts, type Relay } from '../helpers/netns.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
+import { fastStatusEnv, summary, waitFor } from '../status/helpers.js';
 import { api, createTestDatabase, startServer, waitForStatus, waitForTranscript, type TestServer } from '../helpers/server.js';
 
 /**
  * Three nodes on three hosts of their own (network namespaces on a private /24, each with its own
  * address and data directory), one PostgreSQL, one S3-compatible store (s3rver) and a webhook
  * receiver, the last three reached through relays on the root namespace's bridge address (they
- * listen on loopback). Needs root: CI runs it as root; elsewhere it fails saying why.
+ * listen on loopback; the database's relay is also cut to take it away). Needs root: CI runs it as
+ * root; elsewhere it fails saying why.
  */
 const START_MS = 180_000;
+// The status page probes every 4 s, two probes to change a status, no latency limits (a busy machine is slow).
+const statusEnv = fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '4', EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '30', EARSHOT_STATUS_SLOW_MS: '' });
 const JOB_MS = 120_000;
 const wav = fs.readFileSync(librivoxClips()[1]!.wav); // "he was not an ill disposed young man"
 
@@ -45,6 +49,7 @@ describe('a fleet on three hosts (network namespaces)', () => {
   let db: { url: string; drop: () => Promise<void> };
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let hookUrl: string;
+  let dbRelay: Relay;
   let nodes: TestServer[] = [];
   let a: TestServer;
   let b: TestServer;
@@ -56,12 +61,13 @@ describe('a fleet on three hosts (network namespaces)', () => {
     db = await createTestDatabase();
     receiver = await startReceiver();
     const pg = new URL(db.url);
-    const dbUrl = via(db.url, net.gateway, await net.forward(pg.hostname, Number(pg.port || 5432)));
-    const s3Env = { ...s3.env(), EARSHOT_S3_ENDPOINT: via(s3.endpoint, net.gateway, await net.forward('127.0.0.1', Number(new URL(s3.endpoint).port))) };
-    hookUrl = `${via(receiver.url, net.gateway, await net.forward('127.0.0.1', Number(new URL(receiver.url).port)))}/hook`;
+    dbRelay = await net.forward(pg.hostname, Number(pg.port || 5432));
+    const dbUrl = via(db.url, net.gateway, dbRelay.port);
+    const s3Env = { ...s3.env(), EARSHOT_S3_ENDPOINT: via(s3.endpoint, net.gateway, (await net.forward('127.0.0.1', Number(new URL(s3.endpoint).port))).port) };
+    hookUrl = `${via(receiver.url, net.gateway, (await net.forward('127.0.0.1', Number(new URL(receiver.url).port))).port)}/hook`;
     const key = randomBytes(16).toString('hex');
     // A is API-only; B and C are workers. A short lease: a killed worker's job is taken over quickly.
-    const envs = [{ EARSHOT_WORKERS: 'false' }, {}, {}].map((e) => ({ ...s3Env, ...e, EARSHOT_JOB_LEASE_SECONDS: '4', EARSHOT_CONCURRENCY: '1', EARSHOT_STATUS_PROBE_SECONDS: '0' }));
+    const envs = [{ EARSHOT_WORKERS: 'false' }, {}, {}].map((e) => ({ ...s3Env, ...e, EARSHOT_JOB_LEASE_SECONDS: '4', EARSHOT_CONCURRENCY: '1', ...statusEnv }));
     const start = (i: number) => startServer({ storage: 'postgres', databaseUrl: dbUrl, apiKey: key, env: envs[i]!, netns: { name: net!.hosts[i]!.netns, host: net!.hosts[i]!.address } });
     // All three start at once on the empty database (they take turns at migrations and the first
     // key). Each is kept as soon as it runs, so afterAll stops it even if another fails to start.
@@ -143,5 +149,28 @@ describe('a fleet on three hosts (network namespaces)', () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect(receiver.received.map((r) => r.body)).toEqual([{ transcript_id: id, status: 'completed' }]);
     expect(c.output()).toMatch(/re-queued a transcription whose worker was lost/);
+  });
+
+  it('has one incident per component for a database cut off the network, resolved once it is back', { timeout: START_MS }, async () => {
+    const live = [a, c];
+    const since = new Date();
+    dbRelay.cut();
+    await Promise.all(live.map((n) => waitFor('storage down', () => summary(n), (s) => s.components.find((x) => x.id === 'storage')?.status === 'major_outage', 90_000)));
+    dbRelay.restore();
+    const storageOpen = (s: Awaited<ReturnType<typeof summary>>) => s.incidents.some((i) => i.components.some((x) => x.id === 'storage'));
+    for (const n of live) await waitFor('storage back', () => summary(n), (s) => s.components.find((x) => x.id === 'storage')?.status === 'operational' && !storageOpen(s), 90_000);
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ auto_component: string; n: number; open: number }>(
+        "select auto_component, count(*)::int as n, count(*) filter (where status <> 'resolved')::int as open from status_incidents where auto_component is not null and created_at >= $1 group by 1",
+        [since],
+      );
+      // Both live nodes saw storage go down; the fleet has one incident for it, resolved.
+      expect(rows.find((r) => r.auto_component === 'storage')).toEqual({ auto_component: 'storage', n: 1, open: 0 });
+    } finally {
+      await client.end();
+    }
   });
 });
