@@ -6,6 +6,8 @@ import { removeUnreferenced, type BlobInfo, type BlobStore, type ByteRange } fro
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PREFIX = 'redacted/';
 const FORMATS: RedactedAudioInfo['format'][] = ['mp3', 'wav'];
+/** A file is written before the result that names it is stored: a job still finishing keeps its file this long. */
+const ORPHAN_GRACE_MS = 3600_000;
 
 /**
  * `redact_pii_audio` files, one blob per transcript (`redacted/<id>.mp3` or `.wav`) in the blob
@@ -36,12 +38,11 @@ export class RedactedAudioStore {
   }
 
   /** Deletes the files of transcripts that are deleted or gone (a DELETE on a node whose disk they were not on, a result discarded after a DELETE). */
-  removeOrphans(db: Queryable): Promise<number> {
+  removeOrphans(db: Queryable, graceMs = ORPHAN_GRACE_MS): Promise<number> {
     return removeUnreferenced(
       this.blobs,
       PREFIX,
-      // Written before the result that names it is stored: an hour's grace for a job still finishing.
-      new Date(Date.now() - 3600_000),
+      new Date(Date.now() - graceMs),
       (key) => {
         const m = /^redacted\/([0-9a-f-]{36})\.(mp3|wav)$/.exec(key);
         return m && UUID.test(m[1]!) ? m[1]! : null;
