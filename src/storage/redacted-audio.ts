@@ -21,7 +21,7 @@ export class RedactedAudioStore {
     return `${PREFIX}${transcriptId}.${format}`;
   }
 
-  put(transcriptId: string, format: RedactedAudioInfo['format'], body: AsyncIterable<Buffer> | Readable): Promise<void> {
+  put(transcriptId: string, format: RedactedAudioInfo['format'], body: Parameters<BlobStore['put']>[1]): Promise<void> {
     return this.blobs.put(this.keyOf(transcriptId, format), body);
   }
 
