@@ -88,7 +88,9 @@ async function openPostgres(url: string, poolMax: number): Promise<Db> {
     const client = await pool.connect();
     // A connection cut between two statements is reported as an event: unheard, it would end the process.
     let lost: Error | undefined;
-    const onError = (err: Error) => void (lost = err);
+    const onError = (err: Error) => {
+      lost = err;
+    };
     client.on('error', onError);
     try {
       await client.query('begin');
@@ -96,7 +98,9 @@ async function openPostgres(url: string, poolMax: number): Promise<Db> {
       await client.query('commit');
       return out;
     } catch (err) {
-      await client.query('rollback').catch((rollbackErr: Error) => void (lost ??= rollbackErr));
+      await client.query('rollback').catch((rollbackErr: Error) => {
+        lost ??= rollbackErr;
+      });
       throw err;
     } finally {
       client.off('error', onError);

@@ -21,13 +21,19 @@ const asCheck = (r: ProbeResult, at: Date): NodeCheck => ({ observed: r.observed
 export async function checkSelf(env: ProbeEnv, signal: AbortSignal): Promise<NodeChecks> {
   const at = new Date();
   const timeout = AbortSignal.any([signal, AbortSignal.timeout(env.timeoutMs)]);
-  const [http, streaming] = await Promise.all([checkHttp(env.baseUrl, Math.min(env.timeoutMs, 10_000)), probeStreaming(env, timeout).catch((err: Error) => failed(err.message))]);
+  const [http, streaming] = await Promise.all([
+    checkHttp(env.baseUrl, Math.min(env.timeoutMs, 10_000)),
+    probeStreaming(env, timeout).catch((err: Error) => failed(err.message)),
+  ]);
   // Refused with 3009 (the probe's partial_outage): the fleet's sessions are all taken, which says nothing about this node.
   const own = streaming.observed === 'partial_outage' ? { ...streaming, observed: 'unknown' as const } : streaming;
   return { http: asCheck(http, at), streaming: asCheck(own, at) };
 }
 
-export const ownChecks = (http: ProbeResult, streaming: ProbeResult, at: Date): NodeChecks => ({ http: asCheck(http, at), streaming: asCheck(streaming, at) });
+export const ownChecks = (http: ProbeResult, streaming: ProbeResult, at: Date): NodeChecks => ({
+  http: asCheck(http, at),
+  streaming: asCheck(streaming, at),
+});
 
 const working = (o: string) => o === 'operational' || o === 'degraded_performance';
 

@@ -66,7 +66,7 @@ export async function createHosts(count: number): Promise<Hosts> {
     }
   } catch (err) {
     await destroy();
-    throw new Error(`could not set up network namespaces: ${(err as Error).message}`);
+    throw new Error(`could not set up network namespaces (this test needs root): ${(err as Error).message}`);
   }
   const gateway = `${subnet}.1`;
   return {

@@ -22,9 +22,10 @@ describe('status page of a fleet of three nodes', () => {
   let db: { url: string; drop: () => Promise<void> };
   let llm: Awaited<ReturnType<typeof fakeLlm>>;
   let hooks: Awaited<ReturnType<typeof startReceiver>>;
-  let nodes: TestServer[] = [];
+  const nodes: TestServer[] = [];
   const bodies = () => hooks.to('/hook').map((r) => r.body as Hook);
-  const incidentHooks = (component: string, status: string) => bodies().filter((b) => b.incident?.status === status && b.incident.components.some((c) => c.id === component));
+  const incidentHooks = (component: string, status: string) =>
+    bodies().filter((b) => b.incident?.status === status && b.incident.components.some((c) => c.id === component));
   const componentHooks = (component: string) => bodies().filter((b) => b.component_update?.component_id === component);
   const sql = <T>(text: string, params: unknown[] = []) => queryDatabase<T>(nodes[0]!, text, params);
 
@@ -46,7 +47,10 @@ describe('status page of a fleet of three nodes', () => {
     nodes.push(await startServer(opts));
     nodes.push(...(await Promise.all([startServer(opts), startServer(opts)])));
     await waitForComponent(nodes[2]!, 'lemur', 'operational');
-    const res = await api(nodes[1]!, '/status/subscriptions', { method: 'POST', json: { webhook: `${hooks.url}/hook`, components: ['lemur', 'storage'] } });
+    const res = await api(nodes[1]!, '/status/subscriptions', {
+      method: 'POST',
+      json: { webhook: `${hooks.url}/hook`, components: ['lemur', 'storage'] },
+    });
     expect(res.status).toBe(201);
   }, FLEET_START_MS);
 
@@ -62,7 +66,16 @@ describe('status page of a fleet of three nodes', () => {
   it('lists every live node, with its own HTTP and streaming checks, to operators only', { timeout: 90_000 }, async () => {
     const list = await waitFor(
       'three nodes with their checks',
-      async () => (await (await api(nodes[0]!, '/status/nodes.json')).json()) as { nodes: { instance_id: string; this_node: boolean; base_url: string; version: string; checks: { http?: { observed: string }; streaming?: { observed: string } } }[] },
+      async () =>
+        (await (await api(nodes[0]!, '/status/nodes.json')).json()) as {
+          nodes: {
+            instance_id: string;
+            this_node: boolean;
+            base_url: string;
+            version: string;
+            checks: { http?: { observed: string }; streaming?: { observed: string } };
+          }[];
+        },
       // Streaming may be slow or time out on a busy machine: that it was checked is what counts here.
       (l) => l.nodes.length === 3 && l.nodes.every((n) => n.checks.http?.observed === 'operational' && n.checks.streaming !== undefined),
       60_000,
@@ -76,7 +89,9 @@ describe('status page of a fleet of three nodes', () => {
     expect(withKey.match(/<tr data-node="/g)).toHaveLength(3);
     expect(await (await fetch(new URL('/status', nodes[1]!.url))).text()).not.toContain('data-node=');
     // Each node's probe key is its own, named by its random instance id (not hostname + pid).
-    const keys = await sql<{ name: string }>("select k.name from api_keys k join projects p on p.id = k.project_id where p.name = 'earshot-status-probes' and k.revoked_at is null");
+    const keys = await sql<{ name: string }>(
+      "select k.name from api_keys k join projects p on p.id = k.project_id where p.name = 'earshot-status-probes' and k.revoked_at is null",
+    );
     expect(keys.map((k) => k.name).sort()).toEqual(list.nodes.map((n) => `status probes (instance ${n.instance_id})`).sort());
   });
 
@@ -84,10 +99,18 @@ describe('status page of a fleet of three nodes', () => {
     const since = new Date();
     await llm.stop();
     // The status and its incident (written just after it) as another node than the prober reads them.
-    const down = await waitFor('lemur major_outage with its incident', () => summary(nodes[2]!), (s) => s.components.find((c) => c.id === 'lemur')?.status === 'major_outage' && s.incidents.length > 0, 90_000);
+    const down = await waitFor(
+      'lemur major_outage with its incident',
+      () => summary(nodes[2]!),
+      (s) => s.components.find((c) => c.id === 'lemur')?.status === 'major_outage' && s.incidents.length > 0,
+      90_000,
+    );
     expect(down.incidents.filter((i) => i.components.some((c) => c.id === 'lemur'))).toHaveLength(1);
     // The status turned at the third failed probe of the fleet, whichever nodes ran them.
-    const probes = await sql<{ observed: string; status: string; instance_id: string }>("select observed, status, instance_id from status_probes where component = 'lemur' and at >= $1 order by at, id", [since]);
+    const probes = await sql<{ observed: string; status: string; instance_id: string }>(
+      "select observed, status, instance_id from status_probes where component = 'lemur' and at >= $1 order by at, id",
+      [since],
+    );
     const turned = probes.findIndex((p) => p.status === 'major_outage');
     expect(probes.slice(0, turned + 1).filter((p) => p.observed === 'major_outage')).toHaveLength(FAILURES);
     expect(probes.slice(turned + 1 - FAILURES, turned + 1).every((p) => p.observed === 'major_outage')).toBe(true);
@@ -103,12 +126,22 @@ describe('status page of a fleet of three nodes', () => {
 
   it('resolves it from whichever node claims the rounds, once', { timeout: 120_000 }, async () => {
     await llm.start();
-    for (const n of nodes) await waitFor('lemur resolved on every node', () => summary(n), (s) => s.components.find((c) => c.id === 'lemur')?.status === 'operational' && !s.incidents.some((i) => i.components.some((c) => c.id === 'lemur')), 90_000);
+    for (const n of nodes)
+      await waitFor(
+        'lemur resolved on every node',
+        () => summary(n),
+        (s) =>
+          s.components.find((c) => c.id === 'lemur')?.status === 'operational' &&
+          !s.incidents.some((i) => i.components.some((c) => c.id === 'lemur')),
+        90_000,
+      );
     await hooks.waitFor(() => incidentHooks('lemur', 'resolved').length > 0);
     await new Promise((r) => setTimeout(r, 5000));
     expect(incidentHooks('lemur', 'resolved')).toHaveLength(1);
     expect(componentHooks('lemur').map((b) => b.component_update!.new_status)).toEqual(['major_outage', 'operational']);
-    expect(await sql<{ status: string }>("select status from status_incidents where auto_component = 'lemur'")).toEqual([{ status: 'resolved' }]);
+    expect(await sql<{ status: string }>("select status from status_incidents where auto_component = 'lemur'")).toEqual([
+      { status: 'resolved' },
+    ]);
   });
 
   it('allows one open automatic incident per component in the schema', async () => {
@@ -129,20 +162,32 @@ describe('status page of a fleet of three nodes', () => {
     await Promise.all(nodes.map((n) => waitForComponent(n, 'storage', 'major_outage', 60_000)));
     await setDatabaseReachable(nodes[0]!, true);
     const storageOpen = (s: Awaited<ReturnType<typeof summary>>) => s.incidents.some((i) => i.components.some((c) => c.id === 'storage'));
-    for (const n of nodes) await waitFor('storage resolved on every node', () => summary(n), (s) => s.components.find((c) => c.id === 'storage')?.status === 'operational' && !storageOpen(s), 90_000);
+    for (const n of nodes)
+      await waitFor(
+        'storage resolved on every node',
+        () => summary(n),
+        (s) => s.components.find((c) => c.id === 'storage')?.status === 'operational' && !storageOpen(s),
+        90_000,
+      );
     await new Promise((r) => setTimeout(r, 5000));
     // Three nodes saw the outage; the fleet has one incident for it, resolved.
     const incidents = await sql<{ status: string }>("select status from status_incidents where auto_component = 'storage'");
     expect(incidents).toEqual([{ status: 'resolved' }]);
     const after = hooks.received.slice(before).map((r) => r.body as Hook);
-    const storage = (status: string) => after.filter((b) => b.incident?.status === status && b.incident.components.some((c) => c.id === 'storage'));
+    const storage = (status: string) =>
+      after.filter((b) => b.incident?.status === status && b.incident.components.some((c) => c.id === 'storage'));
     expect(storage('investigating')).toHaveLength(1);
     expect(storage('resolved')).toHaveLength(1);
   });
 
   it('drops a node that stopped beating off the list', async () => {
     await nodes[2]!.kill();
-    const list = await waitFor('two nodes', async () => (await (await api(nodes[0]!, '/status/nodes.json')).json()) as { nodes: { base_url: string }[] }, (l) => l.nodes.length === 2, 30_000);
+    const list = await waitFor(
+      'two nodes',
+      async () => (await (await api(nodes[0]!, '/status/nodes.json')).json()) as { nodes: { base_url: string }[] },
+      (l) => l.nodes.length === 2,
+      30_000,
+    );
     expect(list.nodes.map((n) => n.base_url)).not.toContain(nodes[2]!.url);
   });
 });

@@ -19,7 +19,11 @@ import { api, createTestDatabase, startServer, waitForStatus, waitForTranscript,
  */
 const START_MS = 180_000;
 // The status page probes every 4 s, two probes to change a status, no latency limits (a busy machine is slow).
-const statusEnv = fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '4', EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '30', EARSHOT_STATUS_SLOW_MS: '' });
+const statusEnv = fastStatusEnv({
+  EARSHOT_STATUS_PROBE_SECONDS: '4',
+  EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '30',
+  EARSHOT_STATUS_SLOW_MS: '',
+});
 const JOB_MS = 120_000;
 const wav = fs.readFileSync(librivoxClips()[1]!.wav); // "he was not an ill disposed young man"
 
@@ -50,7 +54,7 @@ describe('a fleet on three hosts (network namespaces)', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let hookUrl: string;
   let dbRelay: Relay;
-  let nodes: TestServer[] = [];
+  const nodes: TestServer[] = [];
   let a: TestServer;
   let b: TestServer;
   let c: TestServer;
@@ -63,12 +67,28 @@ describe('a fleet on three hosts (network namespaces)', () => {
     const pg = new URL(db.url);
     dbRelay = await net.forward(pg.hostname, Number(pg.port || 5432));
     const dbUrl = via(db.url, net.gateway, dbRelay.port);
-    const s3Env = { ...s3.env(), EARSHOT_S3_ENDPOINT: via(s3.endpoint, net.gateway, (await net.forward('127.0.0.1', Number(new URL(s3.endpoint).port))).port) };
+    const s3Env = {
+      ...s3.env(),
+      EARSHOT_S3_ENDPOINT: via(s3.endpoint, net.gateway, (await net.forward('127.0.0.1', Number(new URL(s3.endpoint).port))).port),
+    };
     hookUrl = `${via(receiver.url, net.gateway, (await net.forward('127.0.0.1', Number(new URL(receiver.url).port))).port)}/hook`;
     const key = randomBytes(16).toString('hex');
     // A is API-only; B and C are workers. A short lease: a killed worker's job is taken over quickly.
-    const envs = [{ EARSHOT_WORKERS: 'false' }, {}, {}].map((e) => ({ ...s3Env, ...e, EARSHOT_JOB_LEASE_SECONDS: '4', EARSHOT_CONCURRENCY: '1', ...statusEnv }));
-    const start = (i: number) => startServer({ storage: 'postgres', databaseUrl: dbUrl, apiKey: key, env: envs[i]!, netns: { name: net!.hosts[i]!.netns, host: net!.hosts[i]!.address } });
+    const envs = [{ EARSHOT_WORKERS: 'false' }, {}, {}].map((e) => ({
+      ...s3Env,
+      ...e,
+      EARSHOT_JOB_LEASE_SECONDS: '4',
+      EARSHOT_CONCURRENCY: '1',
+      ...statusEnv,
+    }));
+    const start = (i: number) =>
+      startServer({
+        storage: 'postgres',
+        databaseUrl: dbUrl,
+        apiKey: key,
+        env: envs[i]!,
+        netns: { name: net!.hosts[i]!.netns, host: net!.hosts[i]!.address },
+      });
     // All three start at once on the empty database (they take turns at migrations and the first
     // key). Each is kept as soon as it runs, so afterAll stops it even if another fails to start.
     const started: TestServer[] = [];
@@ -155,10 +175,25 @@ describe('a fleet on three hosts (network namespaces)', () => {
     const live = [a, c];
     const since = new Date();
     dbRelay.cut();
-    await Promise.all(live.map((n) => waitFor('storage down', () => summary(n), (s) => s.components.find((x) => x.id === 'storage')?.status === 'major_outage', 90_000)));
+    await Promise.all(
+      live.map((n) =>
+        waitFor(
+          'storage down',
+          () => summary(n),
+          (s) => s.components.find((x) => x.id === 'storage')?.status === 'major_outage',
+          90_000,
+        ),
+      ),
+    );
     dbRelay.restore();
     const storageOpen = (s: Awaited<ReturnType<typeof summary>>) => s.incidents.some((i) => i.components.some((x) => x.id === 'storage'));
-    for (const n of live) await waitFor('storage back', () => summary(n), (s) => s.components.find((x) => x.id === 'storage')?.status === 'operational' && !storageOpen(s), 90_000);
+    for (const n of live)
+      await waitFor(
+        'storage back',
+        () => summary(n),
+        (s) => s.components.find((x) => x.id === 'storage')?.status === 'operational' && !storageOpen(s),
+        90_000,
+      );
     const { default: pg } = await import('pg');
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

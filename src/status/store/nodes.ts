@@ -24,7 +24,11 @@ export interface NodeRow {
 }
 
 /** Records that this node is alive until `ttlSeconds` from now (and, when given, its latest checks). */
-export async function heartbeat(db: Queryable, n: Omit<NodeRow, 'lastSeen' | 'checks'> & { checks?: NodeChecks }, ttlSeconds: number): Promise<void> {
+export async function heartbeat(
+  db: Queryable,
+  n: Omit<NodeRow, 'lastSeen' | 'checks'> & { checks?: NodeChecks },
+  ttlSeconds: number,
+): Promise<void> {
   await db.query(
     `insert into status_nodes (instance_id, version, hostname, base_url, started_at, last_seen, expires_at, checks)
      values ($1, $2, $3, $4, $5, now(), now() + make_interval(secs => $6), coalesce($7::jsonb, '{}'))
@@ -37,10 +41,24 @@ export async function heartbeat(db: Queryable, n: Omit<NodeRow, 'lastSeen' | 'ch
 /** Nodes whose heartbeat has not run out, oldest first; those gone for a day are forgotten. */
 export async function liveNodes(db: Queryable): Promise<NodeRow[]> {
   await db.query("delete from status_nodes where expires_at < now() - interval '1 day'");
-  const { rows } = await db.query<{ instance_id: string; version: string; hostname: string; base_url: string; started_at: Date; last_seen: Date; checks: NodeChecks }>(
-    'select * from status_nodes where expires_at > now() order by started_at, instance_id',
-  );
-  return rows.map((r) => ({ instanceId: r.instance_id, version: r.version, hostname: r.hostname, baseUrl: r.base_url, startedAt: r.started_at, lastSeen: r.last_seen, checks: r.checks }));
+  const { rows } = await db.query<{
+    instance_id: string;
+    version: string;
+    hostname: string;
+    base_url: string;
+    started_at: Date;
+    last_seen: Date;
+    checks: NodeChecks;
+  }>('select * from status_nodes where expires_at > now() order by started_at, instance_id');
+  return rows.map((r) => ({
+    instanceId: r.instance_id,
+    version: r.version,
+    hostname: r.hostname,
+    baseUrl: r.base_url,
+    startedAt: r.started_at,
+    lastSeen: r.last_seen,
+    checks: r.checks,
+  }));
 }
 
 /** A node that stops cleanly leaves at once. */
