@@ -38,13 +38,15 @@ export interface WordFinding extends Finding {
 /**
  * The text the recognisers read: words joined by spaces, except that a run of two or more spoken
  * digits with at least one digit word ("five five five one 23 …") becomes the digits it spells,
- * with no spaces, each word holding its own digits. "oh" and "o" count as 0 only inside such a run.
+ * with no spaces, each word holding its own digits ("oh" and "o" count as 0 only inside such a
+ * run), and a spoken e-mail address ("john at example dot com") becomes the address.
  */
 export function analysedText(words: readonly TranscriptWord[]): { text: string; placed: Placed[] } {
   let text = '';
   const placed: Placed[] = [];
   for (let i = 0; i < words.length; ) {
-    const run = digitRun(words, i);
+    const digits = digitRun(words, i);
+    const run = digits.length >= 2 ? digits : emailRun(words, i);
     if (text !== '') text += ' ';
     if (run.length >= 2) {
       const trail = affixes(words[i + run.length - 1]!.text).trail;
@@ -62,6 +64,39 @@ export function analysedText(words: readonly TranscriptWord[]): { text: string; 
     i++;
   }
   return { text, placed };
+}
+
+const TLDS = new Set(['com', 'org', 'net', 'edu', 'gov', 'io', 'co', 'uk', 'us', 'de', 'fr', 'ca', 'au', 'info', 'biz', 'ai', 'app', 'dev']);
+const LABEL = /^[a-z0-9][a-z0-9-]*$/i;
+
+/**
+ * A spoken e-mail address starting at `from` ("john dot smith at gmail dot com"), as the text of each
+ * word ("john", ".", "smith", "@", "gmail", ".", "com"); empty if there is none. The domain must end
+ * in a common top-level domain, so "look at this" is not an address.
+ */
+function emailRun(words: readonly TranscriptWord[], from: number): string[] {
+  const parts: string[] = [];
+  let at = -1;
+  let dotsAfterAt = 0;
+  for (let i = from; i < words.length && parts.length < 15; i++) {
+    const { lead, core, trail } = affixes(words[i]!.text);
+    if (i > from && lead !== '') break;
+    const k = core.toLowerCase();
+    const expectLabel = parts.length % 2 === 0;
+    if (expectLabel) {
+      if (!LABEL.test(k) || k === 'at' || k === 'dot') break;
+      parts.push(k);
+      if (at !== -1 && dotsAfterAt > 0 && TLDS.has(k) && (trail !== '' || !/^dot$/i.test(affixes(words[i + 1]?.text ?? '').core))) return parts;
+    } else if (k === 'dot') {
+      parts.push('.');
+      if (at !== -1) dotsAfterAt++;
+    } else if (k === 'at' && at === -1) {
+      at = parts.length;
+      parts.push('@');
+    } else break;
+    if (trail !== '') break;
+  }
+  return [];
 }
 
 /** The digits of each word of the spoken-digit run starting at `from` (empty if none, or one without a digit word). */

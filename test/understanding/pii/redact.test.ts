@@ -45,6 +45,18 @@ describe('spoken digits', () => {
   });
 });
 
+describe('spoken e-mail addresses', () => {
+  it('"john dot smith at gmail dot com" is read as the address, each word keeping its part', () => {
+    const words = transcript('email me at john dot smith at gmail dot com please');
+    expect(analysedText(words).text).toBe('Email me at john.smith@gmail.com please.');
+    expect(findPiiInWords(words, policies('email_address'))).toMatchObject([{ firstWord: 3, lastWord: 9, text: 'john dot smith at gmail dot com' }]);
+  });
+  it('needs a known top-level domain after the "at"', () => {
+    expect(analysedText(transcript('look at this dot thing')).text).toBe('Look at this dot thing.');
+    expect(analysedText(transcript('we meet at noon')).text).toBe('We meet at noon.');
+  });
+});
+
 describe('redactWords', () => {
   const words = transcript('hi my name is john smith and my phone is four one five five five five two six seven one');
 
