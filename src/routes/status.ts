@@ -17,8 +17,8 @@ import { buildView } from '../status/view.js';
 
 type Body = Record<string, unknown> | undefined;
 
-async function requireOperator(ctx: AppContext, request: FastifyRequest): Promise<void> {
-  if (!(await isOperatorProject(ctx.db, request.projectId))) throw new ApiError(403, 'Only keys of the server\'s own project ("default") may change the status page', 'STATUS_FORBIDDEN');
+async function requireOperator(ctx: AppContext, request: FastifyRequest, what = 'change the status page'): Promise<void> {
+  if (!(await isOperatorProject(ctx.db, request.projectId))) throw new ApiError(403, `Only keys of the server's own project ("default") may ${what}`, 'STATUS_FORBIDDEN');
 }
 
 const str = (body: Body, name: string, required: boolean): string | undefined => {
@@ -94,10 +94,11 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
       done(null, out);
     });
 
-    /** Operators (a request with a valid API key) also see the fleet's nodes. */
+    /** Operators (a key of the "default" project) also see the fleet's nodes. */
     const operatorNodes = async (request: FastifyRequest) => {
       const key = Authenticator.keyFrom(request.headers.authorization);
-      return key && (await ctx.auth.projectFor(key).catch(() => null)) ? svc.listNodes() : undefined;
+      const projectId = key ? await ctx.auth.projectFor(key).catch(() => null) : null;
+      return projectId && (await isOperatorProject(ctx.db, projectId).catch(() => false)) ? svc.listNodes() : undefined;
     };
 
     app.get('/status', pub, async (request, reply) => {
@@ -106,7 +107,8 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     // Earshot extension, for operators: the fleet's live nodes and their own checks.
-    app.get('/status/nodes.json', async (_request, reply) => {
+    app.get('/status/nodes.json', async (request, reply) => {
+      await requireOperator(ctx, request, "list the fleet's nodes");
       const nodes = await svc.listNodes();
       return reply.header('cache-control', 'no-cache').send({
         nodes: nodes.map((n) => ({

@@ -88,6 +88,14 @@ describe('status page of a fleet of three nodes', () => {
     const withKey = await (await api(nodes[1]!, '/status', { headers: { accept: 'text/html' } })).text();
     expect(withKey.match(/<tr data-node="/g)).toHaveLength(3);
     expect(await (await fetch(new URL('/status', nodes[1]!.url))).text()).not.toContain('data-node=');
+    // Nor to a key of another project than the server's own.
+    const made = await api(nodes[0]!, '/v2/keys', { method: 'POST', json: { name: 'customer', project: 'customer' } });
+    expect(made.status).toBe(200);
+    const customer = ((await made.json()) as { key: string }).key;
+    const refused = await fetch(new URL('/status/nodes.json', nodes[0]!.url), { headers: { authorization: customer } });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: 'Only keys of the server\'s own project ("default") may list the fleet\'s nodes' });
+    expect(await (await fetch(new URL('/status', nodes[2]!.url), { headers: { authorization: customer } })).text()).not.toContain('data-node=');
     // Each node's probe key is its own, named by its random instance id (not hostname + pid).
     const keys = await sql<{ name: string }>(
       "select k.name from api_keys k join projects p on p.id = k.project_id where p.name = 'earshot-status-probes' and k.revoked_at is null",
