@@ -1,7 +1,7 @@
 /**
  * PII detection on a synthetic corpus the benchmark generates (seeded, so every run reads the same
  * text): sentences with known PII of each type in several written formats, spoken-digit phone numbers
- * as an engine gives them, and near misses that hold none. Precision and recall per type, the cost of
+ * and spoken e-mail addresses as an engine gives them, and near misses that hold none. Precision and recall per type, the cost of
  * redaction per hour of transcript, and the time to make redacted audio per minute of audio.
  */
 import { execFile } from 'node:child_process';
@@ -123,18 +123,35 @@ function spokenPhones(n: number, seed = 11): { words: TranscriptWord[]; first: n
   });
 }
 
+/** E-mail addresses said aloud ("mary dot jones at gmail dot com"), as words. */
+function spokenEmails(n: number, seed = 13): { words: TranscriptWord[]; first: number; last: number }[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  return Array.from({ length: n }, () => {
+    const local = r() < 0.5 ? [pick(FIRST).toLowerCase()] : [pick(FIRST).toLowerCase(), 'dot', pick(LAST).toLowerCase()];
+    const domain = pick([['gmail', 'dot', 'com'], ['example', 'dot', 'org'], ['acme', 'dot', 'co', 'dot', 'uk'], ['mail', 'dot', 'net']]);
+    const text = ['please', 'write', 'to', ...local, 'at', ...domain, 'today'];
+    return {
+      words: text.map((t, i) => ({ text: t, start: i * 400, end: i * 400 + 350, confidence: 0.9, speaker: null })),
+      first: 3,
+      last: text.length - 2,
+    };
+  });
+}
+
 const STRUCTURED: PiiPolicy[] = ['phone_number', 'credit_card_number', 'us_social_security_number', 'email_address', 'date', 'money_amount', 'banking_information'];
 const NER: PiiPolicy[] = ['person_name', 'location', 'organization'];
 const spec = (id: string, name: string, unit: string, op: MetricSpec['op'], target: number): MetricSpec => ({ id, name, unit, op, target });
 const RECALL = (t: PiiPolicy, target: number) => spec(`pii_recall_${t}`, `PII recall: ${t}`, '', '>=', target);
 const PRECISION = spec('pii_precision', 'PII precision, all types (synthetic corpus)', '', '>=', 0.95);
 const SPOKEN = spec('pii_recall_spoken_phone', 'PII recall: phone numbers said digit by digit', '', '>=', 0.95);
+const SPOKEN_EMAIL = spec('pii_recall_spoken_email', 'PII recall: e-mail addresses said aloud', '', '>=', 0.95);
 const COST = spec('pii_cost', 'PII redaction per hour of transcript (9,000 words, all policies)', 'ms', '<', 5000);
 const AUDIO = spec('pii_audio', 'Redacted audio (MP3) per minute of audio', 'ms', '<', 3000);
 
 export const pii: Measurement = {
   name: 'pii',
-  metrics: [...STRUCTURED.map((t) => RECALL(t, 0.95)), ...NER.map((t) => RECALL(t, 0.8)), PRECISION, SPOKEN, COST, AUDIO],
+  metrics: [...STRUCTURED.map((t) => RECALL(t, 0.95)), ...NER.map((t) => RECALL(t, 0.8)), PRECISION, SPOKEN, SPOKEN_EMAIL, COST, AUDIO],
   async run(b: BenchContext): Promise<Metric[]> {
     const samples = corpus(1100);
     const found = new Map<PiiPolicy, { tp: number; fn: number; fp: number }>();
@@ -165,6 +182,9 @@ export const pii: Measurement = {
     const spoken = spokenPhones(200);
     const hits = spoken.filter((s) => findPiiInWords(s.words, new Set(['phone_number'])).some((f) => f.firstWord === s.first && f.lastWord === s.last)).length;
     out.push(metric(SPOKEN, hits / spoken.length, { samples: spoken.length }));
+    const emails = spokenEmails(200);
+    const emailHits = emails.filter((s) => findPiiInWords(s.words, new Set(['email_address'])).some((f) => f.firstWord === s.first && f.lastWord === s.last)).length;
+    out.push(metric(SPOKEN_EMAIL, emailHits / emails.length, { samples: emails.length }));
 
     // An hour of speech is about 9,000 words: the corpus's sentences as engine words, redacted with every policy.
     const words: TranscriptWord[] = [];
