@@ -74,7 +74,7 @@ describe('a fleet on three hosts (network namespaces)', () => {
     hookUrl = `${via(receiver.url, net.gateway, (await net.forward('127.0.0.1', Number(new URL(receiver.url).port))).port)}/hook`;
     const key = randomBytes(16).toString('hex');
     // A is API-only; B and C are workers. A short lease: a killed worker's job is taken over quickly.
-    const envs = [{ EARSHOT_WORKERS: 'false' }, {}, {}].map((e) => ({
+    const envs = ([{ EARSHOT_WORKERS: 'false' }, {}, {}] as Record<string, string>[]).map((e) => ({
       ...s3Env,
       ...e,
       EARSHOT_JOB_LEASE_SECONDS: '4',
