@@ -44,7 +44,7 @@ function syntheticWords(hours: number): TranscriptWord[] {
   const words: TranscriptWord[] = [];
   let t = 300;
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   while (t < hours * 3600_000 - 5000) {
     const length = 6 + Math.floor(rand() * 15);
     for (let i = 0; i < length; i++) {
@@ -77,8 +77,19 @@ export async function consoleFirstRender(): Promise<Measure> {
     // Two hours of speech-like noise (bursts and pauses), 8 kHz mu-law: quick to make, realistic to decode.
     const audio = path.join(tmp, 'two-hours.wav');
     await promisify(execFile)(resolveFfmpeg(), [
-      '-loglevel', 'error', '-f', 'lavfi', '-i', `anoisesrc=d=${HOURS * 3600}:c=pink:r=8000:a=0.4`,
-      '-af', 'tremolo=f=0.7:d=0.95', '-ac', '1', '-c:a', 'pcm_mulaw', audio,
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `anoisesrc=d=${HOURS * 3600}:c=pink:r=8000:a=0.4`,
+      '-af',
+      'tremolo=f=0.7:d=0.95',
+      '-ac',
+      '1',
+      '-c:a',
+      'pcm_mulaw',
+      audio,
     ]);
 
     const db = await openDb({ dataDir, databaseUrl: null });
@@ -95,7 +106,9 @@ export async function consoleFirstRender(): Promise<Measure> {
       const attempt = (await startAttempt(db, id, randomUUID(), 60))!;
       const words = syntheticWords(HOURS);
       const text = words.map((w) => w.text).join(' ');
-      await finishAttempt(db, id, attempt, { result: { text, words, confidence: 0.8, audio_duration: HOURS * 3600, speech_model_used: 'bench', language_code: 'en_us' } });
+      await finishAttempt(db, id, attempt, {
+        result: { text, words, confidence: 0.8, audio_duration: HOURS * 3600, speech_model_used: 'bench', language_code: 'en_us' },
+      });
       const started = Date.now();
       await new PeaksStore(blobs).compute(id, blobs.localPath(UploadStore.keyOf(upload.id)));
       process.stderr.write(`console bench: ${words.length} words; peaks of ${HOURS} h of audio computed in ${Date.now() - started} ms\n`);
@@ -105,7 +118,14 @@ export async function consoleFirstRender(): Promise<Measure> {
 
     const port = await freePort();
     server = spawn(process.execPath, [BIN, 'serve'], {
-      env: { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_HOST: '127.0.0.1', EARSHOT_PORT: String(port), EARSHOT_API_KEY: key, EARSHOT_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        EARSHOT_DATA_DIR: dataDir,
+        EARSHOT_HOST: '127.0.0.1',
+        EARSHOT_PORT: String(port),
+        EARSHOT_API_KEY: key,
+        EARSHOT_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -136,7 +156,13 @@ export async function consoleFirstRender(): Promise<Measure> {
     times.sort((a, b) => a - b);
     const median = Math.round(times[Math.floor(times.length / 2)]!);
     process.stderr.write(`console bench: first render ${times.map(Math.round).join(', ')} ms\n`);
-    return { name: `Console: transcript page first render (${HOURS} h transcript)`, value: median, unit: 'ms', target: TARGET_MS, pass: median < TARGET_MS };
+    return {
+      name: `Console: transcript page first render (${HOURS} h transcript)`,
+      value: median,
+      unit: 'ms',
+      target: TARGET_MS,
+      pass: median < TARGET_MS,
+    };
   } finally {
     await browser?.close();
     server?.kill('SIGKILL');

@@ -33,7 +33,10 @@ export const diarization: Measurement = {
       const raw = path.join(b.tmp, `diarization-${seconds}s.raw`);
       await run('sox', [await speechFile(b.tmp, seconds), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-r', '16000', raw]);
       const pcm = readFileSync(raw);
-      const diarizer = await Diarizer.load({ segmentation: path.join(HANDMADE, 'segmentation-energy.onnx'), embedding: path.join(HANDMADE, 'embedding-meanstd.onnx') }, 1);
+      const diarizer = await Diarizer.load(
+        { segmentation: path.join(HANDMADE, 'segmentation-energy.onnx'), embedding: path.join(HANDMADE, 'embedding-meanstd.onnx') },
+        1,
+      );
       const times: number[] = [];
       for (let i = 0; i < b.sizes.runs; i++) {
         const started = process.hrtime.bigint();
@@ -42,7 +45,13 @@ export const diarization: Measurement = {
         b.log(`  run ${i + 1}/${b.sizes.runs}: ${Math.round(times.at(-1)!)} ms for ${seconds} s of audio`);
       }
       const value = Math.round(median(times) / (seconds / 60));
-      return [metric(PER_MINUTE, value, { audio_seconds: seconds, runs: b.sizes.runs, note: 'stand-in models: framework cost, not pyannote/WeSpeaker inference' })];
+      return [
+        metric(PER_MINUTE, value, {
+          audio_seconds: seconds,
+          runs: b.sizes.runs,
+          note: 'stand-in models: framework cost, not pyannote/WeSpeaker inference',
+        }),
+      ];
     } catch (err) {
       return [failed(PER_MINUTE, err)];
     }

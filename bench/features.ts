@@ -14,10 +14,34 @@ const quick = (b: BenchContext) => b.sizes.runs === 1;
 
 // With the defaults a turn waits for 400 ms of silence by definition, so 300 ms is compared on the
 // settings meant for quick turns; the defaults get the same 300 ms on top of their pause.
-const EOT: MetricSpec = { id: 'streaming_eot_p50', name: 'Streaming end of turn p50 (last audio chunk sent → end_of_turn), defaults: min_turn_silence=400', unit: 'ms', op: '<=', target: 700 };
-const EOT_FAST: MetricSpec = { id: 'streaming_eot_fast_p50', name: 'Streaming end of turn p50 with min_turn_silence=160, max_turn_silence=400', unit: 'ms', op: '<=', target: 300 };
-const PARTIAL: MetricSpec = { id: 'streaming_word_partial_p50', name: 'Word spoken → first partial with it, p50', unit: 'ms', op: '<=', target: 1000 };
-const SESSIONS: MetricSpec = { id: 'streaming_sessions', name: 'Real-time streaming sessions before end of turn passes 1 s', unit: 'sessions', op: '>=', target: 2 };
+const EOT: MetricSpec = {
+  id: 'streaming_eot_p50',
+  name: 'Streaming end of turn p50 (last audio chunk sent → end_of_turn), defaults: min_turn_silence=400',
+  unit: 'ms',
+  op: '<=',
+  target: 700,
+};
+const EOT_FAST: MetricSpec = {
+  id: 'streaming_eot_fast_p50',
+  name: 'Streaming end of turn p50 with min_turn_silence=160, max_turn_silence=400',
+  unit: 'ms',
+  op: '<=',
+  target: 300,
+};
+const PARTIAL: MetricSpec = {
+  id: 'streaming_word_partial_p50',
+  name: 'Word spoken → first partial with it, p50',
+  unit: 'ms',
+  op: '<=',
+  target: 1000,
+};
+const SESSIONS: MetricSpec = {
+  id: 'streaming_sessions',
+  name: 'Real-time streaming sessions before end of turn passes 1 s',
+  unit: 'sessions',
+  op: '>=',
+  target: 2,
+};
 
 export const streaming: Measurement = {
   name: 'streaming',
@@ -27,9 +51,20 @@ export const streaming: Measurement = {
     const vad = await findVadModel(loadConfig());
     const vadNote = vad ? 'Silero VAD' : 'energy VAD (Silero not installed)';
     // No status probes: the start-up round (a transcription and a live session) would land on the first sessions timed.
-    const server = await launchServer({ bin: b.bin, tmp: b.tmp, name: 'streaming', env: { EARSHOT_STREAMING_MAX_SESSIONS: '100', EARSHOT_VAD_MODEL: vad ?? '', EARSHOT_STATUS_PROBE_SECONDS: '0' }, cleanup: b.cleanup });
+    const server = await launchServer({
+      bin: b.bin,
+      tmp: b.tmp,
+      name: 'streaming',
+      env: { EARSHOT_STREAMING_MAX_SESSIONS: '100', EARSHOT_VAD_MODEL: vad ?? '', EARSHOT_STATUS_PROBE_SECONDS: '0' },
+      cleanup: b.cleanup,
+    });
     try {
-      const m = await measureStreaming({ url: server.url, key: server.key, clips: librivoxClips().slice(0, quick(b) ? 1 : 3), maxSessions: quick(b) ? 2 : 24 });
+      const m = await measureStreaming({
+        url: server.url,
+        key: server.key,
+        clips: librivoxClips().slice(0, quick(b) ? 1 : 3),
+        maxSessions: quick(b) ? 2 : 24,
+      });
       const specs = [EOT, EOT_FAST, PARTIAL, SESSIONS];
       return m.map((x, i) => metric(specs[i]!, x.value, { note: [vadNote, x.note].filter(Boolean).join('; ') }));
     } finally {
@@ -40,7 +75,13 @@ export const streaming: Measurement = {
 
 // ─── web console ──────────────────────────────────────────────────────────────────────────────
 
-const FIRST_RENDER: MetricSpec = { id: 'console_first_render', name: 'Console: first render of a 2-hour transcript (median of 5)', unit: 'ms', op: '<', target: 500 };
+const FIRST_RENDER: MetricSpec = {
+  id: 'console_first_render',
+  name: 'Console: first render of a 2-hour transcript (median of 5)',
+  unit: 'ms',
+  op: '<',
+  target: 500,
+};
 
 export const consoleRender: Measurement = {
   name: 'console',
@@ -57,8 +98,20 @@ export const consoleRender: Measurement = {
 
 // ─── LeMUR / LLM ──────────────────────────────────────────────────────────────────────────────
 
-const LLM_OVERHEAD: MetricSpec = { id: 'llm_overhead', name: 'LLM: Earshot /v1/chat/completions vs node-llama-cpp directly (CPU time)', unit: '×', op: '<=', target: 1.05 };
-const PROMPT_ASSEMBLY: MetricSpec = { id: 'llm_prompt_assembly', name: 'LeMUR prompt assembly for a 10-hour transcript', unit: 'ms', op: '<', target: 200 };
+const LLM_OVERHEAD: MetricSpec = {
+  id: 'llm_overhead',
+  name: 'LLM: Earshot /v1/chat/completions vs node-llama-cpp directly (CPU time)',
+  unit: '×',
+  op: '<=',
+  target: 1.05,
+};
+const PROMPT_ASSEMBLY: MetricSpec = {
+  id: 'llm_prompt_assembly',
+  name: 'LeMUR prompt assembly for a 10-hour transcript',
+  unit: 'ms',
+  op: '<',
+  target: 200,
+};
 
 export const llm: Measurement = {
   name: 'llm',
@@ -83,8 +136,20 @@ export const llm: Measurement = {
 
 // ─── status page ──────────────────────────────────────────────────────────────────────────────
 
-const STATUS_RENDER: MetricSpec = { id: 'status_render', name: 'Status page: render /status with 90 days of 5-minute probes, 5 components', unit: 'ms', op: '<', target: 50 };
-const PROBE_COST: MetricSpec = { id: 'status_probe_cost', name: 'Status probes: delay to user jobs on a busy server', unit: '%', op: '<=', target: 2 };
+const STATUS_RENDER: MetricSpec = {
+  id: 'status_render',
+  name: 'Status page: render /status with 90 days of 5-minute probes, 5 components',
+  unit: 'ms',
+  op: '<',
+  target: 50,
+};
+const PROBE_COST: MetricSpec = {
+  id: 'status_probe_cost',
+  name: 'Status probes: delay to user jobs on a busy server',
+  unit: '%',
+  op: '<=',
+  target: 2,
+};
 
 export const statusPage: Measurement = {
   name: 'status',

@@ -52,7 +52,9 @@ async function main(): Promise<number> {
     if (!name) throw new Error(`unknown measurement "${s}": use ${Object.keys(KEYS).join(', ')}`);
     return name;
   });
-  const selected = [...MEASUREMENTS, streaming, llm, statusPage, consoleRender, diarization, pii].filter((m) => !only || only.includes(m.name));
+  const selected = [...MEASUREMENTS, streaming, llm, statusPage, consoleRender, diarization, pii].filter(
+    (m) => !only || only.includes(m.name),
+  );
 
   const cleanup = new Cleanup();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-'));

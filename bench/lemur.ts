@@ -12,7 +12,6 @@ import { toChatHistory } from '../src/lemur/embedded.js';
 import { directMessages, joinLines, summaryAsk, transcriptLines } from '../src/lemur/prompt.js';
 import type { BenchFigure } from './figure.js';
 
-
 /** The random-weight test model: the LLM work is small, so Earshot's own cost shows the most. */
 export const BENCH_MODEL = path.join(REPO, '..', 'shared', 'models', 'llm', 'llama-2-tiny-random.gguf');
 
@@ -20,13 +19,36 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** A transcript of `hours` of two people talking: 150 words a minute, turns of about 20 words, sentences of 12. */
 export function syntheticTranscript(hours: number): { id: string; text: string; words: TranscriptWord[]; audioDuration: number } {
-  const vocabulary = ['we', 'should', 'ship', 'the', 'release', 'on', 'Friday', 'after', 'testing', 'budget', 'review', 'customer', 'numbers', 'look', 'good', 'agreed'];
+  const vocabulary = [
+    'we',
+    'should',
+    'ship',
+    'the',
+    'release',
+    'on',
+    'Friday',
+    'after',
+    'testing',
+    'budget',
+    'review',
+    'customer',
+    'numbers',
+    'look',
+    'good',
+    'agreed',
+  ];
   const count = Math.round(hours * 60 * 150);
   const words: TranscriptWord[] = [];
   let t = 0;
   for (let i = 0; i < count; i++) {
     const end = i % 12 === 11;
-    words.push({ text: `${vocabulary[(i * 7) % vocabulary.length]}${end ? '.' : ''}`, start: t, end: t + 300, confidence: 0.9, speaker: Math.floor(i / 20) % 2 ? 'B' : 'A' });
+    words.push({
+      text: `${vocabulary[(i * 7) % vocabulary.length]}${end ? '.' : ''}`,
+      start: t,
+      end: t + 300,
+      confidence: 0.9,
+      speaker: Math.floor(i / 20) % 2 ? 'B' : 'A',
+    });
     t += end ? 900 : 400;
   }
   return { id: randomBytes(16).toString('hex'), text: '', words, audioDuration: t / 1000 };
@@ -82,7 +104,9 @@ export async function measureLlmOverhead(opts: OverheadOptions = {}): Promise<Be
   const contextTokens = opts.contextTokens ?? 2048;
   const maxTokens = opts.maxTokens ?? 256;
   const runs = opts.runs ?? 15;
-  const body = syntheticTranscript(0.05).words.map((w) => w.text).join(' ');
+  const body = syntheticTranscript(0.05)
+    .words.map((w) => w.text)
+    .join(' ');
   const messagesFor = (run: number): ChatMessage[] => [
     { role: 'system', content: 'You are a careful assistant that answers requests about transcripts.' },
     { role: 'user', content: `Request ${run}. Summarize this transcript:\n${body}` },
@@ -90,17 +114,20 @@ export async function measureLlmOverhead(opts: OverheadOptions = {}): Promise<Be
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'earshot-llm-bench-'));
   const key = randomBytes(16).toString('hex');
-  const config = loadConfig({}, {
-    EARSHOT_DATA_DIR: dataDir,
-    EARSHOT_PORT: '0',
-    EARSHOT_API_KEY: key,
-    EARSHOT_ENGINE: 'pocketsphinx',
-    EARSHOT_STREAMING_THREADS: '1',
-    EARSHOT_LLM_MODEL: modelPath,
-    EARSHOT_LLM_THREADS: String(threads),
-    EARSHOT_LLM_CONTEXT_TOKENS: String(contextTokens),
-    EARSHOT_LLM_RATE_LIMIT: '0',
-  });
+  const config = loadConfig(
+    {},
+    {
+      EARSHOT_DATA_DIR: dataDir,
+      EARSHOT_PORT: '0',
+      EARSHOT_API_KEY: key,
+      EARSHOT_ENGINE: 'pocketsphinx',
+      EARSHOT_STREAMING_THREADS: '1',
+      EARSHOT_LLM_MODEL: modelPath,
+      EARSHOT_LLM_THREADS: String(threads),
+      EARSHOT_LLM_CONTEXT_TOKENS: String(contextTokens),
+      EARSHOT_LLM_RATE_LIMIT: '0',
+    },
+  );
   const server = await startServer(config, createLogger('warn'));
   const { getLlama, LlamaChat, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });

@@ -18,7 +18,7 @@ import {
   uploadFile,
   type BenchServer,
 } from './server.js';
-import { BusyMeter, Cleanup, RssSampler, mb, median, procCpuMs, procMemory, resetPeakRss, round, run, waitForQuiet } from './util.js';
+import { BusyMeter, type Cleanup, RssSampler, mb, median, procCpuMs, procMemory, resetPeakRss, round, run, waitForQuiet } from './util.js';
 
 export interface Sizes {
   /** Length of the speech file for the overhead and concurrency runs. */
@@ -105,7 +105,10 @@ async function withServer<T>(b: BenchContext, name: string, env: Record<string, 
 
 /** A new database on the PostgreSQL server at EARSHOT_BENCH_POSTGRES_URL, dropped at cleanup. */
 async function scratchDatabase(b: BenchContext): Promise<string> {
-  const db = await createScratchDatabase(process.env.EARSHOT_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'earshot_bench');
+  const db = await createScratchDatabase(
+    process.env.EARSHOT_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    'earshot_bench',
+  );
   b.cleanup.add(db.drop);
   return db.url;
 }
@@ -212,7 +215,13 @@ export const engineOverhead: Measurement = {
 
 // ─── 2. concurrency ─────────────────────────────────────────────────────────────────────────────
 
-const CONCURRENCY: MetricSpec = { id: 'concurrency_throughput', name: 'Throughput, 2 jobs at once vs 1 (concurrency 2)', unit: '×', op: '>=', target: 1.8 };
+const CONCURRENCY: MetricSpec = {
+  id: 'concurrency_throughput',
+  name: 'Throughput, 2 jobs at once vs 1 (concurrency 2)',
+  unit: '×',
+  op: '>=',
+  target: 1.8,
+};
 
 /** `bare.js` (built beside this file) in a child process: the bare engine, one process per engine. */
 async function bareProcess(file: string): Promise<number> {
@@ -296,8 +305,20 @@ export const concurrency: Measurement = {
 
 // ─── 3. polling ─────────────────────────────────────────────────────────────────────────────────
 
-const POLL_RPS: MetricSpec = { id: 'polling_rps', name: 'GET /v2/transcript/{id} throughput during a job', unit: 'req/s', op: '>=', target: 5000 };
-const POLL_P99: MetricSpec = { id: 'polling_p99', name: 'GET /v2/transcript/{id} p99 latency during a job', unit: 'ms', op: '<', target: 25 };
+const POLL_RPS: MetricSpec = {
+  id: 'polling_rps',
+  name: 'GET /v2/transcript/{id} throughput during a job',
+  unit: 'req/s',
+  op: '>=',
+  target: 5000,
+};
+const POLL_P99: MetricSpec = {
+  id: 'polling_p99',
+  name: 'GET /v2/transcript/{id} p99 latency during a job',
+  unit: 'ms',
+  op: '<',
+  target: 25,
+};
 
 interface PollRun {
   logLevel: string;
@@ -373,7 +394,8 @@ export const polling: Measurement = {
       shipped,
       logLevelWarn: quiet,
     };
-    if (shipped.jobStatusAfter !== 'processing') throw new Error(`the job ended (${shipped.jobStatusAfter}) before the load test did; use a longer job`);
+    if (shipped.jobStatusAfter !== 'processing')
+      throw new Error(`the job ended (${shipped.jobStatusAfter}) before the load test did; use a longer job`);
     if (shipped.non2xx || shipped.errors) throw new Error(`polling got ${shipped.non2xx} non-2xx answers and ${shipped.errors} errors`);
     return [metric(POLL_RPS, shipped.requestsPerSecond, details), metric(POLL_P99, shipped.p99Ms, details)];
   },
@@ -382,7 +404,13 @@ export const polling: Measurement = {
 // ─── 4. peak RSS ────────────────────────────────────────────────────────────────────────────────
 
 const RSS_UPLOAD: MetricSpec = { id: 'rss_upload', name: 'Server peak RSS while uploading a large file', unit: 'MB', op: '<', target: 300 };
-const RSS_TRANSCRIBE: MetricSpec = { id: 'rss_transcribe', name: 'Server peak RSS while transcribing a long file', unit: 'MB', op: '<', target: 300 };
+const RSS_TRANSCRIBE: MetricSpec = {
+  id: 'rss_transcribe',
+  name: 'Server peak RSS while transcribing a long file',
+  unit: 'MB',
+  op: '<',
+  target: 300,
+};
 
 /** Peak RSS of the server over `fn`: VmHWM (reset first when the kernel allows it) and 50 ms samples. */
 async function peakDuring<T>(s: BenchServer, fn: () => Promise<T>) {
@@ -424,55 +452,60 @@ function peakRssOn(storage: 'pglite' | 'postgres' | 's3'): Measurement {
   const upload: MetricSpec = { ...RSS_UPLOAD, id: `${RSS_UPLOAD.id}_${storage}`, name: RSS_UPLOAD.name + suffix };
   const transcribe: MetricSpec = { ...RSS_TRANSCRIBE, id: `${RSS_TRANSCRIBE.id}_${storage}`, name: RSS_TRANSCRIBE.name + suffix };
   return {
-  name: RSS_NAME[storage],
-  metrics: [upload, transcribe],
-  async run(b) {
-    const out: Metric[] = [];
-    // A fresh database, dropped with the bench's other temporary things.
-    const env: Record<string, string> = storage === 'pglite' ? {} : { DATABASE_URL: await scratchDatabase(b) };
-    if (storage === 's3') {
-      const s3 = await startScratchS3();
-      b.cleanup.add(() => s3.close());
-      Object.assign(env, s3.env());
-    }
-    try {
-      const big = await bigWav(b.tmp, b.sizes.uploadBytes);
-      const size = statSync(big).size;
-      out.push(
-        await withServer(b, `rss-upload-${storage}`, env, async (s) => {
-          const t0 = performance.now();
-          const p = await peakDuring(s, () => uploadFile(s, big));
-          const seconds = (performance.now() - t0) / 1000;
-          b.log(`  upload of ${mb(size)} MB: peak ${mb(p.peakBytes)} MB in ${seconds.toFixed(1)} s`);
-          return metric(upload, mb(p.peakBytes), { fileMB: mb(size), uploadSeconds: round(seconds, 1), uploadMBps: round(mb(size) / seconds, 0), ...p.info });
-        }),
-      );
-    } catch (err) {
-      out.push(failed(upload, err));
-    }
-    try {
-      const long = await speechFile(b.tmp, b.sizes.longSeconds);
-      out.push(
-        await withServer(b, `rss-transcribe-${storage}`, env, async (s) => {
-          const url = await uploadFile(s, long);
-          const p = await peakDuring(s, () => timeTranscript(s, url));
-          b.log(`  transcription of ${b.sizes.longSeconds} s: peak ${mb(p.peakBytes)} MB in ${(p.result.ms / 1000).toFixed(1)} s`);
-          return metric(transcribe, mb(p.peakBytes), {
-            audioSeconds: b.sizes.longSeconds,
-            transcribeSeconds: round(p.result.ms / 1000, 1),
-            realTimeFactor: round(p.result.ms / 1000 / b.sizes.longSeconds, 3),
-            words: p.result.words,
-            ...p.info,
-            note: 'worker threads share the server process, so its RSS covers them; ffmpeg is a child process, counted only in sampledPeakWithChildrenMB',
-          });
-        }),
-      );
-    } catch (err) {
-      out.push(failed(transcribe, err));
-    }
-    return out;
-  },
-};
+    name: RSS_NAME[storage],
+    metrics: [upload, transcribe],
+    async run(b) {
+      const out: Metric[] = [];
+      // A fresh database, dropped with the bench's other temporary things.
+      const env: Record<string, string> = storage === 'pglite' ? {} : { DATABASE_URL: await scratchDatabase(b) };
+      if (storage === 's3') {
+        const s3 = await startScratchS3();
+        b.cleanup.add(() => s3.close());
+        Object.assign(env, s3.env());
+      }
+      try {
+        const big = await bigWav(b.tmp, b.sizes.uploadBytes);
+        const size = statSync(big).size;
+        out.push(
+          await withServer(b, `rss-upload-${storage}`, env, async (s) => {
+            const t0 = performance.now();
+            const p = await peakDuring(s, () => uploadFile(s, big));
+            const seconds = (performance.now() - t0) / 1000;
+            b.log(`  upload of ${mb(size)} MB: peak ${mb(p.peakBytes)} MB in ${seconds.toFixed(1)} s`);
+            return metric(upload, mb(p.peakBytes), {
+              fileMB: mb(size),
+              uploadSeconds: round(seconds, 1),
+              uploadMBps: round(mb(size) / seconds, 0),
+              ...p.info,
+            });
+          }),
+        );
+      } catch (err) {
+        out.push(failed(upload, err));
+      }
+      try {
+        const long = await speechFile(b.tmp, b.sizes.longSeconds);
+        out.push(
+          await withServer(b, `rss-transcribe-${storage}`, env, async (s) => {
+            const url = await uploadFile(s, long);
+            const p = await peakDuring(s, () => timeTranscript(s, url));
+            b.log(`  transcription of ${b.sizes.longSeconds} s: peak ${mb(p.peakBytes)} MB in ${(p.result.ms / 1000).toFixed(1)} s`);
+            return metric(transcribe, mb(p.peakBytes), {
+              audioSeconds: b.sizes.longSeconds,
+              transcribeSeconds: round(p.result.ms / 1000, 1),
+              realTimeFactor: round(p.result.ms / 1000 / b.sizes.longSeconds, 3),
+              words: p.result.words,
+              ...p.info,
+              note: 'worker threads share the server process, so its RSS covers them; ffmpeg is a child process, counted only in sampledPeakWithChildrenMB',
+            });
+          }),
+        );
+      } catch (err) {
+        out.push(failed(transcribe, err));
+      }
+      return out;
+    },
+  };
 }
 
 export const peakRss = peakRssOn('pglite');

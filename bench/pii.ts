@@ -33,10 +33,52 @@ interface Sample {
   truth: { type: PiiPolicy; start: number; end: number }[];
 }
 
-const FIRST = ['John', 'Mary', 'James', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'Sarah', 'Thomas', 'Karen', 'Daniel', 'Nancy'];
-const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Miller', 'Davis', 'Wilson', 'Anderson', 'Taylor', 'Moore', 'Martin', 'Thompson', 'Clark'];
+const FIRST = [
+  'John',
+  'Mary',
+  'James',
+  'Patricia',
+  'Robert',
+  'Jennifer',
+  'Michael',
+  'Linda',
+  'David',
+  'Elizabeth',
+  'Sarah',
+  'Thomas',
+  'Karen',
+  'Daniel',
+  'Nancy',
+];
+const LAST = [
+  'Smith',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Jones',
+  'Miller',
+  'Davis',
+  'Wilson',
+  'Anderson',
+  'Taylor',
+  'Moore',
+  'Martin',
+  'Thompson',
+  'Clark',
+];
 const CITIES = ['Boston', 'Chicago', 'Seattle', 'Denver', 'London', 'Paris', 'Berlin', 'Toronto', 'Dallas', 'Atlanta', 'Madrid', 'Tokyo'];
-const ORGS = ['Microsoft', 'Google', 'Amazon', 'the New York Times', 'Walmart', 'IBM', 'Acme Corp', 'General Motors', 'Harvard University', 'the United Nations'];
+const ORGS = [
+  'Microsoft',
+  'Google',
+  'Amazon',
+  'the New York Times',
+  'Walmart',
+  'IBM',
+  'Acme Corp',
+  'General Motors',
+  'Harvard University',
+  'the United Nations',
+];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const AREAS = ['212', '310', '415', '617', '202', '312', '206', '512', '305', '404'];
 const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -61,7 +103,12 @@ function corpus(n: number, seed = 7): Sample[] {
     },
     card: () => {
       const kind = pick(['visa', 'mc', 'amex']);
-      const num = kind === 'amex' ? luhnComplete(pick(['34', '37']) + digits(12)) : (kind === 'visa' ? luhnComplete(`4${digits(14)}`) : luhnComplete(`5${int(1, 5)}${digits(13)}`));
+      const num =
+        kind === 'amex'
+          ? luhnComplete(pick(['34', '37']) + digits(12))
+          : kind === 'visa'
+            ? luhnComplete(`4${digits(14)}`)
+            : luhnComplete(`5${int(1, 5)}${digits(13)}`);
       const sep = pick([' ', '-', '']);
       const form = kind === 'amex' ? group(num, [4, 6, 5], sep) : group(num, [4, 4, 4, 4], sep);
       return [pick(['My card number is ', 'Charge it to ', 'The credit card is ']), 'credit_card_number', form];
@@ -73,14 +120,27 @@ function corpus(n: number, seed = 7): Sample[] {
       const form = pick([group(ssn, [3, 2, 4], '-'), group(ssn, [3, 2, 4], ' '), ssn]);
       return [pick(['My social security number is ', 'SSN ', 'The SSN on file is ']), 'us_social_security_number', form];
     },
-    email: () => [pick(['Email me at ', 'Send it to ', 'My address is ']), 'email_address', `${pick(FIRST).toLowerCase()}.${pick(LAST).toLowerCase()}${int(1, 99)}@${pick(['gmail.com', 'example.org', 'mail.co.uk', 'acme.io'])}`],
+    email: () => [
+      pick(['Email me at ', 'Send it to ', 'My address is ']),
+      'email_address',
+      `${pick(FIRST).toLowerCase()}.${pick(LAST).toLowerCase()}${int(1, 99)}@${pick(['gmail.com', 'example.org', 'mail.co.uk', 'acme.io'])}`,
+    ],
     date: () => {
       const m = pick(MONTHS);
       const d = int(1, 28);
-      const form = pick([`${m} ${d}, ${int(1950, 2024)}`, `${m} ${d}`, `the ${d}${d === 1 ? 'st' : d === 2 ? 'nd' : d === 3 ? 'rd' : 'th'} of ${m}`, `${int(1, 12)}/${d}/${int(2000, 2030)}`]);
+      const form = pick([
+        `${m} ${d}, ${int(1950, 2024)}`,
+        `${m} ${d}`,
+        `the ${d}${d === 1 ? 'st' : d === 2 ? 'nd' : d === 3 ? 'rd' : 'th'} of ${m}`,
+        `${int(1, 12)}/${d}/${int(2000, 2030)}`,
+      ]);
       return [pick(['The appointment is on ', 'We met on ', 'It is due on ']), 'date', form];
     },
-    money: () => [pick(['It costs ', 'I paid ', 'The fee is ']), 'money_amount', pick([`$${int(1, 999)}.${digits(2)}`, `${int(2, 500)} dollars`, `${int(2, 90)} euros`, `€${int(2, 900)}`, `${int(2, 50)} pesos`])],
+    money: () => [
+      pick(['It costs ', 'I paid ', 'The fee is ']),
+      'money_amount',
+      pick([`$${int(1, 999)}.${digits(2)}`, `${int(2, 500)} dollars`, `${int(2, 90)} euros`, `€${int(2, 900)}`, `${int(2, 50)} pesos`]),
+    ],
     iban: () => {
       const bban = `WEST${digits(14)}`;
       const num = BigInt(`${[...bban].map((ch) => (ch >= 'A' ? ch.charCodeAt(0) - 55 : ch)).join('')}161100`);
@@ -95,7 +155,16 @@ function corpus(n: number, seed = 7): Sample[] {
       const body = `4${digits(14)}`;
       const bad = body + [...'0123456789'].find((d) => !luhnValid(body + d))!;
       return [
-        pick([`My order number is ${group(bad, [4, 4, 4, 4], ' ')}`, 'See you in May', 'May I help you', `We had ${int(20, 900)} people`, `Version ${int(1, 9)}.${int(0, 9)} is out`, `Chapter ${int(2, 40)}, page ${int(2, 300)}`, `Order ${digits(8)} shipped`, `Room ${int(100, 999)} on floor ${int(2, 9)}`]),
+        pick([
+          `My order number is ${group(bad, [4, 4, 4, 4], ' ')}`,
+          'See you in May',
+          'May I help you',
+          `We had ${int(20, 900)} people`,
+          `Version ${int(1, 9)}.${int(0, 9)} is out`,
+          `Chapter ${int(2, 40)}, page ${int(2, 300)}`,
+          `Order ${digits(8)} shipped`,
+          `Room ${int(100, 999)} on floor ${int(2, 9)}`,
+        ]),
         null,
         '',
       ];
@@ -129,7 +198,12 @@ function spokenEmails(n: number, seed = 13): { words: TranscriptWord[]; first: n
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   return Array.from({ length: n }, () => {
     const local = r() < 0.5 ? [pick(FIRST).toLowerCase()] : [pick(FIRST).toLowerCase(), 'dot', pick(LAST).toLowerCase()];
-    const domain = pick([['gmail', 'dot', 'com'], ['example', 'dot', 'org'], ['acme', 'dot', 'co', 'dot', 'uk'], ['mail', 'dot', 'net']]);
+    const domain = pick([
+      ['gmail', 'dot', 'com'],
+      ['example', 'dot', 'org'],
+      ['acme', 'dot', 'co', 'dot', 'uk'],
+      ['mail', 'dot', 'net'],
+    ]);
     const text = ['please', 'write', 'to', ...local, 'at', ...domain, 'today'];
     return {
       words: text.map((t, i) => ({ text: t, start: i * 400, end: i * 400 + 350, confidence: 0.9, speaker: null })),
@@ -139,7 +213,15 @@ function spokenEmails(n: number, seed = 13): { words: TranscriptWord[]; first: n
   });
 }
 
-const STRUCTURED: PiiPolicy[] = ['phone_number', 'credit_card_number', 'us_social_security_number', 'email_address', 'date', 'money_amount', 'banking_information'];
+const STRUCTURED: PiiPolicy[] = [
+  'phone_number',
+  'credit_card_number',
+  'us_social_security_number',
+  'email_address',
+  'date',
+  'money_amount',
+  'banking_information',
+];
 const NER: PiiPolicy[] = ['person_name', 'location', 'organization'];
 const spec = (id: string, name: string, unit: string, op: MetricSpec['op'], target: number): MetricSpec => ({ id, name, unit, op, target });
 const RECALL = (t: PiiPolicy, target: number) => spec(`pii_recall_${t}`, `PII recall: ${t}`, '', '>=', target);
@@ -174,22 +256,32 @@ export const pii: Measurement = {
     const out: Metric[] = [];
     for (const t of [...STRUCTURED, ...NER]) {
       const st = stat(t);
-      out.push(metric(RECALL(t, STRUCTURED.includes(t) ? 0.95 : 0.8), st.tp / Math.max(1, st.tp + st.fn), { ...st, precision: st.tp / Math.max(1, st.tp + st.fp) }));
+      out.push(
+        metric(RECALL(t, STRUCTURED.includes(t) ? 0.95 : 0.8), st.tp / Math.max(1, st.tp + st.fn), {
+          ...st,
+          precision: st.tp / Math.max(1, st.tp + st.fp),
+        }),
+      );
     }
     const all = [...found.values()].reduce((a, x) => ({ tp: a.tp + x.tp, fp: a.fp + x.fp }), { tp: 0, fp: 0 });
     out.push(metric(PRECISION, all.tp / Math.max(1, all.tp + all.fp), { ...all, samples: samples.length, examples: misses }));
 
     const spoken = spokenPhones(200);
-    const hits = spoken.filter((s) => findPiiInWords(s.words, new Set(['phone_number'])).some((f) => f.firstWord === s.first && f.lastWord === s.last)).length;
+    const hits = spoken.filter((s) =>
+      findPiiInWords(s.words, new Set(['phone_number'])).some((f) => f.firstWord === s.first && f.lastWord === s.last),
+    ).length;
     out.push(metric(SPOKEN, hits / spoken.length, { samples: spoken.length }));
     const emails = spokenEmails(200);
-    const emailHits = emails.filter((s) => findPiiInWords(s.words, new Set(['email_address'])).some((f) => f.firstWord === s.first && f.lastWord === s.last)).length;
+    const emailHits = emails.filter((s) =>
+      findPiiInWords(s.words, new Set(['email_address'])).some((f) => f.firstWord === s.first && f.lastWord === s.last),
+    ).length;
     out.push(metric(SPOKEN_EMAIL, emailHits / emails.length, { samples: emails.length }));
 
     // An hour of speech is about 9,000 words: the corpus's sentences as engine words, redacted with every policy.
     const words: TranscriptWord[] = [];
     for (let i = 0; words.length < 9000; i++) {
-      for (const w of samples[i % samples.length]!.text.split(' ')) words.push({ text: w, start: words.length * 400, end: words.length * 400 + 350, confidence: 0.9, speaker: null });
+      for (const w of samples[i % samples.length]!.text.split(' '))
+        words.push({ text: w, start: words.length * 400, end: words.length * 400 + 350, confidence: 0.9, speaker: null });
     }
     const hour = words.slice(0, 9000);
     const t0 = performance.now();

@@ -100,9 +100,14 @@ export function writeReport(dir: string, report: BenchReport, merge = false): { 
     const fresh = new Map(report.results.map((r) => [r.id, r]));
     const merged = old.results.map((r) => fresh.get(r.id) ?? r);
     for (const r of report.results) if (!old.results.some((o) => o.id === r.id)) merged.push(r);
-    report = { ...report, durationSeconds: old.durationSeconds + report.durationSeconds, results: merged, allPass: merged.every((r) => r.pass) };
+    report = {
+      ...report,
+      durationSeconds: old.durationSeconds + report.durationSeconds,
+      results: merged,
+      allPass: merged.every((r) => r.pass),
+    };
   }
-  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(md, markdown(report));
   return { json, md };
 }

@@ -32,7 +32,6 @@ export function snapshotApp(tmp: string): string {
   return path.join(app, 'bin', 'earshot.js');
 }
 
-
 /** One pino log line of the server. */
 export interface LogLine {
   time: number;
@@ -212,7 +211,10 @@ export async function pollTranscript(
 }
 
 /** Submits a transcript and polls (every 50 ms) until it completes: wall time from the POST to the completed poll. */
-export async function timeTranscript(server: BenchServer, audioUrl: string): Promise<{ id: string; ms: number; words: number; postedAt: number; completedAt: number }> {
+export async function timeTranscript(
+  server: BenchServer,
+  audioUrl: string,
+): Promise<{ id: string; ms: number; words: number; postedAt: number; completedAt: number }> {
   const postedAt = Date.now();
   const t0 = performance.now();
   const created = await createTranscript(server, audioUrl);

@@ -17,7 +17,6 @@ import type { BenchFigure } from './figure.js';
 import { freePort } from '../src/net/free-port.js';
 import { median, sleep } from './util.js';
 
-
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** 90 days of 5-minute probes for the five local components, with their rollups and 30 incidents, straight in SQL. */
@@ -42,7 +41,10 @@ async function seed(db: Awaited<ReturnType<typeof openDb>>): Promise<number> {
     );
   }
   for (const id of ids) {
-    await db.query("insert into status_components (id, name, status, last_observed, last_probe_at, last_latency_ms, last_message) values ($1, $1, 'operational', 'operational', now(), 120, 'bench probe')", [id]);
+    await db.query(
+      "insert into status_components (id, name, status, last_observed, last_probe_at, last_latency_ms, last_message) values ($1, $1, 'operational', 'operational', now(), 120, 'bench probe')",
+      [id],
+    );
   }
   for (let i = 0; i < 30; i++) {
     const id = `bench${String(i).padStart(7, '0')}`;
@@ -53,7 +55,10 @@ async function seed(db: Awaited<ReturnType<typeof openDb>>): Promise<number> {
       [id, `Incident ${i}`, JSON.stringify([ids[i % ids.length]]), at],
     );
     for (const [n, status] of ['investigating', 'identified', 'resolved'].entries()) {
-      await db.query("insert into status_incident_updates (id, incident_id, status, body, affected_components, created_at) values ($1, $2, $3, 'bench update', '[]', $4)", [`${id}u${n}`, id, status, at]);
+      await db.query(
+        "insert into status_incident_updates (id, incident_id, status, body, affected_components, created_at) values ($1, $2, $3, 'bench update', '[]', $4)",
+        [`${id}u${n}`, id, status, at],
+      );
     }
   }
   const { rows } = await db.query<{ n: number }>('select count(*)::int as n from status_probes');
@@ -77,23 +82,33 @@ export async function measureStatusPageRender(): Promise<BenchFigure> {
     let bytes = 0;
     for (let i = 0; i < 33; i++) {
       const started = performance.now();
-      const html = renderPage(await buildView(svc, 'http://127.0.0.1:8976/status', { history: true }), { emailEnabled: false, refreshMs: 60_000 });
+      const html = renderPage(await buildView(svc, 'http://127.0.0.1:8976/status', { history: true }), {
+        emailEnabled: false,
+        refreshMs: 60_000,
+      });
       if (i >= 3) times.push(performance.now() - started);
       bytes = html.length;
     }
     const value = Math.round(median(times) * 10) / 10;
-    return { name: `/status render, 90 days of 5-minute probes × 5 components (${probes} probes, PGlite)`, value, unit: 'ms', target: '< 50', pass: value < 50, note: `median of 30; p90 ${Math.round([...times].sort((a, b) => a - b)[26]! * 10) / 10} ms; ${Math.round(bytes / 1024)} KiB of HTML` };
+    return {
+      name: `/status render, 90 days of 5-minute probes × 5 components (${probes} probes, PGlite)`,
+      value,
+      unit: 'ms',
+      target: '< 50',
+      pass: value < 50,
+      note: `median of 30; p90 ${Math.round([...times].sort((a, b) => a - b)[26]! * 10) / 10} ms; ${Math.round(bytes / 1024)} KiB of HTML`,
+    };
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-
 /** About ten seconds of speech from espeak-ng, as 16 kHz WAV. */
 async function speech(dir: string): Promise<Buffer> {
   const file = path.join(dir, 'speech.wav');
-  const text = 'The quarterly numbers look good. We should ship the release on Friday after testing, then review the budget with the customer team next week.';
+  const text =
+    'The quarterly numbers look good. We should ship the release on Friday after testing, then review the budget with the customer team next week.';
   await promisify(execFile)('espeak-ng', ['-w', file, text]);
   return readFileSync(file);
 }
@@ -153,7 +168,11 @@ export async function measureProbeCost(opts: Options = {}): Promise<BenchFigure>
     });
     const audio = await speech(dir);
     const call = async (method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${base}${p}`, { method, headers: { authorization: key, ...(body !== undefined && !(body instanceof Buffer) && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : body instanceof Buffer ? new Uint8Array(body) : JSON.stringify(body) });
+      const res = await fetch(`${base}${p}`, {
+        method,
+        headers: { authorization: key, ...(body !== undefined && !(body instanceof Buffer) && { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : body instanceof Buffer ? new Uint8Array(body) : JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
       return (await res.json()) as Record<string, unknown>;
     };

@@ -2,7 +2,6 @@ import WebSocket from 'ws';
 import { decodeAudio } from '../src/audio/decode.js';
 import type { BenchFigure } from './figure.js';
 
-
 const CHUNK_MS = 100;
 const BYTES_PER_MS = 32;
 const TRAILING_SILENCE_MS = 2000;
@@ -38,7 +37,12 @@ async function timeSession(wsBase: string, key: string, pcm: Buffer, query = '')
   const turns: { at: number; words: { text: string; start: number; end: number }[] }[] = [];
   const done = new Promise<void>((resolve, reject) => {
     ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as { type: string; end_of_turn?: boolean; turn_is_formatted?: boolean; words?: { text: string; start: number; end: number }[] };
+      const m = JSON.parse(raw.toString()) as {
+        type: string;
+        end_of_turn?: boolean;
+        turn_is_formatted?: boolean;
+        words?: { text: string; start: number; end: number }[];
+      };
       const now = Date.now();
       if (m.type !== 'Turn') return;
       for (const w of m.words ?? []) {

@@ -104,7 +104,10 @@ export class RssSampler {
   samples = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly pid: number, private readonly everyMs = 50) {}
+  constructor(
+    private readonly pid: number,
+    private readonly everyMs = 50,
+  ) {}
 
   start(): this {
     this.sample();

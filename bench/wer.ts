@@ -21,7 +21,10 @@ const SETTINGS: { name: string; args: Record<string, string> }[] = [
   { name: '-topn 8, -beam 1e-60 -wbeam 1e-40 -pbeam 1e-60', args: { '-topn': '8', ...WIDE } },
 ];
 
-async function decode(engine: ReturnType<typeof createPocketsphinxEngine>, wav: string): Promise<{ text: string; ms: number; audioMs: number }> {
+async function decode(
+  engine: ReturnType<typeof createPocketsphinxEngine>,
+  wav: string,
+): Promise<{ text: string; ms: number; audioMs: number }> {
   // The engine loads the next decoder right after a job: let it, so the timing is the decode alone.
   await new Promise((r) => setTimeout(r, 50));
   const audio = decodeAudio(wav);
@@ -58,7 +61,9 @@ async function main() {
       }
       await engine.close();
       const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-      rows.push(`| ${s.name} | ${pct(librivoxErrors / librivoxWords)} | ${pct(errors / refWords)} | ${(ms / 1000).toFixed(1)} s | ${(ms / audioMs).toFixed(2)}× |`);
+      rows.push(
+        `| ${s.name} | ${pct(librivoxErrors / librivoxWords)} | ${pct(errors / refWords)} | ${(ms / 1000).toFixed(1)} s | ${(ms / audioMs).toFixed(2)}× |`,
+      );
       console.error(rows.at(-1));
     }
     console.log(`| Setting | WER, 5 LibriVox clips | WER, with ${jfk.id} | Decode time | Time / audio |`);

@@ -8,6 +8,9 @@ EARSHOT_SETUP_TEST=1 scripts/setup.sh
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null && [ "$(id -u)" = 0 ]; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
 fi
-# The whole suite (no arguments) starts with the type check of src/, test/ and console/.
-if [ "$#" = 0 ]; then npm run --silent typecheck; fi
+# The whole suite (no arguments) starts with the linter (Biome) and the type check of src/, test/, bench/ and console/.
+if [ "$#" = 0 ]; then
+  npm run --silent lint
+  npm run --silent typecheck
+fi
 exec npx vitest run "$@"

@@ -56,10 +56,14 @@ const sleep = (ms: number) => delay(ms, undefined, { ref: false });
 const shownUrl = (address: string) => address.replace(/\[::1?\]/, 'localhost');
 
 /** Opens storage, migrates, starts the queue and workers, and listens. */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, undefined, config.logFormat)): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: Logger = createLogger(config.logLevel, undefined, config.logFormat),
+): Promise<RunningServer> {
   // First, so a bad TLS setting stops the start before anything is opened.
   const tls = await loadTls(config);
-  if (tls && tls.notAfter.getTime() < Date.now()) log.warn({ certPath: tls.certPath, notAfter: tls.notAfter }, 'the TLS certificate has expired');
+  if (tls && tls.notAfter.getTime() < Date.now())
+    log.warn({ certPath: tls.certPath, notAfter: tls.notAfter }, 'the TLS certificate has expired');
   const db = await openDb(config);
   // Fleet nodes starting at once take turns here: migrations, pg-boss's schema and the first key are made once.
   const { createdKey, queue } = await db.exclusively(async () => {
@@ -89,7 +93,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const timers: NodeJS.Timeout[] = [];
   if (config.workers) {
     // With the embedded database this process is the only worker, so anything still "processing" was cut off by a crash.
-    if (db.kind === 'pglite') await db.query("update transcripts set lease_expires_at = now() - interval '1 second' where status = 'processing'");
+    if (db.kind === 'pglite')
+      await db.query("update transcripts set lease_expires_at = now() - interval '1 second' where status = 'processing'");
     await reapLostJobs(ctx);
     await removeStaleDownloads(ctx);
     const run = (job: QueueJob<TranscribeJob>) => transcriber.run(job);
@@ -100,9 +105,12 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     await queue.work(QUEUES.maintenance, 1, () => runMaintenance(ctx));
     await queue.boss.schedule(QUEUES.maintenance, '*/10 * * * *');
     await runMaintenance(ctx);
-    const reaper = setInterval(() => {
-      reapLostJobs(ctx, (id) => transcriber.isRunning(id)).catch((err) => log.error({ err }, 'orphan check failed'));
-    }, Math.max(1000, (config.jobLeaseSeconds * 1000) / 2));
+    const reaper = setInterval(
+      () => {
+        reapLostJobs(ctx, (id) => transcriber.isRunning(id)).catch((err) => log.error({ err }, 'orphan check failed'));
+      },
+      Math.max(1000, (config.jobLeaseSeconds * 1000) / 2),
+    );
     timers.push(reaper);
   }
   if (!blobs.shared) {

@@ -25,7 +25,9 @@ describe('configuration', () => {
     expect(parseStorageUrl('s3://my-bucket//earshot/prod/')).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: 'earshot/prod' });
     expect(parseStorageUrl('file:///srv/earshot')).toEqual({ kind: 'file', dir: '/srv/earshot' });
     for (const bad of ['/srv/earshot', 'http://minio:9000/bucket', 's3://', 's3://key:secret@bucket', 's3://bucket?region=x']) {
-      expect(() => loadConfig({}, { EARSHOT_STORAGE_URL: bad })).toThrow(/EARSHOT_STORAGE_URL \/ --storage-url: expected file:\/\/\/DIR or s3:\/\/BUCKET/);
+      expect(() => loadConfig({}, { EARSHOT_STORAGE_URL: bad })).toThrow(
+        /EARSHOT_STORAGE_URL \/ --storage-url: expected file:\/\/\/DIR or s3:\/\/BUCKET/,
+      );
     }
   });
 });

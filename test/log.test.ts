@@ -76,7 +76,10 @@ describe('log format', () => {
   it('json, and auto off a terminal: one JSON object a line', () => {
     expect(process.stdout.isTTY && process.stderr.isTTY).toBeFalsy(); // vitest pipes its workers' output
     for (const format of ['json', 'auto'] as const) {
-      const lines = written(format).trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+      const lines = written(format)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { msg: string });
       expect(lines.map((l) => l.msg)).toEqual(['request completed', 'disk nearly full']);
     }
   });
@@ -84,6 +87,8 @@ describe('log format', () => {
   it('is set by EARSHOT_LOG_FORMAT, which refuses other values', () => {
     expect(loadConfig({}, {}).logFormat).toBe('auto');
     expect(loadConfig({}, { EARSHOT_LOG_FORMAT: 'json' }).logFormat).toBe('json');
-    expect(() => loadConfig({}, { EARSHOT_LOG_FORMAT: 'yaml' })).toThrow(/EARSHOT_LOG_FORMAT \/ --log-format: expected "auto" or "pretty" or "json"/);
+    expect(() => loadConfig({}, { EARSHOT_LOG_FORMAT: 'yaml' })).toThrow(
+      /EARSHOT_LOG_FORMAT \/ --log-format: expected "auto" or "pretty" or "json"/,
+    );
   });
 });

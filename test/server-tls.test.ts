@@ -73,12 +73,16 @@ describe('HTTPS with EARSHOT_TLS=self-signed', () => {
     // And HTTP goes on as before.
     const plain = await api(server, '/v2/transcript');
     expect(plain.status).toBe(200);
-    expect(((await plain.json()) as { page_details: { current_url: string } }).page_details.current_url).toBe(`${server.url}/v2/transcript`);
+    expect(((await plain.json()) as { page_details: { current_url: string } }).page_details.current_url).toBe(
+      `${server.url}/v2/transcript`,
+    );
   });
 
   it('is refused by clients that do not trust it, or that reach it by a name it does not cover', async () => {
     await expect(httpsGet(`${server.tlsUrl}/health`)).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
-    await expect(httpsGet(`${server.tlsUrl}/health`, { ca, servername: 'example.com' })).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    await expect(httpsGet(`${server.tlsUrl}/health`, { ca, servername: 'example.com' })).rejects.toMatchObject({
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    });
   });
 
   it('covers localhost, 127.0.0.1, ::1 and this machine by name', async () => {
@@ -103,7 +107,9 @@ describe('HTTPS with EARSHOT_TLS=self-signed', () => {
   it('serves WebSocket streaming as wss://', async () => {
     const url = `${server.tlsUrl!.replace('https', 'wss')}/v3/ws?sample_rate=16000`;
     const untrusting = new WebSocket(url, { headers: { authorization: server.key } });
-    await expect(new Promise((_, reject) => untrusting.once('error', reject))).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    await expect(new Promise((_, reject) => untrusting.once('error', reject))).rejects.toMatchObject({
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
 
     const ws = new WebSocket(url, { ca, headers: { authorization: server.key } });
     const begin = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -199,11 +205,31 @@ describe('a bad TLS configuration stops `earshot serve` with the setting named',
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    ['only a certificate', () => ({ EARSHOT_TLS_CERT: cert }), /^earshot: EARSHOT_TLS_CERT \/ --tls-cert is set but EARSHOT_TLS_KEY \/ --tls-key is not/],
-    ['a certificate file that is not there', () => ({ EARSHOT_TLS_CERT: path.join(dir, 'gone.crt'), EARSHOT_TLS_KEY: key }), /^earshot: EARSHOT_TLS_CERT \/ --tls-cert: cannot read .*gone\.crt: no such file/],
-    ['a key that is no PEM', () => ({ EARSHOT_TLS_CERT: cert, EARSHOT_TLS_KEY: cert }), /^earshot: EARSHOT_TLS_KEY \/ --tls-key: .*a\.crt is not a PEM private key/],
-    ['a key that does not match', () => ({ EARSHOT_TLS_CERT: cert, EARSHOT_TLS_KEY: key }), /^earshot: EARSHOT_TLS_KEY \/ --tls-key: .*b\.key is not the private key of the certificate in .*a\.crt/],
-    ['an unknown EARSHOT_TLS', () => ({ EARSHOT_TLS: 'yes' }), /^earshot: Invalid EARSHOT_TLS \/ --tls: expected "off" or "self-signed", got "yes"/],
+    [
+      'only a certificate',
+      () => ({ EARSHOT_TLS_CERT: cert }),
+      /^earshot: EARSHOT_TLS_CERT \/ --tls-cert is set but EARSHOT_TLS_KEY \/ --tls-key is not/,
+    ],
+    [
+      'a certificate file that is not there',
+      () => ({ EARSHOT_TLS_CERT: path.join(dir, 'gone.crt'), EARSHOT_TLS_KEY: key }),
+      /^earshot: EARSHOT_TLS_CERT \/ --tls-cert: cannot read .*gone\.crt: no such file/,
+    ],
+    [
+      'a key that is no PEM',
+      () => ({ EARSHOT_TLS_CERT: cert, EARSHOT_TLS_KEY: cert }),
+      /^earshot: EARSHOT_TLS_KEY \/ --tls-key: .*a\.crt is not a PEM private key/,
+    ],
+    [
+      'a key that does not match',
+      () => ({ EARSHOT_TLS_CERT: cert, EARSHOT_TLS_KEY: key }),
+      /^earshot: EARSHOT_TLS_KEY \/ --tls-key: .*b\.key is not the private key of the certificate in .*a\.crt/,
+    ],
+    [
+      'an unknown EARSHOT_TLS',
+      () => ({ EARSHOT_TLS: 'yes' }),
+      /^earshot: Invalid EARSHOT_TLS \/ --tls: expected "off" or "self-signed", got "yes"/,
+    ],
   ])('%s', async (_name, extra, message) => {
     const started = Date.now();
     const out = await runCli(['serve'], { ...env, ...extra() });
@@ -228,7 +254,9 @@ describe('a bad TLS configuration stops `earshot serve` with the setting named',
     try {
       const out = await runCli(['serve'], { ...env, EARSHOT_TLS: 'self-signed', EARSHOT_TLS_PORT: String(taken) });
       expect(out.code).toBe(1);
-      expect(out.stderr).toMatch(new RegExp(`^earshot: EARSHOT_TLS_PORT / --tls-port: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${taken}`));
+      expect(out.stderr).toMatch(
+        new RegExp(`^earshot: EARSHOT_TLS_PORT / --tls-port: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${taken}`),
+      );
     } finally {
       blocker.close();
     }

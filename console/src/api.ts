@@ -24,7 +24,8 @@ const notify = (err: ApiError) => {
   for (const l of listeners) l(err);
 };
 
-const unreachable = () => new ApiError(`Cannot reach the Earshot server at ${location.origin}. Is it running? Retry once it is back.`, 'network');
+const unreachable = () =>
+  new ApiError(`Cannot reach the Earshot server at ${location.origin}. Is it running? Retry once it is back.`, 'network');
 
 /** The server's `{"error": "..."}` text, or the status line. */
 async function errorText(res: Response): Promise<string> {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, onApiFailure } from './api';
+import { type ApiError, onApiFailure } from './api';
 import { KeysPage } from './keys';
 import { LemurPage } from './lemur';
 import { Login } from './login';
@@ -94,7 +94,10 @@ export function App() {
         </a>
         <nav aria-label="Main">
           {NAV.map((n) => (
-            <a href={n.href} aria-current={route.name === n.name || (n.name === 'transcripts' && route.name === 'transcript') ? 'page' : undefined}>
+            <a
+              href={n.href}
+              aria-current={route.name === n.name || (n.name === 'transcripts' && route.name === 'transcript') ? 'page' : undefined}
+            >
               {n.label}
             </a>
           ))}

@@ -6,8 +6,7 @@ export function DeleteButton({ id, label, small, onDeleted }: { id: string; labe
   const [confirm, setConfirm] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const size = small ? ' small' : '';
-  const remove = () =>
-    apiFetch(`/v2/transcript/${id}`, { method: 'DELETE' }).then(onDeleted, (err: Error) => setError(err.message));
+  const remove = () => apiFetch(`/v2/transcript/${id}`, { method: 'DELETE' }).then(onDeleted, (err: Error) => setError(err.message));
   return (
     <>
       {confirm ? (

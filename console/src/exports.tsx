@@ -66,6 +66,7 @@ export function Snippet({ id }: { id: string }) {
   return (
     <section aria-labelledby="snippet-h">
       <h2 id="snippet-h">Fetch it with code</h2>
+      {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form fieldset */}
       <div class="tabs" role="group" aria-label="Language">
         {Object.keys(all).map((l) => (
           <button type="button" class="small" aria-pressed={l === lang} onClick={() => (setLang(l), setCopied(null))}>

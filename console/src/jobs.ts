@@ -111,7 +111,18 @@ function run(job: Job, task: () => Promise<void>): void {
 }
 
 export function transcribeFile(file: File, options: TranscriptOptions): void {
-  const job: Job = { localId: nextId++, name: file.name, size: file.size, phase: 'waiting', sent: 0, uploadStarted: 0, audioSeconds: null, processingSince: null, transcriptId: null, error: null };
+  const job: Job = {
+    localId: nextId++,
+    name: file.name,
+    size: file.size,
+    phase: 'waiting',
+    sent: 0,
+    uploadStarted: 0,
+    audioSeconds: null,
+    processingSince: null,
+    transcriptId: null,
+    error: null,
+  };
   run(job, async () => {
     void audioSecondsOf(file).then((s) => job.phase !== 'completed' && update(job, { audioSeconds: s }));
     await slot();
@@ -127,7 +138,18 @@ export function transcribeFile(file: File, options: TranscriptOptions): void {
 }
 
 export function transcribeUrl(url: string, options: TranscriptOptions): void {
-  const job: Job = { localId: nextId++, name: url, size: null, phase: 'queued', sent: 0, uploadStarted: 0, audioSeconds: null, processingSince: null, transcriptId: null, error: null };
+  const job: Job = {
+    localId: nextId++,
+    name: url,
+    size: null,
+    phase: 'queued',
+    sent: 0,
+    uploadStarted: 0,
+    audioSeconds: null,
+    processingSince: null,
+    transcriptId: null,
+    error: null,
+  };
   run(job, () => follow(job, options, url));
 }
 

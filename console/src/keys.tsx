@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { apiFetch, apiJson, ApiError } from './api';
+import { apiFetch, apiJson, type ApiError } from './api';
 import { copyText } from './download';
 import { when } from './format';
 import { setKey } from './settings';
@@ -55,7 +55,9 @@ export function KeysPage() {
   return (
     <>
       <h1 tabIndex={-1}>API keys</h1>
-      <p class="muted">Keys of this project. Any of them can read and write all of the project's transcripts; a revoked key stops working within seconds.</p>
+      <p class="muted">
+        Keys of this project. Any of them can read and write all of the project's transcripts; a revoked key stops working within seconds.
+      </p>
       <form class="card row wrap keys-form" onSubmit={create}>
         <label for="key-name">New key name</label>
         <input id="key-name" value={name} maxLength={100} placeholder="laptop, ci, …" onInput={(e) => setName(e.currentTarget.value)} />
@@ -70,7 +72,15 @@ export function KeysPage() {
           </p>
           <code class="secret">{created.key}</code>
           <div class="row wrap">
-            <button type="button" onClick={() => copyText(created.key).then(() => setNote('Copied.'), (err: Error) => setNote(err.message))}>
+            <button
+              type="button"
+              onClick={() =>
+                copyText(created.key).then(
+                  () => setNote('Copied.'),
+                  (err: Error) => setNote(err.message),
+                )
+              }
+            >
               Copy
             </button>
             <button

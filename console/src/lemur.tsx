@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { apiJson, ApiError, isDeleted, withDetails, type Details, type ListItem } from './api';
+import { apiJson, type ApiError, isDeleted, withDetails, type Details, type ListItem } from './api';
 import { when } from './format';
 import { href } from './route';
 import { displayName } from './transcripts';
@@ -15,7 +15,9 @@ interface TaskResponse {
 
 /** LeMUR answers need a language model on the server; say how to get one rather than only what failed. */
 function notConfigured(err: ApiError): boolean {
-  return err.status === 404 || err.status === 501 || err.status === 503 || /\b(LLM|language model|not configured|no model)\b/i.test(err.message);
+  return (
+    err.status === 404 || err.status === 501 || err.status === 503 || /\b(LLM|language model|not configured|no model)\b/i.test(err.message)
+  );
 }
 
 /**
@@ -65,7 +67,11 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
     const signal = controller.signal;
     try {
       if (mode === 'qa') {
-        const questions = text.split('\n').map((q) => q.trim()).filter(Boolean).map((question) => ({ question }));
+        const questions = text
+          .split('\n')
+          .map((q) => q.trim())
+          .filter(Boolean)
+          .map((question) => ({ question }));
         const json = { transcript_ids: ids, questions };
         setAnswer(await apiJson<QaResponse>('/lemur/v3/generate/question-answer', { method: 'POST', json, signal }));
       } else {
@@ -94,7 +100,8 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
             {items?.map((t) => (
               <li>
                 <label class="check">
-                  <input type="checkbox" checked={chosen.has(t.id)} onChange={() => toggle(t.id)} /> {displayName(t)} <span class="muted small">{when(t.created)}</span>
+                  <input type="checkbox" checked={chosen.has(t.id)} onChange={() => toggle(t.id)} /> {displayName(t)}{' '}
+                  <span class="muted small">{when(t.created)}</span>
                 </label>
               </li>
             ))}
@@ -144,8 +151,8 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
           <p>{error.message}</p>
           {notConfigured(error) && (
             <p>
-              LeMUR needs a language model on this server. An administrator configures one (an embedded model file, or any OpenAI-compatible server) as the README's
-              LeMUR section describes, then restarts Earshot.
+              LeMUR needs a language model on this server. An administrator configures one (an embedded model file, or any OpenAI-compatible
+              server) as the README's LeMUR section describes, then restarts Earshot.
             </p>
           )}
         </div>

@@ -17,7 +17,11 @@ export function Login({ onKey }: { onKey: (key: string) => void }) {
       await apiFetch('/v2/transcript?limit=1', { key: k });
       onKey(k);
     } catch (err) {
-      setError(err instanceof ApiError && err.kind === 'auth' ? 'The server refused this API key (401). Check that you copied all of it.' : (err as Error).message);
+      setError(
+        err instanceof ApiError && err.kind === 'auth'
+          ? 'The server refused this API key (401). Check that you copied all of it.'
+          : (err as Error).message,
+      );
     } finally {
       setBusy(false);
     }
@@ -29,10 +33,20 @@ export function Login({ onKey }: { onKey: (key: string) => void }) {
         <h1 tabIndex={-1}>Earshot</h1>
         <p>Speech to text on your own server, with the AssemblyAI API. Paste an API key to start.</p>
         <label for="key">API key</label>
-        <input id="key" type="password" autoComplete="off" spellcheck={false} value={key} onInput={(e) => setKey(e.currentTarget.value)} aria-describedby="key-help" autoFocus />
+        <input
+          id="key"
+          type="password"
+          autoComplete="off"
+          spellcheck={false}
+          value={key}
+          onInput={(e) => setKey(e.currentTarget.value)}
+          aria-describedby="key-help"
+          // biome-ignore lint/a11y/noAutofocus: the page's only field, which the user came to fill in
+          autoFocus
+        />
         <p id="key-help" class="muted small">
-          Earshot prints a key on its first start; <code>earshot keys create</code> makes another (while the server runs on its embedded database, add{' '}
-          <code>--api-key</code> with a key of its "default" project). The key is remembered in this browser only.
+          Earshot prints a key on its first start; <code>earshot keys create</code> makes another (while the server runs on its embedded
+          database, add <code>--api-key</code> with a key of its "default" project). The key is remembered in this browser only.
         </p>
         {error && (
           <p class="error" role="alert">

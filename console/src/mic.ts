@@ -24,7 +24,8 @@ const SAMPLE_RATE = 16_000;
 /** What getUserMedia's errors mean for the user. */
 function micError(err: unknown): string {
   const name = (err as DOMException).name;
-  if (name === 'NotAllowedError') return 'The browser was not allowed to use the microphone. Allow it in the address bar, then start again.';
+  if (name === 'NotAllowedError')
+    return 'The browser was not allowed to use the microphone. Allow it in the address bar, then start again.';
   if (name === 'NotFoundError') return 'No microphone was found.';
   if (name === 'NotReadableError') return 'The microphone is in use by another application.';
   return `The microphone could not be opened: ${(err as Error).message}`;
@@ -45,12 +46,16 @@ export class MicSession {
   async start(): Promise<void> {
     this.events.onState('connecting');
     if (!navigator.mediaDevices?.getUserMedia) {
-      throw new Error('This browser allows the microphone only on https:// pages or on localhost. Serve Earshot with --tls, or open it at localhost.');
+      throw new Error(
+        'This browser allows the microphone only on https:// pages or on localhost. Serve Earshot with --tls, or open it at localhost.',
+      );
     }
     const { token } = await apiJson<{ token: string }>('/v3/token?expires_in_seconds=60');
     try {
       // Raw audio: echo cancellation and noise suppression are tuned for calls, not for recognisers.
-      this.stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+      this.stream = await navigator.mediaDevices.getUserMedia({
+        audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      });
     } catch (err) {
       throw new Error(micError(err));
     }
@@ -75,7 +80,8 @@ export class MicSession {
       else if (msg.type === 'Error' && msg.error) this.events.onError(msg.error);
     };
     ws.onclose = (e) => {
-      if (e.code !== 1000 && e.code !== 1005 && !this.stopped) this.events.onError(`The session ended: ${e.reason || 'connection lost'} (code ${e.code}).`);
+      if (e.code !== 1000 && e.code !== 1005 && !this.stopped)
+        this.events.onError(`The session ended: ${e.reason || 'connection lost'} (code ${e.code}).`);
       this.release();
     };
     node.port.onmessage = (e: MessageEvent<{ pcm: ArrayBuffer; peak: number }>) => {
@@ -88,7 +94,7 @@ export class MicSession {
   stop(): void {
     this.stopped = true;
     this.events.onState('stopping');
-    this.stream?.getTracks().forEach((t) => t.stop());
+    for (const t of this.stream?.getTracks() ?? []) t.stop();
     void this.audio?.close();
     this.audio = null;
     const ws = this.ws;
@@ -100,7 +106,7 @@ export class MicSession {
   }
 
   private release(): void {
-    this.stream?.getTracks().forEach((t) => t.stop());
+    for (const t of this.stream?.getTracks() ?? []) t.stop();
     void this.audio?.close();
     this.audio = null;
     this.stream = null;

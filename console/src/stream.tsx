@@ -38,7 +38,12 @@ export function StreamPage() {
   const start = async () => {
     setError(null);
     setTurns([]);
-    const s = new MicSession({ onTurn, onLevel: setLevel, onState: (st) => (setState(st), st === 'listening' && setStarted(Date.now())), onError: setError });
+    const s = new MicSession({
+      onTurn,
+      onLevel: setLevel,
+      onState: (st) => (setState(st), st === 'listening' && setStarted(Date.now())),
+      onError: setError,
+    });
     session.current = s;
     try {
       await s.start();
@@ -69,7 +74,15 @@ export function StreamPage() {
             </button>
           )}
           <span role="status" class="muted" data-testid="stream-state">
-            {state === 'connecting' ? 'Connecting…' : state === 'listening' ? `Listening · ${seconds} s` : state === 'stopping' ? 'Finishing…' : state === 'stopped' ? 'Stopped' : ''}
+            {state === 'connecting'
+              ? 'Connecting…'
+              : state === 'listening'
+                ? `Listening · ${seconds} s`
+                : state === 'stopping'
+                  ? 'Finishing…'
+                  : state === 'stopped'
+                    ? 'Stopped'
+                    : ''}
           </span>
           {state === 'listening' && <meter class="level" min={0} max={1} value={level} aria-label="Microphone level" />}
         </div>

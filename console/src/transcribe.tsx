@@ -1,12 +1,39 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getCapabilities, type Capabilities } from './api';
 import { bytes, roughDuration } from './format';
-import { clearFinished, getJobs, secondsLeft, subscribeJobs, transcribeFile, transcribeUrl, type Job, type TranscriptOptions } from './jobs';
+import {
+  clearFinished,
+  getJobs,
+  secondsLeft,
+  subscribeJobs,
+  transcribeFile,
+  transcribeUrl,
+  type Job,
+  type TranscriptOptions,
+} from './jobs';
 import { href } from './route';
 
 /** Offered when the engine takes any language (Whisper): upstream's most asked-for codes. */
-const COMMON_LANGUAGES = ['en_us', 'en', 'en_uk', 'en_au', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'hi', 'ru', 'uk', 'pl', 'tr',
-  'ko'];
+const COMMON_LANGUAGES = [
+  'en_us',
+  'en',
+  'en_uk',
+  'en_au',
+  'es',
+  'fr',
+  'de',
+  'it',
+  'pt',
+  'nl',
+  'ja',
+  'zh',
+  'hi',
+  'ru',
+  'uk',
+  'pl',
+  'tr',
+  'ko',
+];
 
 /** "colour, color -> color" per line, as upstream's custom_spelling. */
 export function parseSpelling(text: string): { from: string[]; to: string }[] | string {
@@ -16,7 +43,13 @@ export function parseSpelling(text: string): { from: string[]; to: string }[] | 
     if (!line) continue;
     const m = /^(.+?)\s*(?:->|→)\s*(.+)$/.exec(line);
     if (!m) return `Custom spelling, line ${n + 1}: write it as "from, other from -> to".`;
-    rules.push({ from: m[1]!.split(',').map((s) => s.trim()).filter(Boolean), to: m[2]!.trim() });
+    rules.push({
+      from: m[1]!
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      to: m[2]!.trim(),
+    });
   }
   return rules;
 }
@@ -93,11 +126,23 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
         </fieldset>
         <div class="wide">
           <label for="opt-spelling">Custom spelling</label>
-          <textarea id="opt-spelling" rows={2} placeholder="gonna, gunna -> going to" value={spelling} onInput={(e) => setSpelling(e.currentTarget.value)} />
+          <textarea
+            id="opt-spelling"
+            rows={2}
+            placeholder="gonna, gunna -> going to"
+            value={spelling}
+            onInput={(e) => setSpelling(e.currentTarget.value)}
+          />
         </div>
         <div class="wide">
           <label for="opt-webhook">Webhook URL</label>
-          <input id="opt-webhook" type="url" placeholder="https://example.com/hook" value={webhook} onInput={(e) => setWebhook(e.currentTarget.value)} />
+          <input
+            id="opt-webhook"
+            type="url"
+            placeholder="https://example.com/hook"
+            value={webhook}
+            onInput={(e) => setWebhook(e.currentTarget.value)}
+          />
         </div>
         <div>
           <label for="opt-auth-name">Webhook header name</label>
@@ -105,7 +150,13 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
         </div>
         <div>
           <label for="opt-auth-value">Webhook header value</label>
-          <input id="opt-auth-value" type="password" autoComplete="off" value={authValue} onInput={(e) => setAuthValue(e.currentTarget.value)} />
+          <input
+            id="opt-auth-value"
+            type="password"
+            autoComplete="off"
+            value={authValue}
+            onInput={(e) => setAuthValue(e.currentTarget.value)}
+          />
         </div>
       </div>
     </details>
@@ -235,7 +286,13 @@ export function Transcribe() {
         <label for="audio-url" class="visually-hidden">
           Audio URL
         </label>
-        <input id="audio-url" type="url" placeholder="…or paste a URL: https://example.com/talk.mp3" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+        <input
+          id="audio-url"
+          type="url"
+          placeholder="…or paste a URL: https://example.com/talk.mp3"
+          value={url}
+          onInput={(e) => setUrl(e.currentTarget.value)}
+        />
         <button type="submit" disabled={!url.trim()}>
           Transcribe URL
         </button>

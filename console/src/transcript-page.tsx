@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { apiJson, ApiError, isDeleted, withDetails, type Paragraph, type Peaks, type Transcript } from './api';
+import { apiJson, type ApiError, isDeleted, withDetails, type Paragraph, type Peaks, type Transcript } from './api';
 import { DeleteButton } from './delete-button';
 import { Exports, Snippet } from './exports';
 import { findHits } from './find';
@@ -113,7 +113,15 @@ function useTranscript(id: string) {
   return { t, paragraphs, peaks, audio, error, fileName, setAudio };
 }
 
-function FindBar({ words, onHits, onGo }: { words: string[]; onHits: (hits: [number, number][], active: number) => void; onGo: (hit: [number, number]) => void }) {
+function FindBar({
+  words,
+  onHits,
+  onGo,
+}: {
+  words: string[];
+  onHits: (hits: [number, number][], active: number) => void;
+  onGo: (hit: [number, number]) => void;
+}) {
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   // The first Enter after typing goes to the first hit; the next ones step on.
@@ -139,6 +147,7 @@ function FindBar({ words, onHits, onGo }: { words: string[]; onHits: (hits: [num
     onGo(hits[next]!);
   };
   return (
+    // biome-ignore lint/a11y/useSemanticElements: <search> is too new for the browsers the console supports
     <form class="find" role="search" onSubmit={(e) => (e.preventDefault(), go(1))}>
       <label for="find" class="visually-hidden">
         Find in transcript
@@ -264,7 +273,11 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired, onMediaDuration }
     const handsOff = () => (state.current.handsOffUntil = Date.now() + HANDS_OFF_MS);
     // Scrolling by keyboard counts too, when the keys scroll the page rather than drive a control.
     const keyScroll = (e: KeyboardEvent) => {
-      if (/^(Page(Up|Down)|Arrow(Up|Down)|Home|End| )$/.test(e.key) && (e.target === document.body || e.target === document.documentElement)) handsOff();
+      if (
+        /^(Page(Up|Down)|Arrow(Up|Down)|Home|End| )$/.test(e.key) &&
+        (e.target === document.body || e.target === document.documentElement)
+      )
+        handsOff();
     };
     addEventListener('wheel', handsOff, { passive: true });
     addEventListener('touchmove', handsOff, { passive: true });
@@ -317,7 +330,11 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired, onMediaDuration }
         return;
       }
       const code = a.error?.code;
-      setAudioNote(code === 4 ? 'This browser cannot play the audio (its format, or the address). The transcript is all here.' : 'The audio could not be loaded. The transcript is all here.');
+      setAudioNote(
+        code === 4
+          ? 'This browser cannot play the audio (its format, or the address). The transcript is all here.'
+          : 'The audio could not be loaded. The transcript is all here.',
+      );
     };
     a.addEventListener('play', onPlay);
     a.addEventListener('timeupdate', onTime);
@@ -360,7 +377,14 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired, onMediaDuration }
     const a = player.current;
     const now = (a?.currentTime ?? 0) * 1000;
     const dur = wave.current?.duration ?? 0;
-    const steps: Record<string, number> = { ArrowLeft: -5000, ArrowRight: 5000, ArrowDown: -5000, ArrowUp: 5000, PageDown: -30000, PageUp: 30000 };
+    const steps: Record<string, number> = {
+      ArrowLeft: -5000,
+      ArrowRight: 5000,
+      ArrowDown: -5000,
+      ArrowUp: 5000,
+      PageDown: -30000,
+      PageUp: 30000,
+    };
     if (e.key in steps) seek(Math.min(dur, Math.max(0, now + steps[e.key]!)));
     else if (e.key === 'Home') seek(0);
     else if (e.key === 'End') seek(dur);
@@ -400,6 +424,7 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired, onMediaDuration }
           onPointerUp={() => (dragging.current = false)}
         />
         {peaks === null && <p class="muted small">No waveform: this transcript's audio is not stored on the server.</p>}
+        {/* biome-ignore lint/a11y/useMediaCaption: the transcript beside the player is its caption */}
         {audio && 'url' in audio && <audio ref={player} controls preload="metadata" src={audio.url} />}
         {audio && 'error' in audio && <p class="muted small">No player: {audio.error}</p>}
         {audioNote && <p class="muted small">{audioNote}</p>}
@@ -419,6 +444,7 @@ function Reader({ t, paragraphs, peaks, audio, onAudioExpired, onMediaDuration }
         )}
         Click a word, or a paragraph's time, to move the player there.
       </p>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: a click on a word seeks the player; the keyboard has the player and the find bar */}
       <div ref={textRoot} class="text" onClick={onTextClick} data-testid="transcript-text" />
     </div>
   );
@@ -446,7 +472,9 @@ export function TranscriptPage({ id }: { id: string }) {
       </h1>
       {error && error.kind !== 'network' && (
         <p class="error" role="alert">
-          {error.status === 400 && /not found/i.test(error.message) ? 'There is no transcript with this id in your project.' : error.message}
+          {error.status === 400 && /not found/i.test(error.message)
+            ? 'There is no transcript with this id in your project.'
+            : error.message}
         </p>
       )}
       {deleted && (
@@ -463,7 +491,8 @@ export function TranscriptPage({ id }: { id: string }) {
       )}
       {(t?.status === 'queued' || t?.status === 'processing') && (
         <p class="card waiting" role="status">
-          <span class="spinner" aria-hidden="true" /> {t.status === 'queued' ? 'Queued: waiting for a free worker…' : 'Transcribing… this page updates by itself.'}
+          <span class="spinner" aria-hidden="true" />{' '}
+          {t.status === 'queued' ? 'Queued: waiting for a free worker…' : 'Transcribing… this page updates by itself.'}
         </p>
       )}
       {t?.status === 'completed' && !deleted && !paragraphs && !error && <p class="muted">Loading the text…</p>}

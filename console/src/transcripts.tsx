@@ -98,7 +98,9 @@ function TranscriptList() {
   useEffect(() => {
     let phases = '';
     return subscribeJobs(() => {
-      const now = getJobs().map((j) => `${j.transcriptId}:${j.phase}`).join();
+      const now = getJobs()
+        .map((j) => `${j.transcriptId}:${j.phase}`)
+        .join();
       if (now !== phases) setReload((n) => n + 1);
       phases = now;
     });
@@ -117,6 +119,7 @@ function TranscriptList() {
   return (
     <section class="card" aria-labelledby="list-h">
       <h2 id="list-h">Transcripts</h2>
+      {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for the browsers the console supports */}
       <form
         class="filters"
         role="search"
@@ -127,7 +130,13 @@ function TranscriptList() {
       >
         <div>
           <label for="f-text">Search text</label>
-          <input id="f-text" type="search" value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder="words in any transcript" />
+          <input
+            id="f-text"
+            type="search"
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+            placeholder="words in any transcript"
+          />
         </div>
         <div>
           <label for="f-status">Status</label>
@@ -156,7 +165,9 @@ function TranscriptList() {
           {error}
         </p>
       )}
-      {page && page.items.length === 0 && <p class="muted">{query ? 'No transcript contains that.' : 'No transcripts yet. Drop a file above to make one.'}</p>}
+      {page && page.items.length === 0 && (
+        <p class="muted">{query ? 'No transcript contains that.' : 'No transcripts yet. Drop a file above to make one.'}</p>
+      )}
       {page && (
         <ul class="items">
           {page.items.map((t) => (

@@ -65,7 +65,8 @@ function sniffMedia(b: Buffer): Omit<FileType, 'kind'> | null {
     return b.includes('webm') ? { mime: 'video/webm', description: 'WebM' } : { mime: 'video/x-matroska', description: 'Matroska data' };
   }
   if (b.readUInt32BE(0) === 0x3026b275) return { mime: 'video/x-ms-asf', description: 'Microsoft ASF' };
-  if (b.length > 376 && b[0] === 0x47 && b[188] === 0x47 && b[376] === 0x47) return { mime: 'video/MP2T', description: 'MPEG transport stream data' };
+  if (b.length > 376 && b[0] === 0x47 && b[188] === 0x47 && b[376] === 0x47)
+    return { mime: 'video/MP2T', description: 'MPEG transport stream data' };
   // MPEG audio frame sync; layer bits 00 mean AAC in ADTS framing.
   if (b[0] === 0xff && (b[1]! & 0xe0) === 0xe0) {
     return (b[1]! & 0x06) === 0
@@ -164,10 +165,50 @@ export function sniffBytes(b: Buffer, complete: boolean): FileType {
  * a neighbouring upload, or itself over and over. A format not listed fails as "not audio".
  */
 const SINGLE_FILE_DEMUXERS = [
-  'aac', 'ac3', 'aiff', 'amr', 'amrnb', 'amrwb', 'ape', 'asf', 'au', 'avi', 'caf', 'dsf', 'dts', 'dtshd', 'eac3',
-  'flac', 'flv', 'gsm', 'ircam', 'live_flv', 'loas', 'matroska', 'mlp', 'mov', 'mp3', 'mpc', 'mpc8', 'mpeg',
-  'mpegts', 'nistsphere', 'ogg', 'oma', 'qcp', 'rm', 'shn', 'sox', 'tak', 'truehd', 'tta', 'voc', 'w64', 'wav',
-  'wv', 'xwma',
+  'aac',
+  'ac3',
+  'aiff',
+  'amr',
+  'amrnb',
+  'amrwb',
+  'ape',
+  'asf',
+  'au',
+  'avi',
+  'caf',
+  'dsf',
+  'dts',
+  'dtshd',
+  'eac3',
+  'flac',
+  'flv',
+  'gsm',
+  'ircam',
+  'live_flv',
+  'loas',
+  'matroska',
+  'mlp',
+  'mov',
+  'mp3',
+  'mpc',
+  'mpc8',
+  'mpeg',
+  'mpegts',
+  'nistsphere',
+  'ogg',
+  'oma',
+  'qcp',
+  'rm',
+  'shn',
+  'sox',
+  'tak',
+  'truehd',
+  'tta',
+  'voc',
+  'w64',
+  'wav',
+  'wv',
+  'xwma',
 ].join(',');
 
 /** The child's file descriptor for the input: the very file this process opened and sniffed. */
@@ -220,16 +261,31 @@ function seconds(ms: number): string {
 }
 
 function ffmpegArgs(startMs: number, endMs: number | null, channel: number | null): string[] {
-  if (channel !== null && !(Number.isInteger(channel) && channel >= 0)) throw new RangeError(`channel must be a non-negative integer, not ${channel}`);
+  if (channel !== null && !(Number.isInteger(channel) && channel >= 0))
+    throw new RangeError(`channel must be a non-negative integer, not ${channel}`);
   return [
-    '-nostdin', '-hide_banner', '-nostats', '-loglevel', 'error',
+    '-nostdin',
+    '-hide_banner',
+    '-nostats',
+    '-loglevel',
+    'error',
     ...(startMs > 0 ? ['-ss', seconds(startMs)] : []),
     ...inputArgs(),
     ...(endMs !== null ? ['-t', seconds(endMs - startMs)] : []),
-    '-vn', '-sn', '-dn',
+    '-vn',
+    '-sn',
+    '-dn',
     // A plain copy of the one input channel (gain 1), sample for sample, not a mix.
     ...(channel !== null ? ['-af', `pan=mono|c0=c${channel}`] : []),
-    '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:1',
+    '-ac',
+    '1',
+    '-ar',
+    '16000',
+    '-c:a',
+    'pcm_s16le',
+    '-f',
+    's16le',
+    'pipe:1',
   ];
 }
 
@@ -343,9 +399,19 @@ export interface AudioProbe {
 }
 
 /** Runs a probe with the open input as its fd 3; resolves with the exit code, rejects only if it could not run. */
-function run(bin: string, args: string[], input: FileHandle, signal?: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  bin: string,
+  args: string[],
+  input: FileHandle,
+  signal?: AbortSignal,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe', input.fd], timeout: PROBE_TIMEOUT_MS, killSignal: 'SIGKILL', signal });
+    const child = spawn(bin, args, {
+      stdio: ['ignore', 'pipe', 'pipe', input.fd],
+      timeout: PROBE_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+      signal,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));

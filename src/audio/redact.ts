@@ -26,7 +26,10 @@ export interface RedactAudioOptions {
  */
 export async function redactAudio(file: string, out: string, opts: RedactAudioOptions): Promise<void> {
   const { pcm } = decodeAudio(file, { signal: opts.signal });
-  const spans = opts.spans.map((s) => ({ start: Math.floor((s.start * SAMPLE_RATE) / 1000), end: Math.ceil((s.end * SAMPLE_RATE) / 1000) }));
+  const spans = opts.spans.map((s) => ({
+    start: Math.floor((s.start * SAMPLE_RATE) / 1000),
+    end: Math.ceil((s.end * SAMPLE_RATE) / 1000),
+  }));
   async function* masked(): AsyncGenerator<Buffer> {
     let at = 0; // sample index of the chunk's first sample
     for await (const chunk of pcm) {
@@ -47,7 +50,24 @@ export async function redactAudio(file: string, out: string, opts: RedactAudioOp
   const codec = opts.format === 'mp3' ? ['-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'] : ['-c:a', 'pcm_s16le', '-f', 'wav'];
   const child = spawn(
     resolveFfmpeg(),
-    ['-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', 'pipe:0', ...codec, '-bitexact', '-y', out],
+    [
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      's16le',
+      '-ar',
+      String(SAMPLE_RATE),
+      '-ac',
+      '1',
+      '-i',
+      'pipe:0',
+      ...codec,
+      '-bitexact',
+      '-y',
+      out,
+    ],
     { stdio: ['pipe', 'ignore', 'pipe'], signal: opts.signal },
   );
   let stderr = '';

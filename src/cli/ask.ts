@@ -14,7 +14,7 @@ export function registerAsk(program: Command): void {
     .option('--context <text>', 'context for the model')
     .option('--answer-format <text>', 'how to answer, e.g. "one sentence"')
     .option('--answer-options <list>', 'comma-separated choices the answer must be one of')
-    .option('--model <name>', 'final_model (default: the server\'s default model)')
+    .option('--model <name>', "final_model (default: the server's default model)")
     .option('--max-output-size <tokens>', 'longest answer in tokens')
     .option('--temperature <t>', '0 to 1')
     .option('--json', 'print the whole LeMUR response as JSON');
@@ -35,7 +35,10 @@ export function registerAsk(program: Command): void {
       return n;
     };
     const body = {
-      transcript_ids: ids.split(',').map((s) => s.trim()).filter(Boolean),
+      transcript_ids: ids
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       questions: [
         {
           question,
@@ -51,15 +54,26 @@ export function registerAsk(program: Command): void {
     const url = `${server}/lemur/v3/generate/question-answer`;
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers: { authorization: apiKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     } catch (err) {
       const cause = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
       throw new Error(`cannot reach Earshot at ${server} (${cause}); is \`earshot serve\` running? (--server sets the URL)`);
     }
-    const json = (await res.json().catch(() => ({}))) as { error?: string; request_id?: string; usage?: { input_tokens: number; output_tokens: number }; response?: { answer: string }[] };
+    const json = (await res.json().catch(() => ({}))) as {
+      error?: string;
+      request_id?: string;
+      usage?: { input_tokens: number; output_tokens: number };
+      response?: { answer: string }[];
+    };
     if (!res.ok) throw new Error(`${res.status}: ${json.error ?? res.statusText}`);
     if (opts.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     else process.stdout.write(`${json.response?.[0]?.answer ?? ''}\n`);
-    process.stderr.write(`LeMUR request ${json.request_id}: ${json.usage?.input_tokens} input tokens, ${json.usage?.output_tokens} output tokens\n`);
+    process.stderr.write(
+      `LeMUR request ${json.request_id}: ${json.usage?.input_tokens} input tokens, ${json.usage?.output_tokens} output tokens\n`,
+    );
   });
 }

@@ -25,21 +25,30 @@ function webhookAuth(raw: unknown): { name: string; value: string } | null {
 export function registerDoctor(program: Command): void {
   const cmd = program
     .command('doctor')
-    .description('Find out why an AssemblyAI integration is not working (against Earshot or AssemblyAI\'s cloud), and say the fix')
-    .option('--server <url>', 'API root to check (default: $ASSEMBLYAI_BASE_URL, $EARSHOT_URL, the pasted request\'s host, or http://127.0.0.1:8976)')
+    .description("Find out why an AssemblyAI integration is not working (against Earshot or AssemblyAI's cloud), and say the fix")
+    .option(
+      '--server <url>',
+      "API root to check (default: $ASSEMBLYAI_BASE_URL, $EARSHOT_URL, the pasted request's host, or http://127.0.0.1:8976)",
+    )
     .addOption(new Option('--base-url <url>').hideHelp())
-    .option('--api-key <key>', 'API key (default: $EARSHOT_API_KEY, else $ASSEMBLYAI_API_KEY; the other way round when $ASSEMBLYAI_BASE_URL is set)')
+    .option(
+      '--api-key <key>',
+      'API key (default: $EARSHOT_API_KEY, else $ASSEMBLYAI_API_KEY; the other way round when $ASSEMBLYAI_BASE_URL is set)',
+    )
     .option('--audio <file|url>', 'audio to check: a local file is probed, a URL is checked as the server would fetch it')
     .option('--submit', 'submit a transcript (of --audio, or a built-in speech sample) and follow it to the end')
     .option('--transcript-id <id>', 'follow this transcript: why is it stuck or failed?')
     .option('--wait <seconds>', 'how long to follow a transcript', '120')
-    .option('--stuck-after <seconds>', 'call a transcript stuck after this long (default: 3x the service\'s typical time for its length, at least 2 min)')
+    .option(
+      '--stuck-after <seconds>',
+      "call a transcript stuck after this long (default: 3x the service's typical time for its length, at least 2 min)",
+    )
     .option('--webhook-url <url>', 'send the exact webhook delivery to this receiver and judge its answer')
     .option('--webhook-auth <header>', 'the webhook auth header to send, as "Name: value"')
     .option('--webhook-timeout-ms <ms>', 'how long a receiver may take (upstream: 10000)', '10000')
     .option('--curl <command>', 'a failing curl command, pasted (quote it)')
     .option('--request <file>', 'a failing curl command or raw HTTP request, from a file ("-" for stdin)')
-    .option('--offline', 'check the pasted request\'s text only; send nothing')
+    .option('--offline', "check the pasted request's text only; send nothing")
     .option('--lemur', 'check the transcript is ready for LeMUR and fits the context')
     .option('--lemur-model <model>', 'LeMUR final_model to check the context size for')
     .option('--lemur-context-tokens <n>', 'context size to check against, in tokens')
@@ -48,7 +57,10 @@ export function registerDoctor(program: Command): void {
     .option('--sample-rate <hz>', 'streaming sample_rate to declare', '16000')
     .addOption(new Option('--encoding <encoding>', 'streaming encoding').choices(['pcm_s16le', 'pcm_mulaw']).default('pcm_s16le'))
     .addOption(new Option('--protocol <protocol>', 'streaming protocol').choices(['v3', 'v2']).default('v3'))
-    .option('--stream-audio <file>', 'the audio you plan to stream (raw PCM or WAV): checked against --sample-rate and --encoding, then streamed')
+    .option(
+      '--stream-audio <file>',
+      'the audio you plan to stream (raw PCM or WAV): checked against --sample-rate and --encoding, then streamed',
+    )
     .option('--streaming-url <url>', 'streaming base URL (default: wss://streaming.assemblyai.com for the cloud, else the base URL)')
     .option('--token <token>', 'a temporary streaming token to test')
     .option('--token-expires <seconds>', 'expires_in_seconds to request a token with')
@@ -68,7 +80,11 @@ export function registerDoctor(program: Command): void {
   cmd.action(async (opts: Record<string, unknown>) => {
     let request: string | null = (opts.curl as string | undefined) ?? null;
     if (opts.request) request = readFileSync(opts.request === '-' ? 0 : (opts.request as string), 'utf8');
-    const only = opts.only ? String(opts.only).split(',').map((s) => s.trim()) : null;
+    const only = opts.only
+      ? String(opts.only)
+          .split(',')
+          .map((s) => s.trim())
+      : null;
     const unknown = only?.filter((c) => !CHECKS.includes(c as CheckName));
     if (unknown?.length) throw new Error(`--only: unknown check(s) ${unknown.join(', ')}; known: ${CHECKS.join(', ')}`);
     const json = Boolean(opts.json);
@@ -77,7 +93,12 @@ export function registerDoctor(program: Command): void {
     const options: DoctorOptions = {
       baseUrl: explicitServer(opts, {}) ?? env.ASSEMBLYAI_BASE_URL ?? env.EARSHOT_URL ?? '',
       // The cloud's variables go together; otherwise Earshot's key first (the one its fix lines name).
-      apiKey: apiKeyFrom(opts, {}) ?? (env.ASSEMBLYAI_BASE_URL ? env.ASSEMBLYAI_API_KEY : undefined) ?? apiKeyFrom({}, env) ?? env.ASSEMBLYAI_API_KEY ?? null,
+      apiKey:
+        apiKeyFrom(opts, {}) ??
+        (env.ASSEMBLYAI_BASE_URL ? env.ASSEMBLYAI_API_KEY : undefined) ??
+        apiKeyFrom({}, env) ??
+        env.ASSEMBLYAI_API_KEY ??
+        null,
       audio: (opts.audio as string | undefined) ?? null,
       submit: Boolean(opts.submit),
       transcriptId: (opts.transcriptId as string | undefined) ?? null,

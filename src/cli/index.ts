@@ -9,7 +9,6 @@ import { registerDoctor } from './doctor.js';
 import { registerAsk } from './ask.js';
 import { registerStatus } from './status.js';
 
-
 const program = new Command()
   .name('earshot')
   .description('Self-hosted speech-to-text server that speaks the AssemblyAI API')

@@ -13,7 +13,11 @@ type Remote = <T>(method: string, path: string, body?: unknown) => Promise<T>;
  * Runs a key command on the database, or through the running server: when `--server` / `EARSHOT_URL`
  * names one, or when that server holds the embedded database (which only one process may open).
  */
-async function keysCommand<T>(opts: Record<string, unknown>, local: (db: Db) => Promise<T>, remote: (call: Remote) => Promise<T>): Promise<T> {
+async function keysCommand<T>(
+  opts: Record<string, unknown>,
+  local: (db: Db) => Promise<T>,
+  remote: (call: Remote) => Promise<T>,
+): Promise<T> {
   if (explicitServer(opts) === null) {
     let db: Db;
     try {
@@ -86,7 +90,12 @@ export function registerKeys(program: Command): void {
   const command = (name: string, description: string, ...example: string[]) =>
     examples(addClientOptions(addConfigOptions(keys.command(name).description(description), [...DB_OPTIONS])), ...example);
 
-  command('create', 'Create an API key', 'earshot keys create', 'earshot keys create --project acme --name ci --server https://stt.example.com --api-key $EARSHOT_API_KEY')
+  command(
+    'create',
+    'Create an API key',
+    'earshot keys create',
+    'earshot keys create --project acme --name ci --server https://stt.example.com --api-key $EARSHOT_API_KEY',
+  )
     .option('--project <name>', 'project the key belongs to', 'default')
     .option('--name <name>', 'a label for the key', 'key')
     .action(async (opts: Record<string, unknown>) => {
@@ -100,7 +109,12 @@ export function registerKeys(program: Command): void {
       process.stderr.write(`Key ${created.id} created in project "${project}". It will not be shown again.\n`);
     });
 
-  command('list', 'List API keys', 'earshot keys list', 'earshot keys list --json --server https://stt.example.com --api-key $EARSHOT_API_KEY')
+  command(
+    'list',
+    'List API keys',
+    'earshot keys list',
+    'earshot keys list --json --server https://stt.example.com --api-key $EARSHOT_API_KEY',
+  )
     .option('--json', 'print JSON')
     .action(async (opts: Record<string, unknown>) => {
       const rows = await keysCommand<(ApiKeyInfo | RemoteKey)[]>(opts, listKeys, async (call) => {
@@ -117,7 +131,12 @@ export function registerKeys(program: Command): void {
       }
     });
 
-  command('revoke', 'Revoke a key by its id or the key itself', 'earshot keys revoke 6f1d…', 'earshot keys revoke 3f1c9a…   # the key itself (not through a server)')
+  command(
+    'revoke',
+    'Revoke a key by its id or the key itself',
+    'earshot keys revoke 6f1d…',
+    'earshot keys revoke 3f1c9a…   # the key itself (not through a server)',
+  )
     .argument('<id-or-key>')
     .action(async (idOrKey: string, opts: Record<string, unknown>) => {
       const done = await keysCommand(

@@ -12,7 +12,17 @@ function formatBytes(n: number | null): string {
 }
 
 /** Errors of a machine that cannot reach the download host (offline, DNS, firewall, proxy-only network). */
-const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const UNREACHABLE = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
 
 /** What failed and what to do, for a download that could not reach its host; other errors as they are. */
 export function downloadError(err: Error, url: string, fileName: string, mirror: string | null): Error {
@@ -28,29 +38,55 @@ export function downloadError(err: Error, url: string, fileName: string, mirror:
 
 /** `earshot models list|pull|rm`: the whisper models and LLMs under `<data-dir>/models`. */
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('Manage whisper speech models, LLMs for LeMUR and the streaming VAD (stored in <data-dir>/models)');
-  examples(models, 'earshot models list', 'earshot models pull base.en', 'EARSHOT_MODEL_BASE_URL=http://mirror.lan/models earshot models pull silero-vad', 'earshot models rm tiny');
-
-  const command = (name: string, description: string, ...example: string[]) => examples(models.command(name).description(description), ...example);
-  addConfigOptions(command('list', 'List the model catalogue; * marks installed models', 'earshot models list', 'earshot models list --json').option('--json', 'print JSON'), ['dataDir']).action(
-    async (opts: Record<string, unknown>) => {
-      const { dataDir } = configFrom(opts);
-      const installed = new Map((await listInstalled(dataDir)).map((m) => [m.name, m]));
-      const rows = catalogue().map((e) => ({ ...e, installed: installed.has(e.name) }));
-      // Models copied in by hand are usable too (`--whisper-model <name>`), so show them.
-      const extra = [...installed.values()].filter((m) => !catalogueEntry(m.name));
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ catalogue: rows, other: extra }, null, 2)}\n`);
-        return;
-      }
-      for (const r of rows) {
-        const what = r.kind === 'llm' ? `LLM for LeMUR (${r.licence})` : r.kind === 'vad' ? 'voice activity detection for streaming' : r.kind.startsWith('speaker-') ? `${r.kind} for speaker labels (${r.licence})` : r.kind === 'sherpa-streaming' ? `sherpa-onnx streaming (${r.languages === 'en' ? 'English' : 'multilingual'})` : r.kind === 'sherpa' ? `sherpa-onnx (${r.languages === 'en' ? 'English' : 'multilingual'})` : r.languages === 'en' ? 'English' : 'multilingual';
-        process.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(22)} ${formatBytes(r.sizeBytes).padStart(8)}  ${what}\n`);
-      }
-      for (const m of extra) process.stdout.write(`* ${m.name.padEnd(22)} ${formatBytes(m.sizeBytes).padStart(8)}  (not in catalogue)\n`);
-      process.stderr.write(`Models directory: ${modelsDir(dataDir)}\n`);
-    },
+  const models = program
+    .command('models')
+    .description('Manage whisper speech models, LLMs for LeMUR and the streaming VAD (stored in <data-dir>/models)');
+  examples(
+    models,
+    'earshot models list',
+    'earshot models pull base.en',
+    'EARSHOT_MODEL_BASE_URL=http://mirror.lan/models earshot models pull silero-vad',
+    'earshot models rm tiny',
   );
+
+  const command = (name: string, description: string, ...example: string[]) =>
+    examples(models.command(name).description(description), ...example);
+  addConfigOptions(
+    command('list', 'List the model catalogue; * marks installed models', 'earshot models list', 'earshot models list --json').option(
+      '--json',
+      'print JSON',
+    ),
+    ['dataDir'],
+  ).action(async (opts: Record<string, unknown>) => {
+    const { dataDir } = configFrom(opts);
+    const installed = new Map((await listInstalled(dataDir)).map((m) => [m.name, m]));
+    const rows = catalogue().map((e) => ({ ...e, installed: installed.has(e.name) }));
+    // Models copied in by hand are usable too (`--whisper-model <name>`), so show them.
+    const extra = [...installed.values()].filter((m) => !catalogueEntry(m.name));
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ catalogue: rows, other: extra }, null, 2)}\n`);
+      return;
+    }
+    for (const r of rows) {
+      const what =
+        r.kind === 'llm'
+          ? `LLM for LeMUR (${r.licence})`
+          : r.kind === 'vad'
+            ? 'voice activity detection for streaming'
+            : r.kind.startsWith('speaker-')
+              ? `${r.kind} for speaker labels (${r.licence})`
+              : r.kind === 'sherpa-streaming'
+                ? `sherpa-onnx streaming (${r.languages === 'en' ? 'English' : 'multilingual'})`
+                : r.kind === 'sherpa'
+                  ? `sherpa-onnx (${r.languages === 'en' ? 'English' : 'multilingual'})`
+                  : r.languages === 'en'
+                    ? 'English'
+                    : 'multilingual';
+      process.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(22)} ${formatBytes(r.sizeBytes).padStart(8)}  ${what}\n`);
+    }
+    for (const m of extra) process.stdout.write(`* ${m.name.padEnd(22)} ${formatBytes(m.sizeBytes).padStart(8)}  (not in catalogue)\n`);
+    process.stderr.write(`Models directory: ${modelsDir(dataDir)}\n`);
+  });
 
   addConfigOptions(
     command(
@@ -59,13 +95,19 @@ export function registerModels(program: Command): void {
       'earshot models pull base.en',
       'EARSHOT_MODEL_BASE_URL=http://mirror.lan/models earshot models pull silero-vad   # offline: from a mirror',
     )
-      .argument('<name>').option('--force', 'download again even if installed').option('--quiet', 'no progress bar'),
+      .argument('<name>')
+      .option('--force', 'download again even if installed')
+      .option('--quiet', 'no progress bar'),
     ['dataDir'],
   ).action(async (name: string, opts: Record<string, unknown>) => {
     const { dataDir } = configFrom(opts);
     const entry = catalogueEntry(name);
     if (!entry) {
-      process.stderr.write(`Unknown model "${name}". Known models: ${catalogue().map((e) => e.name).join(', ')}\n`);
+      process.stderr.write(
+        `Unknown model "${name}". Known models: ${catalogue()
+          .map((e) => e.name)
+          .join(', ')}\n`,
+      );
       process.exitCode = 1;
       return;
     }
@@ -101,17 +143,22 @@ export function registerModels(program: Command): void {
       process.off('SIGINT', onSigint);
       if (showBar) bar.stop();
     }
-    const checked = entry.sha256 || entry.sha1 ? `${formatBytes(entry.sizeBytes)}, checksum verified` : `no checksum published upstream; SHA-256 of this download ${await sha256Of(dest)}`;
+    const checked =
+      entry.sha256 || entry.sha1
+        ? `${formatBytes(entry.sizeBytes)}, checksum verified`
+        : `no checksum published upstream; SHA-256 of this download ${await sha256Of(dest)}`;
     if (entry.unpacksTo) await unpackArchive(dest, modelsDir(dataDir), entry.unpacksTo);
     process.stderr.write(`Installed ${name} (${checked}) at ${modelPath(dataDir, name)}\n`);
   });
 
-  addConfigOptions(command('rm', 'Delete an installed model', 'earshot models rm tiny').argument('<name>'), ['dataDir']).action(async (name: string, opts: Record<string, unknown>) => {
-    const { dataDir } = configFrom(opts);
-    if (await removeModel(dataDir, name)) process.stdout.write(`Removed ${name}.\n`);
-    else {
-      process.stderr.write(`Model "${name}" is not installed in ${modelsDir(dataDir)}.\n`);
-      process.exitCode = 1;
-    }
-  });
+  addConfigOptions(command('rm', 'Delete an installed model', 'earshot models rm tiny').argument('<name>'), ['dataDir']).action(
+    async (name: string, opts: Record<string, unknown>) => {
+      const { dataDir } = configFrom(opts);
+      if (await removeModel(dataDir, name)) process.stdout.write(`Removed ${name}.\n`);
+      else {
+        process.stderr.write(`Model "${name}" is not installed in ${modelsDir(dataDir)}.\n`);
+        process.exitCode = 1;
+      }
+    },
+  );
 }

@@ -41,9 +41,9 @@ function deprecated(old: string, now: string): void {
  */
 export function addClientOptions(cmd: Command): Command {
   cmd
-    .option('--server <url>', 'Earshot server URL (env EARSHOT_URL; default: this machine\'s server at --host and --port)')
-    .option('--host <host>', 'host of this machine\'s server, when no --server is given (env EARSHOT_HOST)')
-    .option('--port <port>', 'port of this machine\'s server, when no --server is given (env EARSHOT_PORT)')
+    .option('--server <url>', "Earshot server URL (env EARSHOT_URL; default: this machine's server at --host and --port)")
+    .option('--host <host>', "host of this machine's server, when no --server is given (env EARSHOT_HOST)")
+    .option('--port <port>', "port of this machine's server, when no --server is given (env EARSHOT_PORT)")
     .option('--api-key <key>', 'API key (env EARSHOT_API_KEY)');
   for (const [old] of Object.values(OLD_FLAGS)) cmd.addOption(new Option(`${old} <value>`).hideHelp());
   return cmd;

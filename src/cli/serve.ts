@@ -7,7 +7,10 @@ import { addConfigOptions, configFrom, examples } from './options.js';
 export function registerServe(program: Command): void {
   const cmd = program.command('serve').description('Start the API server and its transcription workers');
   addConfigOptions(cmd, Object.keys(settings) as ConfigKey[]);
-  cmd.option('--print-config', 'print the effective configuration (flags over environment over defaults) as JSON, secrets redacted, and exit');
+  cmd.option(
+    '--print-config',
+    'print the effective configuration (flags over environment over defaults) as JSON, secrets redacted, and exit',
+  );
   examples(
     cmd,
     'earshot serve',
@@ -62,7 +65,11 @@ const shellArg = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(
 /** How to make clients trust the self-signed certificate, printed on every start. */
 function trustHelp(tls: TlsSetup, tlsUrl: string): string {
   const cert = shellArg(tls.certPath);
-  const how = { created: 'created now', renewed: 'created anew (the kept one had expired or was unreadable: trust this one instead)', kept: 'kept from an earlier start' }[tls.origin as 'created' | 'renewed' | 'kept'];
+  const how = {
+    created: 'created now',
+    renewed: 'created anew (the kept one had expired or was unreadable: trust this one instead)',
+    kept: 'kept from an earlier start',
+  }[tls.origin as 'created' | 'renewed' | 'kept'];
   return (
     `\nHTTPS uses a self-signed certificate, ${how}, for ${tls.names.join(', ')}:\n` +
     `  ${tls.certPath}\n  SHA-256 ${tls.fingerprint256}, valid until ${tls.notAfter.toISOString().slice(0, 10)}\n` +

@@ -65,7 +65,8 @@ export function registerStream(program: Command): void {
     if (!key) throw new Error('an API key is needed: --api-key, or EARSHOT_API_KEY in the environment');
     const fromStdin = file === '-';
     const sampleRate = fromStdin ? Number(opts.sampleRate) : SAMPLE_RATE;
-    if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 48000) throw new Error('--sample-rate must be an integer from 8000 to 48000');
+    if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 48000)
+      throw new Error('--sample-rate must be an integer from 8000 to 48000');
     const speed = Number(opts.speed);
     if (!(speed > 0)) throw new Error('--speed must be a positive number');
     const query = new URLSearchParams({ sample_rate: String(sampleRate) });
@@ -99,9 +100,13 @@ export function registerStream(program: Command): void {
         }
       });
       ws.once('error', reject);
-      ws.once('close', (code, reason) => reject(new Error(`server closed the connection: ${code} ${reason.toString() || serverError || ''}`.trim())));
+      ws.once('close', (code, reason) =>
+        reject(new Error(`server closed the connection: ${code} ${reason.toString() || serverError || ''}`.trim())),
+      );
     });
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     await begun;
     let maxLead: number;
     try {

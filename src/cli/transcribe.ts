@@ -41,7 +41,8 @@ export function registerTranscribe(program: Command): void {
     }
     const config = configFrom({ logLevel: 'warn', ...opts });
     const speakersExpected = opts.speakersExpected === undefined ? null : Number(opts.speakersExpected);
-    if (speakersExpected !== null && !(Number.isInteger(speakersExpected) && speakersExpected >= 1)) throw new Error('--speakers-expected must be a whole number of at least 1');
+    if (speakersExpected !== null && !(Number.isInteger(speakersExpected) && speakersExpected >= 1))
+      throw new Error('--speakers-expected must be a whole number of at least 1');
     const models = opts.speakerLabels ? await findDiarizationModels(config) : null;
     if (models && 'missing' in models) throw new Error(models.missing.replace('speaker_labels', '--speaker-labels'));
     const log = createLogger(config.logLevel, undefined, config.logFormat);
@@ -81,7 +82,18 @@ export function registerTranscribe(program: Command): void {
       const utterances = models ? toUtterances(result.words) : null;
       const out =
         opts.format === 'json'
-          ? JSON.stringify({ text: result.text, words: result.words, utterances, confidence: result.confidence, audio_duration: result.durationMs / 1000, speech_model_used: engine.model }, null, 2)
+          ? JSON.stringify(
+              {
+                text: result.text,
+                words: result.words,
+                utterances,
+                confidence: result.confidence,
+                audio_duration: result.durationMs / 1000,
+                speech_model_used: engine.model,
+              },
+              null,
+              2,
+            )
           : opts.format === 'srt'
             ? toSrt(result.words)
             : opts.format === 'vtt'

@@ -31,9 +31,19 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** node-postgres's own words for a connection it lost or could not make. */
-const LOST = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|after calling end on the pool/;
+const LOST =
+  /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|after calling end on the pool/;
 
 /**
  * A failure of the connection rather than of the statement: SQLSTATE class 08 (connection exception),
@@ -117,7 +127,10 @@ async function openPostgres(url: string, poolMax: number): Promise<Db> {
       return await holding.run(true, fn);
     } finally {
       // Unlocked, or the connection is dropped, which unlocks too.
-      const broken = await client.query('select pg_advisory_unlock($1)', [START_LOCK]).then(() => undefined, (err: Error) => err);
+      const broken = await client.query('select pg_advisory_unlock($1)', [START_LOCK]).then(
+        () => undefined,
+        (err: Error) => err,
+      );
       client.release(broken);
     }
   }

@@ -320,7 +320,9 @@ export async function migrate(db: Db): Promise<number[]> {
 }
 
 async function applyPending(tx: Queryable): Promise<number[]> {
-  await tx.query('create table if not exists earshot_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
+  await tx.query(
+    'create table if not exists earshot_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
+  );
   const { rows } = await tx.query<{ version: number }>('select version from earshot_migrations');
   const applied = new Set(rows.map((r) => r.version));
   const done: number[] = [];

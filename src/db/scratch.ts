@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** A new, empty database on a PostgreSQL server (tests and benchmarks), and how to drop it. */
-export async function createScratchDatabase(adminUrl: string, prefix = 'earshot_scratch'): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(
+  adminUrl: string,
+  prefix = 'earshot_scratch',
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const run = async (sql: string) => {
     const client = new pg.Client({ connectionString: adminUrl });

@@ -17,7 +17,8 @@ interface Flaw {
 
 const QUOTES = /^["'“”‘’`](.*)["'“”‘’`]$/s;
 const WHITESPACE = /^[\s\u200b\u00a0\ufeff]+|[\s\u200b\u00a0\ufeff]+$/g;
-export const PLACEHOLDER = /^(<[^>]*>|\{\{?[^}]*\}?\}|your[_ -]?(api[_ -]?)?(key|token)|api[_ -]?key|<?(xxx+|\.\.\.|…)>?|YOUR_API_KEY|KEY)$/i;
+export const PLACEHOLDER =
+  /^(<[^>]*>|\{\{?[^}]*\}?\}|your[_ -]?(api[_ -]?)?(key|token)|api[_ -]?key|<?(xxx+|\.\.\.|…)>?|YOUR_API_KEY|KEY)$/i;
 export const UNEXPANDED = /^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$|^%[A-Za-z_][A-Za-z0-9_]*%$/;
 const AUTH_SCHEME = /^(bearer|token|basic|apikey|api-key|key)\s+/i;
 
@@ -50,7 +51,12 @@ export function cleanKey(value: string): { key: string; flaws: Flaw[] } {
   const quoted = QUOTES.exec(v);
   if (quoted) {
     v = quoted[1]!;
-    flaws.push({ name: 'key_quoted', breaksUpstream: true, describe: 'The key is wrapped in quote marks, which are sent as part of it.', fix: 'Remove the quotes around the key (check .env files and shell quoting).' });
+    flaws.push({
+      name: 'key_quoted',
+      breaksUpstream: true,
+      describe: 'The key is wrapped in quote marks, which are sent as part of it.',
+      fix: 'Remove the quotes around the key (check .env files and shell quoting).',
+    });
   }
   return { key: v, flaws };
 }
@@ -69,7 +75,7 @@ const statusOf = (a: HttpAnswer | NetError) => (a instanceof NetError ? `no answ
 function keyHelp(ctx: DoctorContext): string {
   return ctx.kind === 'assemblyai'
     ? 'Copy the key again from the AssemblyAI dashboard (API Keys page).'
-    : 'List the server\'s keys with `earshot keys list` and create one with `earshot keys create` (beside a running server on the embedded database, add ' +
+    : "List the server's keys with `earshot keys list` and create one with `earshot keys create` (beside a running server on the embedded database, add " +
         '`--api-key` with a key of its "default" project), or restart the server with EARSHOT_API_KEY set to a key of your choice.';
 }
 
@@ -93,12 +99,23 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
   if (presented === null || presented.trim() === '') {
     const none = await tryKey(ctx.api, 'x-earshot-doctor', '1');
     out.push(
-      f.fail('missing_key', 'No API key was given, so every request is refused (401).', `Pass --api-key KEY or set ${ctx.kind === 'assemblyai' ? 'ASSEMBLYAI_API_KEY' : 'EARSHOT_API_KEY'}, and send it as "Authorization: KEY".`, { without_key: statusOf(none) }),
+      f.fail(
+        'missing_key',
+        'No API key was given, so every request is refused (401).',
+        `Pass --api-key KEY or set ${ctx.kind === 'assemblyai' ? 'ASSEMBLYAI_API_KEY' : 'EARSHOT_API_KEY'}, and send it as "Authorization: KEY".`,
+        { without_key: statusOf(none) },
+      ),
     );
     return out;
   }
   if (UNEXPANDED.test(presented.trim())) {
-    out.push(f.fail('key_unexpanded', `The key is the literal text "${presented.trim()}": the variable was never expanded.`, 'Use double quotes in the shell ("authorization: $KEY"), and check the variable is set (echo "$KEY").'));
+    out.push(
+      f.fail(
+        'key_unexpanded',
+        `The key is the literal text "${presented.trim()}": the variable was never expanded.`,
+        'Use double quotes in the shell ("authorization: $KEY"), and check the variable is set (echo "$KEY").',
+      ),
+    );
     return out;
   }
   if (PLACEHOLDER.test(presented.trim())) {
@@ -115,7 +132,9 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
     // Node refuses header values with line breaks before anything is sent; clients that send them get a 400 or a 401.
     evidence.as_sent = `not sendable (${asSent.code})`;
   } else if (asSent instanceof NetError) {
-    out.push(f.fail('no_answer', `The auth probe got no answer: ${asSent.message}.`, 'Fix reachability first (see the reach findings).', evidence));
+    out.push(
+      f.fail('no_answer', `The auth probe got no answer: ${asSent.message}.`, 'Fix reachability first (see the reach findings).', evidence),
+    );
     return out;
   }
 
@@ -123,7 +142,14 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
     ctx.key = presented;
     ctx.authOk = true;
     if (wrongHeader) {
-      out.push(f.warn('wrong_header', `The key works here in "${headerName}", but AssemblyAI reads it only from "Authorization".`, 'Send it as "Authorization: KEY".', evidence));
+      out.push(
+        f.warn(
+          'wrong_header',
+          `The key works here in "${headerName}", but AssemblyAI reads it only from "Authorization".`,
+          'Send it as "Authorization: KEY".',
+          evidence,
+        ),
+      );
     }
     for (const flaw of flaws) {
       // This server forgives it (Earshot strips "Bearer" and whitespace); the cloud does not.
@@ -136,8 +162,24 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
   }
 
   if (!(asSent instanceof NetError) && asSent.status !== 401 && asSent.status !== 403) {
-    if (asSent.status === 429) out.push(f.warn('rate_limited', 'The API answers 429 Too Many Requests.', `Back off and retry (Retry-After: ${asSent.headers['retry-after'] ?? '?'}).`, evidence));
-    else out.push(f.fail('unexpected_status', `The auth probe answered ${asSent.status}: ${errorText(asSent)}.`, 'See the reach findings; the server may be failing.', evidence));
+    if (asSent.status === 429)
+      out.push(
+        f.warn(
+          'rate_limited',
+          'The API answers 429 Too Many Requests.',
+          `Back off and retry (Retry-After: ${asSent.headers['retry-after'] ?? '?'}).`,
+          evidence,
+        ),
+      );
+    else
+      out.push(
+        f.fail(
+          'unexpected_status',
+          `The auth probe answered ${asSent.status}: ${errorText(asSent)}.`,
+          'See the reach findings; the server may be failing.',
+          evidence,
+        ),
+      );
     return out;
   }
 
@@ -148,9 +190,17 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
     ctx.key = key;
     ctx.authOk = true;
     if (wrongHeader) {
-      out.push(f.fail('wrong_header', `The key is sent in "${headerName}", which the API does not read (401); in "Authorization" it works.`, 'Send it as "Authorization: KEY".', evidence));
+      out.push(
+        f.fail(
+          'wrong_header',
+          `The key is sent in "${headerName}", which the API does not read (401); in "Authorization" it works.`,
+          'Send it as "Authorization: KEY".',
+          evidence,
+        ),
+      );
     }
-    for (const flaw of flaws) out.push(f.fail(flaw.name, `${flaw.describe} As sent: ${evidence.as_sent}; the bare key works.`, flaw.fix, evidence));
+    for (const flaw of flaws)
+      out.push(f.fail(flaw.name, `${flaw.describe} As sent: ${evidence.as_sent}; the bare key works.`, flaw.fix, evidence));
     return out;
   }
 
@@ -161,7 +211,12 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
       evidence[`at_${new URL(alt).host}`] = statusOf(a);
       if (ok(a)) {
         out.push(
-          f.fail('wrong_region', `The key belongs to ${new URL(alt).host}, not ${ctx.base.host}.`, `Use ${new URL(alt).origin} as the base URL (keys and transcripts live in one region).`, evidence),
+          f.fail(
+            'wrong_region',
+            `The key belongs to ${new URL(alt).host}, not ${ctx.base.host}.`,
+            `Use ${new URL(alt).origin} as the base URL (keys and transcripts live in one region).`,
+            evidence,
+          ),
         );
         return out;
       }
@@ -171,7 +226,22 @@ export async function checkAuth(ctx: DoctorContext): Promise<Finding[]> {
   }
 
   for (const flaw of flaws) out.push(f.fail(flaw.name, flaw.describe, flaw.fix, evidence));
-  if (wrongHeader) out.push(f.fail('wrong_header', `The key is sent in "${headerName}"; the API reads only "Authorization".`, 'Send it as "Authorization: KEY".', evidence));
-  out.push(f.fail('key_invalid', `The key is not valid on ${ctx.base.host} (401 ${asSent instanceof NetError ? '' : errorText(asSent)}).`.replace(' )', ')'), keyHelp(ctx), evidence));
+  if (wrongHeader)
+    out.push(
+      f.fail(
+        'wrong_header',
+        `The key is sent in "${headerName}"; the API reads only "Authorization".`,
+        'Send it as "Authorization: KEY".',
+        evidence,
+      ),
+    );
+  out.push(
+    f.fail(
+      'key_invalid',
+      `The key is not valid on ${ctx.base.host} (401 ${asSent instanceof NetError ? '' : errorText(asSent)}).`.replace(' )', ')'),
+      keyHelp(ctx),
+      evidence,
+    ),
+  );
   return out;
 }

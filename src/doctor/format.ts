@@ -9,7 +9,12 @@ function plural(n: number, word: string): string {
 
 /** The summary line: what the run found, at a glance. */
 export function summaryLine(r: DoctorReport): string {
-  const parts = [r.counts.fail && plural(r.counts.fail, 'failure'), r.counts.warn && plural(r.counts.warn, 'warning'), `${r.counts.pass} passed`, r.counts.skip && `${r.counts.skip} skipped`].filter(Boolean);
+  const parts = [
+    r.counts.fail && plural(r.counts.fail, 'failure'),
+    r.counts.warn && plural(r.counts.warn, 'warning'),
+    `${r.counts.pass} passed`,
+    r.counts.skip && `${r.counts.skip} skipped`,
+  ].filter(Boolean);
   const who = r.target.kind === 'assemblyai' ? 'AssemblyAI' : r.target.earshot ? 'Earshot' : 'self-hosted';
   const verdict = r.result === 'pass' ? 'All good' : r.result === 'warn' ? 'Works, with warnings' : 'Problems found';
   return `${SYMBOL[r.result]} ${verdict}: ${parts.join(', ')} — ${r.target.base_url} (${who}, ${(r.duration_ms / 1000).toFixed(1)} s)`;
@@ -22,7 +27,9 @@ export function summaryLine(r: DoctorReport): string {
 export function formatReport(r: DoctorReport, opts: { color?: boolean; verbose?: boolean } = {}): string {
   const paint = (sev: Severity, s: string) => (opts.color ? `\x1b[${COLOR[sev]}m${s}\x1b[0m` : s);
   const dim = (s: string) => (opts.color ? `\x1b[2m${s}\x1b[0m` : s);
-  const shown = r.findings.filter((f) => opts.verbose || f.severity === 'fail' || f.severity === 'warn' || f.severity === 'info').sort(bySeverity);
+  const shown = r.findings
+    .filter((f) => opts.verbose || f.severity === 'fail' || f.severity === 'warn' || f.severity === 'info')
+    .sort(bySeverity);
   const lines = [paint(r.result, summaryLine(r))];
   if (shown.length) lines.push('');
   for (const f of shown) {
@@ -30,7 +37,8 @@ export function formatReport(r: DoctorReport, opts: { color?: boolean; verbose?:
     if (f.fix) lines.push(`    ${dim('fix:')} ${f.fix}`);
     if (opts.verbose && f.evidence) lines.push(`    ${dim(`evidence: ${JSON.stringify(f.evidence)}`)}`);
   }
-  if (!opts.verbose && r.counts.pass > 0 && r.result !== 'pass') lines.push('', dim(`(${r.counts.pass} passing checks hidden; --verbose shows them)`));
+  if (!opts.verbose && r.counts.pass > 0 && r.result !== 'pass')
+    lines.push('', dim(`(${r.counts.pass} passing checks hidden; --verbose shows them)`));
   return `${lines.join('\n')}\n`;
 }
 

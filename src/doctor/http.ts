@@ -162,4 +162,3 @@ export function errorText(a: HttpAnswer): string {
   if (typeof e === 'string') return e;
   return a.text.trim().slice(0, 200) || `HTTP ${a.status}`;
 }
-

@@ -24,14 +24,19 @@ async function contextLimit(ctx: DoctorContext): Promise<{ tokens: number; sourc
     const a = await ctx.api.call('GET', '/v1/models', { headers: authHeaders(ctx) }).catch(() => null);
     const models = (a?.json as { data?: { id?: string; context_length?: number }[] } | undefined)?.data ?? [];
     const model = models.find((m) => m.id === ctx.opts.lemurModel) ?? models[0];
-    if (a?.status === 200 && typeof model?.context_length === 'number') return { tokens: model.context_length, source: `${model.id} on this server (/v1/models)` };
+    if (a?.status === 200 && typeof model?.context_length === 'number')
+      return { tokens: model.context_length, source: `${model.id} on this server (/v1/models)` };
   }
   return { tokens: CLAUDE_CONTEXT, source: `${ctx.opts.lemurModel ?? 'the default model'} (Claude: 200k tokens)` };
 }
 
 async function post(ctx: DoctorContext, body: unknown): Promise<HttpAnswer | null> {
   try {
-    return await ctx.api.call('POST', TASK, { headers: { ...authHeaders(ctx), 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: 30_000 });
+    return await ctx.api.call('POST', TASK, {
+      headers: { ...authHeaders(ctx), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      timeoutMs: 30_000,
+    });
   } catch {
     return null;
   }
@@ -48,23 +53,56 @@ export async function checkLemur(ctx: DoctorContext, transcriptId: string | null
   if (probe.status === 404) {
     return [
       ctx.kind === 'assemblyai'
-        ? f.fail('unavailable', `POST ${TASK} answers 404: AssemblyAI shut LeMUR down (its endpoints answer 404).`, 'Move to AssemblyAI\'s LLM Gateway (https://llm-gateway.assemblyai.com/v1/chat/completions) with the transcript text, or use a self-hosted LeMUR.', { status: 404 })
-        : f.fail('unavailable', `POST ${TASK} answers 404: this server has no LeMUR endpoints.`, 'Use a server version with LeMUR, or send the transcript text to an LLM yourself.', { status: 404 }),
+        ? f.fail(
+            'unavailable',
+            `POST ${TASK} answers 404: AssemblyAI shut LeMUR down (its endpoints answer 404).`,
+            "Move to AssemblyAI's LLM Gateway (https://llm-gateway.assemblyai.com/v1/chat/completions) with the transcript text, or use a self-hosted LeMUR.",
+            { status: 404 },
+          )
+        : f.fail(
+            'unavailable',
+            `POST ${TASK} answers 404: this server has no LeMUR endpoints.`,
+            'Use a server version with LeMUR, or send the transcript text to an LLM yourself.',
+            { status: 404 },
+          ),
     ];
   }
   if (probe.status === 401) return [f.skip('unauthorized', 'LeMUR refused the key (401), so the check stopped.', 'See the auth findings.')];
   const out: Finding[] = [];
   if (probe.status === 503) {
     // Earshot's words already say how to set a model up.
-    out.push(f.fail('llm_unavailable', `LeMUR answers 503: ${errorText(probe)}`, ctx.kind === 'assemblyai' ? 'Retry later.' : 'Set up a model as the message says, then restart the server.', { status: 503 }));
+    out.push(
+      f.fail(
+        'llm_unavailable',
+        `LeMUR answers 503: ${errorText(probe)}`,
+        ctx.kind === 'assemblyai' ? 'Retry later.' : 'Set up a model as the message says, then restart the server.',
+        { status: 503 },
+      ),
+    );
   }
   if (!transcriptId) {
-    return [...out, f.skip('no_transcript', `${TASK} exists (answered ${probe.status} to an empty request); no transcript was given to check.`, 'Give --transcript-id ID (or --submit) to check a transcript is ready for LeMUR.')];
+    return [
+      ...out,
+      f.skip(
+        'no_transcript',
+        `${TASK} exists (answered ${probe.status} to an empty request); no transcript was given to check.`,
+        'Give --transcript-id ID (or --submit) to check a transcript is ready for LeMUR.',
+      ),
+    ];
   }
 
-  const t = await ctx.api.call('GET', `/v2/transcript/${encodeURIComponent(transcriptId)}`, { headers: authHeaders(ctx) }).catch(() => null);
-  if (!t || t.status !== 200) {
-    return [...out, f.fail('transcript_not_found', `Transcript ${transcriptId} is not found with this key (${t ? `${t.status}: ${errorText(t)}` : 'no answer'}).`, 'LeMUR takes transcript ids of the same key (and region).')];
+  const t = await ctx.api
+    .call('GET', `/v2/transcript/${encodeURIComponent(transcriptId)}`, { headers: authHeaders(ctx) })
+    .catch(() => null);
+  if (t?.status !== 200) {
+    return [
+      ...out,
+      f.fail(
+        'transcript_not_found',
+        `Transcript ${transcriptId} is not found with this key (${t ? `${t.status}: ${errorText(t)}` : 'no answer'}).`,
+        'LeMUR takes transcript ids of the same key (and region).',
+      ),
+    ];
   }
   const transcript = t.json as { status?: string; text?: string | null; audio_duration?: number | null; error?: string };
   const status = String(transcript.status);
@@ -73,7 +111,15 @@ export async function checkLemur(ctx: DoctorContext, transcriptId: string | null
     const answer = await post(ctx, { transcript_ids: [transcriptId], prompt: 'Say OK.', max_output_size: 10 });
     const evidence = { transcript_status: status, lemur_status: answer?.status ?? null, lemur_error: answer ? errorText(answer) : null };
     if (status === 'error') {
-      return [...out, f.fail('transcript_failed', `Transcript ${transcriptId} failed ("${transcript.error ?? ''}"), so LeMUR cannot use it.`, 'Fix and resubmit the transcript first (see the lifecycle findings).', evidence)];
+      return [
+        ...out,
+        f.fail(
+          'transcript_failed',
+          `Transcript ${transcriptId} failed ("${transcript.error ?? ''}"), so LeMUR cannot use it.`,
+          'Fix and resubmit the transcript first (see the lifecycle findings).',
+          evidence,
+        ),
+      ];
     }
     return [
       ...out,
@@ -87,13 +133,35 @@ export async function checkLemur(ctx: DoctorContext, transcriptId: string | null
   }
 
   const text = transcript.text ?? '';
-  if (text.trim() === '') return [...out, f.warn('empty_transcript', `Transcript ${transcriptId} has no text, so LeMUR has nothing to read.`, 'Check the audio has speech in the transcript\'s language.')];
+  if (text.trim() === '')
+    return [
+      ...out,
+      f.warn(
+        'empty_transcript',
+        `Transcript ${transcriptId} has no text, so LeMUR has nothing to read.`,
+        "Check the audio has speech in the transcript's language.",
+      ),
+    ];
   const tokens = estimateTokens(text, ctx.kind === 'self-hosted' && ctx.earshot === true);
   const limit = await contextLimit(ctx);
   const usable = Math.max(1, limit.tokens - reserved(limit.tokens));
-  const evidence = { estimated_tokens: tokens, context_tokens: limit.tokens, context_source: limit.source, characters: text.length, audio_duration: transcript.audio_duration ?? null };
+  const evidence = {
+    estimated_tokens: tokens,
+    context_tokens: limit.tokens,
+    context_source: limit.source,
+    characters: text.length,
+    audio_duration: transcript.audio_duration ?? null,
+  };
   if (typeof transcript.audio_duration === 'number' && transcript.audio_duration > MAX_AUDIO_SECONDS) {
-    return [...out, f.fail('too_much_audio', `Transcript ${transcriptId} has ${Math.round(transcript.audio_duration / 3600)} h of audio; LeMUR takes at most 100 h per request.`, 'Split the work over several requests.', evidence)];
+    return [
+      ...out,
+      f.fail(
+        'too_much_audio',
+        `Transcript ${transcriptId} has ${Math.round(transcript.audio_duration / 3600)} h of audio; LeMUR takes at most 100 h per request.`,
+        'Split the work over several requests.',
+        evidence,
+      ),
+    ];
   }
   if (tokens > usable) {
     return [
@@ -109,7 +177,23 @@ export async function checkLemur(ctx: DoctorContext, transcriptId: string | null
     ];
   }
   if (tokens > usable * 0.8) {
-    return [...out, f.warn('context_near', `Transcript ${transcriptId} is about ${tokens} tokens, near the ${limit.tokens}-token context.`, 'Keep prompts and context short, or split the text.', evidence)];
+    return [
+      ...out,
+      f.warn(
+        'context_near',
+        `Transcript ${transcriptId} is about ${tokens} tokens, near the ${limit.tokens}-token context.`,
+        'Keep prompts and context short, or split the text.',
+        evidence,
+      ),
+    ];
   }
-  return [...out, f.pass('ready', `Transcript ${transcriptId} is completed and about ${tokens} tokens, within the ${limit.tokens}-token context.`, undefined, evidence)];
+  return [
+    ...out,
+    f.pass(
+      'ready',
+      `Transcript ${transcriptId} is completed and about ${tokens} tokens, within the ${limit.tokens}-token context.`,
+      undefined,
+      evidence,
+    ),
+  ];
 }

@@ -59,7 +59,10 @@ async function fromServer(ctx: DoctorContext, check: CheckName, params: Record<s
  * lifecycle, webhook, lemur, streaming), each later check using what the earlier ones found
  * (the working key, the transcript). Never throws for a failing target: failures are findings.
  */
-export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client' | 'server'; server?: ServerFacts | null } = {}): Promise<DoctorReport> {
+export async function runDoctor(
+  options: DoctorOptions,
+  env: { vantage?: 'client' | 'server'; server?: ServerFacts | null } = {},
+): Promise<DoctorReport> {
   const startedAt = new Date();
   const vantage = env.vantage ?? 'client';
   const opts: DoctorOptions = { ...options };
@@ -68,7 +71,10 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
 
   // The pasted request first: it may name the server and carry the key to test.
   if (checks.includes('request') && opts.request) {
-    const rc = checkPastedRequest(opts.request, vantage === 'client' ? { env: process.env, readFile: readSmallFile } : { env: {}, fileExists: () => true });
+    const rc = checkPastedRequest(
+      opts.request,
+      vantage === 'client' ? { env: process.env, readFile: readSmallFile } : { env: {}, fileExists: () => true },
+    );
     findings.push(...rc.findings);
     if (vantage === 'client') {
       if (!opts.baseUrl && rc.origin) opts.baseUrl = rc.origin;
@@ -87,7 +93,13 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
   const live = checks.filter((c) => c !== 'request');
   if (!base || live.length === 0) {
     findings.push(...baseFindings);
-    return report(findings, checks, { base_url: base?.origin ?? rawBase, kind: base ? targetKind(base) : 'self-hosted', earshot: null }, vantage, startedAt);
+    return report(
+      findings,
+      checks,
+      { base_url: base?.origin ?? rawBase, kind: base ? targetKind(base) : 'self-hosted', earshot: null },
+      vantage,
+      startedAt,
+    );
   }
   const ctx: DoctorContext = {
     opts,
@@ -136,7 +148,9 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
         const delegated = reachable ? await fromServer(ctx, 'audio', { audio: opts.audio }) : null;
         findings.push(...(delegated ?? (await checkAudioUrl(ctx, opts.audio))));
       } else if (vantage === 'server') {
-        findings.push(findingsFor('audio').fail('not_a_url', 'The server checks audio URLs only, not paths on its disk.', 'Give an http(s) URL.'));
+        findings.push(
+          findingsFor('audio').fail('not_a_url', 'The server checks audio URLs only, not paths on its disk.', 'Give an http(s) URL.'),
+        );
       } else {
         const a = await checkLocalAudio(opts.audio);
         findings.push(...a.findings);
@@ -167,7 +181,9 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
         submittedWithWebhook = !!submit && !!opts.webhookUrl;
       }
     } else if (transcriptId && keyWorks && checks.includes('webhook')) {
-      const a = await ctx.api.call('GET', `/v2/transcript/${encodeURIComponent(transcriptId)}`, { headers: { authorization: ctx.key! } }).catch(() => null);
+      const a = await ctx.api
+        .call('GET', `/v2/transcript/${encodeURIComponent(transcriptId)}`, { headers: { authorization: ctx.key! } })
+        .catch(() => null);
       if (a?.status === 200) transcript = a.json as Record<string, unknown>;
     }
 
@@ -178,13 +194,30 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
       let own: Finding[] | null = null;
       // The server's own view (public mode, its network), unless that would put a secret in a URL.
       if (opts.webhookUrl && !opts.webhookAuth && reachable) {
-        own = await fromServer(ctx, 'webhook', { webhook_url: opts.webhookUrl, ...(transcriptId && { transcript_id: transcriptId }), ...(opts.webhookTimeoutMs && { webhook_timeout_ms: String(opts.webhookTimeoutMs) }) });
+        own = await fromServer(ctx, 'webhook', {
+          webhook_url: opts.webhookUrl,
+          ...(transcriptId && { transcript_id: transcriptId }),
+          ...(opts.webhookTimeoutMs && { webhook_timeout_ms: String(opts.webhookTimeoutMs) }),
+        });
       }
       if (own) {
         findings.push(...own.filter((x) => !['webhook.delivered', 'webhook.delivery_failed', 'webhook.not_delivered'].includes(x.code)));
-        if (transcript) findings.push(...(await checkWebhook(ctx, { url: null, transcript, waitForDeliveryMs })).filter((x) => ['webhook.delivered', 'webhook.delivery_failed', 'webhook.not_delivered'].includes(x.code)));
+        if (transcript)
+          findings.push(
+            ...(await checkWebhook(ctx, { url: null, transcript, waitForDeliveryMs })).filter((x) =>
+              ['webhook.delivered', 'webhook.delivery_failed', 'webhook.not_delivered'].includes(x.code),
+            ),
+          );
       } else {
-        findings.push(...(await checkWebhook(ctx, { url: opts.webhookUrl ?? null, auth: opts.webhookAuth ?? null, transcriptId, transcript, waitForDeliveryMs })));
+        findings.push(
+          ...(await checkWebhook(ctx, {
+            url: opts.webhookUrl ?? null,
+            auth: opts.webhookAuth ?? null,
+            transcriptId,
+            transcript,
+            waitForDeliveryMs,
+          })),
+        );
       }
     }
 
@@ -208,7 +241,13 @@ export async function runDoctor(options: DoctorOptions, env: { vantage?: 'client
   return report(findings, checks, { base_url: ctx.base.origin, kind: ctx.kind, earshot: ctx.earshot }, vantage, startedAt);
 }
 
-function report(findings: Finding[], checks: CheckName[], target: DoctorReport['target'], vantage: DoctorReport['vantage'], startedAt: Date): DoctorReport {
+function report(
+  findings: Finding[],
+  checks: CheckName[],
+  target: DoctorReport['target'],
+  vantage: DoctorReport['vantage'],
+  startedAt: Date,
+): DoctorReport {
   const s = summarize(findings);
   return {
     version: 1,

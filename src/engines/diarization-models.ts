@@ -28,6 +28,9 @@ export async function findDiarizationModels(config: Settings): Promise<Diarizati
     else if (catalogueEntry(name)) fixes.push(`run \`earshot models pull ${name}\``);
     else fixes.push(`${env} names neither a catalogue model nor an existing file`);
   }
-  if (fixes.length) return { missing: `speaker_labels needs the speaker diarization models, which are not installed on this Earshot server: ${fixes.join(' and ')}` };
+  if (fixes.length)
+    return {
+      missing: `speaker_labels needs the speaker diarization models, which are not installed on this Earshot server: ${fixes.join(' and ')}`,
+    };
   return { segmentation: paths[0]!, embedding: paths[1]! };
 }

@@ -58,7 +58,10 @@ export class Diarizer {
     // sherpa-onnx aborts the whole process on a file onnxruntime cannot parse (an uncaught Ort::Exception); onnxruntime-node
     // throws instead, so it opens both files first. (A valid ONNX file of the wrong kind can still make sherpa-onnx exit.)
     const { InferenceSession } = await import('onnxruntime-node');
-    for (const [what, file] of [['segmentation', models.segmentation], ['embedding', models.embedding]] as const) {
+    for (const [what, file] of [
+      ['segmentation', models.segmentation],
+      ['embedding', models.embedding],
+    ] as const) {
       try {
         await (await InferenceSession.create(file)).release();
       } catch (err) {
@@ -73,7 +76,8 @@ export class Diarizer {
       minDurationOn: MIN_DURATION_ON,
       minDurationOff: MIN_DURATION_OFF,
     });
-    if (sd.sampleRate !== SAMPLE_RATE) throw new Error(`the speaker segmentation model expects ${sd.sampleRate} Hz audio, not ${SAMPLE_RATE} Hz`);
+    if (sd.sampleRate !== SAMPLE_RATE)
+      throw new Error(`the speaker segmentation model expects ${sd.sampleRate} Hz audio, not ${SAMPLE_RATE} Hz`);
     return new Diarizer(sd);
   }
 
@@ -107,7 +111,11 @@ export class Diarizer {
     this.sd.setConfig({ clustering: { numClusters, threshold: THRESHOLD } });
     // The async variant (the addon's, not yet wrapped by the 1.13 class) runs on libuv's pool instead of blocking this thread.
     const addon = require('sherpa-onnx-node/addon.js') as {
-      offlineSpeakerDiarizationProcessAsync(handle: unknown, samples: Float32Array, onProgress: (done: number, total: number) => number): Promise<Segment[]>;
+      offlineSpeakerDiarizationProcessAsync(
+        handle: unknown,
+        samples: Float32Array,
+        onProgress: (done: number, total: number) => number,
+      ): Promise<Segment[]>;
     };
     // It takes a progress callback (required; its return value is ignored, so it cannot stop the run).
     return addon.offlineSpeakerDiarizationProcessAsync(this.sd.handle, samples, () => 0);

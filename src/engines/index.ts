@@ -46,13 +46,19 @@ export async function chooseEngine(config: Config, log: Logger): Promise<EngineC
       break;
     case 'whisper': {
       const w = await whisperChoice(config);
-      if (!w) throw new Error(`EARSHOT_ENGINE=whisper but model "${config.whisperModel}" is not installed: run \`earshot models pull ${config.whisperModel}\``);
+      if (!w)
+        throw new Error(
+          `EARSHOT_ENGINE=whisper but model "${config.whisperModel}" is not installed: run \`earshot models pull ${config.whisperModel}\``,
+        );
       choice = w;
       break;
     }
     case 'sherpa': {
       const s = await sherpaChoice(config);
-      if (!s) throw new Error(`EARSHOT_ENGINE=sherpa but no sherpa-onnx offline model is installed at EARSHOT_SHERPA_MODEL (${config.sherpaModel ?? 'unset'})`);
+      if (!s)
+        throw new Error(
+          `EARSHOT_ENGINE=sherpa but no sherpa-onnx offline model is installed at EARSHOT_SHERPA_MODEL (${config.sherpaModel ?? 'unset'})`,
+        );
       choice = s;
       break;
     }

@@ -14,13 +14,19 @@ export const POCKETSPHINX_MODEL = 'pocketsphinx-en-us';
 
 /** This server's own speech model names: pocketsphinx, and every whisper and sherpa-onnx batch model of the catalogue. */
 export function ownSpeechModels(): string[] {
-  return [POCKETSPHINX_MODEL, ...catalogue().flatMap((e) => (e.kind === 'whisper' ? [`whisper-${e.name}`] : e.kind === 'sherpa' ? [`sherpa-${e.name}`] : []))];
+  return [
+    POCKETSPHINX_MODEL,
+    ...catalogue().flatMap((e) => (e.kind === 'whisper' ? [`whisper-${e.name}`] : e.kind === 'sherpa' ? [`sherpa-${e.name}`] : [])),
+  ];
 }
 
 /** The name `speech_model_used` reports for a whisper model given by catalogue name or by path (never the path). */
 export function whisperModelName(model: string): string {
   if (!model.includes('/') && !model.endsWith('.bin')) return `whisper-${model}`;
-  return `whisper-${path.basename(model).replace(/^ggml-/, '').replace(/\.bin$/, '')}`;
+  return `whisper-${path
+    .basename(model)
+    .replace(/^ggml-/, '')
+    .replace(/\.bin$/, '')}`;
 }
 
 /** The names a request may give on this server, the running engine's own first. */
@@ -40,6 +46,7 @@ export function resolveSpeechModel(
   const unknown = names.filter((n) => !known.has(n));
   const listing = `Available models: ${available.join(', ')}.`;
   if (unknown.length) return { error: `Invalid speech model${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. ${listing}` };
-  if (!names.some((n) => available.includes(n))) return { error: `None of the requested speech models is available on this server: ${names.join(', ')}. ${listing}` };
+  if (!names.some((n) => available.includes(n)))
+    return { error: `None of the requested speech models is available on this server: ${names.join(', ')}. ${listing}` };
   return { model: engine.model };
 }

@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import koffi from 'koffi';
-import { EngineUnavailableError, SAMPLE_RATE, type EngineResult, type EngineWord, type StreamingDecoder, type StreamingEngine, type TranscribeOptions } from './engine.js';
+import {
+  EngineUnavailableError,
+  SAMPLE_RATE,
+  type EngineResult,
+  type EngineWord,
+  type StreamingDecoder,
+  type StreamingEngine,
+  type TranscribeOptions,
+} from './engine.js';
 
 /**
  * Debian's libpocketsphinx (5prealpha API) called in-process through koffi. The decoder is not
@@ -62,7 +70,10 @@ function loadNative(): Native {
     sb = openFirst(SPHINXBASE_CANDIDATES);
     ps = openFirst(LIB_CANDIDATES);
   } catch (err) {
-    throw new EngineUnavailableError('pocketsphinx', `libpocketsphinx could not be loaded (${(err as Error).message}); install it with: apt-get install libpocketsphinx3 pocketsphinx-en-us`);
+    throw new EngineUnavailableError(
+      'pocketsphinx',
+      `libpocketsphinx could not be loaded (${(err as Error).message}); install it with: apt-get install libpocketsphinx3 pocketsphinx-en-us`,
+    );
   }
   koffi.opaque('ps_decoder_t');
   koffi.opaque('cmd_ln_t');
@@ -106,7 +117,10 @@ interface DecoderHandle {
 function checkModel(modelDir: string): void {
   for (const f of ['en-us', 'en-us.lm.bin', 'cmudict-en-us.dict']) {
     if (!fs.existsSync(`${modelDir}/${f}`)) {
-      throw new EngineUnavailableError('pocketsphinx', `model file ${modelDir}/${f} is missing; install it with: apt-get install pocketsphinx-en-us`);
+      throw new EngineUnavailableError(
+        'pocketsphinx',
+        `model file ${modelDir}/${f} is missing; install it with: apt-get install pocketsphinx-en-us`,
+      );
     }
   }
 }

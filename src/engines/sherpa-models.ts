@@ -49,17 +49,30 @@ export function modelConfig(model: SherpaModel, threads: number, languageCode?: 
     case 'online-transducer':
     case 'offline-transducer':
     case 'offline-nemo-transducer':
-      return { transducer: { encoder: f.encoder, decoder: f.decoder, joiner: f.joiner }, ...common, ...(model.modelType ? { modelType: model.modelType } : {}) };
+      return {
+        transducer: { encoder: f.encoder, decoder: f.decoder, joiner: f.joiner },
+        ...common,
+        ...(model.modelType ? { modelType: model.modelType } : {}),
+      };
     case 'online-tone-ctc':
       return { toneCtc: { model: f.model }, ...common };
     case 'offline-nemo-ctc':
       return { nemoCtc: { model: f.model }, ...common };
     case 'offline-moonshine':
-      return { moonshine: { preprocessor: f.preprocessor, encoder: f.encoder, uncachedDecoder: f.uncachedDecoder, cachedDecoder: f.cachedDecoder }, ...common };
+      return {
+        moonshine: { preprocessor: f.preprocessor, encoder: f.encoder, uncachedDecoder: f.uncachedDecoder, cachedDecoder: f.cachedDecoder },
+        ...common,
+      };
     case 'offline-whisper':
-      return { whisper: { encoder: f.encoder, decoder: f.decoder, language: sherpaLanguage(languageCode) ?? '', task: 'transcribe' }, ...common };
+      return {
+        whisper: { encoder: f.encoder, decoder: f.decoder, language: sherpaLanguage(languageCode) ?? '', task: 'transcribe' },
+        ...common,
+      };
     case 'offline-sense-voice':
-      return { senseVoice: { model: f.model, language: sherpaLanguage(languageCode) ?? 'auto', useInverseTextNormalization: 1 }, ...common };
+      return {
+        senseVoice: { model: f.model, language: sherpaLanguage(languageCode) ?? 'auto', useInverseTextNormalization: 1 },
+        ...common,
+      };
   }
 }
 
@@ -94,7 +107,12 @@ async function isDir(p: string): Promise<boolean> {
  * `<stem>-tokens.txt` or `tokens.txt` beside it), telling the family from the file names the release
  * archives use. `online` says which recognizer it is for. Null when the files are not there.
  */
-export async function detectSherpaModel(location: string, online: boolean, name: string, singleFile: (file: string) => Promise<SherpaFamily>): Promise<SherpaModel | null> {
+export async function detectSherpaModel(
+  location: string,
+  online: boolean,
+  name: string,
+  singleFile: (file: string) => Promise<SherpaFamily>,
+): Promise<SherpaModel | null> {
   const p = path.resolve(location);
   const dir = (await isDir(p)) ? p : path.dirname(p);
   let names: string[];
@@ -116,16 +134,28 @@ export async function detectSherpaModel(location: string, online: boolean, name:
     if (encoder && decoder && joiner) {
       const nemo = /nemo|parakeet/.test(base);
       const family: SherpaFamily = online ? 'online-transducer' : nemo ? 'offline-nemo-transducer' : 'offline-transducer';
-      return { family, name, files: { encoder, decoder, joiner, tokens }, modelType: nemo && !online ? 'nemo_transducer' : undefined, languages: en };
+      return {
+        family,
+        name,
+        files: { encoder, decoder, joiner, tokens },
+        modelType: nemo && !online ? 'nemo_transducer' : undefined,
+        languages: en,
+      };
     }
     const mPre = at(pick(names, /^preprocess.*\.onnx$/));
     const mEnc = at(pick(names, /^encode.*\.onnx$/));
     const mUnc = at(pick(names, /^uncached_decode.*\.onnx$/));
     const mCac = at(pick(names, /^cached_decode.*\.onnx$/));
     if (!online && mPre && mEnc && mUnc && mCac) {
-      return { family: 'offline-moonshine', name, files: { preprocessor: mPre, encoder: mEnc, uncachedDecoder: mUnc, cachedDecoder: mCac, tokens }, languages: ENGLISH };
+      return {
+        family: 'offline-moonshine',
+        name,
+        files: { preprocessor: mPre, encoder: mEnc, uncachedDecoder: mUnc, cachedDecoder: mCac, tokens },
+        languages: ENGLISH,
+      };
     }
-    if (!online && encoder && decoder) return { family: 'offline-whisper', name, files: { encoder, decoder, tokens }, languages: base.endsWith('.en') ? ENGLISH : 'all' };
+    if (!online && encoder && decoder)
+      return { family: 'offline-whisper', name, files: { encoder, decoder, tokens }, languages: base.endsWith('.en') ? ENGLISH : 'all' };
   }
   const model = p === dir ? at(pick(names, /^model.*\.onnx$/)) : p;
   if (!model) return null;
@@ -162,7 +192,10 @@ export function sherpaModelName(location: string): string {
 export async function resolveSherpaModel(dataDir: string, name: string, online: boolean): Promise<SherpaModel | null> {
   const entry = catalogueEntry(name);
   if (!entry) return detectSherpaModel(name, online, sherpaModelName(name), familyOfFile);
-  if (entry.kind !== (online ? 'sherpa-streaming' : 'sherpa')) throw new Error(`"${name}" is not a sherpa-onnx ${online ? 'streaming' : 'offline'} model of the catalogue (see \`earshot models list\`)`);
+  if (entry.kind !== (online ? 'sherpa-streaming' : 'sherpa'))
+    throw new Error(
+      `"${name}" is not a sherpa-onnx ${online ? 'streaming' : 'offline'} model of the catalogue (see \`earshot models list\`)`,
+    );
   const dir = await findModel(dataDir, name);
   const model = dir ? await detectSherpaModel(dir, online, `sherpa-${name}`, familyOfFile) : null;
   return model && { ...model, modelType: entry.modelType ?? model.modelType, languages: entry.languages === 'en' ? ENGLISH : 'all' };

@@ -1,5 +1,14 @@
 import { createRequire } from 'node:module';
-import { EngineUnavailableError, SAMPLE_RATE, type Engine, type EngineResult, type EngineWord, type StreamingDecoder, type StreamingEngine, type TranscribeOptions } from './engine.js';
+import {
+  EngineUnavailableError,
+  SAMPLE_RATE,
+  type Engine,
+  type EngineResult,
+  type EngineWord,
+  type StreamingDecoder,
+  type StreamingEngine,
+  type TranscribeOptions,
+} from './engine.js';
 import { ENDPOINT_RULES, featureSampleRate, modelConfig, type SherpaFamily, type SherpaModel } from './sherpa-models.js';
 
 /**
@@ -54,7 +63,10 @@ export function loadSherpa(): SherpaAddon {
   try {
     addon = createRequire(import.meta.url)('sherpa-onnx-node') as SherpaAddon;
   } catch (err) {
-    throw new EngineUnavailableError('sherpa', `sherpa-onnx-node could not be loaded on ${process.platform}-${process.arch}: ${(err as Error).message}`);
+    throw new EngineUnavailableError(
+      'sherpa',
+      `sherpa-onnx-node could not be loaded on ${process.platform}-${process.arch}: ${(err as Error).message}`,
+    );
   }
   return addon;
 }
@@ -88,7 +100,11 @@ function tokenLogProbs(r: SherpaResult): number[] | null {
  * one frame), never past the next word's start. Its confidence is the geometric mean of its tokens'
  * probabilities (exp of their mean log-probability), or `fallback` where the model gives none.
  */
-export function tokensToWords(r: SherpaResult, offsetS: number, fallback: (text: string, startMs: number, endMs: number) => number): EngineWord[] {
+export function tokensToWords(
+  r: SherpaResult,
+  offsetS: number,
+  fallback: (text: string, startMs: number, endMs: number) => number,
+): EngineWord[] {
   const logProbs = tokenLogProbs(r);
   const groups: { text: string; start: number; end: number; logProbs: number[] }[] = [];
   r.tokens.forEach((token, i) => {
@@ -110,7 +126,9 @@ export function tokensToWords(r: SherpaResult, offsetS: number, fallback: (text:
       const next = all[i + 1];
       const start = Math.round(g.start);
       const end = Math.round(Math.max(g.start, next ? Math.min(g.end, next.start) : g.end));
-      const confidence = g.logProbs.length ? Math.exp(g.logProbs.reduce((a, b) => a + b, 0) / g.logProbs.length) : fallback(g.text, start, end);
+      const confidence = g.logProbs.length
+        ? Math.exp(g.logProbs.reduce((a, b) => a + b, 0) / g.logProbs.length)
+        : fallback(g.text, start, end);
       return { text: g.text, start, end, confidence: Math.min(1, Math.max(0, confidence)) };
     });
 }
@@ -169,7 +187,8 @@ function recognizerConfig(model: SherpaModel, threads: number) {
  */
 export function createSherpaStreamingEngine({ model, threads }: SherpaEngineOptions): StreamingEngine {
   const sherpa = loadSherpa();
-  if (model.family !== 'online-transducer' && model.family !== 'online-tone-ctc') throw new Error(`${model.name} is not a streaming model (${model.family})`);
+  if (model.family !== 'online-transducer' && model.family !== 'online-tone-ctc')
+    throw new Error(`${model.name} is not a streaming model (${model.family})`);
   let recognizer: OnlineRecognizer | null;
   try {
     recognizer = new sherpa.OnlineRecognizer(recognizerConfig(model, threads));
@@ -338,7 +357,10 @@ export async function createSherpaOfflineEngine({ model, threads }: SherpaEngine
     const key = perLanguage ? (languageCode ?? '') : '';
     let r = recognizers.get(key);
     if (!r) {
-      r = sherpa.OfflineRecognizer.createAsync({ featConfig: { sampleRate: 16_000, featureDim: 80 }, modelConfig: modelConfig(model, threads, perLanguage ? languageCode : null) });
+      r = sherpa.OfflineRecognizer.createAsync({
+        featConfig: { sampleRate: 16_000, featureDim: 80 },
+        modelConfig: modelConfig(model, threads, perLanguage ? languageCode : null),
+      });
       r.catch(() => recognizers.delete(key));
       recognizers.set(key, r);
     }

@@ -27,7 +27,10 @@ let binding: Promise<Binding> | null = null;
 function loadBinding(): Promise<Binding> {
   binding ??= import('@napi-rs/whisper').catch((err: Error) => {
     binding = null;
-    throw new EngineUnavailableError('whisper', `the native module @napi-rs/whisper could not be loaded on ${process.platform}-${process.arch}: ${err.message}`);
+    throw new EngineUnavailableError(
+      'whisper',
+      `the native module @napi-rs/whisper could not be loaded on ${process.platform}-${process.arch}: ${err.message}`,
+    );
   });
   return binding;
 }
@@ -36,11 +39,18 @@ function loadBinding(): Promise<Binding> {
  * AssemblyAI language code → whisper language. `en_us`, `en_uk`… are all whisper's `en`; no code
  * means auto-detection (multilingual models) or English (`.en` models).
  */
-export function whisperLanguage(code: string | null | undefined, englishOnly: boolean, knows: (lang: string) => boolean = () => true): string {
+export function whisperLanguage(
+  code: string | null | undefined,
+  englishOnly: boolean,
+  knows: (lang: string) => boolean = () => true,
+): string {
   if (!code) return englishOnly ? 'en' : 'auto';
   let lang = code.toLowerCase().split(/[_-]/)[0]!;
   if (lang === 'jv') lang = 'jw'; // whisper's code for Javanese
-  if (englishOnly && lang !== 'en') throw new Error(`This whisper model is English-only and cannot transcribe language_code "${code}"; use a multilingual model (e.g. \`earshot models pull base\`)`);
+  if (englishOnly && lang !== 'en')
+    throw new Error(
+      `This whisper model is English-only and cannot transcribe language_code "${code}"; use a multilingual model (e.g. \`earshot models pull base\`)`,
+    );
   if (!knows(lang)) throw new Error(`whisper does not support language_code "${code}"`);
   return lang;
 }
@@ -115,7 +125,9 @@ export async function createWhisperEngine({ modelPath, model, threads }: Whisper
   try {
     ctx = new w.Whisper(modelPath, { useGpu: false });
   } catch (err) {
-    throw new Error(`whisper could not load the model ${modelPath}: ${(err as Error).message} (is it a whisper.cpp ggml .bin file?)`, { cause: err });
+    throw new Error(`whisper could not load the model ${modelPath}: ${(err as Error).message} (is it a whisper.cpp ggml .bin file?)`, {
+      cause: err,
+    });
   }
   const englishOnly = ctx.isMultilingual === 0;
   const knows = (lang: string) => w.Whisper.langId(lang) >= 0;

@@ -19,7 +19,10 @@ export class Authenticator {
   static keyFrom(header: string | string[] | undefined): string | null {
     const raw = Array.isArray(header) ? header[0] : header;
     if (!raw) return null;
-    const key = raw.trim().replace(/^bearer\s+/i, '').trim();
+    const key = raw
+      .trim()
+      .replace(/^bearer\s+/i, '')
+      .trim();
     return key === '' ? null : key;
   }
 

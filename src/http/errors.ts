@@ -28,29 +28,45 @@ export const errors = {
   unsupportedFeature: (names: string[]) =>
     new ApiError(400, `The following models are not available on this Earshot server: ${names.join(', ')}`, 'UNSUPPORTED_FEATURE'),
   unsupportedOption: (names: string[], model: string) =>
-    new ApiError(400, `The following options are not supported by the speech model ${model} on this Earshot server: ${names.join(', ')}`, 'UNSUPPORTED_OPTION'),
+    new ApiError(
+      400,
+      `The following options are not supported by the speech model ${model} on this Earshot server: ${names.join(', ')}`,
+      'UNSUPPORTED_OPTION',
+    ),
   unsupportedLanguage: (code: string, model: string, supported: string[]) =>
-    new ApiError(400, `The language ${code} is not supported by the speech model ${model}. Supported: ${supported.join(', ')}`, 'UNSUPPORTED_LANGUAGE'),
+    new ApiError(
+      400,
+      `The language ${code} is not supported by the speech model ${model}. Supported: ${supported.join(', ')}`,
+      'UNSUPPORTED_LANGUAGE',
+    ),
   requestAborted: () => new ApiError(400, 'The client closed the connection before the request body was complete', 'REQUEST_ABORTED'),
   emptyUpload: () => new ApiError(400, 'Upload error, the request body is empty', 'EMPTY_UPLOAD'),
   payloadTooLarge: (limit: number) => new ApiError(413, `Request body is larger than the limit of ${limit} bytes`, 'PAYLOAD_TOO_LARGE'),
   notReady: (status: string) => new ApiError(400, `Transcript is not completed (status: ${status})`, 'TRANSCRIPT_NOT_READY'),
-  redactedAudioUnavailable: (why: string) => new ApiError(400, `Redacted audio is not available for this transcript: ${why}`, 'REDACTED_AUDIO_UNAVAILABLE'),
+  redactedAudioUnavailable: (why: string) =>
+    new ApiError(400, `Redacted audio is not available for this transcript: ${why}`, 'REDACTED_AUDIO_UNAVAILABLE'),
   // Earshot extensions used by the web console.
   audioGone: () => new ApiError(404, 'The audio of this transcript is no longer stored on this server', 'AUDIO_GONE'),
-  peaksUnavailable: () => new ApiError(404, 'No waveform for this transcript: its audio is no longer stored on this server', 'PEAKS_UNAVAILABLE'),
+  peaksUnavailable: () =>
+    new ApiError(404, 'No waveform for this transcript: its audio is no longer stored on this server', 'PEAKS_UNAVAILABLE'),
   /** Local storage on a fleet: the bytes are on the node that took the upload (the message says so). */
   uploadNotHeld: (message: string) => new ApiError(503, message, 'UPLOAD_NOT_HELD'),
   rangeNotSatisfiable: () => new ApiError(416, 'Range not satisfiable', 'RANGE_NOT_SATISFIABLE'),
   keyNotFound: () => new ApiError(404, 'API key not found', 'KEY_NOT_FOUND'),
   keyRevokesItself: () => new ApiError(400, 'A key cannot revoke itself: use another key, or `earshot keys revoke`', 'KEY_SELF_REVOKE'),
   serverError: () => new ApiError(500, 'Server error, developers have been alerted.', 'SERVER_ERROR'),
-  databaseUnavailable: () => new ApiError(503, 'Service unavailable: the database cannot be reached, try again shortly', 'DATABASE_UNAVAILABLE'),
+  databaseUnavailable: () =>
+    new ApiError(503, 'Service unavailable: the database cannot be reached, try again shortly', 'DATABASE_UNAVAILABLE'),
   insufficientStorage: () => new ApiError(507, 'Insufficient storage: the server is out of disk space', 'INSUFFICIENT_STORAGE'),
   // LeMUR and the LLM Gateway
-  lemurTranscriptNotFound: (id: string) => new ApiError(400, `Transcript lookup error, transcript id not found: ${id}`, 'TRANSCRIPT_NOT_FOUND'),
+  lemurTranscriptNotFound: (id: string) =>
+    new ApiError(400, `Transcript lookup error, transcript id not found: ${id}`, 'TRANSCRIPT_NOT_FOUND'),
   lemurTranscriptNotReady: (id: string, status: string) =>
-    new ApiError(400, `Transcript ${id} is not completed (status: ${status}); LeMUR can only use completed transcripts`, 'TRANSCRIPT_NOT_READY'),
+    new ApiError(
+      400,
+      `Transcript ${id} is not completed (status: ${status}); LeMUR can only use completed transcripts`,
+      'TRANSCRIPT_NOT_READY',
+    ),
   lemurRequestNotFound: (id: string) => new ApiError(404, `LeMUR request not found: ${id}`, 'LEMUR_REQUEST_NOT_FOUND'),
   unknownModel: (param: string, name: string, available: string[], aliases: string[]) =>
     new ApiError(
@@ -69,8 +85,13 @@ export const errors = {
   syncAudioTooLarge: (message: string) => new ApiError(413, message, 'audio_too_large'),
   syncUnsupportedMedia: (message: string) => new ApiError(415, message, 'unsupported_media_type'),
   syncCapacity: (limit: number) =>
-    new ApiError(503, `This Earshot server is decoding as many live uploads and streaming sessions as it accepts at once (${limit}); retry shortly`, 'capacity_exceeded'),
-  syncUploadIdle: (seconds: number) => new ApiError(408, `No audio arrived for ${seconds} s: end the upload when the audio ends rather than pausing it`, 'upload_timeout'),
+    new ApiError(
+      503,
+      `This Earshot server is decoding as many live uploads and streaming sessions as it accepts at once (${limit}); retry shortly`,
+      'capacity_exceeded',
+    ),
+  syncUploadIdle: (seconds: number) =>
+    new ApiError(408, `No audio arrived for ${seconds} s: end the upload when the audio ends rather than pausing it`, 'upload_timeout'),
   tooManyRequests: () => new ApiError(429, 'Too Many Requests', 'TOO_MANY_REQUESTS'),
   /** nginx's 499: nobody reads it, but the log says why the model stopped. */
   clientClosed: () => new ApiError(499, 'The client closed the connection before the answer was ready', 'CLIENT_CLOSED'),

@@ -47,7 +47,18 @@ export function unstorableStringError(value: unknown, source: 'body' | 'query'):
 }
 
 /** Headers the webhook sender sets itself, or that would change how its request is framed or routed. */
-const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection']);
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-connection',
+]);
 /** RFC 9110 token: what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Field value characters Node's HTTP client sends (no CR, LF, NUL or other controls). */
@@ -63,7 +74,8 @@ export function webhookHeaderProblem(name: string, value: string): string | null
     return "webhook_auth_header_name must be an HTTP header name: letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or line breaks)";
   }
   if (RESERVED_HEADERS.has(name.toLowerCase())) return `webhook_auth_header_name must not be ${name}: Earshot sets that header itself`;
-  if (!HEADER_VALUE.test(value)) return 'webhook_auth_header_value must not contain line breaks or other control characters, nor characters beyond U+00FF';
+  if (!HEADER_VALUE.test(value))
+    return 'webhook_auth_header_value must not contain line breaks or other control characters, nor characters beyond U+00FF';
   return null;
 }
 

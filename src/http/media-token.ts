@@ -14,7 +14,12 @@ const sign = (keyHash: string, resource: string, expires: number) =>
   createHmac('sha256', keyHash).update(`earshot-media\n${resource}\n${expires}`).digest('base64url');
 
 /** A token for `resource`, signed for the key in `apiKey`; null if that key is unknown or revoked. */
-export async function createMediaToken(db: Queryable, apiKey: string, resource: string, now = Date.now()): Promise<{ token: string; expiresAt: Date } | null> {
+export async function createMediaToken(
+  db: Queryable,
+  apiKey: string,
+  resource: string,
+  now = Date.now(),
+): Promise<{ token: string; expiresAt: Date } | null> {
   const key = await activeKeyRow(db, { hash: hashKey(apiKey) });
   if (!key) return null;
   const expires = Math.floor(now / 1000) + MEDIA_TOKEN_SECONDS;

@@ -27,7 +27,10 @@ export function dictationMessages(text: string, o: DictationOptions): ChatMessag
   if (o.keyterms.length) lines.push(`These names and terms may occur; spell them exactly like this: ${o.keyterms.join(', ')}`);
   lines.push(`<transcript>\n${text}\n</transcript>`, '', o.instruction ?? DEFAULT_DICTATION_INSTRUCTION);
   return [
-    { role: 'system', content: 'You rewrite transcripts of dictated speech. Answer with the rewritten text only, without preamble, comments or quotes.' },
+    {
+      role: 'system',
+      content: 'You rewrite transcripts of dictated speech. Answer with the rewritten text only, without preamble, comments or quotes.',
+    },
     { role: 'user', content: lines.join('\n') },
   ];
 }
@@ -36,7 +39,12 @@ export function dictationMessages(text: string, o: DictationOptions): ChatMessag
  * The dictation's LLM pass on the default model. A model that fails or cannot fit the transcript
  * leaves the transcript standing: `llm_response` null and `llm_error` saying why, as upstream.
  */
-export async function rewriteDictation(llm: Llm, text: string, o: DictationOptions, signal: AbortSignal): Promise<{ llm_response: string | null; llm_error: string | null }> {
+export async function rewriteDictation(
+  llm: Llm,
+  text: string,
+  o: DictationOptions,
+  signal: AbortSignal,
+): Promise<{ llm_response: string | null; llm_error: string | null }> {
   if (text.trim() === '') return { llm_response: '', llm_error: null };
   const backend = llm.require();
   try {
@@ -45,7 +53,10 @@ export async function rewriteDictation(llm: Llm, text: string, o: DictationOptio
     const promptTokens = await backend.countPromptTokens(model.name, messages);
     const maxTokens = Math.min(MAX_REWRITE_TOKENS, model.contextTokens - promptTokens);
     if (maxTokens < 1) {
-      return { llm_response: null, llm_error: `The transcript and instruction take ${promptTokens} tokens, more than the ${model.contextTokens}-token context of model ${model.name}` };
+      return {
+        llm_response: null,
+        llm_error: `The transcript and instruction take ${promptTokens} tokens, more than the ${model.contextTokens}-token context of model ${model.name}`,
+      };
     }
     const result = await backend.chat({ model: model.name, messages, maxTokens, temperature: 0, signal });
     return { llm_response: result.text.trim(), llm_error: null };

@@ -64,7 +64,13 @@ export class EmbeddedBackend implements LlmBackend {
       });
       const chat = new LlamaChat({ contextSequence: context.getSequence() });
       this.options.log.info(
-        { model: this.options.name, path: this.options.modelPath, contextTokens: context.contextSize, chatWrapper: chat.chatWrapper.wrapperName, ms: Date.now() - started },
+        {
+          model: this.options.name,
+          path: this.options.modelPath,
+          contextTokens: context.contextSize,
+          chatWrapper: chat.chatWrapper.wrapperName,
+          ms: Date.now() - started,
+        },
         'LLM loaded',
       );
       return { llama, model, context, chat };

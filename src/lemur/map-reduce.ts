@@ -27,14 +27,23 @@ export class Session {
   ) {}
 
   async chat(messages: ChatMessage[], maxTokens: number, jsonSchema?: Record<string, unknown>): Promise<ChatResult> {
-    const result = await this.backend.chat({ model: this.model.name, messages, maxTokens, temperature: this.temperature, jsonSchema, signal: this.signal });
+    const result = await this.backend.chat({
+      model: this.model.name,
+      messages,
+      maxTokens,
+      temperature: this.temperature,
+      jsonSchema,
+      signal: this.signal,
+    });
     this.usage.input_tokens += result.inputTokens;
     this.usage.output_tokens += result.outputTokens;
     return result;
   }
 
   fits(messages: ChatMessage[], maxTokens: number): Promise<{ ok: boolean; tokens: number }> {
-    return this.backend.countPromptTokens(this.model.name, messages).then((tokens) => ({ ok: tokens + maxTokens <= this.model.contextTokens, tokens }));
+    return this.backend
+      .countPromptTokens(this.model.name, messages)
+      .then((tokens) => ({ ok: tokens + maxTokens <= this.model.contextTokens, tokens }));
   }
 
   /** Token counts of lines, counted once per request (several questions split the same input). */
@@ -42,8 +51,11 @@ export class Session {
     this.lineTokens ??= new Map();
     const missing = lines.filter((l) => !this.lineTokens!.has(l));
     if (missing.length) {
-      const counts = await this.backend.countTokens(this.model.name, missing.map((l) => l.text));
-      missing.forEach((l, i) => this.lineTokens!.set(l, counts[i]! + 1)); // + the newline joining it
+      const counts = await this.backend.countTokens(
+        this.model.name,
+        missing.map((l) => l.text),
+      );
+      for (const [i, l] of missing.entries()) this.lineTokens!.set(l, counts[i]! + 1); // + the newline joining it
     }
     return lines.map((l) => this.lineTokens!.get(l)!);
   }
@@ -74,7 +86,8 @@ async function splitLine(session: Session, line: SourceLine, tokens: number, bud
   for (let i = 0; i < words.length; i += per) out.push({ text: words.slice(i, i + per).join(' '), heading: line.heading });
   const counts = await session.tokensOf(out);
   // A single word longer than the budget cannot be split further: it goes as it is and fails the exact check.
-  if (out.length > 1 && counts.some((c) => c > budget)) return (await Promise.all(out.map((p, i) => (counts[i]! > budget ? splitLine(session, p, counts[i]!, budget) : [p])))).flat();
+  if (out.length > 1 && counts.some((c) => c > budget))
+    return (await Promise.all(out.map((p, i) => (counts[i]! > budget ? splitLine(session, p, counts[i]!, budget) : [p])))).flat();
   return out;
 }
 
@@ -102,7 +115,13 @@ export async function chunk(session: Session, lines: readonly SourceLine[], budg
 }
 
 /** Notes on each part of `lines`, each part checked exactly against the context before it is sent. */
-async function notesOnParts(session: Session, lines: readonly SourceLine[], context: string, instruction: string, maxOutput: number): Promise<string[]> {
+async function notesOnParts(
+  session: Session,
+  lines: readonly SourceLine[],
+  context: string,
+  instruction: string,
+  maxOutput: number,
+): Promise<string[]> {
   const model = session.model;
   const overhead = (await session.fits(partMessages('', 99, 99, context, instruction), 0)).tokens;
   const room = model.contextTokens - overhead;
@@ -136,7 +155,14 @@ async function notesOnParts(session: Session, lines: readonly SourceLine[], cont
  * `splittable`) by map-reduce: notes on each part, condensed further if they are still too long,
  * then the final answer from the notes. Unsplittable input that does not fit is a 400 saying by how much.
  */
-export async function answer(session: Session, source: readonly SourceLine[], context: string, ask: Ask, maxOutput: number, splittable: boolean): Promise<Answer> {
+export async function answer(
+  session: Session,
+  source: readonly SourceLine[],
+  context: string,
+  ask: Ask,
+  maxOutput: number,
+  splittable: boolean,
+): Promise<Answer> {
   const direct = directMessages(joinLines(source), context, ask.instruction);
   const whole = await session.fits(direct, maxOutput);
   if (whole.ok) return { text: (await session.chat(direct, maxOutput, ask.jsonSchema)).text, parts: 1 };
@@ -148,7 +174,13 @@ export async function answer(session: Session, source: readonly SourceLine[], co
     const final = notesMessages(notes, context, ask.instruction);
     if ((await session.fits(final, maxOutput)).ok) return { text: (await session.chat(final, maxOutput, ask.jsonSchema)).text, parts };
     const lines = notes.map((n, i) => ({ text: `[Notes on part ${i + 1}] ${n.replace(/\s*\n\s*/g, ' ')}`, heading: '' }));
-    notes = await notesOnParts(session, lines, context, `These are notes on parts of long transcripts. Condense them, keeping everything needed for this: ${ask.instruction}`, maxOutput);
+    notes = await notesOnParts(
+      session,
+      lines,
+      context,
+      `These are notes on parts of long transcripts. Condense them, keeping everything needed for this: ${ask.instruction}`,
+      maxOutput,
+    );
   }
   throw errors.contextExceeded(overflowMessage(whole.tokens, maxOutput, session.model, true));
 }

@@ -66,7 +66,9 @@ export class OpenAiBackend implements LlmBackend {
       res = await fetch(url, { ...init, headers: this.headers(), signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const reason = timeout.aborted ? `no answer within ${this.options.timeoutMs} ms` : ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+      const reason = timeout.aborted
+        ? `no answer within ${this.options.timeoutMs} ms`
+        : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
       throw new LlmError(`The LLM server at ${url} could not be reached: ${reason}`, 'upstream');
     }
     if (!res.ok) throw new LlmError(`The LLM server at ${url} answered ${res.status}: ${errorText(await res.text())}`, 'upstream');
@@ -91,7 +93,8 @@ export class OpenAiBackend implements LlmBackend {
       throw err;
     });
     const names = this.options.models ?? listed.map((m) => m.id);
-    if (names.length === 0) throw new LlmError(`The LLM server at ${this.baseUrl} lists no models; name them in EARSHOT_LLM_REMOTE_MODELS`, 'unavailable');
+    if (names.length === 0)
+      throw new LlmError(`The LLM server at ${this.baseUrl} lists no models; name them in EARSHOT_LLM_REMOTE_MODELS`, 'unavailable');
     return names.map((name) => {
       const remote = listed.find((m) => m.id === name);
       const reported = remote?.context_length ?? remote?.max_model_len;
@@ -115,7 +118,9 @@ export class OpenAiBackend implements LlmBackend {
       max_tokens: request.maxTokens,
       temperature: request.temperature,
       ...(stream && { stream: true, stream_options: { include_usage: true } }),
-      ...(request.jsonSchema && { response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: request.jsonSchema, strict: true } } }),
+      ...(request.jsonSchema && {
+        response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: request.jsonSchema, strict: true } },
+      }),
     };
     const res = await this.fetch('/chat/completions', { method: 'POST', body: JSON.stringify(body) }, request.signal);
     const parts: Completion[] = stream ? await this.readEvents(res, request.onText!) : [(await res.json()) as Completion];
@@ -146,7 +151,11 @@ export class OpenAiBackend implements LlmBackend {
       const data = line.startsWith('data:') ? line.slice(5).trim() : '';
       if (!data || data === '[DONE]') return;
       const chunk = JSON.parse(data) as Completion;
-      if (chunk.error) throw new LlmError(`The LLM server at ${this.baseUrl} failed while streaming: ${typeof chunk.error === 'string' ? chunk.error : chunk.error.message}`, 'upstream');
+      if (chunk.error)
+        throw new LlmError(
+          `The LLM server at ${this.baseUrl} failed while streaming: ${typeof chunk.error === 'string' ? chunk.error : chunk.error.message}`,
+          'upstream',
+        );
       chunks.push(chunk);
       const piece = chunk.choices?.[0]?.delta?.content;
       if (piece) onText(piece);

@@ -47,18 +47,22 @@ function transcriptIds(b: Record<string, unknown>): string[] | null {
   if (given(ids) && given(sources)) throw errors.invalidParam('Use either transcript_ids or sources, not both');
   let list: string[];
   if (given(sources)) {
-    const ok = Array.isArray(sources) && sources.every((s) => isObject(s) && typeof s.id === 'string' && (s.type === undefined || s.type === 'transcript'));
+    const ok =
+      Array.isArray(sources) &&
+      sources.every((s) => isObject(s) && typeof s.id === 'string' && (s.type === undefined || s.type === 'transcript'));
     if (!ok) throw errors.invalidParam('sources must be an array of {"id": "<transcript id>", "type": "transcript"}');
     list = (sources as { id: string }[]).map((s) => s.id);
   } else if (given(ids)) {
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw errors.invalidParam('transcript_ids must be an array of transcript ids (strings)');
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
+      throw errors.invalidParam('transcript_ids must be an array of transcript ids (strings)');
     list = ids as string[];
   } else return null;
   const name = given(sources) ? 'sources' : 'transcript_ids';
   if (list.length === 0 && given(b.input_text)) return null;
   if (list.length === 0) throw errors.invalidParam(`${name} is empty: give at least one transcript id, or use input_text`);
   const unique = [...new Set(list.map((id) => id.trim().toLowerCase()))];
-  if (unique.length > MAX_TRANSCRIPTS) throw errors.invalidParam(`${name} may list at most ${MAX_TRANSCRIPTS} transcripts (got ${unique.length})`);
+  if (unique.length > MAX_TRANSCRIPTS)
+    throw errors.invalidParam(`${name} may list at most ${MAX_TRANSCRIPTS} transcripts (got ${unique.length})`);
   return unique;
 }
 
@@ -81,7 +85,12 @@ function questions(b: Record<string, unknown>): Question[] {
       answerOptions = opts as string[];
     }
     if (answerFormat !== undefined && answerOptions) throw errors.invalidParam(`${where}: use answer_format or answer_options, not both`);
-    return { question, context: q.context, ...(answerFormat !== undefined && { answer_format: answerFormat }), ...(answerOptions && { answer_options: answerOptions }) };
+    return {
+      question,
+      context: q.context,
+      ...(answerFormat !== undefined && { answer_format: answerFormat }),
+      ...(answerOptions && { answer_options: answerOptions }),
+    };
   });
 }
 
@@ -99,13 +108,15 @@ export function parseLemurParams(kind: LemurKind, body: unknown): LemurParams {
   let maxOutput = DEFAULT_MAX_OUTPUT;
   if (given(body.max_output_size)) {
     const v = body.max_output_size;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw errors.invalidParam('max_output_size must be a positive integer (tokens)');
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw errors.invalidParam('max_output_size must be a positive integer (tokens)');
     maxOutput = v;
   }
   let temperature = 0;
   if (given(body.temperature)) {
     const v = body.temperature;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw errors.invalidParam('temperature must be a number between 0 and 1');
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1)
+      throw errors.invalidParam('temperature must be a number between 0 and 1');
     temperature = v;
   }
 

@@ -82,7 +82,7 @@ export function inputTextLines(text: string): SourceLine[] {
 /** Lines as one block; a chunk starting inside a transcript first repeats the transcript's heading. */
 export function joinLines(lines: readonly SourceLine[]): string {
   const first = lines[0];
-  const head = first && first.heading && first.text !== first.heading ? `${first.heading} (continued)\n` : '';
+  const head = first?.heading && first.text !== first.heading ? `${first.heading} (continued)\n` : '';
   let out = head;
   for (let i = 0; i < lines.length; i++) out += i === 0 ? lines[i]!.text : `\n${lines[i]!.text}`;
   return out;
@@ -168,13 +168,19 @@ export const DEFAULT_ACTION_ITEMS_FORMAT = 'Bullet Points';
 export function actionItemsAsk(answerFormat: string | undefined): Ask {
   return {
     instruction: `List the action items in the transcripts: the tasks someone agreed, promised or was asked to do, with who owns each when that is said. Format: ${answerFormat ?? DEFAULT_ACTION_ITEMS_FORMAT}.`,
-    partInstruction: 'List the action items in this part, one per line, with who owns each when that is said. Write "None" if there are none.',
+    partInstruction:
+      'List the action items in this part, one per line, with who owns each when that is said. Write "None" if there are none.',
   };
 }
 
 /** The JSON an `answer_options` answer is constrained to. */
 export function optionsSchema(options: readonly string[]): Record<string, unknown> {
-  return { type: 'object', properties: { answer: { type: 'string', enum: [...options] } }, required: ['answer'], additionalProperties: false };
+  return {
+    type: 'object',
+    properties: { answer: { type: 'string', enum: [...options] } },
+    required: ['answer'],
+    additionalProperties: false,
+  };
 }
 
 export function questionAsk(q: Question): Ask {

@@ -32,6 +32,11 @@ export class RateLimiter {
     );
     const { count, reset_ms } = rows[0]!;
     const used = Math.min(count, this.limit);
-    return { limit: this.limit, remaining: this.limit - used, resetSeconds: Math.max(1, Math.ceil(reset_ms / 1000)), allowed: count <= this.limit };
+    return {
+      limit: this.limit,
+      remaining: this.limit - used,
+      resetSeconds: Math.max(1, Math.ceil(reset_ms / 1000)),
+      allowed: count <= this.limit,
+    };
   }
 }

@@ -15,7 +15,9 @@ export interface LemurOutcome {
 export async function runLemur(session: Session, params: LemurParams, source: readonly SourceLine[]): Promise<LemurOutcome> {
   const { model } = session;
   if (params.maxOutput >= model.contextTokens) {
-    throw errors.contextExceeded(`max_output_size (${params.maxOutput}) must be less than the ${model.contextTokens}-token context of model ${model.name}`);
+    throw errors.contextExceeded(
+      `max_output_size (${params.maxOutput}) must be less than the ${model.contextTokens}-token context of model ${model.name}`,
+    );
   }
   const context = contextText(params.context);
   if (params.kind === 'question-answer') {
@@ -28,7 +30,12 @@ export async function runLemur(session: Session, params: LemurParams, source: re
     }
     return { response: pairs, usage: session.usage, parts };
   }
-  const ask = params.kind === 'task' ? taskAsk(params.prompt!) : params.kind === 'summary' ? summaryAsk(params.answerFormat) : actionItemsAsk(params.answerFormat);
+  const ask =
+    params.kind === 'task'
+      ? taskAsk(params.prompt!)
+      : params.kind === 'summary'
+        ? summaryAsk(params.answerFormat)
+        : actionItemsAsk(params.answerFormat);
   const a = await answer(session, source, context, ask, params.maxOutput, params.kind !== 'task');
   return { response: a.text.trim(), usage: session.usage, parts: a.parts };
 }

@@ -61,20 +61,41 @@ export class Llm {
 
   static async fromConfig(config: Config, log: Logger): Promise<Llm> {
     if (config.llmUrl) {
-      const names = config.llmRemoteModels?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
-      const backend = new OpenAiBackend({ baseUrl: config.llmUrl, apiKey: config.llmApiKey, models: names?.length ? names : null, contextTokens: config.llmContextTokens, timeoutMs: config.llmTimeoutMs });
+      const names =
+        config.llmRemoteModels
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean) ?? null;
+      const backend = new OpenAiBackend({
+        baseUrl: config.llmUrl,
+        apiKey: config.llmApiKey,
+        models: names?.length ? names : null,
+        contextTokens: config.llmContextTokens,
+        timeoutMs: config.llmTimeoutMs,
+      });
       log.info({ url: config.llmUrl, models: names }, 'LLM: OpenAI-compatible server');
       return new Llm(config, backend, null);
     }
-    if (!config.llmModel) return new Llm(config, null, `No LLM is configured on this Earshot server (EARSHOT_LLM_MODEL is empty and EARSHOT_LLM_URL is unset). ${HOW_TO}`);
+    if (!config.llmModel)
+      return new Llm(
+        config,
+        null,
+        `No LLM is configured on this Earshot server (EARSHOT_LLM_MODEL is empty and EARSHOT_LLM_URL is unset). ${HOW_TO}`,
+      );
     const modelPath = await findModel(config.dataDir, config.llmModel);
     if (!modelPath) {
-      const what = catalogueEntry(config.llmModel) ? `the model "${config.llmModel}" (EARSHOT_LLM_MODEL) is not installed` : `the model "${config.llmModel}" (EARSHOT_LLM_MODEL) is neither an installed catalogue model nor a .gguf file`;
+      const what = catalogueEntry(config.llmModel)
+        ? `the model "${config.llmModel}" (EARSHOT_LLM_MODEL) is not installed`
+        : `the model "${config.llmModel}" (EARSHOT_LLM_MODEL) is neither an installed catalogue model nor a .gguf file`;
       log.info({ model: config.llmModel }, 'LLM: none (LeMUR and the LLM Gateway answer 503)');
       return new Llm(config, null, `No LLM is configured on this Earshot server: ${what}. ${HOW_TO}`);
     }
     const name = catalogueEntry(config.llmModel) ? config.llmModel : path.basename(modelPath).replace(/\.gguf$/i, '');
-    return new Llm(config, new EmbeddedBackend({ modelPath, name, contextTokens: config.llmContextTokens, threads: config.llmThreads, log }), null);
+    return new Llm(
+      config,
+      new EmbeddedBackend({ modelPath, name, contextTokens: config.llmContextTokens, threads: config.llmThreads, log }),
+      null,
+    );
   }
 
   /** The backend, or a 503 that says how to configure one. */
@@ -92,7 +113,12 @@ export class Llm {
     const found = models.find((m) => m.name === requested);
     if (found) return found;
     if (requested === undefined || UPSTREAM_LEMUR_MODELS.includes(requested)) return models[0]!;
-    throw errors.unknownModel('final_model', requested, models.map((m) => m.name), UPSTREAM_LEMUR_MODELS);
+    throw errors.unknownModel(
+      'final_model',
+      requested,
+      models.map((m) => m.name),
+      UPSTREAM_LEMUR_MODELS,
+    );
   }
 
   /**
@@ -107,7 +133,13 @@ export class Llm {
     const matches = (a: ModelAlias) => (a.pattern.endsWith('*') ? requested.startsWith(a.pattern.slice(0, -1)) : a.pattern === requested);
     const rank = (a: ModelAlias) => (a.pattern.endsWith('*') ? a.pattern.length : Infinity);
     const alias = this.aliases.filter(matches).sort((a, b) => rank(b) - rank(a))[0];
-    if (!alias) throw errors.unknownModel('model', requested, models.map((m) => m.name), ['default', ...this.aliases.map((a) => a.pattern)]);
+    if (!alias)
+      throw errors.unknownModel(
+        'model',
+        requested,
+        models.map((m) => m.name),
+        ['default', ...this.aliases.map((a) => a.pattern)],
+      );
     if (alias.model === null) return models[0]!;
     const target = models.find((m) => m.name === alias.model);
     if (!target) {

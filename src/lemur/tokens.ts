@@ -17,12 +17,12 @@ export function estimateTokens(text: string): number {
   for (const [piece] of text.matchAll(PIECES)) {
     const c = piece.charCodeAt(0);
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) n += Math.ceil(piece.length / 3);
-    else if (c === 32) n += piece.length - 1; // one space joins the next word
+    else if (c === 32)
+      n += piece.length - 1; // one space joins the next word
     else if (c > 0x7f) {
       const bytes = Buffer.byteLength(piece, 'utf8');
       n += bytes >= 4 ? bytes : bytes / 2;
-    }
-    else n += 1;
+    } else n += 1;
   }
   return Math.ceil(n * MARGIN);
 }

@@ -62,11 +62,46 @@ type LlmRow = [name: string, repo: string, file: string, sizeBytes: number, sha2
 
 /** Q4_K_M quantisations, small enough for CPUs: the Qwen team's own files, and bartowski's of Meta's Llama 3.2. */
 const LLM_ROWS: LlmRow[] = [
-  ['qwen2.5-0.5b-instruct', 'Qwen/Qwen2.5-0.5B-Instruct-GGUF', 'qwen2.5-0.5b-instruct-q4_k_m.gguf', 491_400_032, '74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db', 'Apache-2.0'],
-  ['qwen2.5-1.5b-instruct', 'Qwen/Qwen2.5-1.5B-Instruct-GGUF', 'qwen2.5-1.5b-instruct-q4_k_m.gguf', 1_117_320_736, '6a1a2eb6d15622bf3c96857206351ba97e1af16c30d7a74ee38970e434e9407e', 'Apache-2.0'],
-  ['qwen2.5-3b-instruct', 'Qwen/Qwen2.5-3B-Instruct-GGUF', 'qwen2.5-3b-instruct-q4_k_m.gguf', 2_104_932_768, '626b4a6678b86442240e33df819e00132d3ba7dddfe1cdc4fbb18e0a9615c62d', 'Qwen Research License'],
-  ['llama-3.2-1b-instruct', 'bartowski/Llama-3.2-1B-Instruct-GGUF', 'Llama-3.2-1B-Instruct-Q4_K_M.gguf', 807_694_464, '6f85a640a97cf2bf5b8e764087b1e83da0fdb51d7c9fab7d0fece9385611df83', 'Llama 3.2 Community License'],
-  ['llama-3.2-3b-instruct', 'bartowski/Llama-3.2-3B-Instruct-GGUF', 'Llama-3.2-3B-Instruct-Q4_K_M.gguf', 2_019_377_696, '6c1a2b41161032677be168d354123594c0e6e67d2b9227c84f296ad037c728ff', 'Llama 3.2 Community License'],
+  [
+    'qwen2.5-0.5b-instruct',
+    'Qwen/Qwen2.5-0.5B-Instruct-GGUF',
+    'qwen2.5-0.5b-instruct-q4_k_m.gguf',
+    491_400_032,
+    '74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db',
+    'Apache-2.0',
+  ],
+  [
+    'qwen2.5-1.5b-instruct',
+    'Qwen/Qwen2.5-1.5B-Instruct-GGUF',
+    'qwen2.5-1.5b-instruct-q4_k_m.gguf',
+    1_117_320_736,
+    '6a1a2eb6d15622bf3c96857206351ba97e1af16c30d7a74ee38970e434e9407e',
+    'Apache-2.0',
+  ],
+  [
+    'qwen2.5-3b-instruct',
+    'Qwen/Qwen2.5-3B-Instruct-GGUF',
+    'qwen2.5-3b-instruct-q4_k_m.gguf',
+    2_104_932_768,
+    '626b4a6678b86442240e33df819e00132d3ba7dddfe1cdc4fbb18e0a9615c62d',
+    'Qwen Research License',
+  ],
+  [
+    'llama-3.2-1b-instruct',
+    'bartowski/Llama-3.2-1B-Instruct-GGUF',
+    'Llama-3.2-1B-Instruct-Q4_K_M.gguf',
+    807_694_464,
+    '6f85a640a97cf2bf5b8e764087b1e83da0fdb51d7c9fab7d0fece9385611df83',
+    'Llama 3.2 Community License',
+  ],
+  [
+    'llama-3.2-3b-instruct',
+    'bartowski/Llama-3.2-3B-Instruct-GGUF',
+    'Llama-3.2-3B-Instruct-Q4_K_M.gguf',
+    2_019_377_696,
+    '6c1a2b41161032677be168d354123594c0e6e67d2b9227c84f296ad037c728ff',
+    'Llama 3.2 Community License',
+  ],
 ];
 
 type SherpaRow = [name: string, kind: 'sherpa' | 'sherpa-streaming', licence: string, languages: 'en' | 'multilingual', modelType?: string];

@@ -28,7 +28,9 @@ export class ChecksumError extends Error {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`Checksum mismatch for ${file}: expected ${algorithm} ${expected}, got ${actual}. The partial download was deleted; run the command again.`);
+    super(
+      `Checksum mismatch for ${file}: expected ${algorithm} ${expected}, got ${actual}. The partial download was deleted; run the command again.`,
+    );
   }
 }
 
@@ -145,9 +147,14 @@ export async function downloadModel(opts: DownloadModelOptions): Promise<void> {
   const size = await sizeOf(part);
   if (expectedSize !== undefined && size !== expectedSize) {
     if (size > expectedSize) await rm(part, { force: true });
-    throw new Error(`Download of ${url} is incomplete: ${size} of ${expectedSize} bytes${size < expectedSize ? '; run the command again to resume' : ''}`);
+    throw new Error(
+      `Download of ${url} is incomplete: ${size} of ${expectedSize} bytes${size < expectedSize ? '; run the command again to resume' : ''}`,
+    );
   }
-  for (const [algorithm, expected] of [['sha256', opts.sha256], ['sha1', opts.sha1]] as const) {
+  for (const [algorithm, expected] of [
+    ['sha256', opts.sha256],
+    ['sha1', opts.sha1],
+  ] as const) {
     if (!expected) continue;
     const actual = await digest(part, algorithm);
     if (actual !== expected.toLowerCase()) {

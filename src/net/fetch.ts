@@ -121,7 +121,11 @@ class Session {
  * assertion when a server closes the connection while a body is paused (nodejs/undici#5360),
  * which is how Python's http.server ends every response.
  */
-function send(target: URL, init: { method: string; headers?: Record<string, string>; body?: string }, session: Session): Promise<http.IncomingMessage> {
+function send(
+  target: URL,
+  init: { method: string; headers?: Record<string, string>; body?: string },
+  session: Session,
+): Promise<http.IncomingMessage> {
   const { connectTimeoutMs, headersTimeoutMs } = session.opts;
   return new Promise((resolve, reject) => {
     const req = (target.protocol === 'https:' ? https : http).request(target, {

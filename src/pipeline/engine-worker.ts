@@ -77,7 +77,12 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
   running.set(taskId, controller);
   try {
     const e = await loaded();
-    const audio = decodeAudio(task.audioPath, { startMs: task.startMs, endMs: task.endMs, channel: task.channel, signal: controller.signal });
+    const audio = decodeAudio(task.audioPath, {
+      startMs: task.startMs,
+      endMs: task.endMs,
+      channel: task.channel,
+      signal: controller.signal,
+    });
     const meter = task.speechThreshold ? await speechMeter(task.speechThreshold.vadModel) : null;
     const diarization = task.diarization ?? null;
     const pcmKept: Buffer[] = [];
@@ -101,10 +106,21 @@ async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> 
     const engineWords = offset ? result.words.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset })) : result.words;
     let words = formatWords(engineWords, { ...task.format, enginePunctuated: result.punctuated ?? false });
     if (diarization) {
-      const turns = await (await diarizerFor(diarization.models)).diarize(pcmToFloat(pcmKept), diarization.count, durationMs, controller.signal);
+      const turns = await (await diarizerFor(diarization.models)).diarize(
+        pcmToFloat(pcmKept),
+        diarization.count,
+        durationMs,
+        controller.signal,
+      );
       words = assignSpeakers(words, offset ? turns.map((t) => ({ ...t, start: t.start + offset, end: t.end + offset })) : turns);
     }
-    return { words, text: transcriptText(words), confidence: averageConfidence(words), durationMs, speechFraction: meter ? meter.fraction : null };
+    return {
+      words,
+      text: transcriptText(words),
+      confidence: averageConfidence(words),
+      durationMs,
+      speechFraction: meter ? meter.fraction : null,
+    };
   } finally {
     running.delete(taskId);
   }
@@ -123,7 +139,14 @@ port.on('message', (msg: ToWorker) => {
     run(msg.taskId, msg.task).then(
       (result) => post({ type: 'done', taskId: msg.taskId, result }),
       (err: NodeJS.ErrnoException) =>
-        post({ type: 'failed', taskId: msg.taskId, message: err.message, audio: err instanceof AudioError, stack: err.stack, code: err.code }),
+        post({
+          type: 'failed',
+          taskId: msg.taskId,
+          message: err.message,
+          audio: err instanceof AudioError,
+          stack: err.stack,
+          code: err.code,
+        }),
     );
   }
 });

@@ -104,12 +104,15 @@ export class Transcriber {
     const cancel = new AbortController();
     this.running.set(transcriptId, { attempt, cancel });
     // Often enough that a delete on any node stops the work within a few seconds.
-    const renew = setInterval(() => {
-      renewLease(ctx.db, transcriptId, attempt, leaseSeconds).then(
-        (owned) => owned || cancel.abort(new Cancelled('deleted or superseded')),
-        (err: unknown) => log.warn({ err: (err as Error).message }, 'lease renewal failed'),
-      );
-    }, Math.min(2000, (leaseSeconds * 1000) / 3));
+    const renew = setInterval(
+      () => {
+        renewLease(ctx.db, transcriptId, attempt, leaseSeconds).then(
+          (owned) => owned || cancel.abort(new Cancelled('deleted or superseded')),
+          (err: unknown) => log.warn({ err: (err as Error).message }, 'lease renewal failed'),
+        );
+      },
+      Math.min(2000, (leaseSeconds * 1000) / 3),
+    );
     try {
       const signal = AbortSignal.any([cancel.signal, this.shutdown.signal]);
       const outcome = await this.attempt(transcriptId, signal, log).catch((err: unknown) => {
@@ -159,10 +162,17 @@ export class Transcriber {
           },
           diarization: models && {
             models,
-            count: { exactly: p.speakers_expected, min: p.speaker_options?.min_speakers_expected ?? 1, max: p.speaker_options?.max_speakers_expected ?? null },
+            count: {
+              exactly: p.speakers_expected,
+              min: p.speaker_options?.min_speakers_expected ?? 1,
+              max: p.speaker_options?.max_speakers_expected ?? null,
+            },
           },
         };
-        const r = p.multichannel === true ? await transcribeChannels(pool, task, signal) : { ...(await pool.run(task, { signal })), audioChannels: undefined };
+        const r =
+          p.multichannel === true
+            ? await transcribeChannels(pool, task, signal)
+            : { ...(await pool.run(task, { signal })), audioChannels: undefined };
         if (p.speech_threshold && r.speechFraction !== null && r.speechFraction < p.speech_threshold) {
           throw new InputError(speechThresholdError(r.speechFraction, p.speech_threshold));
         }
@@ -199,7 +209,8 @@ export class Transcriber {
           if (!(await finishAttempt(tx, transcriptId, attempt, outcome))) return false;
           const row = await getTranscript(tx, transcriptId);
           if (row?.params.webhook_url) await ctx.queue.enqueueWebhook({ transcriptId }, tx);
-          if (row?.params.webhook_url && row.result?.redacted_audio) await ctx.queue.enqueueWebhook({ transcriptId, redactedAudio: true }, tx);
+          if (row?.params.webhook_url && row.result?.redacted_audio)
+            await ctx.queue.enqueueWebhook({ transcriptId, redactedAudio: true }, tx);
           return true;
         }),
       this.shutdown.signal,
@@ -214,7 +225,10 @@ export class Transcriber {
       }
       return;
     }
-    log.info({ status: 'result' in outcome ? 'completed' : 'error', error: 'error' in outcome ? outcome.error : undefined }, 'transcription finished');
+    log.info(
+      { status: 'result' in outcome ? 'completed' : 'error', error: 'error' in outcome ? outcome.error : undefined },
+      'transcription finished',
+    );
   }
 
   /** Hands the attempt back under a new queue job, which any node may start at once; not counted as a lost worker. */
@@ -222,14 +236,16 @@ export class Transcriber {
     const { ctx } = this;
     const row = await getTranscript(ctx.db, transcriptId);
     if (!row) return;
-    const released = await ctx.db.transaction(async (tx) => {
-      const jobId = await ctx.queue.enqueueTranscription(transcriptId, { fromUrl: row.upload_id === null, db: tx });
-      if (await releaseAttempt(tx, transcriptId, attempt, jobId)) return true;
-      throw new Cancelled('no longer ours'); // rolls the new job back
-    }).catch((err: unknown) => {
-      if (err instanceof Cancelled) return false;
-      throw err;
-    });
+    const released = await ctx.db
+      .transaction(async (tx) => {
+        const jobId = await ctx.queue.enqueueTranscription(transcriptId, { fromUrl: row.upload_id === null, db: tx });
+        if (await releaseAttempt(tx, transcriptId, attempt, jobId)) return true;
+        throw new Cancelled('no longer ours'); // rolls the new job back
+      })
+      .catch((err: unknown) => {
+        if (err instanceof Cancelled) return false;
+        throw err;
+      });
     ctx.transcripts.invalidate(transcriptId);
     if (released) log.info('shutting down: transcription handed back to the queue');
   }
@@ -243,7 +259,11 @@ export class Transcriber {
  * order, ties in channel order, and the text follows them.
  * A mono file is one channel. The speech share is the best channel's: a quiet party is not "no speech".
  */
-async function transcribeChannels(pool: EnginePool, task: EngineTask, signal: AbortSignal): Promise<EngineTaskResult & { audioChannels: number }> {
+async function transcribeChannels(
+  pool: EnginePool,
+  task: EngineTask,
+  signal: AbortSignal,
+): Promise<EngineTaskResult & { audioChannels: number }> {
   let channels: number;
   try {
     channels = (await probeAudio(task.audioPath, { signal })).channels ?? 1;
@@ -255,14 +275,18 @@ async function transcribeChannels(pool: EnginePool, task: EngineTask, signal: Ab
   const stop = new AbortController();
   const either = AbortSignal.any([signal, stop.signal]);
   const results = await Promise.all(
-    Array.from({ length: channels }, (_, channel) => pool.run({ ...task, channel }, { signal: either }).catch((err: unknown) => {
-      stop.abort(err);
-      throw err;
-    })),
+    Array.from({ length: channels }, (_, channel) =>
+      pool.run({ ...task, channel }, { signal: either }).catch((err: unknown) => {
+        stop.abort(err);
+        throw err;
+      }),
+    ),
   );
   const words = results
     // With speaker_labels each channel is diarized on its own and its speakers are "1A", "1B", "2A", … as upstream.
-    .flatMap((r, i) => r.words.map((w) => ({ ...w, speaker: task.diarization ? `${i + 1}${w.speaker}` : String(i + 1), channel: String(i + 1) })))
+    .flatMap((r, i) =>
+      r.words.map((w) => ({ ...w, speaker: task.diarization ? `${i + 1}${w.speaker}` : String(i + 1), channel: String(i + 1) })),
+    )
     .sort((a, b) => a.start - b.start || Number(a.channel) - Number(b.channel));
   const fractions = results.map((r) => r.speechFraction).filter((f): f is number => f !== null);
   return {

@@ -19,10 +19,15 @@ interface Attempt {
 async function post(ctx: AppContext, url: string, body: unknown, headers: Record<string, string>): Promise<Attempt> {
   const started = Date.now();
   try {
-    const res = await safePostJson(url, body, { 'user-agent': 'Earshot-Webhook/1.0', ...headers }, {
-      publicMode: ctx.config.publicMode,
-      timeoutMs: ctx.config.webhookTimeoutMs,
-    });
+    const res = await safePostJson(
+      url,
+      body,
+      { 'user-agent': 'Earshot-Webhook/1.0', ...headers },
+      {
+        publicMode: ctx.config.publicMode,
+        timeoutMs: ctx.config.webhookTimeoutMs,
+      },
+    );
     return { status: res.status, error: null, durationMs: Date.now() - started, excerpt: res.excerpt };
   } catch (err) {
     return { status: null, error: (err as Error).message, durationMs: Date.now() - started, excerpt: null };
@@ -57,7 +62,8 @@ export async function deliverWebhook(ctx: AppContext, job: QueueJob<WebhookJob>)
   const p = row.params;
   const url = p.webhook_url!;
   const headers: Record<string, string> = {};
-  if (p.webhook_auth_header_name != null && p.webhook_auth_header_value != null) headers[p.webhook_auth_header_name] = p.webhook_auth_header_value;
+  if (p.webhook_auth_header_name != null && p.webhook_auth_header_value != null)
+    headers[p.webhook_auth_header_name] = p.webhook_auth_header_value;
   // The redacted audio's notice is upstream's RedactedAudioNotification; only the transcript's sets webhook_status_code.
   const body = data.redactedAudio ? redactedAudioResponse(serverBaseUrl(ctx.config), row) : { transcript_id: row.id, status: row.status };
   if (body === null) return;

@@ -50,8 +50,12 @@ export class Queue {
     await boss.start();
     // Never retried by pg-boss: the transcripts table counts attempts, and a lost or handed-back job is
     // re-queued as a new job (src/pipeline/maintenance.ts, src/pipeline/transcribe.ts).
-    for (const name of [QUEUES.transcribe, QUEUES.transcribeUrl]) await ensureQueue(boss, name, { retryLimit: 0, expireInSeconds: 12 * 3600 });
-    await ensureQueue(boss, QUEUES.webhook, { retryLimit: Math.max(0, config.webhookMaxAttempts - 1), retryDelay: Math.max(0, Math.round(config.webhookRetrySeconds)) });
+    for (const name of [QUEUES.transcribe, QUEUES.transcribeUrl])
+      await ensureQueue(boss, name, { retryLimit: 0, expireInSeconds: 12 * 3600 });
+    await ensureQueue(boss, QUEUES.webhook, {
+      retryLimit: Math.max(0, config.webhookMaxAttempts - 1),
+      retryDelay: Math.max(0, Math.round(config.webhookRetrySeconds)),
+    });
     await ensureQueue(boss, QUEUES.maintenance, { retryLimit: 0 });
     return new Queue(boss, config);
   }

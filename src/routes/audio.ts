@@ -40,7 +40,9 @@ export function audioRoutes(ctx: AppContext): FastifyPluginAsync {
       const id = request.params.id.toLowerCase();
       const token = request.query.token;
       const projectId = token
-        ? UUID.test(id) ? await verifyMediaToken(ctx.db, token, resource(id)) : null
+        ? UUID.test(id)
+          ? await verifyMediaToken(ctx.db, token, resource(id))
+          : null
         : await ctx.auth.require(request);
       if (!projectId) throw errors.unauthorized();
       request.projectId = projectId;

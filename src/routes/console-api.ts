@@ -19,7 +19,8 @@ export function consoleApiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get('/v2/console/capabilities', async () => ({
       speech_model: ctx.engine.model,
       languages: ctx.engine.languages,
-      unsupported_features: 'missing' in (await findDiarizationModels(ctx.config)) ? ['speaker_labels', ...UNSUPPORTED_WHEN_TRUE] : UNSUPPORTED_WHEN_TRUE,
+      unsupported_features:
+        'missing' in (await findDiarizationModels(ctx.config)) ? ['speaker_labels', ...UNSUPPORTED_WHEN_TRUE] : UNSUPPORTED_WHEN_TRUE,
     }));
 
     // File names and durations of list items, which upstream's list does not carry.
@@ -28,7 +29,13 @@ export function consoleApiRoutes(ctx: AppContext): FastifyPluginAsync {
       if (ids.length > MAX_IDS) throw errors.invalidParam(`ids may name at most ${MAX_IDS} transcripts`);
       const bad = ids.find((id) => !UUID.test(id));
       if (bad !== undefined) throw errors.invalidParam(`ids must be comma-separated transcript ids, not "${bad.slice(0, 60)}"`);
-      return { transcripts: await transcriptDetails(ctx.db, request.projectId, ids.map((id) => id.toLowerCase())) };
+      return {
+        transcripts: await transcriptDetails(
+          ctx.db,
+          request.projectId,
+          ids.map((id) => id.toLowerCase()),
+        ),
+      };
     });
 
     type NameRequest = { Params: { id: string }; Body: { file_name?: unknown } | undefined };

@@ -20,7 +20,8 @@ function num(q: Query, name: string, range: [number, number]): number | undefine
   const v = q[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < range[0] || n > range[1]) throw errors.invalidParam(`${name} must be a number between ${range[0]} and ${range[1]}`);
+  if (!Number.isFinite(n) || n < range[0] || n > range[1])
+    throw errors.invalidParam(`${name} must be a number between ${range[0]} and ${range[1]}`);
   return n;
 }
 
@@ -43,7 +44,10 @@ export function doctorRoutes(ctx: AppContext): FastifyPluginAsync {
       const q = request.query;
       let checks: CheckName[] | null = null;
       if (q.checks) {
-        const names = q.checks.split(',').map((s) => s.trim()).filter(Boolean);
+        const names = q.checks
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const unknown = names.filter((c) => !CHECKS.includes(c as CheckName));
         if (unknown.length) throw errors.invalidParam(`checks: unknown check(s) ${unknown.join(', ')}; known: ${CHECKS.join(', ')}`);
         checks = names as CheckName[];
@@ -54,7 +58,8 @@ export function doctorRoutes(ctx: AppContext): FastifyPluginAsync {
       if (protocol !== 'v3' && protocol !== 'v2') throw errors.invalidParam('protocol must be v3 or v2');
       const authName = q.webhook_auth_header_name;
       const authValue = q.webhook_auth_header_value;
-      if ((authName === undefined) !== (authValue === undefined)) throw errors.invalidParam('webhook_auth_header_name and webhook_auth_header_value must be set together');
+      if ((authName === undefined) !== (authValue === undefined))
+        throw errors.invalidParam('webhook_auth_header_name and webhook_auth_header_value must be set together');
       const local = request.socket.localAddress ?? '127.0.0.1';
       const self = `${request.protocol}://${local.includes(':') ? `[${local}]` : local}:${request.socket.localPort}`;
       const report = await runDoctor(

@@ -38,7 +38,11 @@ async function checkDisk(ctx: AppContext): Promise<Check> {
       const free = fs.bavail * fs.bsize;
       const min = ctx.config.minFreeDiskMb * 1024 * 1024;
       if (free >= min) return { status: 'ok', free_bytes: free };
-      return { status: 'error', error: `${Math.floor(free / 1024 / 1024)} MB free, under the ${ctx.config.minFreeDiskMb} MB minimum`, free_bytes: free };
+      return {
+        status: 'error',
+        error: `${Math.floor(free / 1024 / 1024)} MB free, under the ${ctx.config.minFreeDiskMb} MB minimum`,
+        free_bytes: free,
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dir === path.dirname(dir)) {
         ctx.log.warn({ err }, 'health: disk check failed');

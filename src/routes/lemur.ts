@@ -19,11 +19,13 @@ export async function loadTranscripts(ctx: AppContext, projectId: string, ids: s
   for (const id of ids) {
     const row = UUID.test(id) ? await ctx.transcripts.get(id, projectId) : null;
     if (!row) throw errors.lemurTranscriptNotFound(id);
-    if (row.deleted_at || row.status !== 'completed' || !row.result) throw errors.lemurTranscriptNotReady(id, row.deleted_at ? 'deleted' : row.status);
+    if (row.deleted_at || row.status !== 'completed' || !row.result)
+      throw errors.lemurTranscriptNotReady(id, row.deleted_at ? 'deleted' : row.status);
     out.push({ id: row.id, text: row.result.text, words: row.result.words, audioDuration: row.result.audio_duration });
   }
   const hours = out.reduce((s, t) => s + t.audioDuration, 0) / 3600;
-  if (hours > MAX_AUDIO_HOURS) throw errors.invalidParam(`transcript_ids may cover at most ${MAX_AUDIO_HOURS} hours of audio (these cover ${hours.toFixed(1)} hours)`);
+  if (hours > MAX_AUDIO_HOURS)
+    throw errors.invalidParam(`transcript_ids may cover at most ${MAX_AUDIO_HOURS} hours of audio (these cover ${hours.toFixed(1)} hours)`);
   return out;
 }
 
@@ -40,7 +42,9 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
         const params = parseLemurParams(kind, request.body);
         const backend = ctx.llm.require();
         const model = await ctx.llm.resolveLemurModel(params.finalModel);
-        const source = params.transcriptIds ? transcriptLines(await loadTranscripts(ctx, request.projectId, params.transcriptIds)) : inputTextLines(params.inputText!);
+        const source = params.transcriptIds
+          ? transcriptLines(await loadTranscripts(ctx, request.projectId, params.transcriptIds))
+          : inputTextLines(params.inputText!);
         const signal = abortOnClose(reply);
         const session = new Session(backend, model, params.temperature, signal);
         const started = Date.now();
@@ -62,7 +66,10 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
           }),
         };
         await insertLemurResponse(ctx.db, { id, projectId: request.projectId, kind, model: model.name, body });
-        request.log.info({ lemur: id, kind, model: model.name, ...outcome.usage, parts: outcome.parts, ms: Date.now() - started }, 'LeMUR request answered');
+        request.log.info(
+          { lemur: id, kind, model: model.name, ...outcome.usage, parts: outcome.parts, ms: Date.now() - started },
+          'LeMUR request answered',
+        );
         return body;
       });
     }
@@ -76,7 +83,8 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.delete<{ Params: { request_id: string } }>('/lemur/v3/:request_id', async (request) => {
       const id = request.params.request_id.toLowerCase();
-      if (!UUID.test(id) || !(await deleteLemurResponse(ctx.db, id, request.projectId))) throw errors.lemurRequestNotFound(request.params.request_id);
+      if (!UUID.test(id) || !(await deleteLemurResponse(ctx.db, id, request.projectId)))
+        throw errors.lemurRequestNotFound(request.params.request_id);
       return { request_id: randomUUID(), request_id_to_purge: id, deleted: true };
     });
   };

@@ -47,28 +47,33 @@ function parseGatewayRequest(body: unknown): GatewayRequest {
     if (typeof body.prompt !== 'string') throw errors.invalidParam('prompt must be a string');
     messages = [{ role: 'user', content: body.prompt }];
   } else if (hasMessages) {
-    if (!Array.isArray(body.messages) || body.messages.length === 0) throw errors.invalidParam('messages must be a non-empty array of {"role", "content"}');
+    if (!Array.isArray(body.messages) || body.messages.length === 0)
+      throw errors.invalidParam('messages must be a non-empty array of {"role", "content"}');
     messages = body.messages.map((m, i) => {
       const where = `messages[${i}]`;
       if (!isObject(m)) throw errors.invalidParam(`${where} must be an object with role and content`);
       if (m.role === 'tool') throw errors.invalidParam(`${where}: tool messages are not supported by this Earshot server`);
-      if (m.role !== 'system' && m.role !== 'user' && m.role !== 'assistant') throw errors.invalidParam(`${where}.role must be one of: system, user, assistant`);
+      if (m.role !== 'system' && m.role !== 'user' && m.role !== 'assistant')
+        throw errors.invalidParam(`${where}.role must be one of: system, user, assistant`);
       return { role: m.role, content: contentText(m.content, where) };
     });
   } else throw errors.invalidParam('messages or prompt is required');
 
   let maxTokens = DEFAULT_MAX_TOKENS;
   if (body.max_tokens !== undefined && body.max_tokens !== null) {
-    if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1) throw errors.invalidParam('max_tokens must be a positive integer');
+    if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1)
+      throw errors.invalidParam('max_tokens must be a positive integer');
     maxTokens = body.max_tokens;
   }
   let temperature = DEFAULT_TEMPERATURE;
   if (body.temperature !== undefined && body.temperature !== null) {
     const t = body.temperature;
-    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 2) throw errors.invalidParam('temperature must be a number between 0 and 2');
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 2)
+      throw errors.invalidParam('temperature must be a number between 0 and 2');
     temperature = t;
   }
-  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw errors.invalidParam('stream must be a boolean');
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean')
+    throw errors.invalidParam('stream must be a boolean');
 
   let jsonSchema: Record<string, unknown> | undefined;
   const format = body.response_format;
@@ -76,7 +81,8 @@ function parseGatewayRequest(body: unknown): GatewayRequest {
     if (!isObject(format)) throw errors.invalidParam('response_format must be an object');
     if (format.type === 'json_schema') {
       const config = format.json_schema;
-      if (!isObject(config) || !isObject(config.schema)) throw errors.invalidParam('response_format.json_schema.schema must be a JSON Schema object');
+      if (!isObject(config) || !isObject(config.schema))
+        throw errors.invalidParam('response_format.json_schema.schema must be a JSON Schema object');
       jsonSchema = config.schema;
     } else if (format.type !== 'text') throw errors.invalidParam('response_format.type must be "json_schema" or "text"');
   }
@@ -111,7 +117,12 @@ class EventStream {
     if (this.started) return;
     this.started = true;
     this.reply.hijack();
-    this.reply.raw.writeHead(200, { ...(this.reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    this.reply.raw.writeHead(200, {
+      ...(this.reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     this.send({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
   }
 
@@ -147,7 +158,14 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
       const id = randomUUID();
       const created = Math.floor(Date.now() / 1000);
       const events = req.stream ? new EventStream(reply, { id, object: 'chat.completion.chunk', created, model: model.name }) : null;
-      const chat = { model: model.name, messages: req.messages, maxTokens: req.maxTokens, temperature: req.temperature, jsonSchema: req.jsonSchema, signal: abortOnClose(reply) };
+      const chat = {
+        model: model.name,
+        messages: req.messages,
+        maxTokens: req.maxTokens,
+        temperature: req.temperature,
+        jsonSchema: req.jsonSchema,
+        signal: abortOnClose(reply),
+      };
       let result: ChatResult;
       try {
         result = await backend.chat({ ...chat, ...(events && { onText: (t: string) => events.text(t) }) });
@@ -166,7 +184,13 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
       }
       const finishReason = result.finishReason;
       request.log.info(
-        { model: model.name, input_tokens: result.inputTokens, output_tokens: result.outputTokens, stream: req.stream, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          model: model.name,
+          input_tokens: result.inputTokens,
+          output_tokens: result.outputTokens,
+          stream: req.stream,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         'LLM gateway request answered',
       );
       if (events) {
@@ -209,14 +233,20 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
         if (signal.aborted) throw errors.clientClosed();
         return rethrowLlmError(err);
       });
-      request.log.info({ model: model.name, features: Object.keys(req.echo), ...session.usage, ms: Date.now() - started }, 'speech understanding answered');
+      request.log.info(
+        { model: model.name, features: Object.keys(req.echo), ...session.usage, ms: Date.now() - started },
+        'speech understanding answered',
+      );
       return body;
     });
 
     // OpenAI's model list (`client.models.list()`); `context_length` lets another Earshot size its requests.
     app.get('/v1/models', { config: { nestedErrors: true } }, async () => {
       const models = await ctx.llm.require().models().catch(rethrowLlmError);
-      return { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created: 0, owned_by: 'earshot', context_length: m.contextTokens })) };
+      return {
+        object: 'list',
+        data: models.map((m) => ({ id: m.name, object: 'model', created: 0, owned_by: 'earshot', context_length: m.contextTokens })),
+      };
     });
   };
 }

@@ -20,7 +20,9 @@ export function peaksRoutes(ctx: AppContext): FastifyPluginAsync {
       let json = await store.read(row.id);
       if (json === null) {
         const upload = row.upload_id ? await ctx.uploads.get(row.upload_id) : null;
-        const audio = upload ? await held(ctx.uploads.localFile(upload, path.join(ctx.config.dataDir, 'tmp', `peaks-${randomUUID()}`))) : null;
+        const audio = upload
+          ? await held(ctx.uploads.localFile(upload, path.join(ctx.config.dataDir, 'tmp', `peaks-${randomUUID()}`)))
+          : null;
         if (!audio) throw errors.peaksUnavailable();
         try {
           json = await store.compute(row.id, audio.file);

@@ -21,10 +21,14 @@ export function redactedAudioRoutes(ctx: AppContext): FastifyPluginAsync {
       if (row.deleted_at) throw errors.transcriptNotFound();
       if (!row.params.redact_pii_audio) throw errors.redactedAudioUnavailable('it was not requested with redact_pii_audio');
       // The Python SDK reads 202 as "not ready yet".
-      if (row.status === 'queued' || row.status === 'processing') return reply.code(202).send({ status: row.status, redacted_audio_url: null });
+      if (row.status === 'queued' || row.status === 'processing')
+        return reply.code(202).send({ status: row.status, redacted_audio_url: null });
       if (row.status === 'error') throw errors.redactedAudioUnavailable('the transcript ended with an error');
       const response = redactedAudioResponse(baseUrlOf(ctx, request), row);
-      if (!response) throw errors.redactedAudioUnavailable('the audio has no speech (set redact_pii_audio_options.return_redacted_no_speech_audio to get it anyway)');
+      if (!response)
+        throw errors.redactedAudioUnavailable(
+          'the audio has no speech (set redact_pii_audio_options.return_redacted_no_speech_audio to get it anyway)',
+        );
       return response;
     });
 
@@ -35,7 +39,12 @@ export function redactedAudioRoutes(ctx: AppContext): FastifyPluginAsync {
       const audio = row && row.status === 'completed' && !row.deleted_at ? row.result?.redacted_audio : null;
       const given = Buffer.from(request.query.token ?? '');
       const expected = Buffer.from(audio?.token ?? '');
-      if (!audio || request.params.file !== `${id}.${audio.format}` || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      if (
+        !audio ||
+        request.params.file !== `${id}.${audio.format}` ||
+        given.length !== expected.length ||
+        !timingSafeEqual(given, expected)
+      ) {
         throw errors.notFound();
       }
       const info = await store.stat(id, audio.format);

@@ -8,17 +8,34 @@ import { atomFeed, rssFeed } from '../status/feed.js';
 import { IncidentError, type IncidentInput, type MaintenanceInput, type UpdateInput } from '../status/incidents.js';
 import { IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from '../status/model.js';
 import { renderMessage, renderPage } from '../status/page.js';
-import { maintenancesJson, pageJson, componentsJson, incidentJson, statusJson, summaryJson, type MaintenanceFilter } from '../status/statuspage.js';
+import {
+  maintenancesJson,
+  pageJson,
+  componentsJson,
+  incidentJson,
+  statusJson,
+  summaryJson,
+  type MaintenanceFilter,
+} from '../status/statuspage.js';
 import { recentAlerts } from '../status/store/alert-log.js';
 import { isOperatorProject } from '../storage/keys.js';
 import { getIncident } from '../status/store/incidents.js';
-import { componentFilter, confirmByToken, removeSubscriber, subscribeEmail, subscribeWebhook, SubscriptionError, unsubscribeByToken } from '../status/subscriptions.js';
+import {
+  componentFilter,
+  confirmByToken,
+  removeSubscriber,
+  subscribeEmail,
+  subscribeWebhook,
+  SubscriptionError,
+  unsubscribeByToken,
+} from '../status/subscriptions.js';
 import { buildView } from '../status/view.js';
 
 type Body = Record<string, unknown> | undefined;
 
 async function requireOperator(ctx: AppContext, request: FastifyRequest, what = 'change the status page'): Promise<void> {
-  if (!(await isOperatorProject(ctx.db, request.projectId))) throw new ApiError(403, `Only keys of the server's own project ("default") may ${what}`, 'STATUS_FORBIDDEN');
+  if (!(await isOperatorProject(ctx.db, request.projectId)))
+    throw new ApiError(403, `Only keys of the server's own project ("default") may ${what}`, 'STATUS_FORBIDDEN');
 }
 
 const str = (body: Body, name: string, required: boolean): string | undefined => {
@@ -72,7 +89,10 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
         return await guard(fn);
       } catch (err) {
         if (!(err instanceof ApiError) || !wantsHtml(request)) throw err;
-        return reply.status(err.statusCode).type('text/html; charset=utf-8').send(renderMessage(await view(request), 'Not subscribed', err.message));
+        return reply
+          .status(err.statusCode)
+          .type('text/html; charset=utf-8')
+          .send(renderMessage(await view(request), 'Not subscribed', err.message));
       }
     };
     // Statuspage's JSON is read by widgets on other sites.
@@ -102,7 +122,11 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     };
 
     app.get('/status', pub, async (request, reply) => {
-      const html = renderPage(await view(request, true), { emailEnabled: svc.emailEnabled, refreshMs, nodes: await operatorNodes(request) });
+      const html = renderPage(await view(request, true), {
+        emailEnabled: svc.emailEnabled,
+        refreshMs,
+        nodes: await operatorNodes(request),
+      });
       return open(reply).type('text/html; charset=utf-8').send(html);
     });
 
@@ -126,9 +150,12 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>('/status/incidents/:id', pub, async (request, reply) => {
       const v = await view(request);
-      const incident = [...v.incidents, ...v.maintenances].find((i) => i.id === request.params.id) ?? (await getIncident(ctx.db, request.params.id));
+      const incident =
+        [...v.incidents, ...v.maintenances].find((i) => i.id === request.params.id) ?? (await getIncident(ctx.db, request.params.id));
       if (!incident) throw errors.notFound();
-      return open(reply).type('text/html; charset=utf-8').send(renderPage(v, { emailEnabled: svc.emailEnabled, refreshMs, incident }));
+      return open(reply)
+        .type('text/html; charset=utf-8')
+        .send(renderPage(v, { emailEnabled: svc.emailEnabled, refreshMs, incident }));
     });
 
     app.get('/api/v2/summary.json', pub, async (request, reply) => open(reply).send(summaryJson(await view(request))));
@@ -148,13 +175,22 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
       const v = await view(request);
       return open(reply).send({ page: pageJson(v), incidents: v.unresolved.map((i) => incidentJson(i, v)) });
     });
-    const maintenances = (filter: MaintenanceFilter) => async (request: FastifyRequest, reply: FastifyReply) => open(reply).send(maintenancesJson(await view(request), filter));
+    const maintenances = (filter: MaintenanceFilter) => async (request: FastifyRequest, reply: FastifyReply) =>
+      open(reply).send(maintenancesJson(await view(request), filter));
     app.get('/api/v2/scheduled-maintenances.json', pub, maintenances('all'));
     app.get('/api/v2/scheduled-maintenances/upcoming.json', pub, maintenances('upcoming'));
     app.get('/api/v2/scheduled-maintenances/active.json', pub, maintenances('active'));
 
-    app.get('/status/history.rss', pub, async (request, reply) => open(reply).type('application/rss+xml; charset=utf-8').send(rssFeed(await view(request))));
-    app.get('/status/history.atom', pub, async (request, reply) => open(reply).type('application/atom+xml; charset=utf-8').send(atomFeed(await view(request))));
+    app.get('/status/history.rss', pub, async (request, reply) =>
+      open(reply)
+        .type('application/rss+xml; charset=utf-8')
+        .send(rssFeed(await view(request))),
+    );
+    app.get('/status/history.atom', pub, async (request, reply) =>
+      open(reply)
+        .type('application/atom+xml; charset=utf-8')
+        .send(atomFeed(await view(request))),
+    );
 
     // Earshot extension: uptime and the 90 daily bars per component (what `earshot status` prints).
     app.get('/status/history.json', pub, async (request, reply) => {
@@ -172,7 +208,9 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
           last_probe_at: c.lastProbeAt?.toISOString() ?? null,
           last_latency_ms: c.lastLatencyMs,
           last_message: c.lastMessage,
-          uptime: c.history ? { '24h': c.history.uptime.d1, '7d': c.history.uptime.d7, '30d': c.history.uptime.d30, '90d': c.history.uptime.d90 } : null,
+          uptime: c.history
+            ? { '24h': c.history.uptime.d1, '7d': c.history.uptime.d7, '30d': c.history.uptime.d30, '90d': c.history.uptime.d90 }
+            : null,
           days: c.history?.days ?? null,
         })),
       });
@@ -186,16 +224,25 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { component: string } }>('/status/badge/:component', pub, async (request, reply) => {
       const c = (await view(request)).components.find((x) => `${x.id}.svg` === request.params.component);
       if (!c) throw errors.notFound();
-      return svg(reply, c.active ? statusBadge(c.name, c.status) : inactiveBadge(c.name, !c.lastProbeAt ? 'not checked yet' : c.upstream ? 'not reached' : 'not configured'));
+      return svg(
+        reply,
+        c.active
+          ? statusBadge(c.name, c.status)
+          : inactiveBadge(c.name, !c.lastProbeAt ? 'not checked yet' : c.upstream ? 'not reached' : 'not configured'),
+      );
     });
-    app.get<{ Params: { component: string }; Querystring: { period?: string } }>('/status/uptime/:component', pub, async (request, reply) => {
-      const period = request.query.period ?? '90d';
-      const key = ({ '24h': 'd1', '7d': 'd7', '30d': 'd30', '90d': 'd90' } as const)[period];
-      if (!key) throw errors.invalidParam('period must be 24h, 7d, 30d or 90d');
-      const c = (await view(request, true)).components.find((x) => `${x.id}.svg` === request.params.component);
-      if (!c) throw errors.notFound();
-      return svg(reply, uptimeBadge(`${c.name} ${period}`, c.history?.uptime[key] ?? null));
-    });
+    app.get<{ Params: { component: string }; Querystring: { period?: string } }>(
+      '/status/uptime/:component',
+      pub,
+      async (request, reply) => {
+        const period = request.query.period ?? '90d';
+        const key = ({ '24h': 'd1', '7d': 'd7', '30d': 'd30', '90d': 'd90' } as const)[period];
+        if (!key) throw errors.invalidParam('period must be 24h, 7d, 30d or 90d');
+        const c = (await view(request, true)).components.find((x) => `${x.id}.svg` === request.params.component);
+        if (!c) throw errors.notFound();
+        return svg(reply, uptimeBadge(`${c.name} ${period}`, c.history?.uptime[key] ?? null));
+      },
+    );
 
     app.post<{ Body: Body }>('/status/subscriptions', pub, async (request, reply) =>
       formErrors(request, reply, async () => {
@@ -206,13 +253,23 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
         if (webhook) {
           request.projectId = await ctx.auth.require(request);
           const sub = await subscribeWebhook(svc, webhook, components, base);
-          return reply.status(201).send({ id: sub.id, webhook: sub.target, components: sub.components, secret: sub.secret, unsubscribe_url: svc.alerts.unsubscribeUrl(sub) });
+          return reply.status(201).send({
+            id: sub.id,
+            webhook: sub.target,
+            components: sub.components,
+            secret: sub.secret,
+            unsubscribe_url: svc.alerts.unsubscribeUrl(sub),
+          });
         }
         const email = str(body, 'email', false);
         if (!email) throw errors.invalidParam('email (or, with an API key, webhook) is required');
         await subscribeEmail(svc, email, components, base);
         const message = `A confirmation link is on its way to ${email}. Alerts start once it is opened.`;
-        if (wantsHtml(request)) return reply.status(202).type('text/html; charset=utf-8').send(renderMessage(await view(request), 'Check your inbox', message));
+        if (wantsHtml(request))
+          return reply
+            .status(202)
+            .type('text/html; charset=utf-8')
+            .send(renderMessage(await view(request), 'Check your inbox', message));
         return reply.status(202).send({ message });
       }),
     );
@@ -220,16 +277,26 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Querystring: { token?: string } }>('/status/subscriptions/confirm', pub, async (request, reply) => {
       const sub = await confirmByToken(svc, request.query.token ?? '');
       const v = await view(request);
-      const [code, heading, text] = sub ? [200, 'Subscribed', `${sub.target} now gets an email whenever the status changes.`] : [404, 'Link not valid', 'This confirmation link is not valid, or the subscription was cancelled.'];
-      return reply.status(code).type('text/html; charset=utf-8').send(renderMessage(v, heading, text));
+      const [code, heading, text] = sub
+        ? [200, 'Subscribed', `${sub.target} now gets an email whenever the status changes.`]
+        : [404, 'Link not valid', 'This confirmation link is not valid, or the subscription was cancelled.'];
+      return reply
+        .status(code)
+        .type('text/html; charset=utf-8')
+        .send(renderMessage(v, heading, text));
     });
 
     // One click: opening the link unsubscribes (GET), and so does a mail client's List-Unsubscribe-Post (RFC 8058).
     const unsubscribeHandler = async (request: FastifyRequest<{ Querystring: { token?: string } }>, reply: FastifyReply) => {
       const sub = await unsubscribeByToken(svc, request.query.token ?? '');
       const v = await view(request);
-      const [code, heading, text] = sub ? [200, 'Unsubscribed', `${sub.target} gets no more status alerts.`] : [404, 'Link not valid', 'This unsubscribe link is not valid.'];
-      return reply.status(code).type('text/html; charset=utf-8').send(renderMessage(v, heading, text));
+      const [code, heading, text] = sub
+        ? [200, 'Unsubscribed', `${sub.target} gets no more status alerts.`]
+        : [404, 'Link not valid', 'This unsubscribe link is not valid.'];
+      return reply
+        .status(code)
+        .type('text/html; charset=utf-8')
+        .send(renderMessage(v, heading, text));
     };
     app.get('/status/subscriptions/unsubscribe', pub, unsubscribeHandler);
     app.post('/status/subscriptions/unsubscribe', pub, unsubscribeHandler);

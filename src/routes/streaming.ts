@@ -43,7 +43,10 @@ export function streamingRoutes(ctx: AppContext) {
 
     app.post<{ Body: Record<string, unknown> | undefined }>('/v2/realtime/token', async (request) => {
       const expires = intParam(request.body?.expires_in, 'expires_in', [60, 360_000]);
-      const token = await createStreamingToken(ctx.db, request.projectId, { expiresInSeconds: expires, maxSessionSeconds: ctx.config.streamingMaxSessionSeconds });
+      const token = await createStreamingToken(ctx.db, request.projectId, {
+        expiresInSeconds: expires,
+        maxSessionSeconds: ctx.config.streamingMaxSessionSeconds,
+      });
       return { token };
     });
   };

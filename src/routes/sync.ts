@@ -57,7 +57,9 @@ function positiveInt(v: unknown, name: string): number | undefined {
 
 /** A prompt for the speech model: pocketsphinx cannot follow one, so it is refused rather than ignored. */
 function refusePrompt(name: string): never {
-  throw errors.syncBadRequest(`${name} is not supported by this Earshot server: its speech engine (pocketsphinx) cannot be prompted. Leave ${name} out`);
+  throw errors.syncBadRequest(
+    `${name} is not supported by this Earshot server: its speech engine (pocketsphinx) cannot be prompted. Leave ${name} out`,
+  );
 }
 
 /** The `config` part, checked against upstream's fields and caps; options this server cannot honour are refused by name. */
@@ -71,7 +73,10 @@ export function parseUploadConfig(raw: string, mode: Mode): UploadConfig {
   if (!isObject(value)) throw errors.syncBadRequest('The config part must be a JSON object');
   const fields = CONFIG_FIELDS[mode];
   const unknown = Object.keys(value).filter((k) => !fields.includes(k));
-  if (unknown.length) throw errors.syncBadRequest(`Unknown config field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. The ${mode} config takes: ${fields.join(', ')}`);
+  if (unknown.length)
+    throw errors.syncBadRequest(
+      `Unknown config field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. The ${mode} config takes: ${fields.join(', ')}`,
+    );
 
   const languages = stringList(value.language_codes, 'language_codes');
   const other = languages.find((l) => l.toLowerCase() !== 'en');
@@ -79,8 +84,10 @@ export function parseUploadConfig(raw: string, mode: Mode): UploadConfig {
   const keyterms = stringList(value.keyterms_prompt, 'keyterms_prompt');
   if (keyterms.length > MAX_KEYTERMS) throw errors.syncBadRequest(`keyterms_prompt exceeds ${MAX_KEYTERMS} terms (got ${keyterms.length})`);
   const keytermChars = keyterms.reduce((n, t) => n + t.length, 0);
-  if (keytermChars > MAX_KEYTERMS_CHARS) throw errors.syncBadRequest(`keyterms_prompt exceeds ${MAX_KEYTERMS_CHARS} characters (got ${keytermChars})`);
-  if (value.timestamps !== undefined && value.timestamps !== null && typeof value.timestamps !== 'boolean') throw errors.syncBadRequest('timestamps must be a boolean');
+  if (keytermChars > MAX_KEYTERMS_CHARS)
+    throw errors.syncBadRequest(`keyterms_prompt exceeds ${MAX_KEYTERMS_CHARS} characters (got ${keytermChars})`);
+  if (value.timestamps !== undefined && value.timestamps !== null && typeof value.timestamps !== 'boolean')
+    throw errors.syncBadRequest('timestamps must be a boolean');
   const config: UploadConfig = {
     sampleRate: positiveInt(value.sample_rate, 'sample_rate'),
     channels: positiveInt(value.channels, 'channels'),
@@ -91,7 +98,8 @@ export function parseUploadConfig(raw: string, mode: Mode): UploadConfig {
     if (cappedString(value.prompt, 'prompt', MAX_PROMPT_CHARS)) refusePrompt('prompt');
     if (keyterms.length) refusePrompt('keyterms_prompt');
     const context = value.conversation_context;
-    if (typeof context === 'string' ? context.trim() : stringList(context, 'conversation_context').length) refusePrompt('conversation_context');
+    if (typeof context === 'string' ? context.trim() : stringList(context, 'conversation_context').length)
+      refusePrompt('conversation_context');
   } else {
     // Dictation honours its prompts in the LLM pass, which writes the text the user reads.
     config.sttPrompt = cappedString(value.stt_prompt, 'stt_prompt', MAX_PROMPT_CHARS);
@@ -146,7 +154,8 @@ function readLiveUpload(ctx: AppContext, request: FastifyRequest, mode: Mode): P
     }
     busboy.on('field', (name, value, _nameTruncated, valueTruncated) => {
       if (settled) return;
-      if (name !== 'config') return fail(errors.syncBadRequest(`Unexpected part "${name}": the body has a "config" part, then an "audio" part`));
+      if (name !== 'config')
+        return fail(errors.syncBadRequest(`Unexpected part "${name}": the body has a "config" part, then an "audio" part`));
       if (config || decoding) return fail(errors.syncBadRequest('The body has more than one "config" part, or one after the audio'));
       if (valueTruncated) return fail(errors.syncBadRequest(`The config part is larger than ${MAX_CONFIG_BYTES} bytes`));
       try {
@@ -190,7 +199,9 @@ function readLiveUpload(ctx: AppContext, request: FastifyRequest, mode: Mode): P
 function checkModel(header: string | string[]): void {
   const model = Array.isArray(header) ? header[0]! : header;
   if (!SYNC_MODELS.includes(model)) {
-    throw errors.syncBadRequest(`X-AAI-Model "${model}" is not available on this Earshot server. Available: ${SYNC_MODELS.join(', ')} (answered by pocketsphinx)`);
+    throw errors.syncBadRequest(
+      `X-AAI-Model "${model}" is not available on this Earshot server. Available: ${SYNC_MODELS.join(', ')} (answered by pocketsphinx)`,
+    );
   }
 }
 
@@ -211,7 +222,9 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsync {
       ctx.llm.require(); // no LLM: refused before any audio is read
     }
     if (!/^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '')) {
-      throw errors.syncBadRequest('The body must be multipart/form-data: a "config" part (JSON), then an "audio" part (audio/wav or audio/pcm)');
+      throw errors.syncBadRequest(
+        'The body must be multipart/form-data: a "config" part (JSON), then an "audio" part (audio/wav or audio/pcm)',
+      );
     }
     const hub = ctx.streaming;
     if (hub.active.size >= ctx.config.streamingMaxSessions) {
@@ -231,9 +244,16 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsync {
     const text = result.words.map((w) => w.text).join(' ');
     const confidence = result.words.length ? result.words.reduce((s, w) => s + w.confidence, 0) / result.words.length : 0;
     const common = { text, confidence, audio_duration_ms: Math.round(result.audioMs), session_id: sessionId };
-    request.log.info({ session: sessionId, mode, audioMs: Math.round(result.audioMs), words: result.words.length, ms: Math.round(syncMs) }, 'live upload transcribed');
+    request.log.info(
+      { session: sessionId, mode, audioMs: Math.round(result.audioMs), words: result.words.length, ms: Math.round(syncMs) },
+      'live upload transcribed',
+    );
     if (mode === 'sync') {
-      const words = result.words.map((w) => (config.timestamps ? { text: w.text, start: w.start, end: w.end, confidence: w.confidence } : { text: w.text, confidence: w.confidence }));
+      const words = result.words.map((w) =>
+        config.timestamps
+          ? { text: w.text, start: w.start, end: w.end, confidence: w.confidence }
+          : { text: w.text, confidence: w.confidence },
+      );
       return { ...common, words, request_time_ms: Math.round(performance.now() - started) };
     }
     const options = { instruction: config.llmInstruction, context: config.sttPrompt, keyterms: config.keyterms };

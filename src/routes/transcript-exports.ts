@@ -28,24 +28,35 @@ export function transcriptExportRoutes(ctx: AppContext): FastifyPluginAsync {
       return { id, confidence: result.confidence ?? 0, audio_duration: result.audio_duration, paragraphs: toParagraphs(result.words) };
     });
 
-    app.get('/v2/transcript/:id/:format', async (request: FastifyRequest<{ Params: { id: string; format: string }; Querystring: Record<string, string | undefined> }>, reply) => {
-      const { format } = request.params;
-      if (format !== 'srt' && format !== 'vtt') throw errors.notFound();
-      let chars: number | undefined;
-      const raw = request.query.chars_per_caption;
-      if (raw !== undefined) {
-        chars = Number(raw);
-        if (!Number.isInteger(chars) || chars < 1) throw errors.invalidParam('chars_per_caption must be a positive Integer');
-      }
-      const { result } = await completed(request);
-      reply.type('text/plain; charset=utf-8');
-      return format === 'srt' ? toSrt(result.words, chars) : toVtt(result.words, chars);
-    });
+    app.get(
+      '/v2/transcript/:id/:format',
+      async (
+        request: FastifyRequest<{ Params: { id: string; format: string }; Querystring: Record<string, string | undefined> }>,
+        reply,
+      ) => {
+        const { format } = request.params;
+        if (format !== 'srt' && format !== 'vtt') throw errors.notFound();
+        let chars: number | undefined;
+        const raw = request.query.chars_per_caption;
+        if (raw !== undefined) {
+          chars = Number(raw);
+          if (!Number.isInteger(chars) || chars < 1) throw errors.invalidParam('chars_per_caption must be a positive Integer');
+        }
+        const { result } = await completed(request);
+        reply.type('text/plain; charset=utf-8');
+        return format === 'srt' ? toSrt(result.words, chars) : toVtt(result.words, chars);
+      },
+    );
 
     app.get('/v2/transcript/:id/word-search', async (request: IdRequest) => {
       // `words=a,b` as the SDKs send it; a repeated `words=a&words=b` arrives as an array.
       const raw: string | string[] | undefined = request.query.words;
-      const terms = [raw ?? ''].flat().join(',').split(',').map((w) => w.trim()).filter(Boolean);
+      const terms = [raw ?? '']
+        .flat()
+        .join(',')
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean);
       if (terms.length === 0) throw errors.invalidParam('words must be a comma-separated list of words or phrases');
       const tooLong = terms.find((t) => t.split(/\s+/).length > 5);
       if (tooLong) throw errors.invalidParam(`Phrases may have up to 5 words: "${tooLong}"`);

@@ -19,12 +19,19 @@ export function transcriptSearchRoutes(ctx: AppContext): FastifyPluginAsync {
       const limit = rawLimit === undefined ? 20 : Number(rawLimit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw errors.invalidParam('limit must be an Integer between 1 and 100');
       if (beforeId !== undefined && !UUID.test(beforeId)) throw errors.invalidParam('before_id must be a transcript id');
-      const { rows, hasOlder } = await searchTranscripts(ctx.db, request.projectId, { text: text.trim(), limit, beforeId: beforeId?.toLowerCase() });
+      const { rows, hasOlder } = await searchTranscripts(ctx.db, request.projectId, {
+        text: text.trim(),
+        limit,
+        beforeId: beforeId?.toLowerCase(),
+      });
       const base = baseUrlOf(ctx, request);
       const last = rows[rows.length - 1];
       return {
         transcripts: rows.map((r) => ({ ...listItemJson(r, base), snippet: r.snippet })),
-        prev_url: hasOlder && last ? `${base}/v2/transcript/search?${new URLSearchParams({ text: text.trim(), limit: String(limit), before_id: last.id })}` : null,
+        prev_url:
+          hasOlder && last
+            ? `${base}/v2/transcript/search?${new URLSearchParams({ text: text.trim(), limit: String(limit), before_id: last.id })}`
+            : null,
       };
     });
   };

@@ -26,7 +26,7 @@ export function uploadRoutes(ctx: AppContext): FastifyPluginAsync {
       const declared = Number(request.headers['content-length'] ?? NaN);
       // The 413 handling (app.ts) reads and discards what the client still sends.
       if (declared > limit) throw errors.payloadTooLarge(limit);
-      let upload;
+      let upload: Awaited<ReturnType<typeof ctx.uploads.save>>;
       try {
         upload = await ctx.uploads.save(request.raw, request.projectId, limit);
       } catch (err) {

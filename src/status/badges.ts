@@ -3,7 +3,8 @@ import type { ComponentStatus, Indicator } from './model.js';
 const COLOR = { green: '#2fcc66', yellow: '#dfb317', orange: '#e67e22', red: '#e05d44', blue: '#3498db', grey: '#9f9f9f' };
 
 /** Width of text in 11 px Verdana, near enough (shields.io measures, we estimate). */
-const width = (s: string) => Math.round([...s].reduce((w, c) => w + (/[il.,:;|!' ]/.test(c) ? 3.5 : /[mwMW%]/.test(c) ? 10 : /[A-Z0-9]/.test(c) ? 7.5 : 6.5), 0)) + 10;
+const width = (s: string) =>
+  Math.round([...s].reduce((w, c) => w + (/[il.,:;|!' ]/.test(c) ? 3.5 : /[mwMW%]/.test(c) ? 10 : /[A-Z0-9]/.test(c) ? 7.5 : 6.5), 0)) + 10;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -32,7 +33,8 @@ const STATUS_BADGE: Record<ComponentStatus, [string, keyof typeof COLOR]> = {
 const INDICATOR_COLOR: Record<Indicator, keyof typeof COLOR> = { none: 'green', minor: 'yellow', major: 'orange', critical: 'red' };
 
 export const statusBadge = (label: string, status: ComponentStatus) => badge(label, ...STATUS_BADGE[status]);
-export const pageBadge = (label: string, indicator: Indicator, description: string) => badge(label, description.toLowerCase(), INDICATOR_COLOR[indicator]);
+export const pageBadge = (label: string, indicator: Indicator, description: string) =>
+  badge(label, description.toLowerCase(), INDICATOR_COLOR[indicator]);
 export const inactiveBadge = (label: string, text: string) => badge(label, text, 'grey');
 
 /** Green at 99.9 % and up, as uptime badges usually are. */

@@ -14,25 +14,49 @@ export interface ComponentDef {
 }
 
 export const LOCAL_COMPONENTS: (ComponentDef & { id: LocalComponentId })[] = [
-  { id: 'transcription', name: 'Transcription', description: 'Batch transcription: upload, queue, speech engine and result, checked with a real job on a short clip.', upstream: false },
-  { id: 'streaming', name: 'Streaming', description: 'Live transcription over WebSocket (/v3/ws), checked with a real session.', upstream: false },
+  {
+    id: 'transcription',
+    name: 'Transcription',
+    description: 'Batch transcription: upload, queue, speech engine and result, checked with a real job on a short clip.',
+    upstream: false,
+  },
+  {
+    id: 'streaming',
+    name: 'Streaming',
+    description: 'Live transcription over WebSocket (/v3/ws), checked with a real session.',
+    upstream: false,
+  },
   { id: 'lemur', name: 'LeMUR', description: 'The LLM behind LeMUR and the LLM Gateway, checked with a tiny generation.', upstream: false },
   { id: 'storage', name: 'Storage', description: 'The database, checked with a round trip.', upstream: false },
   { id: 'queue', name: 'Queue', description: 'The job queue: how many user jobs wait, and for how long.', upstream: false },
 ];
 
-export const UPSTREAM_GROUP = { id: 'upstream', name: 'Upstream services', description: 'Services this server\'s users may also depend on, as their own status pages report them.' };
+export const UPSTREAM_GROUP = {
+  id: 'upstream',
+  name: 'Upstream services',
+  description: "Services this server's users may also depend on, as their own status pages report them.",
+};
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'service';
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'service';
 
 /** `EARSHOT_STATUS_UPSTREAMS`: `Name=URL`, comma-separated. */
 export function parseUpstreams(raw: string): ComponentDef[] {
   const out: ComponentDef[] = [];
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new Error(`EARSHOT_STATUS_UPSTREAMS: expected Name=URL, got "${part}"`);
     const name = part.slice(0, eq).trim();
-    const url = part.slice(eq + 1).trim().replace(/\/+$/, '');
+    const url = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/\/+$/, '');
     if (!/^https?:\/\//.test(url)) throw new Error(`EARSHOT_STATUS_UPSTREAMS: "${url}" is not an http(s) URL`);
     const id = `upstream-${slug(name)}`;
     if (out.some((c) => c.id === id)) throw new Error(`EARSHOT_STATUS_UPSTREAMS: "${name}" is listed twice`);
@@ -44,9 +68,13 @@ export function parseUpstreams(raw: string): ComponentDef[] {
 /** `EARSHOT_STATUS_SLOW_MS`: `component=ms`, comma-separated; components left out keep no latency limit. */
 export function parseSlowMs(raw: string): Partial<Record<LocalComponentId, number>> {
   const out: Partial<Record<LocalComponentId, number>> = {};
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [id, ms] = part.split('=').map((s) => s.trim());
-    if (!LOCAL_COMPONENTS.some((c) => c.id === id)) throw new Error(`EARSHOT_STATUS_SLOW_MS: unknown component "${id}" (use ${LOCAL_COMPONENTS.map((c) => c.id).join(', ')})`);
+    if (!LOCAL_COMPONENTS.some((c) => c.id === id))
+      throw new Error(`EARSHOT_STATUS_SLOW_MS: unknown component "${id}" (use ${LOCAL_COMPONENTS.map((c) => c.id).join(', ')})`);
     const n = Number(ms);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`EARSHOT_STATUS_SLOW_MS: "${part}" needs a positive number of milliseconds`);
     out[id as LocalComponentId] = n;

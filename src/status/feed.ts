@@ -12,7 +12,9 @@ function entries(view: StatusView): Incident[] {
 
 /** The updates, newest first, as the HTML Statuspage puts in its feed items. */
 function content(i: Incident): string {
-  return i.updates.map((u) => `<p><small>${u.createdAt.toUTCString()}</small><br><strong>${xml(words(u.status))}</strong> - ${xml(u.body)}</p>`).join('');
+  return i.updates
+    .map((u) => `<p><small>${u.createdAt.toUTCString()}</small><br><strong>${xml(words(u.status))}</strong> - ${xml(u.body)}</p>`)
+    .join('');
 }
 
 export function rssFeed(view: StatusView): string {

@@ -87,7 +87,13 @@ export async function loadHistory(db: Queryable, componentIds: string[], now = n
   const out = new Map<string, ComponentHistory>();
   for (const id of componentIds) {
     const mine = rows.filter((r) => r.component === id);
-    const seconds = (r: RollupRow): Seconds => ({ operational: r.operational_s, degraded: r.degraded_s, partial: r.partial_s, major: r.major_s, maintenance: r.maintenance_s });
+    const seconds = (r: RollupRow): Seconds => ({
+      operational: r.operational_s,
+      degraded: r.degraded_s,
+      partial: r.partial_s,
+      major: r.major_s,
+      maintenance: r.maintenance_s,
+    });
     const byDay = new Map(mine.filter((r) => r.span === 'day').map((r) => [dayKey(r.bucket), seconds(r)]));
     const days: DayBar[] = [];
     let d7 = ZERO;
@@ -102,7 +108,10 @@ export async function loadHistory(db: Queryable, componentIds: string[], now = n
       if (fromEnd <= 30) d30 = add(d30, s);
       d90 = add(d90, s);
     }
-    const d1 = mine.filter((r) => r.span === 'hour').map(seconds).reduce(add, ZERO);
+    const d1 = mine
+      .filter((r) => r.span === 'hour')
+      .map(seconds)
+      .reduce(add, ZERO);
     out.set(id, { days, uptime: { d1: uptimeOf(d1), d7: uptimeOf(d7), d30: uptimeOf(d30), d90: uptimeOf(d90) } });
   }
   return out;

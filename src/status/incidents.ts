@@ -2,9 +2,29 @@ import type { Queryable } from '../db/index.js';
 import type { Alerts } from './alerts/dispatcher.js';
 import type { AlertView } from './alerts/messages.js';
 import { newId } from './ids.js';
-import { IMPACT_OF, STATUS_LABEL, worstImpact, type ComponentStatus, type IncidentImpact, type IncidentStatus, type MaintenanceStatus, type ProbeStatus } from './model.js';
+import {
+  IMPACT_OF,
+  STATUS_LABEL,
+  worstImpact,
+  type ComponentStatus,
+  type IncidentImpact,
+  type IncidentStatus,
+  type MaintenanceStatus,
+  type ProbeStatus,
+} from './model.js';
 import { within } from './deadline.js';
-import { getIncident, inMaintenance, insertIncident, isOpen, listIncidents, openAutoIncident, saveIncident, type AffectedComponent, type Incident, type IncidentUpdate } from './store/incidents.js';
+import {
+  getIncident,
+  inMaintenance,
+  insertIncident,
+  isOpen,
+  listIncidents,
+  openAutoIncident,
+  saveIncident,
+  type AffectedComponent,
+  type Incident,
+  type IncidentUpdate,
+} from './store/incidents.js';
 import type { WriteBuffer } from './write-buffer.js';
 
 export interface BookDeps {
@@ -91,13 +111,39 @@ export class IncidentBook {
     if (isOpen(incident)) this.openById.set(incident.id, incident);
     else this.openById.delete(incident.id);
     const copy = { ...incident, updates: [...incident.updates] };
-    void this.deps.writes.write(created ? 'incident' : 'incident update', (db) => (created ? insertIncident(db, copy).then(() => undefined) : saveIncident(db, copy, u)));
+    void this.deps.writes.write(created ? 'incident' : 'incident update', (db) =>
+      created ? insertIncident(db, copy).then(() => undefined) : saveIncident(db, copy, u),
+    );
     await this.deps.alerts.incident(this.deps.alertView(), incident, u);
     return incident;
   }
 
-  private newIncident(kind: Incident['kind'], name: string, status: Incident['status'], impact: IncidentImpact, components: string[], at: Date, auto: boolean): Incident {
-    return { id: newId(), kind, name, status, impact, auto, components, createdAt: at, updatedAt: at, startedAt: at, monitoringAt: null, resolvedAt: null, scheduledFor: null, scheduledUntil: null, updates: [] };
+  private newIncident(
+    kind: Incident['kind'],
+    name: string,
+    status: Incident['status'],
+    impact: IncidentImpact,
+    components: string[],
+    at: Date,
+    auto: boolean,
+  ): Incident {
+    return {
+      id: newId(),
+      kind,
+      name,
+      status,
+      impact,
+      auto,
+      components,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: at,
+      monitoringAt: null,
+      resolvedAt: null,
+      scheduledFor: null,
+      scheduledUntil: null,
+      updates: [],
+    };
   }
 
   private openAutoFor(componentId: string): Incident | undefined {
@@ -126,25 +172,66 @@ export class IncidentBook {
   }
 
   /** A component's status changed (hysteresis passed): open, update or resolve its automatic incident. */
-  async onTransition(componentId: string, from: ProbeStatus, to: ProbeStatus, message: string | null, at: Date, shared = true): Promise<void> {
+  async onTransition(
+    componentId: string,
+    from: ProbeStatus,
+    to: ProbeStatus,
+    message: string | null,
+    at: Date,
+    shared = true,
+  ): Promise<void> {
     const name = this.deps.componentName(componentId);
-    const affected = this.affected([componentId], () => from, () => to);
+    const affected = this.affected(
+      [componentId],
+      () => from,
+      () => to,
+    );
     const detail = message ? `: ${message}` : '.';
     const current = await this.currentAuto(componentId, shared);
     if (to === 'operational') {
       if (!current) return;
       current.status = 'resolved';
       current.resolvedAt = at;
-      await this.commit(current, { status: 'resolved', body: `${name} is operational again: ${this.deps.successThreshold} checks in a row passed.`, affectedComponents: affected, createdAt: at }, false);
+      await this.commit(
+        current,
+        {
+          status: 'resolved',
+          body: `${name} is operational again: ${this.deps.successThreshold} checks in a row passed.`,
+          affectedComponents: affected,
+          createdAt: at,
+        },
+        false,
+      );
       return;
     }
     if (!current) {
-      const incident = this.newIncident('incident', `${name}: ${STATUS_LABEL[to].toLowerCase()}`, 'investigating', IMPACT_OF[to], [componentId], at, true);
-      await this.commit(incident, { status: 'investigating', body: `Automatic checks find ${name} in ${STATUS_LABEL[to].toLowerCase()}${detail}`, affectedComponents: affected, createdAt: at }, true);
+      const incident = this.newIncident(
+        'incident',
+        `${name}: ${STATUS_LABEL[to].toLowerCase()}`,
+        'investigating',
+        IMPACT_OF[to],
+        [componentId],
+        at,
+        true,
+      );
+      await this.commit(
+        incident,
+        {
+          status: 'investigating',
+          body: `Automatic checks find ${name} in ${STATUS_LABEL[to].toLowerCase()}${detail}`,
+          affectedComponents: affected,
+          createdAt: at,
+        },
+        true,
+      );
       return;
     }
     current.impact = worstImpact([current.impact as Exclude<IncidentImpact, 'maintenance'>, IMPACT_OF[to]]);
-    await this.commit(current, { status: current.status, body: `Now ${STATUS_LABEL[to].toLowerCase()}${detail}`, affectedComponents: affected, createdAt: at }, false);
+    await this.commit(
+      current,
+      { status: current.status, body: `Now ${STATUS_LABEL[to].toLowerCase()}${detail}`, affectedComponents: affected, createdAt: at },
+      false,
+    );
   }
 
   async create(input: IncidentInput, at = new Date()): Promise<Incident> {
@@ -153,26 +240,54 @@ export class IncidentBook {
     if (status === 'monitoring') incident.monitoringAt = at;
     if (status === 'resolved' || status === 'postmortem') incident.resolvedAt = at;
     const same = (id: string) => this.deps.componentStatus(id);
-    return this.commit(incident, { status, body: input.body, affectedComponents: this.affected(incident.components, same, same), createdAt: at }, true);
+    return this.commit(
+      incident,
+      { status, body: input.body, affectedComponents: this.affected(incident.components, same, same), createdAt: at },
+      true,
+    );
   }
 
   async createMaintenance(input: MaintenanceInput, at = new Date()): Promise<Incident> {
     if (!(input.scheduledUntil > input.scheduledFor)) throw new IncidentError('scheduled_until must be after scheduled_for', 400);
     const started = input.scheduledFor <= at;
-    const m = this.newIncident('maintenance', input.name, started ? 'in_progress' : 'scheduled', 'maintenance', input.components ?? [], at, false);
+    const m = this.newIncident(
+      'maintenance',
+      input.name,
+      started ? 'in_progress' : 'scheduled',
+      'maintenance',
+      input.components ?? [],
+      at,
+      false,
+    );
     m.scheduledFor = input.scheduledFor;
     m.scheduledUntil = input.scheduledUntil;
     if (started) m.startedAt = at;
     const now = (id: string) => this.deps.componentStatus(id);
-    return this.commit(m, { status: m.status, body: input.body ?? 'Scheduled maintenance.', affectedComponents: this.affected(m.components, now, started ? () => 'under_maintenance' : now), createdAt: at }, true);
+    return this.commit(
+      m,
+      {
+        status: m.status,
+        body: input.body ?? 'Scheduled maintenance.',
+        affectedComponents: this.affected(m.components, now, started ? () => 'under_maintenance' : now),
+        createdAt: at,
+      },
+      true,
+    );
   }
 
   async update(id: string, input: UpdateInput, at = new Date()): Promise<Incident> {
     const incident = this.openById.get(id) ?? (await getIncident(this.deps.db, id));
     if (!incident) throw new IncidentError(`no incident or maintenance ${id}`, 404);
     const status = input.status ?? incident.status;
-    const valid: string[] = incident.kind === 'maintenance' ? ['scheduled', 'in_progress', 'verifying', 'completed'] : ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
-    if (!valid.includes(status)) throw new IncidentError(`status of ${incident.kind === 'maintenance' ? 'a maintenance' : 'an incident'} must be one of ${valid.join(', ')}`, 400);
+    const valid: string[] =
+      incident.kind === 'maintenance'
+        ? ['scheduled', 'in_progress', 'verifying', 'completed']
+        : ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
+    if (!valid.includes(status))
+      throw new IncidentError(
+        `status of ${incident.kind === 'maintenance' ? 'a maintenance' : 'an incident'} must be one of ${valid.join(', ')}`,
+        400,
+      );
     const before = incident.status;
     incident.status = status;
     if (input.name) incident.name = input.name;
@@ -180,8 +295,12 @@ export class IncidentBook {
     if (status === 'monitoring' && !incident.monitoringAt) incident.monitoringAt = at;
     if (['resolved', 'postmortem', 'completed'].includes(status) && !incident.resolvedAt) incident.resolvedAt = at;
     const probed = (cid: string) => this.deps.componentStatus(cid);
-    const maint = (s: string): ((cid: string) => ComponentStatus) => (s === 'in_progress' || s === 'verifying' ? () => 'under_maintenance' : probed);
-    const affected = incident.kind === 'maintenance' ? this.affected(incident.components, maint(before), maint(status)) : this.affected(incident.components, probed, probed);
+    const maint = (s: string): ((cid: string) => ComponentStatus) =>
+      s === 'in_progress' || s === 'verifying' ? () => 'under_maintenance' : probed;
+    const affected =
+      incident.kind === 'maintenance'
+        ? this.affected(incident.components, maint(before), maint(status))
+        : this.affected(incident.components, probed, probed);
     return this.commit(incident, { status, body: input.body, affectedComponents: affected, createdAt: at }, false);
   }
 

@@ -32,7 +32,12 @@ export function worst(statuses: Iterable<ProbeStatus>): ProbeStatus {
 export const isProbeStatus = (s: unknown): s is ProbeStatus => typeof s === 'string' && s in SEVERITY;
 
 /** The incident impact (and page indicator) a component status amounts to. */
-export const IMPACT_OF: Record<ProbeStatus, Indicator> = { operational: 'none', degraded_performance: 'minor', partial_outage: 'major', major_outage: 'critical' };
+export const IMPACT_OF: Record<ProbeStatus, Indicator> = {
+  operational: 'none',
+  degraded_performance: 'minor',
+  partial_outage: 'major',
+  major_outage: 'critical',
+};
 
 export const worstImpact = (impacts: Iterable<Indicator>): Indicator => {
   let out: Indicator = 'none';

@@ -44,7 +44,12 @@ async function timed(probe: Probe, env: ProbeEnv, shutdown: AbortSignal): Promis
 function weighed(svc: StatusService, c: ComponentState, r: ProbeResult, at: Date): ComponentState {
   const n: ComponentState = { ...c, lastObserved: r.observed, lastProbeAt: at, lastLatencyMs: r.latencyMs, lastMessage: r.message };
   if (r.observed === 'inactive') Object.assign(n, { active: false, badStreak: 0, goodStreak: 0 });
-  else if (isProbeStatus(r.observed)) Object.assign(n, { active: true }, weigh(c, r.observed, { failure: svc.config.statusFailureThreshold, success: svc.config.statusSuccessThreshold }));
+  else if (isProbeStatus(r.observed))
+    Object.assign(
+      n,
+      { active: true },
+      weigh(c, r.observed, { failure: svc.config.statusFailureThreshold, success: svc.config.statusSuccessThreshold }),
+    );
   if (n.status !== c.status) n.updatedAt = at;
   return n;
 }
@@ -77,11 +82,14 @@ export async function applyProbe(svc: StatusService, def: ComponentDef, r: Probe
     before = { ...svc.state(def) };
     after = weighed(svc, before, r, at);
   }
-  const seconds = before.lastProbeAt ? Math.min(Math.max(0, (at.getTime() - before.lastProbeAt.getTime()) / 1000), 2 * intervalS) : intervalS;
+  const seconds = before.lastProbeAt
+    ? Math.min(Math.max(0, (at.getTime() - before.lastProbeAt.getTime()) / 1000), 2 * intervalS)
+    : intervalS;
   const changed = after.status !== before.status;
   const maintenance = svc.book.inMaintenance(def.id);
   const bucket: TimeBucket = isProbeStatus(r.observed) ? (maintenance ? 'maintenance' : after.status) : null;
-  if (changed) svc.log.info({ component: def.id, from: before.status, to: after.status, message: r.message }, 'status: component status changed');
+  if (changed)
+    svc.log.info({ component: def.id, from: before.status, to: after.status, message: r.message }, 'status: component status changed');
   if (changed && (shared || svc.leadsOutage())) {
     if (!maintenance) await svc.book.onTransition(def.id, before.status, after.status, r.message, at, shared);
     svc.setState(after);
@@ -89,7 +97,15 @@ export async function applyProbe(svc: StatusService, def: ComponentDef, r: Probe
   }
   // After the incident: whoever reads the new status finds its incident too.
   svc.setState(after);
-  const probe = { component: def.id, at, observed: r.observed, status: after.status, latencyMs: r.latencyMs, message: r.message, instanceId: svc.instanceId };
+  const probe = {
+    component: def.id,
+    at,
+    observed: r.observed,
+    status: after.status,
+    latencyMs: r.latencyMs,
+    message: r.message,
+    instanceId: svc.instanceId,
+  };
   const state = { ...after };
   void svc.writes.write('probe', async (db) => {
     await recordProbe(db, probe, bucket, seconds);
@@ -102,7 +118,10 @@ export async function runLocalRound(svc: StatusService, env: ProbeEnv, shutdown:
   const at = new Date();
   const intervalS = svc.config.statusProbeSeconds || 300;
   const ended = svc.speaks() ? await svc.book.advanceMaintenances(at) : [];
-  const [results, http] = await Promise.all([Promise.all(LOCAL_COMPONENTS.map((def) => timed(PROBES[def.id], env, shutdown))), checkHttp(env.baseUrl, Math.min(env.timeoutMs, 10_000))]);
+  const [results, http] = await Promise.all([
+    Promise.all(LOCAL_COMPONENTS.map((def) => timed(PROBES[def.id], env, shutdown))),
+    checkHttp(env.baseUrl, Math.min(env.timeoutMs, 10_000)),
+  ]);
   const own = Object.fromEntries(LOCAL_COMPONENTS.map((def, i) => [def.id, results[i]!])) as Record<LocalComponentId, ProbeResult>;
   await svc.beat(ownChecks(http, own.streaming, at));
   // Every node checks its own HTTP and streaming each round: a node failing alone is a partial outage.
@@ -110,14 +129,18 @@ export async function runLocalRound(svc: StatusService, env: ProbeEnv, shutdown:
   const freshMs = 3 * intervalS * 1000 + env.timeoutMs;
   const out: Record<string, ProbeResult> = {
     ...own,
-    transcription: own.transcription.observed === 'operational' || own.transcription.observed === 'degraded_performance' ? acrossFleet(own.transcription, others, 'http', freshMs) : own.transcription,
+    transcription:
+      own.transcription.observed === 'operational' || own.transcription.observed === 'degraded_performance'
+        ? acrossFleet(own.transcription, others, 'http', freshMs)
+        : own.transcription,
     streaming: acrossFleet(own.streaming, others, 'streaming', freshMs),
   };
   for (const def of LOCAL_COMPONENTS) await applyProbe(svc, def, out[def.id]!, at, intervalS);
   // Down during a maintenance (when no incident opens) and still down after it: now it is an incident.
   for (const id of new Set(ended)) {
     const def = svc.defs.find((d) => d.id === id);
-    if (def && svc.state(def).status !== 'operational') await svc.book.onTransition(id, 'operational', svc.state(def).status, svc.state(def).lastMessage, new Date());
+    if (def && svc.state(def).status !== 'operational')
+      await svc.book.onTransition(id, 'operational', svc.state(def).status, svc.state(def).lastMessage, new Date());
   }
   return out;
 }
@@ -125,6 +148,8 @@ export async function runLocalRound(svc: StatusService, env: ProbeEnv, shutdown:
 export async function runUpstreamRound(svc: StatusService): Promise<void> {
   const at = new Date();
   const upstreams = svc.defs.filter((d) => d.upstream);
-  const results = await Promise.all(upstreams.map((d) => probeUpstream(d.url!, Math.min(15_000, svc.config.statusProbeTimeoutSeconds * 1000))));
+  const results = await Promise.all(
+    upstreams.map((d) => probeUpstream(d.url!, Math.min(15_000, svc.config.statusProbeTimeoutSeconds * 1000))),
+  );
   for (const [i, def] of upstreams.entries()) await applyProbe(svc, def, results[i]!, at, svc.config.statusUpstreamSeconds || 300);
 }

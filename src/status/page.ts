@@ -53,7 +53,9 @@ setInterval(async () => {
 
 function bar(d: DayBar): string {
   const cls = d.worst ?? (d.maintenance ? 'maintenance' : 'none');
-  const text = d.worst ? `${d.date}: ${pct(d.uptime)} uptime, worst ${STATUS_LABEL[d.worst].toLowerCase()}${d.maintenance ? ', maintenance' : ''}` : `${d.date}: ${d.maintenance ? 'maintenance' : 'no data'}`;
+  const text = d.worst
+    ? `${d.date}: ${pct(d.uptime)} uptime, worst ${STATUS_LABEL[d.worst].toLowerCase()}${d.maintenance ? ', maintenance' : ''}`
+    : `${d.date}: ${d.maintenance ? 'maintenance' : 'no data'}`;
   return `<span class="b-${cls}" title="${esc(text)}"></span>`;
 }
 
@@ -62,7 +64,9 @@ function componentCard(c: ComponentView): string {
     const label = !c.lastProbeAt ? 'Not checked yet' : c.upstream ? 'Not reached' : 'Not configured';
     return `<div class="card component" data-component="${c.id}" data-status="inactive"><div class="row"><h3>${esc(c.name)}</h3><span class="s s-inactive">${label}</span></div><p class="msg">${esc(c.lastMessage ?? c.description)}</p></div>`;
   }
-  const checked = c.lastProbeAt ? `Checked ${when(c.lastProbeAt)}${c.lastLatencyMs !== null ? ` in ${c.lastLatencyMs} ms` : ''}: ${esc(c.lastMessage ?? '')}` : 'Not checked yet.';
+  const checked = c.lastProbeAt
+    ? `Checked ${when(c.lastProbeAt)}${c.lastLatencyMs !== null ? ` in ${c.lastLatencyMs} ms` : ''}: ${esc(c.lastMessage ?? '')}`
+    : 'Not checked yet.';
   const h = c.history;
   const bars = h
     ? `<div class="bars" role="img" aria-label="${esc(c.name)}: last 90 days">${h.days.map(bar).join('')}</div>
@@ -75,8 +79,13 @@ function componentCard(c: ComponentView): string {
 
 function incidentCard(i: Incident, names: Map<string, string>, link: string): string {
   const affected = i.components.map((id) => names.get(id) ?? id).join(', ');
-  const sched = i.kind === 'maintenance' && i.scheduledFor ? `<p class="msg">Scheduled ${when(i.scheduledFor)} – ${i.scheduledUntil ? when(i.scheduledUntil) : '?'}</p>` : '';
-  const updates = i.updates.map((u) => `<li><b>${esc(words(u.status))}</b> – ${esc(u.body)} <small>${when(u.createdAt)}</small></li>`).join('');
+  const sched =
+    i.kind === 'maintenance' && i.scheduledFor
+      ? `<p class="msg">Scheduled ${when(i.scheduledFor)} – ${i.scheduledUntil ? when(i.scheduledUntil) : '?'}</p>`
+      : '';
+  const updates = i.updates
+    .map((u) => `<li><b>${esc(words(u.status))}</b> – ${esc(u.body)} <small>${when(u.createdAt)}</small></li>`)
+    .join('');
   return `<div class="card incident imp-${i.impact}" data-incident="${i.id}"><div class="row"><h3><a href="${esc(link)}">${esc(i.name)}</a></h3><span class="s">${esc(words(i.status))}</span></div>
 ${affected ? `<p class="msg">Affects ${esc(affected)}</p>` : ''}${sched}<ul class="upd">${updates}</ul></div>`;
 }
@@ -102,7 +111,10 @@ export interface PageOptions {
 }
 
 function nodesTable(nodes: NodeRow[]): string {
-  const check = (c: NodeCheck | undefined) => (c ? `<span data-status="${esc(c.observed)}" title="${esc(c.message ?? '')}">${esc(c.observed.replace(/_/g, ' '))}</span>` : 'not checked yet');
+  const check = (c: NodeCheck | undefined) =>
+    c
+      ? `<span data-status="${esc(c.observed)}" title="${esc(c.message ?? '')}">${esc(c.observed.replace(/_/g, ' '))}</span>`
+      : 'not checked yet';
   const rows = nodes.map(
     (n) =>
       `<tr data-node="${esc(n.instanceId)}"><td>${esc(n.hostname)}<br><small>${esc(n.instanceId)}</small></td><td>${esc(n.baseUrl)}</td><td>${esc(n.version)}</td><td>${when(n.startedAt)}</td><td>${when(n.lastSeen)}</td><td>${check(n.checks.http)}</td><td>${check(n.checks.streaming)}</td></tr>`,

@@ -116,7 +116,20 @@ export class StatusService {
     let s = this.states.get(def.id);
     if (!s) {
       const now = new Date();
-      s = { id: def.id, name: def.name, status: 'operational' as ProbeStatus, active: false, badStreak: 0, goodStreak: 0, lastObserved: null, lastProbeAt: null, lastLatencyMs: null, lastMessage: null, createdAt: now, updatedAt: now };
+      s = {
+        id: def.id,
+        name: def.name,
+        status: 'operational' as ProbeStatus,
+        active: false,
+        badStreak: 0,
+        goodStreak: 0,
+        lastObserved: null,
+        lastProbeAt: null,
+        lastLatencyMs: null,
+        lastMessage: null,
+        createdAt: now,
+        updatedAt: now,
+      };
       this.states.set(def.id, s);
     }
     return s;
@@ -134,7 +147,15 @@ export class StatusService {
   /** Records this node as alive (with its own checks, when given) and reloads the list of live nodes. Never throws. */
   async beat(checks?: NodeChecks): Promise<void> {
     try {
-      await within(3_000, heartbeat(this.db, { instanceId, version, hostname: os.hostname(), baseUrl: this.baseUrl, startedAt: this.startedAt, checks }, 3 * this.heartbeatSeconds), 'heartbeat');
+      await within(
+        3_000,
+        heartbeat(
+          this.db,
+          { instanceId, version, hostname: os.hostname(), baseUrl: this.baseUrl, startedAt: this.startedAt, checks },
+          3 * this.heartbeatSeconds,
+        ),
+        'heartbeat',
+      );
       this.nodes = await within(3_000, liveNodes(this.db), 'live nodes');
       this.dbReached = true;
     } catch (err) {
@@ -245,8 +266,10 @@ export class StatusService {
     await this.rounds;
     await this.alerts.stop();
     await this.writes.flush();
-    if (this.env) await revokeProbeKey(this.db, this.env.keyId).catch((err: unknown) => this.log.warn({ err }, 'status: probe key not revoked'));
-    if (this.scheduler) await leave(this.db, instanceId).catch((err: unknown) => this.log.warn({ err }, 'status: node not removed from the list'));
+    if (this.env)
+      await revokeProbeKey(this.db, this.env.keyId).catch((err: unknown) => this.log.warn({ err }, 'status: probe key not revoked'));
+    if (this.scheduler)
+      await leave(this.db, instanceId).catch((err: unknown) => this.log.warn({ err }, 'status: node not removed from the list'));
     this.mailer?.close();
   }
 }

@@ -43,7 +43,17 @@ export function componentsJson(view: StatusView) {
   if (upstream.length === 0) return local;
   const first = upstream.reduce((a, b) => (a.createdAt < b.createdAt ? a : b));
   const group = {
-    ...componentJson({ ...first, id: UPSTREAM_GROUP.id, name: UPSTREAM_GROUP.name, description: UPSTREAM_GROUP.description, position: Math.min(...upstream.map((c) => c.position)) }, view.page.id, null),
+    ...componentJson(
+      {
+        ...first,
+        id: UPSTREAM_GROUP.id,
+        name: UPSTREAM_GROUP.name,
+        description: UPSTREAM_GROUP.description,
+        position: Math.min(...upstream.map((c) => c.position)),
+      },
+      view.page.id,
+      null,
+    ),
     status: worstShown(upstream),
     updated_at: iso(new Date(Math.max(...upstream.map((c) => c.updatedAt.getTime())))),
     group: true,
@@ -57,7 +67,9 @@ const worstShown = (cs: ComponentView[]) => cs.map((c) => c.status).reduce((a, b
 
 export function incidentJson(i: Incident, view: Pick<StatusView, 'page' | 'components'>) {
   const shortlink = `${view.page.url}/incidents/${i.id}`;
-  const components = view.components.filter((c) => i.components.includes(c.id)).map((c) => componentJson(c, view.page.id, c.upstream ? UPSTREAM_GROUP.id : null));
+  const components = view.components
+    .filter((c) => i.components.includes(c.id))
+    .map((c) => componentJson(c, view.page.id, c.upstream ? UPSTREAM_GROUP.id : null));
   return {
     id: i.id,
     name: i.name,

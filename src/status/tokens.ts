@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type TokenPurpose = 'confirm' | 'unsubscribe';
 
-const mac = (secret: string, purpose: TokenPurpose, id: string) => createHmac('sha256', secret).update(`${purpose}:${id}`).digest('base64url').slice(0, 32);
+const mac = (secret: string, purpose: TokenPurpose, id: string) =>
+  createHmac('sha256', secret).update(`${purpose}:${id}`).digest('base64url').slice(0, 32);
 
 /** `<subscriber id>.<MAC>`: links in emails carry no state of their own, and cannot be forged or reused for another purpose. */
 export function makeToken(secret: string, purpose: TokenPurpose, id: string): string {

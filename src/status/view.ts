@@ -45,7 +45,14 @@ export interface StatusView {
 /** Beyond this the page is built from memory: a silent database must not hang it. */
 const DB_WAIT_MS = 3_000;
 
-function componentView(def: ComponentDef, position: number, state: ComponentState | undefined, maintenances: Incident[], history: ComponentHistory | null, now: Date): ComponentView {
+function componentView(
+  def: ComponentDef,
+  position: number,
+  state: ComponentState | undefined,
+  maintenances: Incident[],
+  history: ComponentHistory | null,
+  now: Date,
+): ComponentView {
   const status: ComponentStatus = inMaintenance(maintenances, def.id) ? 'under_maintenance' : (state?.status ?? 'operational');
   return {
     id: def.id,
@@ -65,17 +72,33 @@ function componentView(def: ComponentDef, position: number, state: ComponentStat
 }
 
 /** Incidents that say something about this server itself (not only about upstream services). */
-const aboutThisServer = (i: Incident, upstreamIds: Set<string>) => i.components.length === 0 || i.components.some((c) => !upstreamIds.has(c));
+const aboutThisServer = (i: Incident, upstreamIds: Set<string>) =>
+  i.components.length === 0 || i.components.some((c) => !upstreamIds.has(c));
 
-function indicatorOf(components: ComponentView[], unresolved: Incident[], maintenances: Incident[]): { indicator: Indicator; description: string } {
+function indicatorOf(
+  components: ComponentView[],
+  unresolved: Incident[],
+  maintenances: Incident[],
+): { indicator: Indicator; description: string } {
   const upstreamIds = new Set(components.filter((c) => c.upstream).map((c) => c.id));
   const local = components.filter((c) => !c.upstream && c.active && c.status !== 'under_maintenance').map((c) => c.status as ProbeStatus);
-  const indicator = worstImpact([IMPACT_OF[worst(local)], ...unresolved.filter((i) => aboutThisServer(i, upstreamIds)).map((i) => (i.impact === 'maintenance' ? 'none' : i.impact))]);
+  const indicator = worstImpact([
+    IMPACT_OF[worst(local)],
+    ...unresolved.filter((i) => aboutThisServer(i, upstreamIds)).map((i) => (i.impact === 'maintenance' ? 'none' : i.impact)),
+  ]);
   const maintaining = maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying');
   return { indicator, description: indicator === 'none' && maintaining ? 'Service Under Maintenance' : INDICATOR_DESCRIPTION[indicator] };
 }
 
-function assemble(svc: StatusService, pageUrl: string, states: ComponentState[], incidents: Incident[], maintenances: Incident[], history: Map<string, ComponentHistory> | null, live: boolean): StatusView {
+function assemble(
+  svc: StatusService,
+  pageUrl: string,
+  states: ComponentState[],
+  incidents: Incident[],
+  maintenances: Incident[],
+  history: Map<string, ComponentHistory> | null,
+  live: boolean,
+): StatusView {
   const now = new Date();
   const byId = new Map(states.map((s) => [s.id, s]));
   const components = svc.defs.map((d, i) => componentView(d, i + 1, byId.get(d.id), maintenances, history?.get(d.id) ?? null, now));
@@ -96,7 +119,15 @@ function assemble(svc: StatusService, pageUrl: string, states: ComponentState[],
 /** What this process holds in memory: its latest probes and the incidents it knows are open. No history. */
 export function memoryView(svc: StatusService, pageUrl: string): StatusView {
   const open = svc.book.open();
-  return assemble(svc, pageUrl, svc.memoryComponents(), open.filter((i) => i.kind === 'incident'), open.filter((i) => i.kind === 'maintenance'), null, false);
+  return assemble(
+    svc,
+    pageUrl,
+    svc.memoryComponents(),
+    open.filter((i) => i.kind === 'incident'),
+    open.filter((i) => i.kind === 'maintenance'),
+    null,
+    false,
+  );
 }
 
 /** Everything a page or JSON answer shows, read from the database; from memory while the database is down. */
@@ -111,7 +142,12 @@ export async function buildView(svc: StatusService, pageUrl: string, opts: { his
         loadComponents(svc.db),
         listIncidents(svc.db, { kind: 'incident', limit: 50 }),
         listIncidents(svc.db, { kind: 'maintenance', limit: 50 }),
-        opts.history ? loadHistory(svc.db, svc.defs.map((d) => d.id)) : null,
+        opts.history
+          ? loadHistory(
+              svc.db,
+              svc.defs.map((d) => d.id),
+            )
+          : null,
       ]),
       'status page',
     );

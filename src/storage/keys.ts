@@ -31,7 +31,10 @@ export async function ensureProject(db: Queryable, name: string): Promise<string
 }
 
 /** Stores a key (given, or generated) in a project (created if new) and returns the key in clear, the only time it is known. */
-export async function createKey(db: Queryable, opts: { project?: string; name?: string; key?: string } = {}): Promise<{ key: string; id: string; project_id: string }> {
+export async function createKey(
+  db: Queryable,
+  opts: { project?: string; name?: string; key?: string } = {},
+): Promise<{ key: string; id: string; project_id: string }> {
   const key = opts.key ?? generateKey();
   const projectId = await ensureProject(db, opts.project ?? 'default');
   // A key that already exists (EARSHOT_API_KEY on every start) keeps its row, id and project.
@@ -74,10 +77,9 @@ export async function countActiveKeys(db: Queryable): Promise<number> {
 
 /** The project a key belongs to, or null for an unknown or revoked key. */
 export async function projectForKey(db: Queryable, key: string): Promise<string | null> {
-  const { rows } = await db.query<{ project_id: string }>(
-    'select project_id from api_keys where key_hash = $1 and revoked_at is null',
-    [hashKey(key)],
-  );
+  const { rows } = await db.query<{ project_id: string }>('select project_id from api_keys where key_hash = $1 and revoked_at is null', [
+    hashKey(key),
+  ]);
   return rows[0]?.project_id ?? null;
 }
 
@@ -119,7 +121,10 @@ export async function revokeProjectKey(db: Queryable, projectId: string, id: str
 }
 
 /** An active key's row by its hash or its id, for signing and checking media URLs. */
-export async function activeKeyRow(db: Queryable, by: { hash: string } | { id: string }): Promise<{ id: string; project_id: string; key_hash: string } | null> {
+export async function activeKeyRow(
+  db: Queryable,
+  by: { hash: string } | { id: string },
+): Promise<{ id: string; project_id: string; key_hash: string } | null> {
   const { rows } = await db.query<{ id: string; project_id: string; key_hash: string }>(
     `select id, project_id, key_hash from api_keys where revoked_at is null and ${'hash' in by ? 'key_hash = $1' : 'id::text = lower($1)'}`,
     ['hash' in by ? by.hash : by.id],

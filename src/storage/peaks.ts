@@ -57,7 +57,9 @@ export class PeaksStore {
         return key.endsWith('.json') && UUID.test(id) ? id : null;
       },
       async (ids) => {
-        const { rows } = await db.query<{ id: string }>('select id from transcripts where id = any($1::uuid[]) and deleted_at is null', [ids]);
+        const { rows } = await db.query<{ id: string }>('select id from transcripts where id = any($1::uuid[]) and deleted_at is null', [
+          ids,
+        ]);
         return new Set(rows.map((r) => r.id));
       },
     );

@@ -48,7 +48,9 @@ export class RedactedAudioStore {
         return m && UUID.test(m[1]!) ? m[1]! : null;
       },
       async (ids) => {
-        const { rows } = await db.query<{ id: string }>('select id from transcripts where id = any($1::uuid[]) and deleted_at is null', [ids]);
+        const { rows } = await db.query<{ id: string }>('select id from transcripts where id = any($1::uuid[]) and deleted_at is null', [
+          ids,
+        ]);
         return new Set(rows.map((r) => r.id));
       },
     );

@@ -35,9 +35,7 @@ export class S3BlobStore implements BlobStore {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       // Credentials and, for AWS, the region come from the SDK's standard chain (AWS_ACCESS_KEY_ID, profiles, roles).
-      ...(location.endpoint
-        ? { endpoint: location.endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' }
-        : {}),
+      ...(location.endpoint ? { endpoint: location.endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' } : {}),
       // Checksums only where S3 requires them: several S3-compatible servers refuse the SDK's default trailers.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',

@@ -9,7 +9,10 @@ const CAP_LOCK = 7462002;
  * Takes one of the fleet's `max` live-session slots for `id`, or returns false when all are taken. The count and the
  * insert run under one transaction-scoped advisory lock: without it two nodes could both see max - 1 and both insert.
  */
-export async function claimStreamingSession(db: Db, s: { id: string; instanceId: string; projectId: string; max: number }): Promise<boolean> {
+export async function claimStreamingSession(
+  db: Db,
+  s: { id: string; instanceId: string; projectId: string; max: number },
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [CAP_LOCK]);
     await tx.query('delete from streaming_sessions where expires_at <= now()');

@@ -18,7 +18,11 @@ const CONTEXT = 60;
  * first, each with a snippet around its first match. A sequential scan of the project's transcripts:
  * fine at a self-hosted server's scale, and needs no extension or index.
  */
-export async function searchTranscripts(db: Queryable, projectId: string, q: SearchQuery): Promise<{ rows: SearchRow[]; hasOlder: boolean }> {
+export async function searchTranscripts(
+  db: Queryable,
+  projectId: string,
+  q: SearchQuery,
+): Promise<{ rows: SearchRow[]; hasOlder: boolean }> {
   const pattern = `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const params: unknown[] = [projectId, pattern, q.text, q.limit + 1];
   let cursor = '';

@@ -162,7 +162,12 @@ export async function orphanedJobs(db: Queryable): Promise<OrphanRow[]> {
  * `error`, ends. Conditional on the lease still being expired, so of several nodes reaping at once
  * only one counts it. False: another node (or the worker itself) got there first.
  */
-export async function loseWorker(db: Queryable, id: string, attempt: number, next: { jobId: string } | { error: string }): Promise<boolean> {
+export async function loseWorker(
+  db: Queryable,
+  id: string,
+  attempt: number,
+  next: { jobId: string } | { error: string },
+): Promise<boolean> {
   const requeue = 'jobId' in next;
   const { rows } = await db.query(
     `update transcripts set workers_lost = workers_lost + 1, lease_expires_at = null,

@@ -28,7 +28,9 @@ const PREFIX = 'uploads/';
  */
 export class UploadNotHeldError extends Error {
   constructor() {
-    super('The uploaded file is not stored on this server: uploads are stored on the node that received them; set EARSHOT_STORAGE_URL for a fleet.');
+    super(
+      'The uploaded file is not stored on this server: uploads are stored on the node that received them; set EARSHOT_STORAGE_URL for a fleet.',
+    );
   }
 }
 
@@ -116,7 +118,11 @@ export class UploadStore {
    * A stored upload as a local file for ffmpeg: the blob itself on local disk, else a copy at
    * `tmpFile` that `cleanup` removes. Null when the bytes are gone. Throws UploadNotHeldError.
    */
-  async localFile(upload: UploadRow, tmpFile: string, signal?: AbortSignal): Promise<{ file: string; cleanup: () => Promise<void> } | null> {
+  async localFile(
+    upload: UploadRow,
+    tmpFile: string,
+    signal?: AbortSignal,
+  ): Promise<{ file: string; cleanup: () => Promise<void> } | null> {
     const key = UploadStore.keyOf(upload.id);
     const local = this.blobs.localPath(key);
     if (local) return (await this.blobs.stat(key)) ? { file: local, cleanup: async () => undefined } : this.missing();
@@ -170,7 +176,9 @@ export class UploadStore {
  */
 export function uploadIdFromUrl(audioUrl: string): string | null {
   try {
-    const pathname = decodeURIComponent(new URL(audioUrl).pathname).replace(/\/{2,}/g, '/').replace(/\/$/, '');
+    const pathname = decodeURIComponent(new URL(audioUrl).pathname)
+      .replace(/\/{2,}/g, '/')
+      .replace(/\/$/, '');
     const m = /^\/v2\/upload\/([0-9a-f-]{36})$/i.exec(pathname);
     return m && UUID.test(m[1]!) ? m[1]!.toLowerCase() : null;
   } catch {

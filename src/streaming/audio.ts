@@ -26,7 +26,11 @@ export class StreamAudioConverter {
   private readonly step: number;
   private readonly bytesPerSample: number;
 
-  constructor(readonly encoding: StreamEncoding, readonly sampleRate: number, readonly channels = 1) {
+  constructor(
+    readonly encoding: StreamEncoding,
+    readonly sampleRate: number,
+    readonly channels = 1,
+  ) {
     this.step = sampleRate / SAMPLE_RATE;
     this.bytesPerSample = encoding === 'pcm_mulaw' ? 1 : 2;
   }

@@ -39,10 +39,13 @@ export class StreamingHub {
     private readonly log: Logger,
   ) {
     this.pool = new DecoderPool(threads, log, { streamingModel: vad.streamingModel ?? null, dataDir: vad.dataDir });
-    this.heartbeat = setInterval(() => {
-      if (this.active.size === 0) return;
-      heartbeatStreamingSessions(db, this.instanceId).catch((err: unknown) => log.warn({ err }, 'streaming session heartbeat failed'));
-    }, (SESSION_TTL_SECONDS * 1000) / 3);
+    this.heartbeat = setInterval(
+      () => {
+        if (this.active.size === 0) return;
+        heartbeatStreamingSessions(db, this.instanceId).catch((err: unknown) => log.warn({ err }, 'streaming session heartbeat failed'));
+      },
+      (SESSION_TTL_SECONDS * 1000) / 3,
+    );
     this.heartbeat.unref();
   }
 
@@ -68,7 +71,11 @@ export class StreamingHub {
   private async loadSilero(): Promise<SileroModel | null> {
     const file = await findVadModel(this.vad);
     if (!file) {
-      if (this.vad.vadModel) this.log.info({ model: this.vad.vadModel }, 'streaming VAD: energy detector (install Silero with `earshot models pull silero-vad`)');
+      if (this.vad.vadModel)
+        this.log.info(
+          { model: this.vad.vadModel },
+          'streaming VAD: energy detector (install Silero with `earshot models pull silero-vad`)',
+        );
       return null;
     }
     try {
@@ -113,7 +120,7 @@ async function authorize(ctx: AppContext, request: FastifyRequest, query: Record
 }
 
 /** WebSocket close reasons are limited to 123 bytes. */
-const reasonText = (s: string) => (Buffer.byteLength(s) <= 123 ? s : Buffer.from(s).subarray(0, 120).toString() + '…');
+const reasonText = (s: string) => (Buffer.byteLength(s) <= 123 ? s : `${Buffer.from(s).subarray(0, 120).toString()}…`);
 
 /** Runs one live session on an accepted WebSocket, from authentication to close. */
 export function runConnection(ctx: AppContext, socket: WebSocket, request: FastifyRequest, protocol: StreamingProtocol): void {
@@ -247,9 +254,16 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
       }
       if (ended) return hub.release(sessionId); // the client left while we were authenticating
       const converter = new StreamAudioConverter(params.encoding, params.sampleRate);
-      session = new LiveSession(hub.pool.open(), hub.openVad(params.turn.vad_threshold), converter, params.turn, { formatTurns: params.formatTurns, partials: params.partials }, (update) => {
-        if (!silenced) for (const m of protocol.turn(update)) send(m);
-      });
+      session = new LiveSession(
+        hub.pool.open(),
+        hub.openVad(params.turn.vad_threshold),
+        converter,
+        params.turn,
+        { formatTurns: params.formatTurns, partials: params.partials },
+        (update) => {
+          if (!silenced) for (const m of protocol.turn(update)) send(m);
+        },
+      );
       const maxMs = Math.min(grant.maxSessionSeconds, ctx.config.streamingMaxSessionSeconds) * 1000;
       send(protocol.begin(sessionId, new Date(startedAt + maxMs)));
       log.info({ project: grant.projectId, sampleRate: params.sampleRate, encoding: params.encoding }, 'streaming session started');

@@ -84,8 +84,7 @@ export class DecoderPool {
   }
 
   async open(): Promise<RemoteDecoder> {
-    const thread =
-      this.threads.length < this.size ? this.spawn() : this.threads.reduce((a, b) => (b.sessions < a.sessions ? b : a));
+    const thread = this.threads.length < this.size ? this.spawn() : this.threads.reduce((a, b) => (b.sessions < a.sessions ? b : a));
     const session = randomUUID();
     thread.sessions++;
     let closed = false;

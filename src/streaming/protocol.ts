@@ -31,7 +31,19 @@ export interface SessionParams {
 export const PACE_HEADER = 'x-earshot-pace-tolerance-ms';
 
 /** Why a session is being closed, in terms each protocol maps to its own close code. */
-export type CloseReason = 'unauthorized' | 'badSampleRate' | 'badParams' | 'badJson' | 'badMessage' | 'chunkTooShort' | 'chunkTooLong' | 'tooFast' | 'tooLong' | 'tooMany' | 'idle' | 'serverError';
+export type CloseReason =
+  | 'unauthorized'
+  | 'badSampleRate'
+  | 'badParams'
+  | 'badJson'
+  | 'badMessage'
+  | 'chunkTooShort'
+  | 'chunkTooLong'
+  | 'tooFast'
+  | 'tooLong'
+  | 'tooMany'
+  | 'idle'
+  | 'serverError';
 
 /** A client text frame, understood. */
 export type ClientAction =

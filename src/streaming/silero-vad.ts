@@ -53,7 +53,10 @@ class SileroVad implements Vad {
   private readonly framer = new Framer(WINDOW);
   private positionMs = 0;
 
-  constructor(private readonly model: SileroModel, public threshold: number) {}
+  constructor(
+    private readonly model: SileroModel,
+    public threshold: number,
+  ) {}
 
   async push(pcm: Buffer): Promise<void> {
     for (const window of this.framer.frames(pcm)) {

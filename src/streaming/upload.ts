@@ -31,18 +31,22 @@ function checkFormat(f: PcmFormat): PcmFormat {
   if (!UPLOAD_SAMPLE_RATES.includes(f.sampleRate)) {
     throw errors.syncUnsupportedMedia(`sample rate ${f.sampleRate} Hz is not supported. Supported: ${UPLOAD_SAMPLE_RATES.join(', ')} Hz`);
   }
-  if (f.channels !== 1 && f.channels !== 2) throw errors.syncUnsupportedMedia(`${f.channels} channels are not supported: send mono or stereo audio`);
+  if (f.channels !== 1 && f.channels !== 2)
+    throw errors.syncUnsupportedMedia(`${f.channels} channels are not supported: send mono or stereo audio`);
   return f;
 }
 
 /** The format and first audio bytes of a WAV header read so far; null while more of it is needed. */
 function readWavHeader(head: Buffer): { format: PcmFormat; data: Buffer; declaredBytes: number } | null {
   if (head.length >= 12 && (head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE')) {
-    throw errors.syncBadAudio('The audio is not a WAV file (no RIFF/WAVE header). Raw PCM needs the content type audio/pcm, and sample_rate and channels in the config');
+    throw errors.syncBadAudio(
+      'The audio is not a WAV file (no RIFF/WAVE header). Raw PCM needs the content type audio/pcm, and sample_rate and channels in the config',
+    );
   }
   const wav = parseWav(head);
   if (!wav) {
-    if (head.length > MAX_WAV_HEADER_BYTES) throw errors.syncBadAudio(`The WAV file has no data chunk in its first ${MAX_WAV_HEADER_BYTES} bytes`);
+    if (head.length > MAX_WAV_HEADER_BYTES)
+      throw errors.syncBadAudio(`The WAV file has no data chunk in its first ${MAX_WAV_HEADER_BYTES} bytes`);
     return null;
   }
   if (wav.format !== 1 || wav.bitsPerSample !== 16) {
@@ -112,15 +116,23 @@ class FrameQueue {
  * still coming. The upload is read as fast as it comes, so the caps (120 s, 40 MB) fail as soon
  * as they are passed, and memory stays within them.
  */
-export async function decodeUpload(hub: StreamingHub, audio: AsyncIterable<Buffer>, contentType: string, pcm: Partial<PcmFormat>): Promise<UploadResult> {
+export async function decodeUpload(
+  hub: StreamingHub,
+  audio: AsyncIterable<Buffer>,
+  contentType: string,
+  pcm: Partial<PcmFormat>,
+): Promise<UploadResult> {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   const isWav = WAV_TYPES.includes(type);
   if (!isWav && type !== 'audio/pcm') {
-    throw errors.syncUnsupportedMedia(`The audio part is ${type || 'untyped'}: this server decodes WAV (audio/wav) or raw 16-bit little-endian PCM (audio/pcm)`);
+    throw errors.syncUnsupportedMedia(
+      `The audio part is ${type || 'untyped'}: this server decodes WAV (audio/wav) or raw 16-bit little-endian PCM (audio/pcm)`,
+    );
   }
   let format: PcmFormat | null = null;
   if (!isWav) {
-    if (pcm.sampleRate === undefined || pcm.channels === undefined) throw errors.syncBadAudio('raw PCM audio requires sample_rate and channels in the config');
+    if (pcm.sampleRate === undefined || pcm.channels === undefined)
+      throw errors.syncBadAudio('raw PCM audio requires sample_rate and channels in the config');
     format = checkFormat({ sampleRate: pcm.sampleRate, channels: pcm.channels });
   }
   const words: TranscriptWord[] = [];
@@ -137,7 +149,8 @@ export async function decodeUpload(hub: StreamingHub, audio: AsyncIterable<Buffe
     for await (const chunk of audio) {
       if (queue?.failure) throw queue.failure;
       received += chunk.length;
-      if (received > MAX_UPLOAD_BYTES) throw errors.syncAudioTooLarge(`The audio part is larger than the limit of ${MAX_UPLOAD_BYTES} bytes`);
+      if (received > MAX_UPLOAD_BYTES)
+        throw errors.syncAudioTooLarge(`The audio part is larger than the limit of ${MAX_UPLOAD_BYTES} bytes`);
       let data = chunk;
       if (!format) {
         head = Buffer.concat([head, chunk]);
@@ -153,13 +166,21 @@ export async function decodeUpload(hub: StreamingHub, audio: AsyncIterable<Buffe
       if (!session || !queue || !converter) {
         converter = new StreamAudioConverter('pcm_s16le', format.sampleRate, format.channels);
         frameBytes = Math.round((format.sampleRate * FRAME_MS) / 1000) * 2 * format.channels;
-        session = new LiveSession(hub.pool.open(), hub.openVad(DEFAULT_TURN_SETTINGS.vad_threshold), converter, { ...DEFAULT_TURN_SETTINGS }, { formatTurns: true, partials: false }, (u) => {
-          if (u.endOfTurn && u.formatted) words.push(...u.formatted);
-        });
+        session = new LiveSession(
+          hub.pool.open(),
+          hub.openVad(DEFAULT_TURN_SETTINGS.vad_threshold),
+          converter,
+          { ...DEFAULT_TURN_SETTINGS },
+          { formatTurns: true, partials: false },
+          (u) => {
+            if (u.endOfTurn && u.formatted) words.push(...u.formatted);
+          },
+        );
         queue = new FrameQueue(session);
       }
       audioBytes += data.length;
-      if (converter.durationMs(audioBytes) > MAX_UPLOAD_MS) throw errors.syncAudioTooLarge(`audio duration exceeds the limit of ${MAX_UPLOAD_MS} ms`);
+      if (converter.durationMs(audioBytes) > MAX_UPLOAD_MS)
+        throw errors.syncAudioTooLarge(`audio duration exceeds the limit of ${MAX_UPLOAD_MS} ms`);
       pending = pending.length ? Buffer.concat([pending, data]) : data;
       while (pending.length >= frameBytes) {
         queue.push(pending.subarray(0, frameBytes));
@@ -168,7 +189,8 @@ export async function decodeUpload(hub: StreamingHub, audio: AsyncIterable<Buffe
     }
     if (!format) throw errors.syncBadAudio(head.length ? 'The WAV header is incomplete' : 'The audio part is empty');
     const sampleBytes = 2 * format.channels;
-    if (audioBytes % sampleBytes) throw errors.syncBadAudio(`The PCM data is ${audioBytes} bytes, not a whole number of ${sampleBytes}-byte samples`);
+    if (audioBytes % sampleBytes)
+      throw errors.syncBadAudio(`The PCM data is ${audioBytes} bytes, not a whole number of ${sampleBytes}-byte samples`);
     const audioMs = converter ? converter.durationMs(audioBytes) : 0;
     if (audioMs < MIN_UPLOAD_MS) throw errors.syncAudioTooShort(Math.round(audioMs));
     if (pending.length) queue!.push(pending);

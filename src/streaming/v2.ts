@@ -38,7 +38,9 @@ export const v2: StreamingProtocol = {
 
   parseParams(q) {
     const bad = (d: string) => this.close('badParams', d);
-    const sampleRate = parseNumber('sample_rate', q.sample_rate, 16_000, [MIN_SAMPLE_RATE, MAX_SAMPLE_RATE], (d) => this.close('badSampleRate', d));
+    const sampleRate = parseNumber('sample_rate', q.sample_rate, 16_000, [MIN_SAMPLE_RATE, MAX_SAMPLE_RATE], (d) =>
+      this.close('badSampleRate', d),
+    );
     const encoding = (q.encoding ?? 'pcm_s16le') as StreamEncoding;
     if (!ENCODINGS.includes(encoding)) throw bad(`encoding must be one of ${ENCODINGS.join(', ')}`);
     if (q.word_boost !== undefined) {
@@ -48,7 +50,8 @@ export const v2: StreamingProtocol = {
       } catch {
         /* reported below */
       }
-      if (!Array.isArray(boost) || !boost.every((w) => typeof w === 'string')) throw new SessionClose(4104, 'Could not parse word boost parameter');
+      if (!Array.isArray(boost) || !boost.every((w) => typeof w === 'string'))
+        throw new SessionClose(4104, 'Could not parse word boost parameter');
     }
     return {
       sampleRate,
@@ -75,7 +78,13 @@ export const v2: StreamingProtocol = {
     if (m.terminate_session === true) return { kind: 'terminate' };
     if (m.force_end_utterance === true) return { kind: 'forceEndpoint' };
     if (m.end_utterance_silence_threshold !== undefined) {
-      const ms = parseNumber('end_utterance_silence_threshold', String(m.end_utterance_silence_threshold), DEFAULT_SILENCE_MS, [0, 20_000], (d) => this.close('badMessage', d));
+      const ms = parseNumber(
+        'end_utterance_silence_threshold',
+        String(m.end_utterance_silence_threshold),
+        DEFAULT_SILENCE_MS,
+        [0, 20_000],
+        (d) => this.close('badMessage', d),
+      );
       return { kind: 'configure', turn: silenceSettings(ms) };
     }
     if (typeof m.audio_data === 'string') return { kind: 'audio', data: Buffer.from(m.audio_data, 'base64') };
@@ -92,7 +101,12 @@ export const v2: StreamingProtocol = {
 
   turn(u: TurnUpdate) {
     const source = u.formatted ?? u.words;
-    const words = source.map((w) => ({ start: Math.round(w.start), end: Math.round(w.end), confidence: round3(w.confidence), text: w.text }));
+    const words = source.map((w) => ({
+      start: Math.round(w.start),
+      end: Math.round(w.end),
+      confidence: round3(w.confidence),
+      text: w.text,
+    }));
     const confidence = words.length ? round3(words.reduce((a, w) => a + w.confidence, 0) / words.length) : 0;
     const common = {
       audio_start: words[0]?.start ?? 0,

@@ -62,18 +62,22 @@ export const v3: StreamingProtocol = {
 
   parseParams(q) {
     const bad = (d: string) => this.close('badParams', d);
-    const sampleRate = parseNumber('sample_rate', q.sample_rate, 16_000, [MIN_SAMPLE_RATE, MAX_SAMPLE_RATE], (d) => this.close('badSampleRate', d));
+    const sampleRate = parseNumber('sample_rate', q.sample_rate, 16_000, [MIN_SAMPLE_RATE, MAX_SAMPLE_RATE], (d) =>
+      this.close('badSampleRate', d),
+    );
     const encoding = (q.encoding ?? 'pcm_s16le') as StreamEncoding;
     if (!ENCODINGS.includes(encoding)) throw bad(`encoding must be one of ${ENCODINGS.join(', ')}`);
     // The deprecated name still arrives from older SDKs.
     const raw = { ...q, min_turn_silence: q.min_turn_silence ?? q.min_end_of_turn_silence_when_confident };
     const turn = { ...DEFAULT_TURN_SETTINGS, ...turnSettingsFrom(raw, DEFAULT_TURN_SETTINGS, bad) };
-    const inactivity = q.inactivity_timeout === undefined ? null : parseNumber('inactivity_timeout', q.inactivity_timeout, 0, [5, 3600], bad);
+    const inactivity =
+      q.inactivity_timeout === undefined ? null : parseNumber('inactivity_timeout', q.inactivity_timeout, 0, [5, 3600], bad);
     const webhookUrl = q.webhook_url ?? null;
     if (webhookUrl !== null && !isHttpUrl(webhookUrl)) throw bad('webhook_url must be a valid http or https URL');
     const authName = q.webhook_auth_header_name;
     const authValue = q.webhook_auth_header_value;
-    if ((authName === undefined) !== (authValue === undefined)) throw bad('webhook_auth_header_name and webhook_auth_header_value must be set together');
+    if ((authName === undefined) !== (authValue === undefined))
+      throw bad('webhook_auth_header_name and webhook_auth_header_value must be set together');
     const headerProblem = authName !== undefined && webhookHeaderProblem(authName, authValue!);
     if (headerProblem) throw bad(headerProblem);
     return {
@@ -127,7 +131,10 @@ export const v3: StreamingProtocol = {
       confidence: round3(w.confidence),
       word_is_final: w.word_is_final,
     }));
-    const finalText = u.words.filter((w) => w.word_is_final).map((w) => w.text).join(' ');
+    const finalText = u.words
+      .filter((w) => w.word_is_final)
+      .map((w) => w.text)
+      .join(' ');
     const base = {
       type: 'Turn',
       turn_order: u.turnOrder,
@@ -141,11 +148,19 @@ export const v3: StreamingProtocol = {
     if (!u.formatted) return [base];
     const formattedText = u.formatted.map((w) => w.text).join(' ');
     // Formatting may drop words (disfluencies), so formatted words carry their own times.
-    const formattedWords = u.formatted.map((w) => ({ start: w.start, end: w.end, text: w.text, confidence: round3(w.confidence), word_is_final: true }));
+    const formattedWords = u.formatted.map((w) => ({
+      start: w.start,
+      end: w.end,
+      text: w.text,
+      confidence: round3(w.confidence),
+      word_is_final: true,
+    }));
     return [base, { ...base, turn_is_formatted: true, transcript: formattedText, utterance: formattedText, words: formattedWords }];
   },
 
   termination(audioMs, sessionMs) {
-    return [{ type: 'Termination', audio_duration_seconds: Math.round(audioMs / 1000), session_duration_seconds: Math.round(sessionMs / 1000) }];
+    return [
+      { type: 'Termination', audio_duration_seconds: Math.round(audioMs / 1000), session_duration_seconds: Math.round(sessionMs / 1000) },
+    ];
   },
 };

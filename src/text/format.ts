@@ -39,33 +39,146 @@ export const LONG_SENTENCE_WORDS = 25;
 
 /** AssemblyAI's documented filler list plus common spelling variants. */
 const FILLERS = new Set([
-  'um', 'umm', 'uh', 'uhh', 'er', 'erm', 'ah', 'ahh', 'hmm', 'hm', 'mhm', 'mm', 'mmm', 'm',
-  'huh', 'uh-huh', 'mm-hmm',
+  'um',
+  'umm',
+  'uh',
+  'uhh',
+  'er',
+  'erm',
+  'ah',
+  'ahh',
+  'hmm',
+  'hm',
+  'mhm',
+  'mm',
+  'mmm',
+  'm',
+  'huh',
+  'uh-huh',
+  'mm-hmm',
 ]);
 
 /** Masked as first letter + asterisks, like upstream ("s***"). Exact words only, so "class" or "Scunthorpe" are safe. */
 export const PROFANITY = new Set([
-  'ass', 'asses', 'asshole', 'assholes', 'bastard', 'bastards', 'bitch', 'bitches', 'bitching',
-  'bullshit', 'cock', 'cocks', 'cunt', 'cunts', 'dick', 'dickhead', 'dicks', 'fuck', 'fucked',
-  'fucker', 'fuckers', 'fucking', 'fucks', 'goddamn', 'horseshit', 'motherfucker', 'motherfuckers',
-  'motherfucking', 'prick', 'pussy', 'shit', 'shits', 'shitty', 'slut', 'sluts', 'twat', 'wanker',
-  'whore', 'whores',
+  'ass',
+  'asses',
+  'asshole',
+  'assholes',
+  'bastard',
+  'bastards',
+  'bitch',
+  'bitches',
+  'bitching',
+  'bullshit',
+  'cock',
+  'cocks',
+  'cunt',
+  'cunts',
+  'dick',
+  'dickhead',
+  'dicks',
+  'fuck',
+  'fucked',
+  'fucker',
+  'fuckers',
+  'fucking',
+  'fucks',
+  'goddamn',
+  'horseshit',
+  'motherfucker',
+  'motherfuckers',
+  'motherfucking',
+  'prick',
+  'pussy',
+  'shit',
+  'shits',
+  'shitty',
+  'slut',
+  'sluts',
+  'twat',
+  'wanker',
+  'whore',
+  'whores',
 ]);
 
 /** A pause after these words is hesitation, not a clause boundary. */
 const NO_BREAK_AFTER = new Set([
-  'a', 'an', 'the', 'and', 'or', 'but', 'nor', 'of', 'to', 'in', 'on', 'at', 'for', 'with', 'from',
-  'by', 'my', 'your', 'his', 'her', 'our', 'their', 'its',
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'but',
+  'nor',
+  'of',
+  'to',
+  'in',
+  'on',
+  'at',
+  'for',
+  'with',
+  'from',
+  'by',
+  'my',
+  'your',
+  'his',
+  'her',
+  'our',
+  'their',
+  'its',
 ]);
 
 const WH_WORDS = new Set([
-  'what', 'where', 'when', 'why', 'who', 'whom', 'whose', 'which', 'how',
-  "what's", "where's", "who's", "how's", "why's", "when's",
+  'what',
+  'where',
+  'when',
+  'why',
+  'who',
+  'whom',
+  'whose',
+  'which',
+  'how',
+  "what's",
+  "where's",
+  "who's",
+  "how's",
+  "why's",
+  "when's",
 ]);
 const AUXILIARIES = new Set([
-  'is', 'are', 'am', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'would', 'will', 'should',
-  'shall', 'have', 'has', 'had', 'may', 'might', 'must', "isn't", "aren't", "wasn't", "weren't",
-  "don't", "doesn't", "didn't", "can't", "couldn't", "won't", "wouldn't", "shouldn't", "haven't",
+  'is',
+  'are',
+  'am',
+  'was',
+  'were',
+  'do',
+  'does',
+  'did',
+  'can',
+  'could',
+  'would',
+  'will',
+  'should',
+  'shall',
+  'have',
+  'has',
+  'had',
+  'may',
+  'might',
+  'must',
+  "isn't",
+  "aren't",
+  "wasn't",
+  "weren't",
+  "don't",
+  "doesn't",
+  "didn't",
+  "can't",
+  "couldn't",
+  "won't",
+  "wouldn't",
+  "shouldn't",
+  "haven't",
   "hasn't",
 ]);
 const SUBJECTS = new Set(['i', 'you', 'he', 'she', 'it', 'we', 'they', 'there']);
@@ -157,9 +270,7 @@ function dropFillers(words: TranscriptWord[]): TranscriptWord[] {
 
 /** Removes punctuation but keeps what belongs to the word: apostrophes, inner hyphens, "3.5", "3,000", "%", "$". */
 function stripPunctuation(text: string): string {
-  return text
-    .replace(/(?<!\d)[.,]|[.,](?!\d)|[!?;:…"“”„«»()[\]{}¿¡–—]/g, '')
-    .replace(/^-+|-+$/g, '');
+  return text.replace(/(?<!\d)[.,]|[.,](?!\d)|[!?;:…"“”„«»()[\]{}¿¡–—]/g, '').replace(/^-+|-+$/g, '');
 }
 
 function inferPunctuation(words: TranscriptWord[]): TranscriptWord[] {
@@ -196,7 +307,7 @@ function capitalise(words: TranscriptWord[]): TranscriptWord[] {
   return words.map((w) => {
     const { lead, core, trail } = affixes(w.text);
     if (core === '') return w;
-    let text = /^i(['’](m|ll|ve|d))?$/i.test(core) ? 'I' + core.slice(1) : core;
+    let text = /^i(['’](m|ll|ve|d))?$/i.test(core) ? `I${core.slice(1)}` : core;
     if (sentenceStart) text = text.charAt(0).toUpperCase() + text.slice(1);
     sentenceStart = endsSentence(w.text);
     return { ...w, text: lead + text + trail };
@@ -204,14 +315,38 @@ function capitalise(words: TranscriptWord[]): TranscriptWord[] {
 }
 
 const UNITS: Record<string, number> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
 };
 const TEENS: Record<string, number> = {
-  ten: 10, eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16,
-  seventeen: 17, eighteen: 18, nineteen: 19,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
 };
 const TENS: Record<string, number> = {
-  twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
 };
 const SCALES: Record<string, number> = { thousand: 1e3, million: 1e6, billion: 1e9, trillion: 1e12 };
 
@@ -305,9 +440,17 @@ function normaliseNumbers(words: TranscriptWord[]): TranscriptWord[] {
 
 /** Case-insensitive, punctuation-insensitive phrase replacement; the longest `from` wins at each position. */
 function applyCustomSpelling(words: TranscriptWord[], rules: readonly CustomSpelling[]): TranscriptWord[] {
-  const phrases = rules.flatMap((r) =>
-    r.from.map((from) => ({ keys: from.split(/\s+/).map(key).filter((k) => k !== ''), to: r.to })),
-  ).filter((p) => p.keys.length > 0);
+  const phrases = rules
+    .flatMap((r) =>
+      r.from.map((from) => ({
+        keys: from
+          .split(/\s+/)
+          .map(key)
+          .filter((k) => k !== ''),
+        to: r.to,
+      })),
+    )
+    .filter((p) => p.keys.length > 0);
   const out: TranscriptWord[] = [];
   for (let i = 0; i < words.length; ) {
     let best: { keys: string[]; to: string } | undefined;

@@ -51,8 +51,9 @@ export function toSentences(words: readonly TranscriptWord[]): TranscriptSentenc
     channels.set(w.channel, list);
   }
   const sentences = [...channels.values()].flatMap((list) =>
-    splitWhere(list, (prev, next) =>
-      prev.speaker !== next.speaker || (punctuated ? endsSentence(prev.text) : next.start - prev.end >= SENTENCE_PAUSE_MS),
+    splitWhere(
+      list,
+      (prev, next) => prev.speaker !== next.speaker || (punctuated ? endsSentence(prev.text) : next.start - prev.end >= SENTENCE_PAUSE_MS),
     ).map(toSentence),
   );
   return sentences.sort((a, b) => a.start - b.start);
@@ -60,11 +61,13 @@ export function toSentences(words: readonly TranscriptWord[]): TranscriptSentenc
 
 /** Groups sentences, breaking at long pauses, speaker or channel changes, and MAX_PARAGRAPH_WORDS. */
 export function toParagraphs(words: readonly TranscriptWord[]): TranscriptParagraph[] {
-  const groups = splitWhere(toSentences(words), (prev, next, group) =>
-    next.start - prev.end >= PARAGRAPH_PAUSE_MS ||
-    prev.speaker !== next.speaker ||
-    prev.channel !== next.channel ||
-    group.reduce((n, s) => n + s.words.length, 0) >= MAX_PARAGRAPH_WORDS,
+  const groups = splitWhere(
+    toSentences(words),
+    (prev, next, group) =>
+      next.start - prev.end >= PARAGRAPH_PAUSE_MS ||
+      prev.speaker !== next.speaker ||
+      prev.channel !== next.channel ||
+      group.reduce((n, s) => n + s.words.length, 0) >= MAX_PARAGRAPH_WORDS,
   );
   return groups.map((group) => span(group.flatMap((s) => s.words)));
 }

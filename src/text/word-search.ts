@@ -38,7 +38,7 @@ export function searchWords(words: readonly TranscriptWord[], terms: readonly st
   const flat: { token: string; word: number; first: boolean; last: boolean }[] = [];
   words.forEach((w, word) => {
     const parts = tokens(w.text);
-    parts.forEach((token, j) => flat.push({ token, word, first: j === 0, last: j === parts.length - 1 }));
+    for (const [j, token] of parts.entries()) flat.push({ token, word, first: j === 0, last: j === parts.length - 1 });
   });
 
   const seen = new Set<string>();

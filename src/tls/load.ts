@@ -28,7 +28,8 @@ function readPem(key: 'tlsCert' | 'tlsKey', file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+    const why =
+      e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
     throw new Error(`${label(key)}: cannot read ${file}: ${why}`);
   }
 }
@@ -52,7 +53,9 @@ function fromFiles(certFile: string, keyFile: string): TlsSetup {
     keyObject = createPrivateKey(key);
   } catch (err) {
     const encrypted = (err as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE' || key.includes('ENCRYPTED');
-    throw new Error(`${label('tlsKey')}: ${keyPath} is not ${encrypted ? 'an unencrypted' : 'a PEM'} private key${encrypted ? ' (it is passphrase-protected)' : ''}`);
+    throw new Error(
+      `${label('tlsKey')}: ${keyPath} is not ${encrypted ? 'an unencrypted' : 'a PEM'} private key${encrypted ? ' (it is passphrase-protected)' : ''}`,
+    );
   }
   if (!x509.checkPrivateKey(keyObject)) {
     throw new Error(`${label('tlsKey')}: ${keyPath} is not the private key of the certificate in ${certPath} (${label('tlsCert')})`);
@@ -77,8 +80,10 @@ function fromFiles(certFile: string, keyFile: string): TlsSetup {
 /** The TLS material the configuration asks for, or null when HTTPS is off. Throws, naming the setting, on a bad configuration. */
 export async function loadTls(config: Config): Promise<TlsSetup | null> {
   const { tlsCert, tlsKey } = config;
-  if (tlsCert && !tlsKey) throw new Error(`${label('tlsCert')} is set but ${label('tlsKey')} is not: HTTPS needs both the certificate and its private key`);
-  if (tlsKey && !tlsCert) throw new Error(`${label('tlsKey')} is set but ${label('tlsCert')} is not: HTTPS needs both the certificate and its private key`);
+  if (tlsCert && !tlsKey)
+    throw new Error(`${label('tlsCert')} is set but ${label('tlsKey')} is not: HTTPS needs both the certificate and its private key`);
+  if (tlsKey && !tlsCert)
+    throw new Error(`${label('tlsKey')} is set but ${label('tlsCert')} is not: HTTPS needs both the certificate and its private key`);
   const files = tlsCert !== null && tlsKey !== null;
   if (config.tls === 'self-signed' && files) {
     throw new Error(`${label('tls')} is self-signed but ${label('tlsCert')} and ${label('tlsKey')} are set too: choose one`);

@@ -35,7 +35,11 @@ export function selfSignedNames(hostname = os.hostname()): { dns: string[]; ips:
 }
 
 /** The kept certificate and key, if they exist, belong together and are valid for a while yet. */
-function readKept(certPath: string, keyPath: string, now: Date): { cert: string; key: string; x509: X509Certificate } | 'missing' | 'unusable' {
+function readKept(
+  certPath: string,
+  keyPath: string,
+  now: Date,
+): { cert: string; key: string; x509: X509Certificate } | 'missing' | 'unusable' {
   if (!fs.existsSync(certPath) && !fs.existsSync(keyPath)) return 'missing';
   let cert: string;
   let key: string;
@@ -65,20 +69,29 @@ function writeAtomically(file: string, data: string, mode: number): void {
 async function create(hostname?: string): Promise<{ cert: string; key: string }> {
   const { dns, ips } = selfSignedNames(hostname);
   const now = Date.now();
-  const pems = await generate([{ name: 'commonName', value: `Earshot (${dns[dns.length - 1]})` }, { name: 'organizationName', value: 'Earshot self-signed' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    // An hour back, for clients whose clock runs a little behind.
-    notBeforeDate: new Date(now - 3600 * 1000),
-    notAfterDate: new Date(now + VALIDITY_DAYS * 24 * 3600 * 1000),
-    extensions: [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [...dns.map((value) => ({ type: 2 as const, value })), ...ips.map((ip) => ({ type: 7 as const, ip }))] },
+  const pems = await generate(
+    [
+      { name: 'commonName', value: `Earshot (${dns[dns.length - 1]})` },
+      { name: 'organizationName', value: 'Earshot self-signed' },
     ],
-  });
+    {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      // An hour back, for clients whose clock runs a little behind.
+      notBeforeDate: new Date(now - 3600 * 1000),
+      notAfterDate: new Date(now + VALIDITY_DAYS * 24 * 3600 * 1000),
+      extensions: [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        {
+          name: 'subjectAltName',
+          altNames: [...dns.map((value) => ({ type: 2 as const, value })), ...ips.map((ip) => ({ type: 7 as const, ip }))],
+        },
+      ],
+    },
+  );
   return { cert: pems.cert, key: pems.private };
 }
 

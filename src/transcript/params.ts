@@ -113,7 +113,8 @@ function parseSpeakerOptions(raw: Record<string, unknown>): SpeakerOptions {
     out[key] = v as number;
   }
   const { min_speakers_expected: min, max_speakers_expected: max } = out;
-  if (min !== null && max !== null && max < min) throw errors.invalidParam('max_speakers_expected must be greater than or equal to min_speakers_expected');
+  if (min !== null && max !== null && max < min)
+    throw errors.invalidParam('max_speakers_expected must be greater than or equal to min_speakers_expected');
   return out;
 }
 
@@ -191,8 +192,10 @@ function typeOk(kind: Kind, v: unknown): boolean {
         Array.isArray(v) &&
         v.every(
           (x) =>
-            typeof x === 'object' && x !== null &&
-            Array.isArray((x as CustomSpelling).from) && (x as CustomSpelling).from.length > 0 &&
+            typeof x === 'object' &&
+            x !== null &&
+            Array.isArray((x as CustomSpelling).from) &&
+            (x as CustomSpelling).from.length > 0 &&
             (x as CustomSpelling).from.every((f) => typeof f === 'string' && f.trim() !== '') &&
             typeof (x as CustomSpelling).to === 'string',
         )
@@ -232,11 +235,14 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
   } catch {
     throw errors.invalidParam('audio_url must be a valid URL');
   }
-  if (typeof b.webhook_url === 'string' && !isHttpUrl(b.webhook_url)) throw errors.invalidParam('webhook_url must be a valid http or https URL');
+  if (typeof b.webhook_url === 'string' && !isHttpUrl(b.webhook_url))
+    throw errors.invalidParam('webhook_url must be a valid http or https URL');
   if ((b.webhook_auth_header_name == null) !== (b.webhook_auth_header_value == null)) {
     throw errors.invalidParam('webhook_auth_header_name and webhook_auth_header_value must be set together');
   }
-  const headerProblem = typeof b.webhook_auth_header_name === 'string' && webhookHeaderProblem(b.webhook_auth_header_name, b.webhook_auth_header_value as string);
+  const headerProblem =
+    typeof b.webhook_auth_header_name === 'string' &&
+    webhookHeaderProblem(b.webhook_auth_header_name, b.webhook_auth_header_value as string);
   if (headerProblem) throw errors.invalidParam(headerProblem);
   const start = (b.audio_start_from as number | undefined) ?? null;
   const end = (b.audio_end_at as number | undefined) ?? null;
@@ -244,7 +250,8 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     throw errors.invalidParam('audio_end_at must be greater than audio_start_from');
   }
   const unsupported = UNSUPPORTED_WHEN_TRUE.filter((k) => b[k] === true);
-  if (unsupported.length > 0) throw errors.unsupportedFeature(unsupported.map((k) => (k in WHY_UNSUPPORTED ? `${k} (${WHY_UNSUPPORTED[k]})` : k)));
+  if (unsupported.length > 0)
+    throw errors.unsupportedFeature(unsupported.map((k) => (k in WHY_UNSUPPORTED ? `${k} (${WHY_UNSUPPORTED[k]})` : k)));
   const pii = piiParams(b);
 
   const pick = <T>(name: string, fallback: T): T => (b[name] === undefined ? fallback : (b[name] as T));

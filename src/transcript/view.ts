@@ -87,7 +87,10 @@ export function transcriptJson(row: TranscriptRow): Record<string, unknown> {
   };
 }
 
-export function listItemJson(row: Pick<TranscriptRow, 'id' | 'status' | 'created_at' | 'completed_at' | 'audio_url' | 'error' | 'deleted_at'>, baseUrl: string) {
+export function listItemJson(
+  row: Pick<TranscriptRow, 'id' | 'status' | 'created_at' | 'completed_at' | 'audio_url' | 'error' | 'deleted_at'>,
+  baseUrl: string,
+) {
   return {
     id: row.id,
     resource_url: `${baseUrl}/v2/transcript/${row.id}`,

@@ -32,7 +32,11 @@ export function understand<R extends Understandable>(result: R, p: Options): Und
   let out: R = result;
   let redaction: Redaction | null = null;
   if (p.redact_pii) {
-    redaction = redactWords(original, new Set(p.redact_pii_policies as PiiPolicy[]), p.redact_pii_sub === 'entity_name' ? 'entity_name' : 'hash');
+    redaction = redactWords(
+      original,
+      new Set(p.redact_pii_policies as PiiPolicy[]),
+      p.redact_pii_sub === 'entity_name' ? 'entity_name' : 'hash',
+    );
     const r = redaction;
     out = { ...out, words: r.words, text: transcriptText(r.words) };
     if (result.utterances) out.utterances = result.utterances.map((u) => redactSegment(u, original, r));
@@ -48,7 +52,7 @@ export function understand<R extends Understandable>(result: R, p: Options): Und
 function entities(words: readonly TranscriptWord[], redaction: Redaction | null): TranscriptEntity[] {
   return findPiiInWords(words, DETECTED_POLICIES).map((f) => {
     let text = f.text;
-    if (redaction && redaction.replaced.slice(f.firstWord, f.lastWord + 1).some((w, i) => w !== words[f.firstWord + i])) {
+    if (redaction?.replaced.slice(f.firstWord, f.lastWord + 1).some((w, i) => w !== words[f.firstWord + i])) {
       text = spanText(redaction.replaced.slice(f.firstWord, f.lastWord + 1).filter((w): w is TranscriptWord => w !== null));
       // Inside a label another finding spans: its words are gone, so it reads as hashed.
       if (text === '') text = f.text.replace(/\S/g, '#');

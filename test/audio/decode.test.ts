@@ -59,8 +59,23 @@ beforeAll(async () => {
   ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.1', f('short.wav'));
   ffmpeg('-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x64:rate=10', '-c:v', 'mpeg4', f('video-only.mp4'));
   ffmpeg('-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x64:rate=10', '-frames:v', '1', f('image.png'));
-  ffmpeg('-i', f('speech.wav'), '-i', f('image.png'), '-map', '0', '-map', '1', '-c:a', 'libmp3lame', '-c:v', 'mjpeg',
-    '-disposition:v', 'attached_pic', f('cover.mp3'));
+  ffmpeg(
+    '-i',
+    f('speech.wav'),
+    '-i',
+    f('image.png'),
+    '-map',
+    '0',
+    '-map',
+    '1',
+    '-c:a',
+    'libmp3lame',
+    '-c:v',
+    'mjpeg',
+    '-disposition:v',
+    'attached_pic',
+    f('cover.mp3'),
+  );
   // 30 min at 8 kHz: decodes to 57.6 MB of PCM, far more than any pipe buffer.
   ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=8000:duration=1800', f('long.wav'));
   await writeFile(f('page.html'), '<!DOCTYPE html>\n<html><head><title>Not found</title></head><body>404</body></html>\n');
@@ -113,7 +128,11 @@ describe('decodeAudio', () => {
     execFileSync('sox', ['-M', f('speech16.wav'), f('tone.wav'), f('two.wav')]);
     const pcm = async (path: string, opts: Parameters<typeof decodeAudio>[1] = {}) => Buffer.concat((await decodeAll(path, opts)).chunks);
     const [speech, tone, left, right, mixed] = await Promise.all([
-      pcm(f('speech16.wav')), pcm(f('tone.wav')), pcm(f('two.wav'), { channel: 0 }), pcm(f('two.wav'), { channel: 1 }), pcm(f('two.wav')),
+      pcm(f('speech16.wav')),
+      pcm(f('tone.wav')),
+      pcm(f('two.wav'), { channel: 0 }),
+      pcm(f('two.wav'), { channel: 1 }),
+      pcm(f('two.wav')),
     ]);
     expect(left.equals(speech)).toBe(true);
     expect(right.subarray(0, tone.length).equals(tone)).toBe(true);
@@ -134,7 +153,9 @@ describe('decodeAudio', () => {
     expect((await decodeError(f('page.html'))).message).toBe(
       'File does not appear to contain audio. File type is text/html (HTML document, ASCII text).',
     );
-    expect((await decodeError(f('notes.txt'))).message).toBe('File does not appear to contain audio. File type is text/plain (ASCII text).');
+    expect((await decodeError(f('notes.txt'))).message).toBe(
+      'File does not appear to contain audio. File type is text/plain (ASCII text).',
+    );
     expect((await decodeError(f('data.json'))).message).toBe(
       'File does not appear to contain audio. File type is application/json (JSON text data).',
     );
@@ -226,10 +247,8 @@ describe('inputs that would make ffmpeg read other files', () => {
     'ffconcat naming a neighbour': () => 'ffconcat version 1.0\n#\x01\nfile speech.wav\n',
     'ffconcat by absolute path': () => `ffconcat version 1.0\n#\x01\nfile ${f('speech.wav')}\n`,
     'ffconcat of ffconcats': () => 'ffconcat version 1.0\n#\x01\nfile neighbour.ffconcat\nfile neighbour.ffconcat\n',
-    'HLS playlist (m3u8) naming a neighbour': () =>
-      '#EXTM3U\n#\x01\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\nspeech.ts\n#EXT-X-ENDLIST\n',
-    'HLS playlist by absolute path': () =>
-      `#EXTM3U\n#\x01\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n${f('speech.ts')}\n#EXT-X-ENDLIST\n`,
+    'HLS playlist (m3u8) naming a neighbour': () => '#EXTM3U\n#\x01\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\nspeech.ts\n#EXT-X-ENDLIST\n',
+    'HLS playlist by absolute path': () => `#EXTM3U\n#\x01\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n${f('speech.ts')}\n#EXT-X-ENDLIST\n`,
     'HLS master playlist': () => '#EXTM3U\n#\x01\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nneighbour.m3u8\n',
   };
 
@@ -249,7 +268,10 @@ describe('inputs that would make ffmpeg read other files', () => {
   });
 
   it('refuses the same playlists under names ffmpeg would take for playlists', async () => {
-    for (const [name, ext] of [['ffconcat naming a neighbour', 'ffconcat'], ['HLS playlist (m3u8) naming a neighbour', 'm3u8']] as const) {
+    for (const [name, ext] of [
+      ['ffconcat naming a neighbour', 'ffconcat'],
+      ['HLS playlist (m3u8) naming a neighbour', 'm3u8'],
+    ] as const) {
       const file = f(`named.${ext}`);
       await writeFile(file, playlists[name]!(), 'latin1');
       expect((await decodeError(file)).message).toBe(NOT_AUDIO);

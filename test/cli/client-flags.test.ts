@@ -33,11 +33,18 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 describe('client commands name their server and key one way', () => {
   it.each([
     ['alerts', ['status', 'alerts'], 'GET /status/alerts'],
-    ['maintenance', ['status', 'maintenance', '--name', 'n', '--from', '2030-01-01T00:00Z', '--until', '2030-01-01T01:00Z'], 'POST /status/maintenances'],
+    [
+      'maintenance',
+      ['status', 'maintenance', '--name', 'n', '--from', '2030-01-01T00:00Z', '--until', '2030-01-01T01:00Z'],
+      'POST /status/maintenances',
+    ],
     ['incident open', ['status', 'incident', 'open', '--name', 'n', '--message', 'm'], 'POST /status/incidents'],
     ['incident resolve', ['status', 'incident', 'resolve', 'i1'], 'POST /status/incidents/i1/updates'],
   ])('status %s honours --server, and --port', async (_name, args, request) => {
-    for (const where of [['--server', `http://127.0.0.1:${port}`], ['--port', String(port)]]) {
+    for (const where of [
+      ['--server', `http://127.0.0.1:${port}`],
+      ['--port', String(port)],
+    ]) {
       seen.length = 0;
       const out = await runCli([...args, ...where, '--api-key', 'operator-key'], cleanEnv());
       expect(out.stderr).toBe('');
@@ -56,24 +63,43 @@ describe('client commands name their server and key one way', () => {
 
   it('doctor sends EARSHOT_API_KEY, the variable its fix lines name', async () => {
     seen.length = 0;
-    const out = await runCli(['doctor', '--only', 'auth', '--json'], cleanEnv({ EARSHOT_URL: `http://127.0.0.1:${port}`, EARSHOT_API_KEY: 'doctor-key' }));
+    const out = await runCli(
+      ['doctor', '--only', 'auth', '--json'],
+      cleanEnv({ EARSHOT_URL: `http://127.0.0.1:${port}`, EARSHOT_API_KEY: 'doctor-key' }),
+    );
     expect(out.stderr).toBe('');
     expect(seen.some((r) => r.authorization === 'doctor-key')).toBe(true);
-    const old = await runCli(['doctor', '--only', 'auth', '--json', '--base-url', `http://127.0.0.1:${port}`], cleanEnv({ EARSHOT_KEY: 'old-key' }));
+    const old = await runCli(
+      ['doctor', '--only', 'auth', '--json', '--base-url', `http://127.0.0.1:${port}`],
+      cleanEnv({ EARSHOT_KEY: 'old-key' }),
+    );
     expect(old.stderr).toBe('earshot: --base-url is deprecated; use --server\nearshot: EARSHOT_KEY is deprecated; use EARSHOT_API_KEY\n');
     expect(seen.some((r) => r.authorization === 'old-key')).toBe(true);
   });
 
-  it.each([['ask'], ['status'], ['status', 'alerts'], ['status', 'incident', 'open'], ['stream'], ['keys', 'list'], ['keys', 'create']])('%s --help describes client flags, with examples', async (...cmd) => {
-    const out = await runCli([...cmd, '--help'], cleanEnv());
-    expect(out.code).toBe(0);
-    expect(out.stdout).not.toContain('Address to listen on');
-    expect(out.stdout).toContain('--server <url>');
-    expect(out.stdout).toContain('--api-key <key>');
-    expect(out.stdout).toMatch(/Examples:\n {2}\$ earshot /);
-  });
+  it.each([['ask'], ['status'], ['status', 'alerts'], ['status', 'incident', 'open'], ['stream'], ['keys', 'list'], ['keys', 'create']])(
+    '%s --help describes client flags, with examples',
+    async (...cmd) => {
+      const out = await runCli([...cmd, '--help'], cleanEnv());
+      expect(out.code).toBe(0);
+      expect(out.stdout).not.toContain('Address to listen on');
+      expect(out.stdout).toContain('--server <url>');
+      expect(out.stdout).toContain('--api-key <key>');
+      expect(out.stdout).toMatch(/Examples:\n {2}\$ earshot /);
+    },
+  );
 
-  it.each([['serve'], ['transcribe'], ['models'], ['models', 'list'], ['models', 'pull'], ['models', 'rm'], ['keys'], ['keys', 'revoke'], ['doctor']])('%s --help has examples', async (...cmd) => {
+  it.each([
+    ['serve'],
+    ['transcribe'],
+    ['models'],
+    ['models', 'list'],
+    ['models', 'pull'],
+    ['models', 'rm'],
+    ['keys'],
+    ['keys', 'revoke'],
+    ['doctor'],
+  ])('%s --help has examples', async (...cmd) => {
     const out = await runCli([...cmd, '--help'], cleanEnv());
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(new RegExp(`Examples:\\n {2}\\$ (\\S+=\\S+ )?earshot ${cmd.join(' ')}`));
@@ -81,7 +107,10 @@ describe('client commands name their server and key one way', () => {
 
   it('doctor --server and ask --port reach the server named', async () => {
     seen.length = 0;
-    const doctor = await runCli(['doctor', '--only', 'auth', '--json', '--server', `http://127.0.0.1:${port}`, '--api-key', 'd'], cleanEnv());
+    const doctor = await runCli(
+      ['doctor', '--only', 'auth', '--json', '--server', `http://127.0.0.1:${port}`, '--api-key', 'd'],
+      cleanEnv(),
+    );
     expect(doctor.stderr).toBe('');
     expect(seen.some((r) => r.authorization === 'd')).toBe(true);
     seen.length = 0;

@@ -85,7 +85,7 @@ describe.each(STORAGE_MODES)('earshot keys (%s)', (storage) => {
     expect(out.code, out.stderr).toBe(0);
     const line = out.stdout.split('\n').find((l) => l.includes(`${key.slice(0, 6)}…`));
     expect(line).toBeDefined();
-    expect(line).toMatch(/^[0-9a-f-]{36}  [0-9a-f]{6}…  listed\s+ci-runner\s+active$/);
+    expect(line).toMatch(/^[0-9a-f-]{36} {2}[0-9a-f]{6}… {2}listed\s+ci-runner\s+active$/);
     expect(out.stdout).not.toContain(key);
     expect(out.stdout).not.toContain(key.slice(0, 7));
   });
@@ -158,7 +158,9 @@ describe('earshot keys on an embedded database in use', () => {
       expect(out.stdout).toBe('');
       expect(out.stderr).toContain('is in use by another Earshot process');
       expect(out.stderr).toContain(`pid ${process.pid}`);
-      expect(out.stderr).toContain('To go through that server (http://127.0.0.1:1), give a key of its "default" project: --api-key KEY or EARSHOT_API_KEY');
+      expect(out.stderr).toContain(
+        'To go through that server (http://127.0.0.1:1), give a key of its "default" project: --api-key KEY or EARSHOT_API_KEY',
+      );
     } finally {
       await db.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -199,14 +201,19 @@ describe('earshot keys beside a running server on the embedded database', () => 
     expect(await works(key)).toBe(401);
   });
 
-  it('refuses another project\'s key for other projects, through --server too', async () => {
+  it("refuses another project's key for other projects, through --server too", async () => {
     const key = (await server.cli(['keys', 'create', '--project', 'tenant'])).stdout.trim();
     const { EARSHOT_API_KEY: _k, ...env } = server.env;
-    for (const args of [['keys', 'create', '--api-key', key], ['keys', 'list', '--server', server.url, '--api-key', key]]) {
+    for (const args of [
+      ['keys', 'create', '--api-key', key],
+      ['keys', 'list', '--server', server.url, '--api-key', key],
+    ]) {
       const out = await runCli(args, env);
       expect(out.code).toBe(1);
       expect(out.stdout).toBe('');
-      expect(out.stderr).toMatch(/403: Only keys of the server's own project \("default"\) may (create keys in another project|list every project's keys)/);
+      expect(out.stderr).toMatch(
+        /403: Only keys of the server's own project \("default"\) may (create keys in another project|list every project's keys)/,
+      );
     }
     // Its own project is its to manage.
     const own = await runCli(['keys', 'create', '--project', 'tenant', '--api-key', key], env);

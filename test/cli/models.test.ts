@@ -86,7 +86,8 @@ describe('earshot models', () => {
     const src = await mkdtemp(join(tmpdir(), 'earshot-archive-'));
     const dir = 'sherpa-onnx-moonshine-tiny-en-int8';
     await mkdir(join(src, dir));
-    for (const f of ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt']) await writeFile(join(src, dir, f), '');
+    for (const f of ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt'])
+      await writeFile(join(src, dir, f), '');
     execFileSync('tar', ['-cjf', join(src, `${dir}.tar.bz2`), '-C', src, dir]);
     const archive = await readFile(join(src, `${dir}.tar.bz2`));
     const server = createServer((req, res) => (req.url === `/m/${dir}.tar.bz2` ? res.end(archive) : ((res.statusCode = 404), res.end())));
@@ -103,7 +104,11 @@ describe('earshot models', () => {
     expect(await findModel(dataDir, 'moonshine-tiny-en-int8')).toBe(installed);
     expect((await readdir(modelsDir(dataDir))).sort()).toEqual([dir]); // the archive is gone, no scratch left
     const model = await resolveSherpaModel(dataDir, 'moonshine-tiny-en-int8', false);
-    expect(model).toMatchObject({ family: 'offline-moonshine', name: 'sherpa-moonshine-tiny-en-int8', files: { encoder: join(installed, 'encode.int8.onnx') } });
+    expect(model).toMatchObject({
+      family: 'offline-moonshine',
+      name: 'sherpa-moonshine-tiny-en-int8',
+      files: { encoder: join(installed, 'encode.int8.onnx') },
+    });
     await expect(resolveSherpaModel(dataDir, 'moonshine-tiny-en-int8', true)).rejects.toThrow(/not a sherpa-onnx streaming model/);
     await models('list');
     expect(out).toMatch(/^\* moonshine-tiny-en-int8 .*sherpa-onnx \(English\)$/m);
@@ -133,7 +138,13 @@ describe('earshot models', () => {
 describe('instruct LLMs in the model catalogue', () => {
   it('come from their Hugging Face repositories, with sizes, SHA-256 sums and licences', () => {
     const llms = catalogue().filter((e) => e.kind === 'llm');
-    expect(llms.map((e) => e.name)).toEqual(['qwen2.5-0.5b-instruct', 'qwen2.5-1.5b-instruct', 'qwen2.5-3b-instruct', 'llama-3.2-1b-instruct', 'llama-3.2-3b-instruct']);
+    expect(llms.map((e) => e.name)).toEqual([
+      'qwen2.5-0.5b-instruct',
+      'qwen2.5-1.5b-instruct',
+      'qwen2.5-3b-instruct',
+      'llama-3.2-1b-instruct',
+      'llama-3.2-3b-instruct',
+    ]);
     expect(catalogueEntry('qwen2.5-1.5b-instruct')).toEqual({
       name: 'qwen2.5-1.5b-instruct',
       kind: 'llm',

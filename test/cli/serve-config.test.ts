@@ -9,7 +9,12 @@ import { runCli } from '../helpers/server.js';
  */
 
 /** Values the generic rule below cannot make: settings with a fixed set of accepted values. */
-const SPECIAL: Partial<Record<ConfigKey, string>> = { tls: 'self-signed', logLevel: 'debug', logFormat: 'pretty', storageUrl: 's3://bucket/prefix' };
+const SPECIAL: Partial<Record<ConfigKey, string>> = {
+  tls: 'self-signed',
+  logLevel: 'debug',
+  logFormat: 'pretty',
+  storageUrl: 's3://bucket/prefix',
+};
 
 /** A value for the flag that differs from the default, so a flag that is ignored shows. */
 function flagValue(key: ConfigKey): string | null {
@@ -25,7 +30,13 @@ const CASES = KEYS.map((key) => {
   const value = flagValue(key);
   const s = settings[key];
   const effective: unknown = s.parse(value ?? 'true');
-  return { key, flag: s.flag, args: value === null ? [s.flag] : [s.flag, value], expected: 'secret' in s && s.secret ? '[redacted]' : effective, effective };
+  return {
+    key,
+    flag: s.flag,
+    args: value === null ? [s.flag] : [s.flag, value],
+    expected: 'secret' in s && s.secret ? '[redacted]' : effective,
+    effective,
+  };
 });
 
 /** The environment without any EARSHOT_ setting, so only flags and defaults count. */
@@ -62,7 +73,11 @@ describe('earshot serve flags', () => {
   });
 
   it('takes "--public false" and "--public true" as well as a bare --public', async () => {
-    for (const [arg, want] of [['false', false], ['true', true], ['yes', true]] as const) {
+    for (const [arg, want] of [
+      ['false', false],
+      ['true', true],
+      ['yes', true],
+    ] as const) {
       const out = await runCli(['serve', '--print-config', '--public', arg], { ...cleanEnv(), EARSHOT_PUBLIC: String(!want) });
       expect(out.code, out.stderr).toBe(0);
       expect((JSON.parse(out.stdout) as { publicMode: boolean }).publicMode, arg).toBe(want);

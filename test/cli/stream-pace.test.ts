@@ -81,11 +81,13 @@ beforeEach(() => {
 const stream = (...args: string[]) => runCli(['stream', wav, '--server', url, '--api-key', 'k', ...args], process.env);
 
 describe('earshot stream --speed', () => {
-  it('goes ahead at the speed, then holds within the server\'s tolerance, saying so once', async () => {
+  it("goes ahead at the speed, then holds within the server's tolerance, saying so once", async () => {
     paceHeader = '1500';
     tolerance = 1500;
     const out = await stream('--speed', '4');
-    expect(out.stderr).toBe('earshot: --speed 4 held to real time from here: the server takes audio at most 1500 ms ahead of real time (EARSHOT_STREAMING_ALLOW_FAST=true on the server lifts this)\n');
+    expect(out.stderr).toBe(
+      'earshot: --speed 4 held to real time from here: the server takes audio at most 1500 ms ahead of real time (EARSHOT_STREAMING_ALLOW_FAST=true on the server lifts this)\n',
+    );
     expect(out.code).toBe(0);
     expect(got.audioMs).toBe(AUDIO_MS);
     expect(got.maxLead).toBeLessThanOrEqual(1500);
@@ -107,7 +109,9 @@ describe('earshot stream --speed', () => {
     tolerance = 0;
     const out = await stream('--speed', '1.5');
     expect(out.code).toBe(1);
-    expect(out.stderr).toBe('earshot: --speed 1.5: this server does not accept audio faster than real time; use --speed 1 (or an Earshot server)\n');
+    expect(out.stderr).toBe(
+      'earshot: --speed 1.5: this server does not accept audio faster than real time; use --speed 1 (or an Earshot server)\n',
+    );
     expect(got.audioMs).toBe(0);
   });
 

@@ -48,8 +48,16 @@ describe('earshot transcribe FILE', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-    const models = ['--diarization-segmentation-model', path.join(HANDMADE, 'segmentation-energy.onnx'), '--diarization-embedding-model', path.join(HANDMADE, 'embedding-meanstd.onnx')];
-    const json = await runCli(['transcribe', clip.wav, '--speaker-labels', '--speakers-expected', '1', ...models, '--format', 'json', '--quiet'], env);
+    const models = [
+      '--diarization-segmentation-model',
+      path.join(HANDMADE, 'segmentation-energy.onnx'),
+      '--diarization-embedding-model',
+      path.join(HANDMADE, 'embedding-meanstd.onnx'),
+    ];
+    const json = await runCli(
+      ['transcribe', clip.wav, '--speaker-labels', '--speakers-expected', '1', ...models, '--format', 'json', '--quiet'],
+      env,
+    );
     expect(json.code, json.stderr).toBe(0);
     const t = JSON.parse(json.stdout) as { text: string; words: { speaker: string }[]; utterances: { speaker: string; text: string }[] };
     expect(t.words.every((w) => w.speaker === 'A')).toBe(true);

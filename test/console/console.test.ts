@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -30,10 +30,28 @@ describe('web console in Chromium', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-console-'));
     // The fake microphone plays speech and then 3 s of silence, once, so the turn ends.
     const mic = path.join(tmp, 'mic.wav');
-    execFileSync('ffmpeg', ['-loglevel', 'error', '-i', clips[4]!.wav, '-af', 'apad=pad_dur=3', '-ar', '48000', '-ac', '1', '-c:a', 'pcm_s16le', mic]);
+    execFileSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-i',
+      clips[4]!.wav,
+      '-af',
+      'apad=pad_dur=3',
+      '-ar',
+      '48000',
+      '-ac',
+      '1',
+      '-c:a',
+      'pcm_s16le',
+      mic,
+    ]);
     [server, browser] = await Promise.all([
       startServer(),
-      launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${mic}%noloop`]),
+      launchChromium([
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${mic}%noloop`,
+      ]),
     ]);
   });
   afterAll(async () => {
@@ -82,7 +100,10 @@ describe('web console in Chromium', () => {
     await expect.poll(() => page.locator('.job[data-phase=completed]').count(), { timeout: 90_000 }).toBe(2);
     const link = await page.getAttribute(`.job:has-text("${path.basename(clip.wav)}") a`, 'href');
     transcriptId = decodeURIComponent(link!.split('/').pop()!);
-    const apiT = (await (await api(server, `/v2/transcript/${transcriptId}`)).json()) as { text: string; words: { start: number; text: string }[] };
+    const apiT = (await (await api(server, `/v2/transcript/${transcriptId}`)).json()) as {
+      text: string;
+      words: { start: number; text: string }[];
+    };
     expect(shared(apiT.text, clip.reference)).toBeGreaterThan(10);
     // The list shows it with the file's name.
     await page.waitForSelector(`.item a[href="#/t/${transcriptId}"]`);
@@ -165,10 +186,14 @@ describe('web console in Chromium', () => {
     await context.close();
   });
 
-  it('shows a failed transcript with the server\'s reason', async () => {
+  it("shows a failed transcript with the server's reason", async () => {
     const { context, page } = await open();
     await page.goto(`${server.url}/`);
-    await page.setInputFiles('[data-testid=file-input]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are not sounds\n'.repeat(50)) });
+    await page.setInputFiles('[data-testid=file-input]', {
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('these are not sounds\n'.repeat(50)),
+    });
     await page.waitForSelector('.job[data-phase=error]', { timeout: 60_000 });
     expect(await page.textContent('.job[data-phase=error] p.error')).toContain('File does not appear to contain audio');
     const list = (await (await api(server, '/v2/transcript?status=error&limit=1')).json()) as { transcripts: { id: string }[] };
@@ -265,7 +290,10 @@ describe('web console in Chromium', () => {
       ['keys', '#/keys'],
     ];
     for (const colorScheme of ['light', 'dark'] as const) {
-      for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      for (const [size, viewport] of [
+        ['desktop', DESKTOP],
+        ['phone', PHONE],
+      ] as const) {
         const signedOut = await open({ colorScheme, viewport, signedIn: false });
         await signedOut.page.goto(`${server.url}/`);
         await signedOut.page.waitForSelector('#key');

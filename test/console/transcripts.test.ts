@@ -39,7 +39,12 @@ describe('console transcript list and pages', () => {
   });
 
   const shownText = (page: Page) =>
-    page.innerText('[data-testid=transcript-text]').then((t) => t.replace(/\d+:\d\d/g, '').replace(/\s+/g, ' ').trim());
+    page.innerText('[data-testid=transcript-text]').then((t) =>
+      t
+        .replace(/\d+:\d\d/g, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
 
   it('shows nothing of the last transcript under an unknown id, and offers no Delete there', async () => {
     const { context, page } = await openConsole(browser, server);
@@ -113,7 +118,7 @@ describe('console transcript list and pages', () => {
   /** m:ss of whole seconds rounded down, as the console (and Chromium's player) show them. */
   const mss = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
 
-  it('shows each transcript\'s duration in the list, and the header agrees with the player', async () => {
+  it("shows each transcript's duration in the list, and the header agrees with the player", async () => {
     const { context, page } = await openConsole(browser, server);
     await page.goto(`${server.url}/`);
     const t = (await (await api(server, `/v2/transcript/${a.id}`)).json()) as { audio_duration: number };
@@ -167,7 +172,8 @@ describe('console transcript list and pages', () => {
       const threshold = Number(/less than (\d+) %/.exec(legend)![1]) / 100;
       const words = ((await (await api(server, `/v2/transcript/${a.id}`)).json()) as { words: { confidence: number }[] }).words;
       const marked = await page.$$eval('.w', (els) => els.map((e) => e.classList.contains('low')));
-      marked.forEach((m, i) => expect(m ? words[i]!.confidence < threshold + 0.005 : words[i]!.confidence >= threshold - 0.005).toBe(true));
+      for (const [i, m] of marked.entries())
+        expect(m ? words[i]!.confidence < threshold + 0.005 : words[i]!.confidence >= threshold - 0.005).toBe(true);
     }
     await context.close();
   }, 120_000);
@@ -240,13 +246,16 @@ describe('console transcript list and pages', () => {
       // The name is saved as soon as the transcript exists, long before it is transcribed.
       let id = '';
       await expect
-        .poll(async () => {
-          const list = (await (await api(server, '/v2/transcript?limit=1')).json()) as { transcripts: { id: string }[] };
-          id = list.transcripts[0]!.id;
-          type Named = { transcripts: { file_name: string | null }[] };
-          const d = (await (await api(server, `/v2/console/transcripts?ids=${id}`)).json()) as Named;
-          return d.transcripts[0]?.file_name;
-        }, { timeout: 60_000 })
+        .poll(
+          async () => {
+            const list = (await (await api(server, '/v2/transcript?limit=1')).json()) as { transcripts: { id: string }[] };
+            id = list.transcripts[0]!.id;
+            type Named = { transcripts: { file_name: string | null }[] };
+            const d = (await (await api(server, `/v2/console/transcripts?ids=${id}`)).json()) as Named;
+            return d.transcripts[0]?.file_name;
+          },
+          { timeout: 60_000 },
+        )
         .toBe(path.basename(file));
       await first.context.close();
 

@@ -97,10 +97,18 @@ describe('restart right after kill -9 (PGlite)', () => {
   it('starts while the killed process is a zombie its parent has not reaped', async () => {
     await server.stop();
     // A parent that never waits for its children: sh starts Earshot in the background, then becomes sleep.
-    const parent = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" serve >/dev/null 2>&1 & echo $!; exec sleep 600`], { env: server.env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const parent = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" serve >/dev/null 2>&1 & echo $!; exec sleep 600`], {
+      env: server.env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
-      await until('the orphan-to-be to serve', () => fetch(new URL('/health', server.url)).then((r) => r.ok, () => false));
+      await until('the orphan-to-be to serve', () =>
+        fetch(new URL('/health', server.url)).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      );
       process.kill(pid, 'SIGKILL');
       await until('a zombie', () => stateOf(pid) === 'Z');
       expect(processAlive(pid)).toBe(false);

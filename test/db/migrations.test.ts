@@ -37,7 +37,10 @@ describe.each(STORAGE_MODES)('migrations (%s)', (storage) => {
     }
     for (const [i, id] of ids.entries()) {
       await t.db.query('update api_keys set project_id = $1 where id = $2', [id, made[i]!.id]);
-      await t.db.query("insert into transcripts (id, project_id, status, audio_url, params) values ($1, $2, 'queued', 'http://x/a.wav', '{}')", [randomUUID(), id]);
+      await t.db.query(
+        "insert into transcripts (id, project_id, status, audio_url, params) values ($1, $2, 'queued', 'http://x/a.wav', '{}')",
+        [randomUUID(), id],
+      );
     }
 
     await migrate(t.db);

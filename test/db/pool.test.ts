@@ -16,7 +16,9 @@ describe('the PostgreSQL pool', () => {
 
   it('opens no more connections than EARSHOT_DB_POOL_MAX, however many queries wait', async () => {
     const rows = await Promise.all(
-      Array.from({ length: 6 }, () => db.query<{ pid: number }>('select pg_backend_pid() as pid from pg_sleep(0.2)').then((r) => r.rows[0]!.pid)),
+      Array.from({ length: 6 }, () =>
+        db.query<{ pid: number }>('select pg_backend_pid() as pid from pg_sleep(0.2)').then((r) => r.rows[0]!.pid),
+      ),
     );
     expect(new Set(rows).size).toBe(2);
   });

@@ -68,8 +68,12 @@ describe('audio: a URL, as the service would fetch it', () => {
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       const url = req.url ?? '';
-      if (url === '/a.wav') return res.writeHead(206, { 'content-type': 'audio/wav', 'content-range': `bytes 0-8191/${wav.length}` }).end(wav.subarray(0, 8192));
-      if (url === '/page') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><head><title>Player</title></head></html>');
+      if (url === '/a.wav')
+        return res
+          .writeHead(206, { 'content-type': 'audio/wav', 'content-range': `bytes 0-8191/${wav.length}` })
+          .end(wav.subarray(0, 8192));
+      if (url === '/page')
+        return res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><head><title>Player</title></head></html>');
       if (url === '/private') return res.writeHead(403).end('denied');
       if (url.startsWith('/loop/')) {
         const n = Number(url.slice(6));
@@ -113,9 +117,15 @@ describe('audio: a URL, as the service would fetch it', () => {
   it('an expired pre-signed URL is named; expiry is read from S3, GCS and Azure forms', async () => {
     const f = await audioFindings(`${base}/a.wav?X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-Signature=abc`);
     expect(codes(f)).toContain('audio.url_expired');
-    expect(presignedExpiry(new URL('https://b.s3.amazonaws.com/k?X-Amz-Date=20250102T030405Z&X-Amz-Expires=60'))!.toISOString()).toBe('2025-01-02T03:05:05.000Z');
-    expect(presignedExpiry(new URL('https://storage.googleapis.com/b/k?X-Goog-Date=20250102T030405Z&X-Goog-Expires=600'))!.toISOString()).toBe('2025-01-02T03:14:05.000Z');
-    expect(presignedExpiry(new URL('https://a.blob.core.windows.net/c/k?se=2025-01-02T03:04:05Z&sig=x'))!.toISOString()).toBe('2025-01-02T03:04:05.000Z');
+    expect(presignedExpiry(new URL('https://b.s3.amazonaws.com/k?X-Amz-Date=20250102T030405Z&X-Amz-Expires=60'))!.toISOString()).toBe(
+      '2025-01-02T03:05:05.000Z',
+    );
+    expect(
+      presignedExpiry(new URL('https://storage.googleapis.com/b/k?X-Goog-Date=20250102T030405Z&X-Goog-Expires=600'))!.toISOString(),
+    ).toBe('2025-01-02T03:14:05.000Z');
+    expect(presignedExpiry(new URL('https://a.blob.core.windows.net/c/k?se=2025-01-02T03:04:05Z&sig=x'))!.toISOString()).toBe(
+      '2025-01-02T03:04:05.000Z',
+    );
     expect(presignedExpiry(new URL('https://example.com/a.mp3'))).toBeNull();
   });
 });

@@ -17,7 +17,9 @@ describe('auth: undoing the usual mistakes around a key', () => {
   });
 
   it('tells placeholders and unexpanded variables from keys', () => {
-    for (const p of ['<YOUR_API_KEY>', 'YOUR_API_KEY', 'your-api-key', '{{apiKey}}', 'xxxx', '...']) expect(PLACEHOLDER.test(p), p).toBe(true);
+    for (const p of ['<YOUR_API_KEY>', 'YOUR_API_KEY', 'your-api-key', '{{apiKey}}', 'xxxx', '...'])
+      expect(PLACEHOLDER.test(p), p).toBe(true);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an unexpanded shell variable, on purpose
     for (const v of ['$ASSEMBLYAI_API_KEY', '${KEY}', '%API_KEY%']) expect(UNEXPANDED.test(v), v).toBe(true);
     expect(PLACEHOLDER.test('0123456789abcdef0123456789abcdef')).toBe(false);
     expect(UNEXPANDED.test('0123456789abcdef')).toBe(false);

@@ -6,7 +6,18 @@ const f = findingsFor('auth');
 
 function report(findings: Finding[]): DoctorReport {
   const s = summarize(findings);
-  return { version: 1, target: { base_url: 'http://127.0.0.1:8976', kind: 'self-hosted', earshot: true }, vantage: 'client', started_at: '2025-01-01T00:00:00.000Z', duration_ms: 1234, result: s.result, exit_code: s.exitCode, counts: s.counts, checks: ['auth'], findings };
+  return {
+    version: 1,
+    target: { base_url: 'http://127.0.0.1:8976', kind: 'self-hosted', earshot: true },
+    vantage: 'client',
+    started_at: '2025-01-01T00:00:00.000Z',
+    duration_ms: 1234,
+    result: s.result,
+    exit_code: s.exitCode,
+    counts: s.counts,
+    checks: ['auth'],
+    findings,
+  };
 }
 
 describe('report', () => {
@@ -21,7 +32,11 @@ describe('report', () => {
   });
 
   it('a person sees the summary line, then only what matters, worst first, each with its fix', () => {
-    const r = report([f.pass('ok', 'The key works.'), f.warn('bearer_prefix', 'Bearer is not upstream.', 'Drop it.'), f.fail('wrong_header', 'Wrong header.', 'Use Authorization.', { as_sent: 401 })]);
+    const r = report([
+      f.pass('ok', 'The key works.'),
+      f.warn('bearer_prefix', 'Bearer is not upstream.', 'Drop it.'),
+      f.fail('wrong_header', 'Wrong header.', 'Use Authorization.', { as_sent: 401 }),
+    ]);
     const text = formatReport(r);
     expect(text).toBe(
       [

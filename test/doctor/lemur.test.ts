@@ -24,10 +24,14 @@ describe('LeMUR, against an upstream-like server', () => {
       let raw = '';
       req.on('data', (d) => (raw += d));
       req.on('end', () => {
-        const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        const json = (status: number, body: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
         if (req.headers.authorization !== 'k') return json(401, { error: 'Authentication error, API token missing/invalid' });
         const t = /^\/v2\/transcript\/(\w+)$/.exec(req.url ?? '');
-        if (t) return TRANSCRIPTS[t[1]!] ? json(200, TRANSCRIPTS[t[1]!]) : json(400, { error: 'Transcript lookup error, transcript id not found' });
+        if (t)
+          return TRANSCRIPTS[t[1]!]
+            ? json(200, TRANSCRIPTS[t[1]!])
+            : json(400, { error: 'Transcript lookup error, transcript id not found' });
         if (req.url === '/lemur/v3/generate/task' && lemurExists) {
           const body = JSON.parse(raw || '{}') as { transcript_ids?: string[] };
           if (!body.transcript_ids) return json(400, { error: 'transcript_ids or input_text is required' });

@@ -45,14 +45,24 @@ describe('earshot doctor against a live Earshot', () => {
       if (req.path.startsWith('/slow')) return { status: 200, delayMs: 1_500 };
       return { status: 200 };
     });
-    const pems = await generate([{ name: 'commonName', value: 'receiver' }], { keyType: 'ec', curve: 'P-256', extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }] });
+    const pems = await generate([{ name: 'commonName', value: 'receiver' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
     tlsReceiver = https.createServer({ cert: pems.cert, key: pems.private }, (_q, r) => r.writeHead(200).end());
     await new Promise<void>((r) => tlsReceiver.listen(0, '127.0.0.1', r));
     tlsReceiverUrl = `https://127.0.0.1:${(tlsReceiver.address() as AddressInfo).port}/hook`;
-    otherRegion = http.createServer((req, res) => res.writeHead(req.headers.authorization === 'key-of-the-other-region' ? 200 : 401, { 'content-type': 'application/json' }).end('{"transcripts":[]}'));
+    otherRegion = http.createServer((req, res) =>
+      res
+        .writeHead(req.headers.authorization === 'key-of-the-other-region' ? 200 : 401, { 'content-type': 'application/json' })
+        .end('{"transcripts":[]}'),
+    );
     await new Promise<void>((r) => otherRegion.listen(0, '127.0.0.1', r));
     otherRegionUrl = `http://127.0.0.1:${(otherRegion.address() as AddressInfo).port}`;
-    server = await startServer({ env: { ...tinyLlmEnv(1024), EARSHOT_TLS: 'self-signed', EARSHOT_WEBHOOK_RETRY_SECONDS: '1', EARSHOT_WEBHOOK_MAX_ATTEMPTS: '2' } });
+    server = await startServer({
+      env: { ...tinyLlmEnv(1024), EARSHOT_TLS: 'self-signed', EARSHOT_WEBHOOK_RETRY_SECONDS: '1', EARSHOT_WEBHOOK_MAX_ATTEMPTS: '2' },
+    });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doctor-live-'));
   });
   afterAll(async () => {
@@ -67,13 +77,32 @@ describe('earshot doctor against a live Earshot', () => {
 
   it('healthy over TLS with the certificate trusted: a clean pass, exit 0 (CLI, --json)', async () => {
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(server.dataDir, 'tls', 'cert.pem'), ASSEMBLYAI_API_KEY: server.key };
-    const { code, stdout } = await runCli(['doctor', '--server', server.tlsUrl!, '--submit', '--streaming', '--webhook-url', `${receiver.url}/ok`, '--json'], env);
+    const { code, stdout } = await runCli(
+      ['doctor', '--server', server.tlsUrl!, '--submit', '--streaming', '--webhook-url', `${receiver.url}/ok`, '--json'],
+      env,
+    );
     const report = JSON.parse(stdout) as DoctorReport;
-    expect(report.findings.filter((f) => f.severity === 'fail' || f.severity === 'warn'), stdout).toEqual([]);
+    expect(
+      report.findings.filter((f) => f.severity === 'fail' || f.severity === 'warn'),
+      stdout,
+    ).toEqual([]);
     expect(code).toBe(0);
     expect(report).toMatchObject({ result: 'pass', exit_code: 0, target: { kind: 'self-hosted', earshot: true } });
-    for (const c of ['reach.tls', 'reach.api', 'auth.ok', 'lifecycle.submitted', 'lifecycle.completed', 'webhook.ok', 'webhook.delivered', 'streaming.ok']) find(report.findings, c);
-    expect(find(report.findings, 'streaming.ok').evidence).toMatchObject({ url: `${server.tlsUrl!.replace('https', 'wss')}/v3/ws`, close: { code: 1000 } });
+    for (const c of [
+      'reach.tls',
+      'reach.api',
+      'auth.ok',
+      'lifecycle.submitted',
+      'lifecycle.completed',
+      'webhook.ok',
+      'webhook.delivered',
+      'streaming.ok',
+    ])
+      find(report.findings, c);
+    expect(find(report.findings, 'streaming.ok').evidence).toMatchObject({
+      url: `${server.tlsUrl!.replace('https', 'wss')}/v3/ws`,
+      close: { code: 1000 },
+    });
     // The delivery the doctor sent is the service's: {transcript_id, status} as JSON.
     expect(receiver.to('/ok')[0]!.body).toMatchObject({ status: 'completed' });
     expect(receiver.to('/ok')[0]!.headers['content-type']).toBe('application/json');
@@ -88,7 +117,13 @@ describe('earshot doctor against a live Earshot', () => {
 
   describe('auth: the header forms people send, told apart by trying the variants', () => {
     it.each([
-      ['Bearer KEY (accepted here, not upstream)', { key: (k: string) => `Bearer ${k}` }, 'auth.bearer_prefix', 'warn', /no "Bearer " prefix/],
+      [
+        'Bearer KEY (accepted here, not upstream)',
+        { key: (k: string) => `Bearer ${k}` },
+        'auth.bearer_prefix',
+        'warn',
+        /no "Bearer " prefix/,
+      ],
       ['the key in X-API-Key', { header: 'X-API-Key' }, 'auth.wrong_header', 'fail', /"Authorization: KEY"/],
       ['the key in api-key', { header: 'api-key' }, 'auth.wrong_header', 'fail', /"Authorization: KEY"/],
       ['the key in quotes', { key: (k: string) => `"${k}"` }, 'auth.key_quoted', 'fail', /Remove the quotes/],
@@ -114,11 +149,18 @@ describe('earshot doctor against a live Earshot', () => {
     });
 
     it('a pasted curl with the key in x-api-key: the text is flagged and the live variants confirm it', async () => {
-      const { code, stdout } = await runCli(['doctor', '--curl', `curl ${server.url}/v2/transcript -H "x-api-key: ${server.key}"`, '--json'], { ...process.env, ASSEMBLYAI_API_KEY: '' });
+      const { code, stdout } = await runCli(
+        ['doctor', '--curl', `curl ${server.url}/v2/transcript -H "x-api-key: ${server.key}"`, '--json'],
+        { ...process.env, ASSEMBLYAI_API_KEY: '' },
+      );
       const r = JSON.parse(stdout) as DoctorReport;
       expect(code).toBe(2);
       find(r.findings, 'request.wrong_auth_header');
-      expect(find(r.findings, 'auth.wrong_header').evidence).toMatchObject({ header: 'x-api-key', as_sent: 401, bare_key_in_authorization: 200 });
+      expect(find(r.findings, 'auth.wrong_header').evidence).toMatchObject({
+        header: 'x-api-key',
+        as_sent: 401,
+        bare_key_in_authorization: 200,
+      });
     });
   });
 
@@ -138,17 +180,29 @@ describe('earshot doctor against a live Earshot', () => {
     });
 
     it('sends the auth header as the service does; a receiver that wants another secret is a final 4xx', async () => {
-      const ok = await doctor({ webhookUrl: `${receiver.url}/secret/a`, webhookAuth: { name: 'X-Hook-Secret', value: 'right' }, checks: ['webhook'] });
+      const ok = await doctor({
+        webhookUrl: `${receiver.url}/secret/a`,
+        webhookAuth: { name: 'X-Hook-Secret', value: 'right' },
+        checks: ['webhook'],
+      });
       expect(codes(ok.findings)).toEqual(['webhook.ok']);
       expect(receiver.to('/secret/a')[0]!.headers['x-hook-secret']).toBe('right');
-      const bad = await doctor({ webhookUrl: `${receiver.url}/secret/b`, webhookAuth: { name: 'X-Hook-Secret', value: 'wrong' }, checks: ['webhook'] });
+      const bad = await doctor({
+        webhookUrl: `${receiver.url}/secret/b`,
+        webhookAuth: { name: 'X-Hook-Secret', value: 'wrong' },
+        checks: ['webhook'],
+      });
       expect(find(bad.findings, 'webhook.rejected').fix).toMatch(/webhook_auth_header_name\/value/);
     });
 
     it('a self-signed receiver certificate, and nothing listening', async () => {
-      expect(find((await doctor({ webhookUrl: tlsReceiverUrl, checks: ['webhook'] })).findings, 'webhook.tls_error').fix).toMatch(/public CA|tunnel/);
+      expect(find((await doctor({ webhookUrl: tlsReceiverUrl, checks: ['webhook'] })).findings, 'webhook.tls_error').fix).toMatch(
+        /public CA|tunnel/,
+      );
       const closed = `http://127.0.0.1:${await freePort()}/hook`;
-      expect(find((await doctor({ webhookUrl: closed, checks: ['webhook'] })).findings, 'webhook.unreachable').fix).toMatch(/Start the receiver.*ngrok/);
+      expect(find((await doctor({ webhookUrl: closed, checks: ['webhook'] })).findings, 'webhook.unreachable').fix).toMatch(
+        /Start the receiver.*ngrok/,
+      );
     });
 
     it('localhost sent to a remote service: suggests a tunnel', async () => {
@@ -157,7 +211,10 @@ describe('earshot doctor against a live Earshot', () => {
     });
 
     it('a transcript whose webhook the service could not deliver (404 recorded)', async () => {
-      const res = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: `${receiver.url}/missing.mp3`, webhook_url: `${receiver.url}/gone/t` } });
+      const res = await api(server, '/v2/transcript', {
+        method: 'POST',
+        json: { audio_url: `${receiver.url}/missing.mp3`, webhook_url: `${receiver.url}/gone/t` },
+      });
       const { id } = (await res.json()) as { id: string };
       await waitForTranscript(server, id);
       await receiver.waitFor(() => receiver.to('/gone/t').length > 0);
@@ -180,7 +237,9 @@ describe('earshot doctor against a live Earshot', () => {
       const d = find(gone.findings, 'lifecycle.download_error');
       expect(d.message).toMatch(/Download error, unable to download/);
       expect(d.fix).toMatch(/\/v2\/upload/);
-      expect(find(gone.findings, 'lifecycle.download_error').evidence).toMatchObject({ timeline: expect.arrayContaining([expect.objectContaining({ status: 'error' })]) });
+      expect(find(gone.findings, 'lifecycle.download_error').evidence).toMatchObject({
+        timeline: expect.arrayContaining([expect.objectContaining({ status: 'error' })]),
+      });
     });
 
     it('following a transcript that already failed: says the client stopped polling, and explains the error', async () => {
@@ -225,7 +284,13 @@ describe('earshot doctor against a live Earshot', () => {
 
     it('raw mu-law as planned, on the v2 protocol', async () => {
       const raw = await ffmpegConvert(clip, path.join(dir, 'a.ulaw'), ['-ar', '16000', '-ac', '1', '-f', 'mulaw']);
-      const r = await doctor({ streamAudio: raw, sampleRate: 16_000, encoding: 'pcm_mulaw', streamingProtocol: 'v2', checks: ['auth', 'streaming'] });
+      const r = await doctor({
+        streamAudio: raw,
+        sampleRate: 16_000,
+        encoding: 'pcm_mulaw',
+        streamingProtocol: 'v2',
+        checks: ['auth', 'streaming'],
+      });
       find(r.findings, 'streaming.format_plausible');
       expect(find(r.findings, 'streaming.ok').evidence).toMatchObject({ protocol: 'v2', audio: raw, close: { code: 1000 } });
     });
@@ -243,10 +308,12 @@ describe('earshot doctor against a live Earshot', () => {
     });
   });
 
-  it('LeMUR on a completed transcript: ready, sized against the server\'s model context', async () => {
+  it("LeMUR on a completed transcript: ready, sized against the server's model context", async () => {
     const up = await api(server, '/v2/upload', { method: 'POST', body: fs.readFileSync(clip) });
     const { upload_url } = (await up.json()) as { upload_url: string };
-    const { id } = (await (await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: upload_url } })).json()) as { id: string };
+    const { id } = (await (await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: upload_url } })).json()) as {
+      id: string;
+    };
     await waitForTranscript(server, id);
     const r = await doctor({ transcriptId: id, lemur: true, checks: ['auth', 'lemur'] });
     const f = find(r.findings, 'lemur.ready');

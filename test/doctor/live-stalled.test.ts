@@ -38,14 +38,28 @@ describe('earshot doctor against an Earshot whose transcripts never leave the qu
   });
 
   it('stuck: queued past the threshold, with the typical time and what to check on the server', async () => {
-    const { code, stdout } = await runCli(['doctor', '--server', server.url, '--api-key', server.key, '--transcript-id', id, '--stuck-after', '1', '--no-color'], process.env);
+    const { code, stdout } = await runCli(
+      ['doctor', '--server', server.url, '--api-key', server.key, '--transcript-id', id, '--stuck-after', '1', '--no-color'],
+      process.env,
+    );
     expect(code).toBe(2);
-    expect(stdout).toMatch(new RegExp(`✗ lifecycle\\.stuck  Transcript ${id} has been queued for [\\d.]+ s; typical for this length is about \\d+ s \\(a default guess for a CPU server \\(no history yet\\)\\)\\.`));
+    expect(stdout).toMatch(
+      new RegExp(
+        `✗ lifecycle\\.stuck  Transcript ${id} has been queued for [\\d.]+ s; typical for this length is about \\d+ s \\(a default guess for a CPU server \\(no history yet\\)\\)\\.`,
+      ),
+    );
     expect(stdout).toContain('fix: No worker is taking jobs: check the server runs workers (EARSHOT_WORKERS=true)');
   });
 
   it('not stuck yet: still running when the doctor stops waiting, a warning', async () => {
-    const r = await runDoctor({ baseUrl: server.url, apiKey: server.key, transcriptId: id, waitSeconds: 1, stuckAfterSeconds: 3_600, checks: ['lifecycle'] });
+    const r = await runDoctor({
+      baseUrl: server.url,
+      apiKey: server.key,
+      transcriptId: id,
+      waitSeconds: 1,
+      stuckAfterSeconds: 3_600,
+      checks: ['lifecycle'],
+    });
     const f = find(r.findings, 'lifecycle.still_running');
     expect(f.severity).toBe('warn');
     expect(f.evidence).toMatchObject({ status: 'queued', timeline: [{ status: 'queued' }] });

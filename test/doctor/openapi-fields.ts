@@ -34,7 +34,10 @@ function specOf(doc: Schema, raw: Schema): FieldSpec {
     nullable ||= rest.length < alts.length;
     // anyOf [enum, string] is an open string.
     const open = rest.some((a) => a.type === 'string' && !a.enum) || rest.some((a) => Array.isArray(a.anyOf));
-    const first = rest.length === 1 ? resolve(doc, rest[0]!) : { type: 'string', ...(open ? {} : { enum: rest.flatMap((a) => (resolve(doc, a).enum as string[]) ?? []) }) };
+    const first =
+      rest.length === 1
+        ? resolve(doc, rest[0]!)
+        : { type: 'string', ...(open ? {} : { enum: rest.flatMap((a) => (resolve(doc, a).enum as string[]) ?? []) }) };
     s = { ...s, ...first };
     if (open) delete s.enum;
     delete s[key];

@@ -23,7 +23,8 @@ async function listen(server: http.Server | https.Server): Promise<number> {
 }
 const plain = (h: Handler) => listen(http.createServer(h));
 
-const reach = async (baseUrl: string, extra: Record<string, unknown> = {}) => (await runDoctor({ baseUrl, checks: ['reach'], ...extra })).findings;
+const reach = async (baseUrl: string, extra: Record<string, unknown> = {}) =>
+  (await runDoctor({ baseUrl, checks: ['reach'], ...extra })).findings;
 const codes = (f: { code: string }[]) => f.map((x) => x.code);
 
 describe('reach', () => {
@@ -87,7 +88,7 @@ describe('reach', () => {
     expect(findings[0]!.fix).toBe('Use the server root: https://api.assemblyai.com.');
   });
 
-  it('a clock far off the server\'s', async () => {
+  it("a clock far off the server's", async () => {
     const port = await plain((req, res) => {
       res.setHeader('date', new Date(Date.now() - 10 * 60_000).toUTCString());
       apiLike(req, res);
@@ -101,7 +102,11 @@ describe('reach', () => {
     const port = await plain((req, res) => {
       if (req.url === '/status.json') {
         return res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ status: { indicator, description: indicator === 'none' ? 'All Systems Operational' : 'Major outage' }, incidents: indicator === 'none' ? [] : [{ name: 'Transcription delays', status: 'investigating' }], components: [] }),
+          JSON.stringify({
+            status: { indicator, description: indicator === 'none' ? 'All Systems Operational' : 'Major outage' },
+            incidents: indicator === 'none' ? [] : [{ name: 'Transcription delays', status: 'investigating' }],
+            components: [],
+          }),
         );
       }
       apiLike(req, res);

@@ -18,9 +18,16 @@ describe('the pasted-request check validates against the upstream OpenAPI docume
   });
 
   it('LeMUR fields have the types of the last spec with LeMUR (action items: 2025-01)', () => {
-    const names = { task: 'LemurTaskParams', summary: 'LemurSummaryParams', 'question-answer': 'LemurQuestionAnswerParams', 'action-items': 'LemurActionItemsParams' } as const;
+    const names = {
+      task: 'LemurTaskParams',
+      summary: 'LemurSummaryParams',
+      'question-answer': 'LemurQuestionAnswerParams',
+      'action-items': 'LemurActionItemsParams',
+    } as const;
     for (const [kind, schema] of Object.entries(names)) {
-      const doc = loadSpec(kind === 'action-items' ? 'openapi-2025-01-full-with-lemur-and-realtime-token.yml' : 'openapi-2025-10-last-with-lemur.yml');
+      const doc = loadSpec(
+        kind === 'action-items' ? 'openapi-2025-01-full-with-lemur-and-realtime-token.yml' : 'openapi-2025-10-last-with-lemur.yml',
+      );
       const { fields } = fieldsOf(doc, schema);
       for (const [name, spec] of Object.entries(fields)) {
         // context is "string or object" (oneOf) upstream; final_model an open string on most endpoints.

@@ -69,7 +69,7 @@ describe('Diarizer (sherpa-onnx with the handmade models)', () => {
     await expect(Diarizer.load({ ...models, embedding: bad }, 1)).rejects.toThrow(/speaker embedding model .* cannot be loaded/);
   });
 
-  it('uses upstream\'s default maximum: none up to 2 minutes, 10 up to 10, then 30', () => {
+  it("uses upstream's default maximum: none up to 2 minutes, 10 up to 10, then 30", () => {
     expect([60_000, 120_000, 120_001, 600_000, 600_001].map(defaultMaxSpeakers)).toEqual([null, null, 10, 10, 30]);
   });
 });
@@ -78,18 +78,34 @@ describe('findDiarizationModels', () => {
   it('finds catalogue names under <data-dir>/models and paths, and says how to install what is missing', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-diarization-models-'));
     try {
-      const none = await findDiarizationModels({ dataDir, diarizationSegmentationModel: 'pyannote-segmentation-3.0', diarizationEmbeddingModel: null });
+      const none = await findDiarizationModels({
+        dataDir,
+        diarizationSegmentationModel: 'pyannote-segmentation-3.0',
+        diarizationEmbeddingModel: null,
+      });
       expect(none).toEqual({
         missing:
           'speaker_labels needs the speaker diarization models, which are not installed on this Earshot server: ' +
           'run `earshot models pull pyannote-segmentation-3.0` and set EARSHOT_DIARIZATION_EMBEDDING_MODEL to a speaker embedding model',
       });
-      const unknown = await findDiarizationModels({ dataDir, diarizationSegmentationModel: '/nowhere/seg.onnx', diarizationEmbeddingModel: models.embedding });
-      expect((unknown as { missing: string }).missing).toMatch(/EARSHOT_DIARIZATION_SEGMENTATION_MODEL names neither a catalogue model nor an existing file$/);
+      const unknown = await findDiarizationModels({
+        dataDir,
+        diarizationSegmentationModel: '/nowhere/seg.onnx',
+        diarizationEmbeddingModel: models.embedding,
+      });
+      expect((unknown as { missing: string }).missing).toMatch(
+        /EARSHOT_DIARIZATION_SEGMENTATION_MODEL names neither a catalogue model nor an existing file$/,
+      );
       expect((unknown as { missing: string }).missing).not.toContain('/nowhere'); // no server paths in an API error
       fs.mkdirSync(path.join(dataDir, 'models'));
       fs.copyFileSync(models.segmentation, path.join(dataDir, 'models', 'sherpa-onnx-pyannote-segmentation-3-0.onnx'));
-      expect(await findDiarizationModels({ dataDir, diarizationSegmentationModel: 'pyannote-segmentation-3.0', diarizationEmbeddingModel: models.embedding })).toEqual({
+      expect(
+        await findDiarizationModels({
+          dataDir,
+          diarizationSegmentationModel: 'pyannote-segmentation-3.0',
+          diarizationEmbeddingModel: models.embedding,
+        }),
+      ).toEqual({
         segmentation: path.join(dataDir, 'models', 'sherpa-onnx-pyannote-segmentation-3-0.onnx'),
         embedding: models.embedding,
       });

@@ -8,26 +8,32 @@ const ask = (speech_models: string[] | null, speech_model: string | null = null,
   resolveSpeechModel({ speech_models, speech_model }, engine);
 
 describe('speech_models on this server', () => {
-  it('runs the server\'s engine for no request, for every upstream name and for its own name', () => {
+  it("runs the server's engine for no request, for every upstream name and for its own name", () => {
     expect(ask(null)).toEqual({ model: 'pocketsphinx-en-us' });
     for (const name of UPSTREAM_SPEECH_MODELS) expect(ask([name])).toEqual({ model: 'pocketsphinx-en-us' });
     expect(ask(['pocketsphinx-en-us'])).toEqual({ model: 'pocketsphinx-en-us' });
     expect(ask(null, 'nano', whisper)).toEqual({ model: 'whisper-base.en' });
   });
 
-  it('takes the first available name of the list, skipping this server\'s models that are not running', () => {
+  it("takes the first available name of the list, skipping this server's models that are not running", () => {
     expect(ask(['whisper-small.en', 'universal-2'])).toEqual({ model: 'pocketsphinx-en-us' });
     expect(ask(['pocketsphinx-en-us', 'best'], null, whisper)).toEqual({ model: 'whisper-base.en' });
   });
 
   it('refuses an unknown name, listing what is available', () => {
     const r = ask(['universal-2', 'no-such-model']);
-    expect(r).toEqual({ error: 'Invalid speech model: no-such-model. Available models: pocketsphinx-en-us, universal-3-pro, universal-2, universal, slam-1, best, nano.' });
+    expect(r).toEqual({
+      error:
+        'Invalid speech model: no-such-model. Available models: pocketsphinx-en-us, universal-3-pro, universal-2, universal, slam-1, best, nano.',
+    });
     expect(ask(null, 'no-such-model')).toHaveProperty('error', expect.stringContaining('no-such-model'));
   });
 
-  it('refuses a list of only this server\'s models that are not running', () => {
-    expect(ask(['whisper-small.en'])).toHaveProperty('error', expect.stringMatching(/^None of the requested speech models is available.*whisper-small\.en.*pocketsphinx-en-us/));
+  it("refuses a list of only this server's models that are not running", () => {
+    expect(ask(['whisper-small.en'])).toHaveProperty(
+      'error',
+      expect.stringMatching(/^None of the requested speech models is available.*whisper-small\.en.*pocketsphinx-en-us/),
+    );
   });
 
   it('names a whisper model given as a path by its model name, never the path', () => {

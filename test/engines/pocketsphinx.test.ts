@@ -28,14 +28,16 @@ describe('pocketsphinx engine', () => {
     try {
       // The CLI runs in processes of its own, beside the engine.
       const clis = all.map((clip) => pocketsphinxCliWords(clip.wav, BATCH_ARGS));
-      clis.forEach((p) => p.catch(() => undefined));
+      for (const p of clis) p.catch(() => undefined);
       // One engine for all: each file is decoded after all the ones before it.
       for (const [i, clip] of all.entries()) {
         const ours = await transcribe(engine, clip.wav);
         const cli = await clis[i]!;
         expect(ours.map((w) => w.text).join(' '), clip.id).toBe(cli.text);
-        expect(ours.map(({ text, start, end }) => ({ text, start, end }))).toEqual(cli.words.map(({ text, start, end }) => ({ text, start, end })));
-        ours.forEach((w, i) => expect(w.confidence).toBeCloseTo(cli.words[i]!.confidence, 5));
+        expect(ours.map(({ text, start, end }) => ({ text, start, end }))).toEqual(
+          cli.words.map(({ text, start, end }) => ({ text, start, end })),
+        );
+        for (const [i, w] of ours.entries()) expect(w.confidence).toBeCloseTo(cli.words[i]!.confidence, 5);
         const n = clip.reference.split(' ').length;
         refWords += n;
         errors += wordErrorRate(clip.reference, cli.text) * n;

@@ -3,7 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acousticConfidence, createSherpaOfflineEngine, createSherpaStreamingEngine, frameDb, segmentBounds, spreadWords, tokensToWords } from '../../src/engines/sherpa.js';
+import {
+  acousticConfidence,
+  createSherpaOfflineEngine,
+  createSherpaStreamingEngine,
+  frameDb,
+  segmentBounds,
+  spreadWords,
+  tokensToWords,
+} from '../../src/engines/sherpa.js';
 import { detectSherpaModel, modelConfig, resolveSherpaModel, type SherpaFamily } from '../../src/engines/sherpa-models.js';
 
 const HANDMADE = new URL('../../../shared/models/handmade/', import.meta.url).pathname;
@@ -24,7 +32,13 @@ const noSingleFile = async (): Promise<SherpaFamily> => {
 describe('tokensToWords', () => {
   it('joins word pieces, times words from their tokens and scores them from token log-probabilities', () => {
     const words = tokensToWords(
-      { text: 'hello world', tokens: [' hel', 'lo', ' world'], timestamps: [0.5, 0.62, 1.0], durations: [0.08, 0.2, 0.3], ys_log_probs: [Math.log(0.9), Math.log(0.4), Math.log(0.8)] },
+      {
+        text: 'hello world',
+        tokens: [' hel', 'lo', ' world'],
+        timestamps: [0.5, 0.62, 1.0],
+        durations: [0.08, 0.2, 0.3],
+        ys_log_probs: [Math.log(0.9), Math.log(0.4), Math.log(0.8)],
+      },
       2,
       () => 0.123,
     );
@@ -54,16 +68,34 @@ describe('tokensToWords', () => {
 describe('sherpa-onnx model detection', () => {
   it('reads the handmade T-one model as a streaming T-one CTC model, from its graph inputs', async () => {
     const model = await resolveSherpaModel(scratch, `${HANDMADE}streaming-energy-ctc.onnx`, true);
-    expect(model).toMatchObject({ family: 'online-tone-ctc', name: 'sherpa-streaming-energy-ctc', files: { tokens: `${HANDMADE}streaming-energy-ctc-tokens.txt` } });
+    expect(model).toMatchObject({
+      family: 'online-tone-ctc',
+      name: 'sherpa-streaming-energy-ctc',
+      files: { tokens: `${HANDMADE}streaming-energy-ctc-tokens.txt` },
+    });
     expect(await resolveSherpaModel(scratch, `${HANDMADE}streaming-energy-ctc.onnx`, false)).toBeNull();
     expect(await resolveSherpaModel(scratch, path.join(scratch, 'missing.onnx'), true)).toBeNull();
   });
 
   it('tells release archives apart by their file names, preferring int8 files as the examples do', async () => {
-    const parakeet = release('sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8', ['encoder.int8.onnx', 'decoder.int8.onnx', 'joiner.int8.onnx', 'tokens.txt']);
+    const parakeet = release('sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8', [
+      'encoder.int8.onnx',
+      'decoder.int8.onnx',
+      'joiner.int8.onnx',
+      'tokens.txt',
+    ]);
     const p = await detectSherpaModel(parakeet, false, 'x', noSingleFile);
-    expect(p).toMatchObject({ family: 'offline-nemo-transducer', modelType: 'nemo_transducer', files: { encoder: `${parakeet}/encoder.int8.onnx` } });
-    expect(modelConfig(p!, 2)).toMatchObject({ transducer: { joiner: `${parakeet}/joiner.int8.onnx` }, modelType: 'nemo_transducer', numThreads: 2, provider: 'cpu' });
+    expect(p).toMatchObject({
+      family: 'offline-nemo-transducer',
+      modelType: 'nemo_transducer',
+      files: { encoder: `${parakeet}/encoder.int8.onnx` },
+    });
+    expect(modelConfig(p!, 2)).toMatchObject({
+      transducer: { joiner: `${parakeet}/joiner.int8.onnx` },
+      modelType: 'nemo_transducer',
+      numThreads: 2,
+      provider: 'cpu',
+    });
 
     const zip = release('sherpa-onnx-streaming-zipformer-en-2023-06-26', [
       'encoder-epoch-99-avg-1-chunk-16-left-128.onnx',
@@ -72,16 +104,37 @@ describe('sherpa-onnx model detection', () => {
       'joiner-epoch-99-avg-1-chunk-16-left-128.onnx',
       'tokens.txt',
     ]);
-    expect(await detectSherpaModel(zip, true, 'x', noSingleFile)).toMatchObject({ family: 'online-transducer', languages: expect.arrayContaining(['en_us']), files: { encoder: `${zip}/encoder-epoch-99-avg-1-chunk-16-left-128.int8.onnx` } });
+    expect(await detectSherpaModel(zip, true, 'x', noSingleFile)).toMatchObject({
+      family: 'online-transducer',
+      languages: expect.arrayContaining(['en_us']),
+      files: { encoder: `${zip}/encoder-epoch-99-avg-1-chunk-16-left-128.int8.onnx` },
+    });
 
-    const moon = release('sherpa-onnx-moonshine-tiny-en-int8', ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt']);
+    const moon = release('sherpa-onnx-moonshine-tiny-en-int8', [
+      'preprocess.onnx',
+      'encode.int8.onnx',
+      'uncached_decode.int8.onnx',
+      'cached_decode.int8.onnx',
+      'tokens.txt',
+    ]);
     const m = await detectSherpaModel(moon, false, 'x', noSingleFile);
-    expect(modelConfig(m!, 1)).toMatchObject({ moonshine: { preprocessor: `${moon}/preprocess.onnx`, cachedDecoder: `${moon}/cached_decode.int8.onnx` } });
+    expect(modelConfig(m!, 1)).toMatchObject({
+      moonshine: { preprocessor: `${moon}/preprocess.onnx`, cachedDecoder: `${moon}/cached_decode.int8.onnx` },
+    });
 
-    const whisper = release('sherpa-onnx-whisper-tiny', ['tiny-encoder.int8.onnx', 'tiny-decoder.int8.onnx', 'tiny-encoder.onnx', 'tiny-decoder.onnx', 'tiny-tokens.txt']);
+    const whisper = release('sherpa-onnx-whisper-tiny', [
+      'tiny-encoder.int8.onnx',
+      'tiny-decoder.int8.onnx',
+      'tiny-encoder.onnx',
+      'tiny-decoder.onnx',
+      'tiny-tokens.txt',
+    ]);
     const w = await detectSherpaModel(whisper, false, 'x', noSingleFile);
     expect(w).toMatchObject({ family: 'offline-whisper', languages: 'all' });
-    expect(modelConfig(w!, 1, 'fr')).toMatchObject({ whisper: { encoder: `${whisper}/tiny-encoder.int8.onnx`, language: 'fr', task: 'transcribe' }, tokens: `${whisper}/tiny-tokens.txt` });
+    expect(modelConfig(w!, 1, 'fr')).toMatchObject({
+      whisper: { encoder: `${whisper}/tiny-encoder.int8.onnx`, language: 'fr', task: 'transcribe' },
+      tokens: `${whisper}/tiny-tokens.txt`,
+    });
     expect(await detectSherpaModel(release('empty', []), false, 'x', noSingleFile)).toBeNull();
   });
 });
@@ -130,7 +183,11 @@ describe('sherpa-onnx streaming engine (handmade T-one model)', () => {
     const model = (await resolveSherpaModel(scratch, `${HANDMADE}streaming-energy-ctc.onnx`, true))!;
     const engine = createSherpaStreamingEngine({ model, threads: 1 });
     const d = engine.createStream();
-    const audio = tones([[300, false], [900, true], [1500, false]]);
+    const audio = tones([
+      [300, false],
+      [900, true],
+      [1500, false],
+    ]);
     const seen: number[] = [];
     for (let i = 0; i < audio.length; i += 3200) {
       const { words } = d.accept(audio.subarray(i, i + 3200));
@@ -146,7 +203,13 @@ describe('sherpa-onnx streaming engine (handmade T-one model)', () => {
   it('transcribes a whole file through the streaming model, one utterance per endpoint', async () => {
     const model = (await resolveSherpaModel(scratch, `${HANDMADE}streaming-energy-ctc.onnx`, true))!;
     const engine = createSherpaStreamingEngine({ model, threads: 1 });
-    const audio = tones([[300, false], [900, true], [6000, false], [900, true], [600, false]]);
+    const audio = tones([
+      [300, false],
+      [900, true],
+      [6000, false],
+      [900, true],
+      [600, false],
+    ]);
     // Odd-sized chunks: a sample split across two of them must not shift the rest.
     async function* chunks() {
       for (let i = 0; i < audio.length; i += 4001) yield audio.subarray(i, i + 4001);
@@ -164,13 +227,23 @@ describe('sherpa-onnx offline engine on a NeMo TDT transducer (weight-free stand
     const dir = path.join(scratch, 'sherpa-onnx-nemo-tdt-standin');
     fs.mkdirSync(dir);
     // Fails loudly without Debian's python3-onnx (apt-get install python3-onnx).
-    execFileSync('/usr/bin/python3', [new URL('../helpers/make_nemo_tdt_standin.py', import.meta.url).pathname], { env: { ...process.env, OUT: dir } });
+    execFileSync('/usr/bin/python3', [new URL('../helpers/make_nemo_tdt_standin.py', import.meta.url).pathname], {
+      env: { ...process.env, OUT: dir },
+    });
     const model = (await resolveSherpaModel(scratch, dir, false))!;
     expect(model).toMatchObject({ family: 'offline-nemo-transducer', modelType: 'nemo_transducer', name: 'sherpa-nemo-tdt-standin' });
     const engine = await createSherpaOfflineEngine({ model, threads: 1 });
     // A loud tone at 0.5 s, a quiet one at 2.2 s: 16-bit amplitudes 0.3 and 0.02 of full scale.
     const pcm = Buffer.concat(
-      ([[500, 0], [1000, 0.3], [700, 0], [400, 0.02], [500, 0]] as const).map(([ms, amp]) => {
+      (
+        [
+          [500, 0],
+          [1000, 0.3],
+          [700, 0],
+          [400, 0.02],
+          [500, 0],
+        ] as const
+      ).map(([ms, amp]) => {
         const b = Buffer.alloc(ms * 32);
         for (let i = 0; i < ms * 16; i++) b.writeInt16LE(Math.round(32767 * amp * Math.sin((2 * Math.PI * 300 * i) / 16_000)), i * 2);
         return b;

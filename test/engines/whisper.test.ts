@@ -80,7 +80,9 @@ describe('whisper engine', () => {
     const dir = await mkdtemp(join(tmpdir(), 'earshot-whisper-'));
     try {
       await writeFile(join(dir, 'bad.bin'), 'definitely not ggml');
-      await expect(createWhisperEngine({ modelPath: join(dir, 'bad.bin'), model: 'x', threads: 1 })).rejects.toThrow(/could not load the model .*bad\.bin/);
+      await expect(createWhisperEngine({ modelPath: join(dir, 'bad.bin'), model: 'x', threads: 1 })).rejects.toThrow(
+        /could not load the model .*bad\.bin/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -31,7 +31,10 @@ function closeAllOf(doc: Record<string, unknown>): void {
     return true;
   };
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     const schema = node as Record<string, unknown>;
     if (Array.isArray(schema.allOf)) {

@@ -23,10 +23,15 @@ export async function pocketsphinxCli(wav: string): Promise<string> {
  */
 export async function pocketsphinxCliWords(wav: string, args: Record<string, string> = {}): Promise<{ text: string; words: EngineWord[] }> {
   const flags = Object.entries(args).flat();
-  const { stdout } = await run('pocketsphinx_continuous', ['-infile', wav, '-time', 'yes', '-logfn', '/dev/null', ...flags], { maxBuffer: 1 << 24 });
+  const { stdout } = await run('pocketsphinx_continuous', ['-infile', wav, '-time', 'yes', '-logfn', '/dev/null', ...flags], {
+    maxBuffer: 1 << 24,
+  });
   const hyps: string[] = [];
   const words: EngineWord[] = [];
-  for (const line of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const m = /^(\S+) (\d+\.\d{3}) (\d+\.\d{3}) (\d+\.\d+)$/.exec(line);
     if (!m) {
       hyps.push(line);
@@ -67,8 +72,17 @@ export async function twoVoiceMix(dir: string): Promise<string> {
   const voice16 = path.join(dir, 'voice16.wav');
   const silence = path.join(dir, 'silence.wav');
   const out = path.join(dir, 'two-voices.wav');
-  await run('espeak-ng', ['-v', 'en-us+f4', '-p', '85', '-s', '150', '-w', voice,
-    'We choose to go to the moon in this decade and do the other things, not because they are easy, but because they are hard.']);
+  await run('espeak-ng', [
+    '-v',
+    'en-us+f4',
+    '-p',
+    '85',
+    '-s',
+    '150',
+    '-w',
+    voice,
+    'We choose to go to the moon in this decade and do the other things, not because they are easy, but because they are hard.',
+  ]);
   await run('sox', [voice, '-r', '16000', '-c', '1', '-b', '16', voice16]);
   await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', silence, 'trim', '0', '1.0']);
   await run('sox', [librivoxClip('0870'), silence, voice16, silence, librivoxClip('0920'), out]);

@@ -21,7 +21,11 @@ export function tinyLlmEnv(contextTokens = 1024): Record<string, string> {
 
 /** Uploads a LibriVox clip and waits for its transcript (pocketsphinx, the test servers' engine). */
 export async function completedTranscript(server: TestServer, wav: string, timeoutMs?: number): Promise<Record<string, unknown>> {
-  const up = await api(server, '/v2/upload', { method: 'POST', body: readFileSync(wav), headers: { 'content-type': 'application/octet-stream' } });
+  const up = await api(server, '/v2/upload', {
+    method: 'POST',
+    body: readFileSync(wav),
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   const { upload_url } = (await up.json()) as { upload_url: string };
   const created = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: upload_url } });
   const { id } = (await created.json()) as { id: string };
@@ -63,7 +67,12 @@ export async function fakeLlm(port: number, reply: (chat: FakeChat) => string = 
             res.statusCode = 500;
             return res.end(JSON.stringify({ error: { message: (err as Error).message } }));
           }
-          res.end(JSON.stringify({ choices: [{ message: { content }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 1 } }));
+          res.end(
+            JSON.stringify({
+              choices: [{ message: { content }, finish_reason: 'stop' }],
+              usage: { prompt_tokens: 9, completion_tokens: 1 },
+            }),
+          );
         });
       });
       server.listen(port, '127.0.0.1', resolve);

@@ -74,8 +74,27 @@ function syncsafe(n: number): Buffer {
 export async function makeToneMp3(file: string, bytes: number, seconds = 10): Promise<void> {
   const { stdout: mp3 } = await promisify(execFile)(
     'ffmpeg',
-    ['-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
-      '-c:a', 'libmp3lame', '-b:a', '128k', '-id3v2_version', '0', '-write_xing', '0', '-f', 'mp3', 'pipe:1'],
+    [
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:duration=${seconds}`,
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '128k',
+      '-id3v2_version',
+      '0',
+      '-write_xing',
+      '0',
+      '-f',
+      'mp3',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
   );
   const padding = bytes - 10 - mp3.length;

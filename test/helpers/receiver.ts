@@ -46,7 +46,8 @@ export async function startReceiver(respond: (req: Received, n: number) => Answe
     async waitFor(predicate: () => boolean, timeoutMs = 60_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`receiver: condition not met in ${timeoutMs} ms; got ${JSON.stringify(received.map((r) => r.path))}`);
+        if (Date.now() > deadline)
+          throw new Error(`receiver: condition not met in ${timeoutMs} ms; got ${JSON.stringify(received.map((r) => r.path))}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

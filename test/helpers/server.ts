@@ -57,7 +57,11 @@ export interface StartOptions {
   netns?: { name: string; host: string };
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string | Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin?: string | Buffer,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -78,7 +82,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   while (tlsPort === port) tlsPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-test-'));
   if (opts.databaseUrl && storage !== 'postgres') throw new Error("databaseUrl needs storage: 'postgres'");
-  const db = storage !== 'postgres' ? null : opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
+  const db =
+    storage !== 'postgres' ? null : opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const key = opts.apiKey === false ? '' : (opts.apiKey ?? randomBytes(16).toString('hex'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -107,7 +112,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`earshot serve exited with ${code}:\n${output}`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`earshot serve exited with ${code}:\n${output}`))),
+    );
     const ready = (async () => {
       // Generous: a cold start loads the CLI, the engine library and (PGlite) the database, and two cores may be busy.
       const deadline = Date.now() + 90_000;
@@ -121,7 +128,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     exited.catch(() => undefined);
     tlsUrl = /Earshot listening on \S+ and (https:\/\/\S+)/.exec(output.slice(from))?.[1] ?? null;
   };
-  const waitExit = () => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  const waitExit = () =>
+    new Promise<void>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+    );
 
   await launch();
   const server: TestServer = {
@@ -160,7 +170,11 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 
 /** fetch with the server's key. */
 /** `fetch` with the server's key; `json` sends a JSON body, and a Buffer body is sent as its bytes. */
-export function api(server: TestServer, pathname: string, init: Omit<RequestInit, 'body'> & { body?: BodyInit | Buffer | null; json?: unknown } = {}): Promise<Response> {
+export function api(
+  server: TestServer,
+  pathname: string,
+  init: Omit<RequestInit, 'body'> & { body?: BodyInit | Buffer | null; json?: unknown } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has('authorization')) headers.set('authorization', server.key);
   let body = Buffer.isBuffer(init.body) ? new Uint8Array(init.body) : init.body;
@@ -189,7 +203,8 @@ export async function waitForStatus(server: TestServer, id: string, status: stri
   for (;;) {
     const body = (await (await api(server, `/v2/transcript/${id}`)).json()) as Record<string, unknown>;
     if (body.status === status) return body;
-    if (body.status === 'completed' || body.status === 'error') throw new Error(`transcript ${id} ended ${body.status} before reaching ${status}: ${String(body.error)}`);
+    if (body.status === 'completed' || body.status === 'error')
+      throw new Error(`transcript ${id} ended ${body.status} before reaching ${status}: ${String(body.error)}`);
     if (Date.now() > deadline) throw new Error(`transcript ${id} still ${body.status} after ${timeoutMs} ms, not ${status}`);
     await new Promise((r) => setTimeout(r, 50));
   }

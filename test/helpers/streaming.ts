@@ -41,7 +41,9 @@ export function connect(url: string, headers: Record<string, string> = {}): WsSe
     ws.once('error', reject);
   });
   opened.catch(() => undefined);
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   return {
     ws,
     messages,
@@ -51,7 +53,10 @@ export function connect(url: string, headers: Record<string, string> = {}): WsSe
       const found = messages.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no matching message in ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 400)}`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`no matching message in ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 400)}`)),
+          timeoutMs,
+        );
         waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
       });
     },
@@ -59,7 +64,11 @@ export function connect(url: string, headers: Record<string, string> = {}): WsSe
 }
 
 /** Sends audio in chunks of `chunkMs`, paced at `speed`× real time (Infinity: as fast as possible). */
-export async function sendAudio(send: (chunk: Buffer) => void, audio: Buffer, opts: { bytesPerMs: number; chunkMs?: number; speed?: number }): Promise<void> {
+export async function sendAudio(
+  send: (chunk: Buffer) => void,
+  audio: Buffer,
+  opts: { bytesPerMs: number; chunkMs?: number; speed?: number },
+): Promise<void> {
   const chunkBytes = Math.round((opts.chunkMs ?? 100) * opts.bytesPerMs);
   const pauseMs = (opts.chunkMs ?? 100) / (opts.speed ?? 1);
   const start = Date.now();

@@ -16,7 +16,12 @@ async function linesFor(level: string, logRequests: boolean): Promise<Record<str
   await app.inject('/ok');
   await app.inject('/boom');
   await app.close();
-  return raw.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return raw
+    .join('')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 const completed = (lines: Record<string, unknown>[]) => lines.filter((l) => l.msg === 'request completed');

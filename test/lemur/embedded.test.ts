@@ -43,27 +43,50 @@ describe('embedded llama.cpp backend', () => {
   });
 
   it('follows a JSON schema through a grammar', async () => {
-    const r = await llm.chat({ model: 'tiny', messages: ask('yes or no?'), maxTokens: 40, temperature: 0.8, jsonSchema: optionsSchema(['Yes', 'No']) });
+    const r = await llm.chat({
+      model: 'tiny',
+      messages: ask('yes or no?'),
+      maxTokens: 40,
+      temperature: 0.8,
+      jsonSchema: optionsSchema(['Yes', 'No']),
+    });
     expect(['Yes', 'No']).toContain(parseOptionAnswer(r.text));
     expect(r.finishReason).toBe('stop');
   });
 
   it('refuses a prompt that does not fit instead of silently dropping its start', async () => {
-    const err = await llm.chat({ model: 'tiny', messages: ask('word '.repeat(600)), maxTokens: 10, temperature: 0 }).catch((e: unknown) => e);
+    const err = await llm
+      .chat({ model: 'tiny', messages: ask('word '.repeat(600)), maxTokens: 10, temperature: 0 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmError);
     expect((err as LlmError).kind).toBe('bad-request');
-    expect((err as LlmError).message).toMatch(/^The prompt is \d+ tokens; with 10 tokens for the answer that is more than the model's context of 512 tokens$/);
+    expect((err as LlmError).message).toMatch(
+      /^The prompt is \d+ tokens; with 10 tokens for the answer that is more than the model's context of 512 tokens$/,
+    );
   });
 
   it('stops when the request is aborted, and keeps serving', async () => {
     const controller = new AbortController();
-    const run = llm.chat({ model: 'tiny', messages: ask('go on'), maxTokens: 400, temperature: 0, signal: controller.signal, onText: () => controller.abort(new Error('gone')) });
+    const run = llm.chat({
+      model: 'tiny',
+      messages: ask('go on'),
+      maxTokens: 400,
+      temperature: 0,
+      signal: controller.signal,
+      onText: () => controller.abort(new Error('gone')),
+    });
     await expect(run).rejects.toThrow('gone');
     expect((await llm.chat({ model: 'tiny', messages: ask('still there?'), maxTokens: 3, temperature: 0 })).outputTokens).toBe(3);
   });
 
   it('names the file when a model cannot be loaded', async () => {
-    const broken = new EmbeddedBackend({ modelPath: '/nonexistent/model.gguf', name: 'x', contextTokens: 0, threads: 1, log: createLogger('silent') });
+    const broken = new EmbeddedBackend({
+      modelPath: '/nonexistent/model.gguf',
+      name: 'x',
+      contextTokens: 0,
+      threads: 1,
+      log: createLogger('silent'),
+    });
     await expect(broken.models()).rejects.toThrow(/^The LLM \/nonexistent\/model\.gguf could not be loaded: /);
     await broken.close();
   });

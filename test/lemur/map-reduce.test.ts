@@ -15,7 +15,13 @@ let llm: EmbeddedBackend;
 let calls: { request: ChatRequest; inputTokens: number }[];
 
 beforeAll(async () => {
-  const backend = new EmbeddedBackend({ modelPath: TINY_MODEL, name: 'tiny', contextTokens: CONTEXT, threads: 1, log: createLogger('warn') });
+  const backend = new EmbeddedBackend({
+    modelPath: TINY_MODEL,
+    name: 'tiny',
+    contextTokens: CONTEXT,
+    threads: 1,
+    log: createLogger('warn'),
+  });
   await backend.warm();
   // The real backend, watched: each call's prompt as counted by the model's own tokenizer.
   const chat = backend.chat.bind(backend);
@@ -35,7 +41,8 @@ function session(): Session {
 }
 
 /** Meeting-like lines: `lines` of about 12 tokens each. */
-const meeting = (lines: number) => inputTextLines(Array.from({ length: lines }, (_, i) => `[${i}] Speaker A: item ${i} is due on day ${i % 30} for the team`).join('\n'));
+const meeting = (lines: number) =>
+  inputTextLines(Array.from({ length: lines }, (_, i) => `[${i}] Speaker A: item ${i} is due on day ${i % 30} for the team`).join('\n'));
 
 describe('long input', () => {
   it('is answered in one call when it fits', async () => {
@@ -65,7 +72,9 @@ describe('long input', () => {
     // Notes of 16 tokens on each of this many parts cannot fit a 512-token context at once.
     expect(a.parts).toBeGreaterThan(CONTEXT / 16);
     expect(calls.length).toBeGreaterThan(a.parts + 1);
-    expect(calls.some((c) => c.request.messages[1]!.content.includes('These are notes on parts of long transcripts. Condense them'))).toBe(true);
+    expect(calls.some((c) => c.request.messages[1]!.content.includes('These are notes on parts of long transcripts. Condense them'))).toBe(
+      true,
+    );
     for (const c of calls) expect(c.inputTokens + c.request.maxTokens).toBeLessThanOrEqual(CONTEXT);
   });
 
@@ -80,7 +89,9 @@ describe('long input', () => {
     const err = (await answer(s, meeting(200), '', taskAsk('What was decided?'), 16, false).catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.statusCode).toBe(400);
-    const m = /^The input is (\d+) tokens and max_output_size is 16: (\d+) tokens more than the 512-token context of model tiny\. /.exec(err.message);
+    const m = /^The input is (\d+) tokens and max_output_size is 16: (\d+) tokens more than the 512-token context of model tiny\. /.exec(
+      err.message,
+    );
     expect(m, err.message).not.toBeNull();
     expect(Number(m![2])).toBe(Number(m![1]) + 16 - CONTEXT);
     expect(err.message).toContain('use summary, question-answer or action-items (they split long input into parts automatically)');
@@ -105,6 +116,8 @@ describe('LeMUR requests', () => {
 
   it('refuses a max_output_size that leaves no room for input', async () => {
     const params = parseLemurParams('summary', { input_text: 'x', max_output_size: CONTEXT });
-    await expect(runLemur(session(), params, meeting(1))).rejects.toThrow('max_output_size (512) must be less than the 512-token context of model tiny');
+    await expect(runLemur(session(), params, meeting(1))).rejects.toThrow(
+      'max_output_size (512) must be less than the 512-token context of model tiny',
+    );
   });
 });

@@ -35,20 +35,24 @@ describe('transcript prompt lines', () => {
 
   it('breaks lines at a change of speaker and at long pauses, naming speakers when known', () => {
     const ws = [...words('We ship on Friday.', 0, 'A'), ...words('Fine by me.', 1_500, 'B'), ...words('After a long pause.', 10_000, 'B')];
-    expect(transcriptLines([t('x', ws)]).slice(1).map((l) => l.text)).toEqual([
-      '[00:00] Speaker A: We ship on Friday.',
-      '[00:01] Speaker B: Fine by me.',
-      '[00:10] Speaker B: After a long pause.',
-    ]);
+    expect(
+      transcriptLines([t('x', ws)])
+        .slice(1)
+        .map((l) => l.text),
+    ).toEqual(['[00:00] Speaker A: We ship on Friday.', '[00:01] Speaker B: Fine by me.', '[00:10] Speaker B: After a long pause.']);
   });
 
   it('closes long lines at a sentence end, and at the latest after 120 words', () => {
-    const sentence = Array.from({ length: 70 }, (_, i) => `w${i}`).join(' ') + '. next';
+    const sentence = `${Array.from({ length: 70 }, (_, i) => `w${i}`).join(' ')}. next`;
     const [, first, second] = transcriptLines([t('x', words(sentence, 0))]);
     expect(first!.text.endsWith('w69.')).toBe(true);
     expect(second!.text).toBe('[00:21] next');
     const endless = Array.from({ length: 250 }, (_, i) => `w${i}`).join(' ');
-    expect(transcriptLines([t('x', words(endless, 0))]).slice(1).map((l) => l.text.split(' ').length - 1)).toEqual([120, 120, 10]);
+    expect(
+      transcriptLines([t('x', words(endless, 0))])
+        .slice(1)
+        .map((l) => l.text.split(' ').length - 1),
+    ).toEqual([120, 120, 10]);
   });
 
   it('uses the text of a transcript without words', () => {

@@ -12,7 +12,8 @@ import { TINY_MODEL } from '../helpers/llm.js';
 
 const log = createLogger('silent');
 let dataDir: string;
-const config = (env: Record<string, string>) => loadConfig({}, { EARSHOT_DATA_DIR: dataDir, EARSHOT_LLM_THREADS: '1', EARSHOT_LLM_CONTEXT_TOKENS: '512', ...env });
+const config = (env: Record<string, string>) =>
+  loadConfig({}, { EARSHOT_DATA_DIR: dataDir, EARSHOT_LLM_THREADS: '1', EARSHOT_LLM_CONTEXT_TOKENS: '512', ...env });
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'earshot-llm-service-'));
@@ -34,16 +35,22 @@ describe('choosing the LLM', () => {
     const llm = await Llm.fromConfig(config({}), log);
     const err = apiError(() => llm.require());
     expect(err.statusCode).toBe(503);
-    expect(err.message).toMatch(/^No LLM is configured on this Earshot server: the model "qwen2\.5-1\.5b-instruct" \(EARSHOT_LLM_MODEL\) is not installed\. Install a model .* `earshot models pull qwen2\.5-1\.5b-instruct` .*EARSHOT_LLM_URL=http:\/\/127\.0\.0\.1:11434\/v1/);
+    expect(err.message).toMatch(
+      /^No LLM is configured on this Earshot server: the model "qwen2\.5-1\.5b-instruct" \(EARSHOT_LLM_MODEL\) is not installed\. Install a model .* `earshot models pull qwen2\.5-1\.5b-instruct` .*EARSHOT_LLM_URL=http:\/\/127\.0\.0\.1:11434\/v1/,
+    );
     expect(await llm.status()).toEqual({ backend: 'none', location: null, state: 'unavailable', models: [], message: err.message });
     expect(err.code).toBe('LLM_UNAVAILABLE');
   });
 
   it('says so when the model is neither a catalogue name nor a file, or is turned off', async () => {
     const missing = await Llm.fromConfig(config({ EARSHOT_LLM_MODEL: '/nowhere/x.gguf' }), log);
-    expect(apiError(() => missing.require()).message).toMatch(/the model "\/nowhere\/x\.gguf" \(EARSHOT_LLM_MODEL\) is neither an installed catalogue model nor a \.gguf file\./);
+    expect(apiError(() => missing.require()).message).toMatch(
+      /the model "\/nowhere\/x\.gguf" \(EARSHOT_LLM_MODEL\) is neither an installed catalogue model nor a \.gguf file\./,
+    );
     const off = await Llm.fromConfig(config({ EARSHOT_LLM_MODEL: '' }), log);
-    expect(apiError(() => off.require()).message).toMatch(/^No LLM is configured on this Earshot server \(EARSHOT_LLM_MODEL is empty and EARSHOT_LLM_URL is unset\)\./);
+    expect(apiError(() => off.require()).message).toMatch(
+      /^No LLM is configured on this Earshot server \(EARSHOT_LLM_MODEL is empty and EARSHOT_LLM_URL is unset\)\./,
+    );
   });
 
   it('loads an installed catalogue model under its catalogue name', async () => {
@@ -54,7 +61,11 @@ describe('choosing the LLM', () => {
     try {
       expect(llm.require().kind).toBe('embedded');
       expect(await llm.resolveLemurModel(undefined)).toEqual({ name: 'qwen2.5-0.5b-instruct', contextTokens: 512 });
-      expect(await llm.status()).toMatchObject({ backend: 'embedded', state: 'ready', models: [{ name: 'qwen2.5-0.5b-instruct', contextTokens: 512 }] });
+      expect(await llm.status()).toMatchObject({
+        backend: 'embedded',
+        state: 'ready',
+        models: [{ name: 'qwen2.5-0.5b-instruct', contextTokens: 512 }],
+      });
     } finally {
       await llm.close();
     }
@@ -80,7 +91,9 @@ describe('choosing the LLM', () => {
       for (const name of UPSTREAM_LEMUR_MODELS) expect((await llm.resolveLemurModel(name)).name).toBe('llama-2-tiny-random');
       const err = (await llm.resolveLemurModel('gpt-4.1').catch((e: unknown) => e)) as ApiError;
       expect(err.statusCode).toBe(400);
-      expect(err.message).toMatch(/^final_model "gpt-4\.1" is not available on this Earshot server\. Available: llama-2-tiny-random \(default\)\. These names also select the default model: default, basic, /);
+      expect(err.message).toMatch(
+        /^final_model "gpt-4\.1" is not available on this Earshot server\. Available: llama-2-tiny-random \(default\)\. These names also select the default model: default, basic, /,
+      );
     } finally {
       await llm.close();
     }
@@ -89,10 +102,14 @@ describe('choosing the LLM', () => {
   it('answers every gateway model id with the default model unless EARSHOT_LLM_MODEL_ALIASES says otherwise', async () => {
     const remote = { EARSHOT_LLM_URL: 'http://127.0.0.1:9/v1', EARSHOT_LLM_REMOTE_MODELS: 'small,big' };
     const all = await Llm.fromConfig(config(remote), log);
-    for (const id of ['claude-sonnet-4-5-20250929', 'gpt-4.1', 'gemini-2.5-flash', 'default']) expect((await all.resolveGatewayModel(id)).name).toBe('small');
+    for (const id of ['claude-sonnet-4-5-20250929', 'gpt-4.1', 'gemini-2.5-flash', 'default'])
+      expect((await all.resolveGatewayModel(id)).name).toBe('small');
     expect((await all.resolveGatewayModel('big')).name).toBe('big');
 
-    const mapped = await Llm.fromConfig(config({ ...remote, EARSHOT_LLM_MODEL_ALIASES: 'claude-*=big, claude-3-haiku*=small, gpt-4.1=big, gemini-2.5-flash' }), log);
+    const mapped = await Llm.fromConfig(
+      config({ ...remote, EARSHOT_LLM_MODEL_ALIASES: 'claude-*=big, claude-3-haiku*=small, gpt-4.1=big, gemini-2.5-flash' }),
+      log,
+    );
     expect((await mapped.resolveGatewayModel('claude-sonnet-4-5-20250929')).name).toBe('big');
     expect((await mapped.resolveGatewayModel('claude-3-haiku-20240307')).name).toBe('small'); // the longer prefix wins
     expect((await mapped.resolveGatewayModel('gpt-4.1')).name).toBe('big');
@@ -107,12 +124,21 @@ describe('choosing the LLM', () => {
     const err = (await broken.resolveGatewayModel('gpt-4.1').catch((e: unknown) => e)) as ApiError;
     expect(err.statusCode).toBe(503);
     expect(err.message).toBe('EARSHOT_LLM_MODEL_ALIASES maps "gpt-4.1" to "huge", which this server does not have. Available: small, big');
-    expect(() => config({ EARSHOT_LLM_MODEL_ALIASES: 'a=b=c' })).toThrow('Invalid EARSHOT_LLM_MODEL_ALIASES / --llm-model-aliases: expected comma-separated');
+    expect(() => config({ EARSHOT_LLM_MODEL_ALIASES: 'a=b=c' })).toThrow(
+      'Invalid EARSHOT_LLM_MODEL_ALIASES / --llm-model-aliases: expected comma-separated',
+    );
     expect(() => config({ EARSHOT_LLM_MODEL_ALIASES: '*gpt=big' })).toThrow(/expected comma-separated/);
   });
 
   it('uses the configured names of a remote server even when it lists none', async () => {
-    const llm = await Llm.fromConfig(config({ EARSHOT_LLM_URL: 'http://127.0.0.1:9/v1', EARSHOT_LLM_REMOTE_MODELS: 'llama3.2, qwen2.5:7b', EARSHOT_LLM_CONTEXT_TOKENS: '0' }), log);
+    const llm = await Llm.fromConfig(
+      config({
+        EARSHOT_LLM_URL: 'http://127.0.0.1:9/v1',
+        EARSHOT_LLM_REMOTE_MODELS: 'llama3.2, qwen2.5:7b',
+        EARSHOT_LLM_CONTEXT_TOKENS: '0',
+      }),
+      log,
+    );
     expect(llm.require()).toMatchObject({ kind: 'openai', location: 'http://127.0.0.1:9/v1', loading: false });
     expect(await llm.resolveLemurModel('qwen2.5:7b')).toEqual({ name: 'qwen2.5:7b', contextTokens: 100_000 });
     expect(await llm.resolveLemurModel('default')).toEqual({ name: 'llama3.2', contextTokens: 100_000 });

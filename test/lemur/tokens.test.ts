@@ -40,7 +40,9 @@ it('over-estimates whole LeMUR prompts built from real transcripts', async () =>
     id: `0b2a8f6e-7c1d-4e5f-9a0b-1c2d3e4f5a${String(n).padStart(2, '0')}`,
     text: clip.reference,
     audioDuration: 30,
-    words: clip.reference.split(' ').map((w, i) => ({ text: w, start: i * 400 + (i % 17 === 16 ? 2500 : 0), end: i * 400 + 300, confidence: 1, speaker: 'AB'[n % 2]! })),
+    words: clip.reference
+      .split(' ')
+      .map((w, i) => ({ text: w, start: i * 400 + (i % 17 === 16 ? 2500 : 0), end: i * 400 + 300, confidence: 1, speaker: 'AB'[n % 2]! })),
   }));
   const messages = directMessages(joinLines(transcriptLines(transcripts)), 'planning', 'Summarize the transcripts.');
   const exact = await llm.countPromptTokens('tiny', messages);

@@ -23,11 +23,17 @@ function fakeBackend(reply: (r: ChatRequest) => string): LlmBackend & { requests
   };
 }
 
-const words = ['Call', 'me', 'on', '2024-12-25.', 'Thanks.'].map((text, i) => ({ text, start: i * 500, end: i * 500 + 400, confidence: 0.9, speaker: null }));
+const words = ['Call', 'me', 'on', '2024-12-25.', 'Thanks.'].map((text, i) => ({
+  text,
+  start: i * 500,
+  end: i * 500 + 400,
+  confidence: 0.9,
+  speaker: null,
+}));
 const transcript = { id: 't1', text: words.map((w) => w.text).join(' '), words, audioDuration: 2.5 };
 
 describe('speech understanding', () => {
-  it('translates, identifies the speaker and reformats, from the model\'s answers', async () => {
+  it("translates, identifies the speaker and reformats, from the model's answers", async () => {
     const backend = fakeBackend((r) => {
       const prompt = r.messages.map((m) => m.content).join('\n');
       if (prompt.includes('Translate')) return `[${/code "(\w+)"/.exec(prompt)![1]}] ${/<text>\n(.*)\n<\/text>/s.exec(prompt)![1]}`;
@@ -44,10 +50,21 @@ describe('speech understanding', () => {
         },
       },
     });
-    const out = (await runUnderstanding(new Session(backend, { name: 'fake', contextTokens: 4096 }, 0), req, transcript)) as Record<string, any>;
+    const out = (await runUnderstanding(new Session(backend, { name: 'fake', contextTokens: 4096 }, 0), req, transcript)) as {
+      translated_texts: unknown;
+      utterances: unknown[];
+      words: { speaker: string }[];
+      speech_understanding: { request: unknown; response: unknown };
+    };
     expect(out.translated_texts).toEqual({ es: `[es] ${transcript.text}`, de: `[de] ${transcript.text}` });
     expect(out.utterances).toHaveLength(1);
-    expect(out.utterances[0]).toMatchObject({ speaker: 'interviewer', text: transcript.text, start: 0, end: 2400, translated_texts: { es: `[es] ${transcript.text}` } });
+    expect(out.utterances[0]).toMatchObject({
+      speaker: 'interviewer',
+      text: transcript.text,
+      start: 0,
+      end: 2400,
+      translated_texts: { es: `[es] ${transcript.text}` },
+    });
     expect(out.words.every((w: { speaker: string }) => w.speaker === 'interviewer')).toBe(true);
     expect(out.speech_understanding.response).toEqual({
       translation: { status: 'completed' },
@@ -68,10 +85,16 @@ describe('speech understanding', () => {
 
   it('refuses what it does not do, by name', () => {
     const bad = (request: unknown) => () => parseUnderstandingRequest({ transcript_id: 't1', speech_understanding: { request } });
-    expect(bad({ summarization: {} })).toThrow('speech_understanding.request.summarization is not supported by this Earshot server. Supported: translation, speaker_identification, custom_formatting');
+    expect(bad({ summarization: {} })).toThrow(
+      'speech_understanding.request.summarization is not supported by this Earshot server. Supported: translation, speaker_identification, custom_formatting',
+    );
     expect(bad({ translation: { target_languages: [] } })).toThrow('speech_understanding.request.translation.target_languages is required');
-    expect(bad({ speaker_identification: { speaker_type: 'role' } })).toThrow('known_values (or speakers) is required when speaker_type is "role"');
-    expect(bad({ speaker_identification: { speaker_type: 'name', known_values: ['x'.repeat(36)] } })).toThrow(/each value must be 35 characters or less/);
+    expect(bad({ speaker_identification: { speaker_type: 'role' } })).toThrow(
+      'known_values (or speakers) is required when speaker_type is "role"',
+    );
+    expect(bad({ speaker_identification: { speaker_type: 'name', known_values: ['x'.repeat(36)] } })).toThrow(
+      /each value must be 35 characters or less/,
+    );
     expect(bad({ custom_formatting: {} })).toThrow('needs at least one of: date, phone_number, email');
     expect(() => parseUnderstandingRequest({ speech_understanding: { request: {} } })).toThrow('transcript_id is required');
   });

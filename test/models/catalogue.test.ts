@@ -11,7 +11,11 @@ afterEach(() => {
 describe('model catalogue', () => {
   it('has the default model with a full sha256 and its Hugging Face URL', () => {
     const e = catalogueEntry('base.en');
-    expect(e).toMatchObject({ url: 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin', licence: 'MIT', languages: 'en' });
+    expect(e).toMatchObject({
+      url: 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin',
+      licence: 'MIT',
+      languages: 'en',
+    });
     for (const entry of catalogue().filter((e) => !e.unpacksTo)) {
       expect(entry.sha256 ?? entry.sha1).toBeTruthy();
       if (entry.sha256) expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -21,13 +25,18 @@ describe('model catalogue', () => {
 
   it('has Silero VAD at a pinned release, with the size and digest of the real file', () => {
     const e = catalogueEntry('silero-vad')!;
-    expect(e).toMatchObject({ kind: 'vad', fileName: 'silero_vad.onnx', url: 'https://github.com/snakers4/silero-vad/raw/v6.2.1/src/silero_vad/data/silero_vad.onnx', licence: 'MIT' });
+    expect(e).toMatchObject({
+      kind: 'vad',
+      fileName: 'silero_vad.onnx',
+      url: 'https://github.com/snakers4/silero-vad/raw/v6.2.1/src/silero_vad/data/silero_vad.onnx',
+      licence: 'MIT',
+    });
     const file = fs.readFileSync(SILERO_MODEL);
     expect(e.sizeBytes).toBe(file.length);
     expect(e.sha256).toBe(createHash('sha256').update(file).digest('hex'));
   });
 
-  it('has the diarization models at sherpa-onnx\'s pinned files, under their upstream names', () => {
+  it("has the diarization models at sherpa-onnx's pinned files, under their upstream names", () => {
     expect(catalogueEntry('pyannote-segmentation-3.0')).toMatchObject({
       kind: 'speaker-segmentation',
       fileName: 'sherpa-onnx-pyannote-segmentation-3-0.onnx',
@@ -52,7 +61,10 @@ describe('model catalogue', () => {
       unpacksTo: 'sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8',
       languages: 'en',
     });
-    expect(catalogueEntry('streaming-zipformer-bilingual-zh-en-2023-02-20')).toMatchObject({ kind: 'sherpa-streaming', modelType: 'zipformer' });
+    expect(catalogueEntry('streaming-zipformer-bilingual-zh-en-2023-02-20')).toMatchObject({
+      kind: 'sherpa-streaming',
+      modelType: 'zipformer',
+    });
     for (const s of catalogue().filter((x) => x.unpacksTo)) {
       // sherpa-onnx publishes no size or checksum for its release archives where this project could see.
       expect(s.sizeBytes).toBeNull();

@@ -40,11 +40,15 @@ function handler(req: import('node:http').IncomingMessage, res: import('node:htt
     res.writeHead(302, { location: '/cdn/model.bin' }).end();
     return;
   }
-  if (path === '/missing.bin') return send(404, {}, Buffer.from('not found'));
+  if (path === '/missing.bin') {
+    send(404, {}, Buffer.from('not found'));
+    return;
+  }
   if (path === '/corrupt.bin') {
     const bad = Buffer.from(DATA);
     bad[500_000] ^= 0xff;
-    return send(200, {}, bad);
+    send(200, {}, bad);
+    return;
   }
   if (path === '/slow.bin') {
     // Sends the file in small pieces with pauses, so a test can abort part-way.
@@ -65,10 +69,15 @@ function handler(req: import('node:http').IncomingMessage, res: import('node:htt
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (m && path !== '/norange.bin') {
       const start = Number(m[1]);
-      if (start >= DATA.length) return send(416, { 'content-range': `bytes */${DATA.length}` }, Buffer.alloc(0));
-      return send(206, { 'content-range': `bytes ${start}-${DATA.length - 1}/${DATA.length}` }, DATA.subarray(start));
+      if (start >= DATA.length) {
+        send(416, { 'content-range': `bytes */${DATA.length}` }, Buffer.alloc(0));
+        return;
+      }
+      send(206, { 'content-range': `bytes ${start}-${DATA.length - 1}/${DATA.length}` }, DATA.subarray(start));
+      return;
     }
-    return send(200, {}, DATA);
+    send(200, {}, DATA);
+    return;
   }
   send(404, {}, Buffer.alloc(0));
 }
@@ -93,7 +102,13 @@ describe('downloadModel', () => {
   it('downloads the whole file, verifies its sha256 and leaves no .part', async () => {
     const dest = join(dir, 'sub', 'ggml-x.bin');
     const progress: [number, number | undefined][] = [];
-    await downloadModel({ url: `${base}/model.bin`, dest, expectedSize: DATA.length, sha256: SHA256, onProgress: (r, t) => progress.push([r, t]) });
+    await downloadModel({
+      url: `${base}/model.bin`,
+      dest,
+      expectedSize: DATA.length,
+      sha256: SHA256,
+      onProgress: (r, t) => progress.push([r, t]),
+    });
     expect((await readFile(dest)).equals(DATA)).toBe(true);
     expect(existsSync(`${dest}.part`)).toBe(false);
     expect(seen[0]!.headers.range).toBeUndefined();
@@ -141,7 +156,9 @@ describe('downloadModel', () => {
 
   it('throws on a checksum mismatch and leaves neither the file nor the .part', async () => {
     const dest = join(dir, 'ggml-x.bin');
-    const err = await downloadModel({ url: `${base}/corrupt.bin`, dest, expectedSize: DATA.length, sha256: SHA256 }).catch((e: unknown) => e);
+    const err = await downloadModel({ url: `${base}/corrupt.bin`, dest, expectedSize: DATA.length, sha256: SHA256 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ChecksumError);
     expect((err as Error).message).toMatch(/Checksum mismatch .* expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}/);
     expect(existsSync(dest)).toBe(false);
@@ -191,7 +208,9 @@ describe('downloadModel', () => {
 
   it('rejects when the server size disagrees with the expected size', async () => {
     const dest = join(dir, 'ggml-x.bin');
-    await expect(downloadModel({ url: `${base}/model.bin`, dest, expectedSize: DATA.length + 1, sha256: SHA256 })).rejects.toThrow(/server reports 1000000 bytes/);
+    await expect(downloadModel({ url: `${base}/model.bin`, dest, expectedSize: DATA.length + 1, sha256: SHA256 })).rejects.toThrow(
+      /server reports 1000000 bytes/,
+    );
     expect(existsSync(dest)).toBe(false);
   });
 

@@ -71,14 +71,18 @@ describe('audio_url on a server that stalls', () => {
   it.each([
     ['never answers', '/never'],
     ['sends headers, then nothing', '/stall-body'],
-  ])('fails the transcript within the configured limit when it %s', async (_what, pathname) => {
-    const url = `${stallingUrl}${pathname}`;
-    const started = Date.now();
-    const t = await transcribe(url);
-    expect(t).toMatchObject({ status: 'error', error: downloadError(url) });
-    // The limit (1 s) plus queue polling and a busy machine; far below the 10-minute total limit.
-    expect(Date.now() - started).toBeLessThan(30_000);
-    expect(server.output()).not.toContain(tmp);
-    expect(server.output()).not.toContain(server.dataDir);
-  }, 60_000);
+  ])(
+    'fails the transcript within the configured limit when it %s',
+    async (_what, pathname) => {
+      const url = `${stallingUrl}${pathname}`;
+      const started = Date.now();
+      const t = await transcribe(url);
+      expect(t).toMatchObject({ status: 'error', error: downloadError(url) });
+      // The limit (1 s) plus queue polling and a busy machine; far below the 10-minute total limit.
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(server.output()).not.toContain(tmp);
+      expect(server.output()).not.toContain(server.dataDir);
+    },
+    60_000,
+  );
 });

@@ -189,7 +189,9 @@ describe('safeDownload (private mode)', () => {
     const err = await failure(url);
     expect(err.reason).toBe('http 404');
     expect(err.url).toBe(url);
-    expect(err.message).toBe(`Download error, unable to download ${url}. Please make sure the file exists and is accessible from the internet.`);
+    expect(err.message).toBe(
+      `Download error, unable to download ${url}. Please make sure the file exists and is accessible from the internet.`,
+    );
     expect(existsSync(dest)).toBe(false);
   });
 
@@ -268,7 +270,7 @@ describe('safeDownload (private mode)', () => {
     }
   });
 
-  it('names a file it cannot write by its error code only, not as the URL\'s fault', async () => {
+  it("names a file it cannot write by its error code only, not as the URL's fault", async () => {
     const inMissingDir = path.join(tmp, 'no-such-dir', 'download');
     const err = await safeDownload(`${base}/ok`, inMissingDir, PRIVATE).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(DownloadError);
@@ -289,15 +291,18 @@ describe('safeDownload of malformed responses', () => {
   let rawBase: string;
   const HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: audio/mpeg\r\n';
   /** What the raw server does with a request for each path: write these bytes, then end or reset. */
-  const scripts: Record<string, { bytes: string | Buffer; then: 'end' | 'reset' | 'stay' }> = {
-    '/truncated': { bytes: `${HEAD}content-length: 5000\r\n\r\n${'a'.repeat(1000)}`, then: 'end' },
-    '/garbage': { bytes: 'HELLO THERE\r\n\r\n', then: 'end' },
-    '/bad-chunk': { bytes: `${HEAD}transfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n`, then: 'end' },
-    '/reset': { bytes: `${HEAD}content-length: 5000\r\n\r\n${'a'.repeat(1000)}`, then: 'reset' },
+  const scripts: Record<string, { bytes: string | Buffer; after: 'end' | 'reset' | 'stay' }> = {
+    '/truncated': { bytes: `${HEAD}content-length: 5000\r\n\r\n${'a'.repeat(1000)}`, after: 'end' },
+    '/garbage': { bytes: 'HELLO THERE\r\n\r\n', after: 'end' },
+    '/bad-chunk': { bytes: `${HEAD}transfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n`, after: 'end' },
+    '/reset': { bytes: `${HEAD}content-length: 5000\r\n\r\n${'a'.repeat(1000)}`, after: 'reset' },
     // nodejs/undici#5360's case: the whole body and the FIN at once.
     // The whole body, then the connection stays open: the idle limit fires after the download is done.
-    '/body-keep-open': { bytes: `${HEAD}content-length: 1000\r\n\r\n${'a'.repeat(1000)}`, then: 'stay' },
-    '/body-then-fin': { bytes: Buffer.concat([Buffer.from(`${HEAD}content-length: 65536\r\nconnection: close\r\n\r\n`), Buffer.alloc(65536, 1)]), then: 'end' },
+    '/body-keep-open': { bytes: `${HEAD}content-length: 1000\r\n\r\n${'a'.repeat(1000)}`, after: 'stay' },
+    '/body-then-fin': {
+      bytes: Buffer.concat([Buffer.from(`${HEAD}content-length: 65536\r\nconnection: close\r\n\r\n`), Buffer.alloc(65536, 1)]),
+      after: 'end',
+    },
   };
 
   beforeAll(async () => {
@@ -306,8 +311,8 @@ describe('safeDownload of malformed responses', () => {
         const script = scripts[/^GET (\S+)/.exec(d.toString())?.[1] ?? ''];
         if (!script) return void socket.destroy();
         socket.write(script.bytes, () => {
-          if (script.then === 'end') socket.end();
-          else if (script.then === 'reset') socket.resetAndDestroy();
+          if (script.after === 'end') socket.end();
+          else if (script.after === 'reset') socket.resetAndDestroy();
         });
       });
       socket.on('error', () => undefined);
@@ -425,7 +430,7 @@ function header(hit: Hit, name: string): string[] {
 describe('safePostJson', () => {
   const NET = { publicMode: false, timeoutMs: 5_000 };
 
-  it('POSTs the body as JSON with the caller\'s headers and returns the status', async () => {
+  it("POSTs the body as JSON with the caller's headers and returns the status", async () => {
     const payload = { transcript_id: 'abc', status: 'completed' };
     const out = await safePostJson(`${base}/post?status=201`, payload, { 'x-webhook-secret': 's3cret' }, NET);
     expect(out.status).toBe(201);
@@ -444,7 +449,12 @@ describe('safePostJson', () => {
   });
 
   it('does not let a caller header replace or add a content-type', async () => {
-    await safePostJson(`${base}/post`, { a: 1 }, { 'Content-Type': 'text/plain', 'CONTENT-TYPE': 'application/x-www-form-urlencoded' }, NET);
+    await safePostJson(
+      `${base}/post`,
+      { a: 1 },
+      { 'Content-Type': 'text/plain', 'CONTENT-TYPE': 'application/x-www-form-urlencoded' },
+      NET,
+    );
     expect(header(hits[0]!, 'content-type')).toEqual(['application/json']);
   });
 

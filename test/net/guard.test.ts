@@ -50,17 +50,30 @@ describe('isForbiddenAddress', () => {
     expect(isForbiddenAddress(ip)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:2800:220:1:248:1893:25c8:1946', '::ffff:93.184.216.34', '64:ff9b::808:808', '2002:808:808::'])(
-    'allows public %s',
-    (ip) => {
-      expect(isForbiddenAddress(ip)).toBe(false);
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:2800:220:1:248:1893:25c8:1946',
+    '::ffff:93.184.216.34',
+    '64:ff9b::808:808',
+    '2002:808:808::',
+  ])('allows public %s', (ip) => {
+    expect(isForbiddenAddress(ip)).toBe(false);
+  });
 });
 
 describe('assertHostAllowed', () => {
   it('refuses forbidden IP literals, bracketed IPv6 included', () => {
-    for (const url of ['http://127.0.0.1/', 'http://10.1.2.3:8080/x', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]:9000/', 'http://[::ffff:7f00:1]/']) {
+    for (const url of [
+      'http://127.0.0.1/',
+      'http://10.1.2.3:8080/x',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::1]:9000/',
+      'http://[::ffff:7f00:1]/',
+    ]) {
       expect(() => assertHostAllowed(new URL(url)), url).toThrow(ForbiddenAddressError);
     }
   });
@@ -121,7 +134,11 @@ describe('createGuardedLookup', () => {
   it('returns the first address, or all of them when asked', async () => {
     expect(await lookup({ resolve }, 'public.test')).toEqual({ err: null, address: '93.184.216.34', family: 4 });
     expect((await lookup({ resolve }, 'public.test', { all: true })).address).toEqual(table['public.test']);
-    expect(await lookup({ resolve }, 'public.test', { family: 6 })).toEqual({ err: null, address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 });
+    expect(await lookup({ resolve }, 'public.test', { family: 6 })).toEqual({
+      err: null,
+      address: '2606:2800:220:1:248:1893:25c8:1946',
+      family: 6,
+    });
   });
 
   it('refuses a name with any forbidden address, even when a public one comes first', async () => {

@@ -47,12 +47,16 @@ describe.each(STORAGE_MODES)('a job that kills its server at every attempt (%s)'
 
   it('ends in error after EARSHOT_JOB_MAX_ATTEMPTS lost workers, fires its webhook once, and stops re-queueing', async () => {
     receiver = await startReceiver();
-    server = await startServer({ storage, env: { EARSHOT_JOB_LEASE_SECONDS: '2', EARSHOT_CONCURRENCY: '1', EARSHOT_JOB_MAX_ATTEMPTS: '2' } });
+    server = await startServer({
+      storage,
+      env: { EARSHOT_JOB_LEASE_SECONDS: '2', EARSHOT_CONCURRENCY: '1', EARSHOT_JOB_MAX_ATTEMPTS: '2' },
+    });
     const id = await transcribeFile(server, await longSpeech(server.dataDir, 4), { webhook_url: `${receiver.url}/hook` });
     // The fault: the process dies (kill -9) whenever this job runs, as an out-of-memory kill would.
     for (let attempt = 1; attempt <= 2; attempt++) {
       // On PostgreSQL the dead attempt still reads "processing" until its lease runs out and it is re-queued.
-      while (count(server.output(), /re-queued a transcription whose worker was lost/) < attempt - 1) await new Promise((r) => setTimeout(r, 100));
+      while (count(server.output(), /re-queued a transcription whose worker was lost/) < attempt - 1)
+        await new Promise((r) => setTimeout(r, 100));
       await waitForStatus(server, id, 'processing', 120_000);
       await server.kill();
       await server.restart();

@@ -16,7 +16,10 @@ describe('the database drops while a transcription runs (PostgreSQL)', () => {
   it('keeps the process up; the job completes once the database is back, once, with its webhook', async () => {
     receiver = await startReceiver();
     // The outage outlasts the lease: the job's own node must not take its late renewal for a lost worker.
-    server = await startServer({ storage: 'postgres', env: { EARSHOT_CONCURRENCY: '1', EARSHOT_JOB_LEASE_SECONDS: '3', EARSHOT_LOG_LEVEL: 'info' } });
+    server = await startServer({
+      storage: 'postgres',
+      env: { EARSHOT_CONCURRENCY: '1', EARSHOT_JOB_LEASE_SECONDS: '3', EARSHOT_LOG_LEVEL: 'info' },
+    });
     const id = await transcribeFile(server, await longSpeech(server.dataDir, 2), { webhook_url: `${receiver.url}/hook` });
     await waitForStatus(server, id, 'processing');
     // Every open connection is cut and new ones are refused, mid-job.

@@ -45,7 +45,8 @@ describe('hanging audio_url downloads', () => {
     const url = await create(`${host.url}/clip.wav`);
     for (const id of [upload, url]) expect((await waitForTranscript(server, id, 60_000)).status).toBe('completed');
     // Both still waiting on their URL: they were never in the way.
-    for (const id of hanging) expect(((await (await api(server, `/v2/transcript/${id}`)).json()) as { status: string }).status).toBe('processing');
+    for (const id of hanging)
+      expect(((await (await api(server, `/v2/transcript/${id}`)).json()) as { status: string }).status).toBe('processing');
 
     // Deleting them stops the downloads.
     for (const id of hanging) expect((await api(server, `/v2/transcript/${id}`, { method: 'DELETE' })).status).toBe(200);

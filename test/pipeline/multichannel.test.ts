@@ -40,7 +40,10 @@ describe('multichannel', () => {
     // Diarization for the per-channel speaker labels: the handmade stand-ins, as the speaker-labels test installs them.
     server = await startServer({ env: { EARSHOT_DIARIZATION_EMBEDDING_MODEL: path.join(HANDMADE, 'embedding-meanstd.onnx') } });
     fs.mkdirSync(path.join(server.dataDir, 'models'), { recursive: true });
-    fs.copyFileSync(path.join(HANDMADE, 'segmentation-energy.onnx'), path.join(server.dataDir, 'models', catalogueEntry('pyannote-segmentation-3.0')!.fileName));
+    fs.copyFileSync(
+      path.join(HANDMADE, 'segmentation-energy.onnx'),
+      path.join(server.dataDir, 'models', catalogueEntry('pyannote-segmentation-3.0')!.fileName),
+    );
     const [l, r, m] = await Promise.all([transcribe(left), transcribe(right), transcribe(stereo, { multichannel: true })]);
     mono = { left: l, right: r };
     multi = m;
@@ -82,8 +85,16 @@ describe('multichannel', () => {
     const byStart = (a: TranscriptWord, b: TranscriptWord) => a.start - b.start || Number(a.channel) - Number(b.channel);
     expect(utterances.flatMap((u) => u.words).sort(byStart)).toEqual(multi.words);
     for (const channel of ['1', '2']) {
-      const own = utterances.filter((u) => u.channel === channel).map((u) => u.text).join(' ');
-      expect(own).toBe((multi.words as TranscriptWord[]).filter((w) => w.channel === channel).map((w) => w.text).join(' '));
+      const own = utterances
+        .filter((u) => u.channel === channel)
+        .map((u) => u.text)
+        .join(' ');
+      expect(own).toBe(
+        (multi.words as TranscriptWord[])
+          .filter((w) => w.channel === channel)
+          .map((w) => w.text)
+          .join(' '),
+      );
     }
   });
 
@@ -100,7 +111,12 @@ describe('multichannel', () => {
     for (const p of paragraphs.paragraphs as { words: TranscriptWord[] }[]) {
       expect(new Set(p.words.map((w) => w.channel)).size).toBe(1);
     }
-    const channelText = ['1', '2'].map((c) => (multi.words as TranscriptWord[]).filter((w) => w.channel === c).map((w) => w.text).join(' '));
+    const channelText = ['1', '2'].map((c) =>
+      (multi.words as TranscriptWord[])
+        .filter((w) => w.channel === c)
+        .map((w) => w.text)
+        .join(' '),
+    );
     for (const format of ['srt', 'vtt']) {
       const res = await api(server, `/v2/transcript/${id}/${format}`);
       expect(res.status).toBe(200);
@@ -109,7 +125,10 @@ describe('multichannel', () => {
       for (const cue of cues) {
         const lines = cue.split('\n');
         const text = lines.slice(lines.findIndex((l) => l.includes(' --> ')) + 1).join(' ');
-        expect(channelText.some((t) => t.includes(text)), `${format} cue "${text}" belongs to one channel`).toBe(true);
+        expect(
+          channelText.some((t) => t.includes(text)),
+          `${format} cue "${text}" belongs to one channel`,
+        ).toBe(true);
       }
     }
   });

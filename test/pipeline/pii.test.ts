@@ -75,16 +75,28 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
       const res = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: uploadUrl, ...json } });
       return { status: res.status, error: ((await res.json()) as { error: string }).error };
     };
-    expect(await post({ redact_pii: true })).toEqual({ status: 400, error: 'redact_pii_policies must be a non-empty list of PII policies when redact_pii is true' });
+    expect(await post({ redact_pii: true })).toEqual({
+      status: 400,
+      error: 'redact_pii_policies must be a non-empty list of PII policies when redact_pii is true',
+    });
     expect(await post({ redact_pii: true, redact_pii_policies: ['phone_number', 'drug', 'injury'] })).toEqual({
       status: 400,
       error: 'PII redaction cannot detect these policies on this Earshot server: drug, injury',
     });
-    expect(await post({ redact_pii: true, redact_pii_policies: ['phone_numbers'] })).toEqual({ status: 400, error: 'redact_pii_policies: "phone_numbers" is not a PII policy' });
+    expect(await post({ redact_pii: true, redact_pii_policies: ['phone_numbers'] })).toEqual({
+      status: 400,
+      error: 'redact_pii_policies: "phone_numbers" is not a PII policy',
+    });
     expect((await post({ redact_pii_audio: true })).error).toBe('redact_pii_audio requires redact_pii');
-    expect((await post({ redact_pii: true, redact_pii_policies: ['person_name'], redact_pii_audio_options: { override_audio_redaction_method: 'beep' } })).error).toBe(
-      'redact_pii_audio_options.override_audio_redaction_method must be one of: silence',
-    );
+    expect(
+      (
+        await post({
+          redact_pii: true,
+          redact_pii_policies: ['person_name'],
+          redact_pii_audio_options: { override_audio_redaction_method: 'beep' },
+        })
+      ).error,
+    ).toBe('redact_pii_audio_options.override_audio_redaction_method must be one of: silence');
   });
 
   it('entity_detection: upstream entity types with their text and times', { timeout: JOB_MS }, async () => {
@@ -102,7 +114,9 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
     expect(t.redact_pii).toBe(false);
   });
 
-  it('redact_pii with entity_name reaches text, words, sentences, paragraphs, subtitles, search, entities, database and logs; the redacted WAV beeps exactly over them', { timeout: JOB_MS }, async () => {
+  it('redact_pii with entity_name reaches text, words, sentences, paragraphs, subtitles, search, entities, database and logs; the redacted WAV beeps exactly over them', {
+    timeout: JOB_MS,
+  }, async () => {
     const res = await api(server, '/v2/transcript', {
       method: 'POST',
       json: {
@@ -140,7 +154,11 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
       expect(body.toLowerCase(), p).not.toMatch(/microsoft|dollars/);
     }
     const search = JSON.parse(await get('/word-search?words=microsoft,dollars,cost')) as { matches: { text: string; count: number }[] };
-    expect(search.matches.map((m) => [m.text, m.count])).toEqual([['microsoft', 0], ['dollars', 0], ['cost', 1]]);
+    expect(search.matches.map((m) => [m.text, m.count])).toEqual([
+      ['microsoft', 0],
+      ['dollars', 0],
+      ['cost', 1],
+    ]);
 
     // Nothing unredacted is stored.
     const db = new pg.Client({ connectionString: server.env.DATABASE_URL });
@@ -155,7 +173,10 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
     }
 
     // The redacted audio: upstream's body, a URL that needs no key, the original's length, a tone exactly over the redacted words.
-    const ready = (await (await api(server, `/v2/transcript/${id}/redacted-audio`)).json()) as { status: string; redacted_audio_url: string };
+    const ready = (await (await api(server, `/v2/transcript/${id}/redacted-audio`)).json()) as {
+      status: string;
+      redacted_audio_url: string;
+    };
     validateSchema('RedactedAudioResponse', ready);
     expect(ready.status).toBe('redacted_audio_ready');
     const audio = await fetch(ready.redacted_audio_url);
@@ -174,7 +195,9 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
         if (redacted[i] !== original[i]) throw new Error(`sample ${i} outside the redacted spans changed`);
         continue;
       }
-      expect(Math.abs(redacted[i]! - Math.round(BEEP_AMPLITUDE * 32767 * Math.sin((2 * Math.PI * BEEP_HZ * i) / 16000)))).toBeLessThanOrEqual(1);
+      expect(
+        Math.abs(redacted[i]! - Math.round(BEEP_AMPLITUDE * 32767 * Math.sin((2 * Math.PI * BEEP_HZ * i) / 16000))),
+      ).toBeLessThanOrEqual(1);
       beeped++;
     }
     expect(beeped).toBe(spans.reduce((n, [a, b]) => n + b - a, 0));
@@ -237,6 +260,8 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
     const { id } = (await res.json()) as { id: string };
     const r = await api(server, `/v2/transcript/${id}/redacted-audio`);
     expect(r.status).toBe(400);
-    expect(((await r.json()) as { error: string }).error).toBe('Redacted audio is not available for this transcript: it was not requested with redact_pii_audio');
+    expect(((await r.json()) as { error: string }).error).toBe(
+      'Redacted audio is not available for this transcript: it was not requested with redact_pii_audio',
+    );
   });
 });

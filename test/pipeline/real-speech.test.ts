@@ -73,7 +73,7 @@ describe('real speech through the server', () => {
     }
   });
 
-  it('fails audio shorter than 160 ms with upstream\'s message', async () => {
+  it("fails audio shorter than 160 ms with upstream's message", async () => {
     const short = await ffmpegConvert(clips[0].wav, path.join(dir, 'short.wav'), ['-t', '0.1']);
     const t = await client.transcripts.transcribe({ audio: short }, { pollingInterval: 250 });
     expect(t.status).toBe('error');

@@ -32,7 +32,8 @@ function wav(file: string, parts: [ms: number, amplitude: number][]): void {
   b.write('data', 36);
   b.writeUInt32LE(samples * 2, 40);
   let at = 44;
-  for (const [ms, amp] of parts) for (let i = 0; i < ms * 16; i++, at += 2) b.writeInt16LE(Math.round(32767 * amp * Math.sin((2 * Math.PI * 300 * i) / 16_000)), at);
+  for (const [ms, amp] of parts)
+    for (let i = 0; i < ms * 16; i++, at += 2) b.writeInt16LE(Math.round(32767 * amp * Math.sin((2 * Math.PI * 300 * i) / 16_000)), at);
   fs.writeFileSync(file, b);
 }
 
@@ -52,14 +53,27 @@ describe('batch jobs on a sherpa-onnx offline model', () => {
   it('transcribes past the 30 s piece limit with word times from token timestamps and confidence from the audio', async () => {
     const file = path.join(dir, 'tones.wav');
     // Loud stretches at 0.5 s, 3 s (quieter) and 34 s: the last one lies in the second 30 s piece.
-    wav(file, [[500, 0], [1000, 0.3], [1500, 0], [800, 0.05], [30_200, 0], [600, 0.3], [400, 0]]);
+    wav(file, [
+      [500, 0],
+      [1000, 0.3],
+      [1500, 0],
+      [800, 0.05],
+      [30_200, 0],
+      [600, 0.3],
+      [400, 0],
+    ]);
     const t = await waitForTranscript(server, await transcribeFile(server, file, { punctuate: false, format_text: false }));
     expect(t.status, String(t.error)).toBe('completed');
     expect(t.speech_model_used).toBe('sherpa-nemo-ctc-standin');
     const words = t.words as { text: string; start: number; end: number; confidence: number }[];
     expect(words.map((w) => w.text)).toEqual(['speech', 'speech', 'speech']);
     // Token timestamps are 10 ms frames here: each word starts within a few frames of its tone.
-    for (const [w, at] of [[words[0]!, 500], [words[1]!, 3000], [words[2]!, 34_000]] as const) expect(Math.abs(w.start - at)).toBeLessThanOrEqual(40);
+    for (const [w, at] of [
+      [words[0]!, 500],
+      [words[1]!, 3000],
+      [words[2]!, 34_000],
+    ] as const)
+      expect(Math.abs(w.start - at)).toBeLessThanOrEqual(40);
     for (const w of words) expect(w.end).toBeGreaterThan(w.start);
     // No token probabilities from a CTC model: confidence says how far each word stands above the noise floor.
     expect(words[0]!.confidence).toBeGreaterThan(words[1]!.confidence);
@@ -70,7 +84,11 @@ describe('batch jobs on a sherpa-onnx offline model', () => {
   it('takes any language_code on a model not marked English-only', async () => {
     // The stand-in's directory has no language in its name, so it is taken as multilingual: any code goes through.
     const file = path.join(dir, 'short.wav');
-    wav(file, [[300, 0], [500, 0.3], [300, 0]]);
+    wav(file, [
+      [300, 0],
+      [500, 0.3],
+      [300, 0],
+    ]);
     const t = await waitForTranscript(server, await transcribeFile(server, file, { language_code: 'fr' }));
     expect(t.status, String(t.error)).toBe('completed');
     expect(t.language_code).toBe('fr');

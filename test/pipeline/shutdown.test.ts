@@ -22,12 +22,15 @@ async function sigterm(server: TestServer): Promise<{ code: number | null; ms: n
  */
 const engineLoaded = () => new Promise((r) => setTimeout(r, 5000));
 
-const statusOf = async (server: TestServer, id: string) => ((await (await api(server, `/v2/transcript/${id}`)).json()) as { status: string }).status;
+const statusOf = async (server: TestServer, id: string) =>
+  ((await (await api(server, `/v2/transcript/${id}`)).json()) as { status: string }).status;
 
 describe('graceful shutdown', () => {
   it('finishes the running job on SIGTERM and exits 0', async () => {
     // A grace far longer than the job: this test is about finishing, the next one about the bound.
-    const server = await startServer({ env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '150' } });
+    const server = await startServer({
+      env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '150' },
+    });
     servers.push(server);
     const id = await transcribeFile(server, await longSpeech(server.dataDir, 2));
     await waitForStatus(server, id, 'processing');
@@ -45,7 +48,9 @@ describe('graceful shutdown', () => {
 
   it('exits within EARSHOT_SHUTDOWN_GRACE_SECONDS, handing a long job back without counting it as a lost worker', async () => {
     // One lost worker would end the job: a hand-back that counted as one would show as an error.
-    const server = await startServer({ env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '6', EARSHOT_JOB_MAX_ATTEMPTS: '1' } });
+    const server = await startServer({
+      env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '6', EARSHOT_JOB_MAX_ATTEMPTS: '1' },
+    });
     servers.push(server);
     const id = await transcribeFile(server, await longSpeech(server.dataDir, 4));
     await waitForStatus(server, id, 'processing');
@@ -66,7 +71,12 @@ describe('graceful shutdown', () => {
 describe('graceful shutdown on a fleet (PostgreSQL, shared data dir)', () => {
   it('hands a running job to another node at once, not after the lease', async () => {
     // A lease far longer than the test: a job that waited for it could not complete in time.
-    const env = { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '5', EARSHOT_JOB_LEASE_SECONDS: '600' };
+    const env = {
+      EARSHOT_CONCURRENCY: '1',
+      EARSHOT_LOG_LEVEL: 'info',
+      EARSHOT_SHUTDOWN_GRACE_SECONDS: '5',
+      EARSHOT_JOB_LEASE_SECONDS: '600',
+    };
     const a = await startServer({ storage: 'postgres', env });
     servers.push(a);
     const id = await transcribeFile(a, await longSpeech(a.dataDir, 2));

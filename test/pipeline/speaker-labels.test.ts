@@ -38,7 +38,8 @@ describe('speaker labels (handmade diarization models through the real server)',
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const create = (json: Record<string, unknown>) => api(server, '/v2/transcript', { method: 'POST', json: { audio_url: 'https://example.com/a.mp3', ...json } });
+  const create = (json: Record<string, unknown>) =>
+    api(server, '/v2/transcript', { method: 'POST', json: { audio_url: 'https://example.com/a.mp3', ...json } });
 
   it('refuses speaker_labels with a 400 saying how to install the model while one is missing', async () => {
     const res = await create({ speaker_labels: true });
@@ -63,7 +64,10 @@ describe('speaker labels (handmade diarization models through the real server)',
       [{ speaker_options: 'two' }, 'speaker_options must be an Object'],
       [{ speaker_options: { min_speakers_expected: 0 } }, 'speaker_options.min_speakers_expected must be at least 1'],
       [{ speaker_options: { max_speakers_expected: 'many' } }, 'speaker_options.max_speakers_expected must be an Integer'],
-      [{ speaker_options: { min_speakers_expected: 3, max_speakers_expected: 2 } }, 'max_speakers_expected must be greater than or equal to min_speakers_expected'],
+      [
+        { speaker_options: { min_speakers_expected: 3, max_speakers_expected: 2 } },
+        'max_speakers_expected must be greater than or equal to min_speakers_expected',
+      ],
       [{ speaker_options: { speakers: 2 } }, 'speaker_options has no field speakers'],
       [{ speaker_options: { use_two_stage_clustering: false } }, 'speaker_options.use_two_stage_clustering'],
     ];
@@ -80,7 +84,10 @@ describe('speaker labels (handmade diarization models through the real server)',
       // The handmade stand-in under the catalogue's file name: what `earshot models pull` would have put there.
       const models = path.join(server.dataDir, 'models');
       fs.mkdirSync(models, { recursive: true });
-      fs.copyFileSync(path.join(HANDMADE, 'segmentation-energy.onnx'), path.join(models, catalogueEntry('pyannote-segmentation-3.0')!.fileName));
+      fs.copyFileSync(
+        path.join(HANDMADE, 'segmentation-energy.onnx'),
+        path.join(models, catalogueEntry('pyannote-segmentation-3.0')!.fileName),
+      );
     });
 
     type Done = Record<string, unknown> & { id: string; words: Word[]; utterances: Utterance[] | null };
@@ -96,7 +103,7 @@ describe('speaker labels (handmade diarization models through the real server)',
       ));
     const speakersOf = (words: Word[]) => [...new Set(words.map((w) => w.speaker))];
 
-    it('labels a two-voice mix with two speakers, the same one at both ends, in upstream\'s shapes', async () => {
+    it("labels a two-voice mix with two speakers, the same one at both ends, in upstream's shapes", async () => {
       const caps = (await (await api(server, '/v2/console/capabilities')).json()) as { unsupported_features: string[] };
       expect(caps.unsupported_features).not.toContain('speaker_labels');
 
@@ -131,7 +138,9 @@ describe('speaker labels (handmade diarization models through the real server)',
       expect(utterances.flatMap((u) => u.words)).toEqual(words);
 
       // Sentences carry the speaker and never span two; paragraphs break at a change of speaker.
-      const sentences = (await (await api(server, `/v2/transcript/${t!.id}/sentences`)).json()) as { sentences: (Utterance & { speaker: string })[] };
+      const sentences = (await (await api(server, `/v2/transcript/${t!.id}/sentences`)).json()) as {
+        sentences: (Utterance & { speaker: string })[];
+      };
       validateSchema('SentencesResponse', sentences);
       for (const s of sentences.sentences) expect(s.words.every((w) => w.speaker === s.speaker)).toBe(true);
       expect(new Set(sentences.sentences.map((s) => s.speaker))).toEqual(new Set(['A', 'B']));
@@ -144,9 +153,15 @@ describe('speaker labels (handmade diarization models through the real server)',
       expect(sdk.words?.[0]?.speaker).toBe('A');
 
       // LeMUR reads the transcript as speaker-attributed lines, a new line at each change of speaker.
-      const task = await api(server, '/lemur/v3/generate/task', { method: 'POST', json: { transcript_ids: [t!.id], prompt: 'Who spoke?' } });
+      const task = await api(server, '/lemur/v3/generate/task', {
+        method: 'POST',
+        json: { transcript_ids: [t!.id], prompt: 'Who spoke?' },
+      });
       expect(task.status).toBe(200);
-      const prompt = llm.requests.at(-1)!.messages.map((m) => m.content).join('\n');
+      const prompt = llm.requests
+        .at(-1)!
+        .messages.map((m) => m.content)
+        .join('\n');
       const lines = [...prompt.matchAll(/^\[\d\d:\d\d\] Speaker ([AB]): /gm)].map((m) => m[1]);
       expect(lines[0]).toBe('A');
       expect(lines.at(-1)).toBe('A');

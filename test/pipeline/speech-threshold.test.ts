@@ -42,7 +42,7 @@ describe('speech_threshold', () => {
     return waitForTranscript(server, ((await res.json()) as { id: string }).id, 180_000);
   }
 
-  it('fails a file with less speech than asked for with upstream\'s message, and passes it below that', async () => {
+  it("fails a file with less speech than asked for with upstream's message, and passes it below that", async () => {
     const [strict, lax] = await Promise.all([transcribe({ speech_threshold: 1 }), transcribe({ speech_threshold: 0.05 })]);
     expect(strict.status).toBe('error');
     const m = /^Audio speech threshold (0\.\d+) is below the requested speech threshold value 1\.0$/.exec(String(strict.error));
@@ -64,7 +64,9 @@ describe('speech_threshold', () => {
   it('runs the first available of speech_models, names it in speech_model_used, and refuses an unknown one', async () => {
     const bad = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: uploadUrl, speech_models: ['no-such-model'] } });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: expect.stringMatching(/^Invalid speech model: no-such-model\. Available models: pocketsphinx-en-us, universal-3-pro/) });
+    expect(await bad.json()).toEqual({
+      error: expect.stringMatching(/^Invalid speech model: no-such-model\. Available models: pocketsphinx-en-us, universal-3-pro/),
+    });
     const legacy = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: uploadUrl, speech_model: 'no-such-model' } });
     expect(legacy.status).toBe(400);
     const t = await transcribe({ speech_models: ['universal-3-pro', 'universal-2'] });

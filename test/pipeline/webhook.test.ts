@@ -47,7 +47,11 @@ describe('webhooks', () => {
   }
 
   it('POSTs {transcript_id, status} with the auth header and records the status code', async () => {
-    const t = await transcribe({ webhook_url: `${receiver.url}/ok`, webhook_auth_header_name: 'X-Secret', webhook_auth_header_value: 's3cret' });
+    const t = await transcribe({
+      webhook_url: `${receiver.url}/ok`,
+      webhook_auth_header_name: 'X-Secret',
+      webhook_auth_header_value: 's3cret',
+    });
     await receiver.waitFor(() => receiver.to('/ok').length === 1);
     const [hit] = receiver.to('/ok');
     expect(hit.body).toEqual({ transcript_id: t.id, status: 'completed' });
@@ -74,7 +78,11 @@ describe('webhooks', () => {
       await new Promise((r) => setTimeout(r, 100));
       log = await deliveries(t.id);
     }
-    expect(log.deliveries.map((d) => [d.attempt, d.status_code])).toEqual([[1, 500], [2, 500], [3, 200]]);
+    expect(log.deliveries.map((d) => [d.attempt, d.status_code])).toEqual([
+      [1, 500],
+      [2, 500],
+      [3, 200],
+    ]);
     expect(log.webhook_status_code).toBe(200);
   });
 
@@ -101,7 +109,10 @@ describe('webhooks', () => {
   });
 
   it('fires for transcripts that end in error too', async () => {
-    const res = await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: `${receiver.url}/missing.mp3`, webhook_url: `${receiver.url}/err` } });
+    const res = await api(server, '/v2/transcript', {
+      method: 'POST',
+      json: { audio_url: `${receiver.url}/missing.mp3`, webhook_url: `${receiver.url}/err` },
+    });
     const { id } = (await res.json()) as { id: string };
     const t = await waitForTranscript(server, id);
     expect(t.status).toBe('error');

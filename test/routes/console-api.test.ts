@@ -14,7 +14,9 @@ describe('console extensions', () => {
   beforeAll(async () => {
     server = await startServer();
     const up = (await (await api(server, '/v2/upload', { method: 'POST', body: wav })).json()) as { upload_url: string };
-    const created = (await (await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: up.upload_url } })).json()) as { id: string };
+    const created = (await (await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: up.upload_url } })).json()) as {
+      id: string;
+    };
     id = created.id;
     expect((await waitForTranscript(server, id)).status).toBe('completed');
   });
@@ -24,7 +26,14 @@ describe('console extensions', () => {
     expect(fs.existsSync(`${server.dataDir}/peaks/${id}.json`)).toBe(true);
     const res = await api(server, `/v2/transcript/${id}/peaks`);
     expect(res.status).toBe(200);
-    const peaks = (await res.json()) as { version: number; sample_rate: number; samples_per_pixel: number; bits: number; length: number; data: number[] };
+    const peaks = (await res.json()) as {
+      version: number;
+      sample_rate: number;
+      samples_per_pixel: number;
+      bits: number;
+      length: number;
+      data: number[];
+    };
     expect(peaks).toMatchObject({ version: 2, channels: 1, sample_rate: 16000, bits: 8 });
     expect(peaks.data).toHaveLength(peaks.length * 2);
     // 16 kHz mono 16-bit WAV: duration from the file size, within one peak.
@@ -72,15 +81,25 @@ describe('console extensions', () => {
     expect((await fetch(`${server.url}/v2/transcript/${id}/audio?token=../../etc/passwd`)).status).toBe(401);
 
     // A token is for one transcript's audio only.
-    const other = (await (await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: 'http://127.0.0.1:9/none.wav' } })).json()) as { id: string };
+    const other = (await (
+      await api(server, '/v2/transcript', { method: 'POST', json: { audio_url: 'http://127.0.0.1:9/none.wav' } })
+    ).json()) as { id: string };
     expect((await fetch(`${server.url}/v2/transcript/${other.id}/audio?token=${token}`)).status).toBe(401);
     // A URL-sourced transcript's audio is its own audio_url; Earshot does not keep it.
-    expect(await (await api(server, `/v2/transcript/${other.id}/audio-url`)).json()).toEqual({ url: 'http://127.0.0.1:9/none.wav', expires_at: null });
+    expect(await (await api(server, `/v2/transcript/${other.id}/audio-url`)).json()).toEqual({
+      url: 'http://127.0.0.1:9/none.wav',
+      expires_at: null,
+    });
     expect((await api(server, `/v2/transcript/${other.id}/audio`)).status).toBe(404);
 
     // Revoking the key that signed the URL kills it.
-    const made = (await (await api(server, '/v2/keys', { method: 'POST', json: { name: 'player' } })).json()) as { id: string; key: string };
-    const viaNew = (await (await api(server, `/v2/transcript/${id}/audio-url`, { headers: { authorization: made.key } })).json()) as { url: string };
+    const made = (await (await api(server, '/v2/keys', { method: 'POST', json: { name: 'player' } })).json()) as {
+      id: string;
+      key: string;
+    };
+    const viaNew = (await (await api(server, `/v2/transcript/${id}/audio-url`, { headers: { authorization: made.key } })).json()) as {
+      url: string;
+    };
     expect((await fetch(viaNew.url, { method: 'HEAD' })).status).toBe(200);
     expect((await api(server, `/v2/keys/${made.id}`, { method: 'DELETE' })).status).toBe(200);
     expect((await fetch(viaNew.url, { method: 'HEAD' })).status).toBe(401);
@@ -99,8 +118,12 @@ describe('console extensions', () => {
     expect((await fetch(`${server.url}/v2/transcript/search?text=man`)).status).toBe(401);
   });
 
-  it('manages the project\'s keys, never showing a stored key, and refuses a key revoking itself', async () => {
-    const created = (await (await api(server, '/v2/keys', { method: 'POST', json: { name: 'laptop' } })).json()) as { id: string; key: string; key_prefix: string };
+  it("manages the project's keys, never showing a stored key, and refuses a key revoking itself", async () => {
+    const created = (await (await api(server, '/v2/keys', { method: 'POST', json: { name: 'laptop' } })).json()) as {
+      id: string;
+      key: string;
+      key_prefix: string;
+    };
     expect(created.key).toMatch(/^[0-9a-f]{32}$/);
     expect(created.key.startsWith(created.key_prefix)).toBe(true);
     expect((await api(server, '/v2/transcript?limit=1', { headers: { authorization: created.key } })).status).toBe(200);
@@ -118,7 +141,7 @@ describe('console extensions', () => {
     expect((await api(server, '/v2/keys', { method: 'POST', json: { name: '' } })).status).toBe(400);
   });
 
-  it('keeps a transcript\'s file name and gives the details the list lacks', async () => {
+  it("keeps a transcript's file name and gives the details the list lacks", async () => {
     const json = { file_name: ' Board\u0007 meeting.wav ' };
     const named = await api(server, `/v2/console/transcripts/${id}/file-name`, { method: 'PUT', json });
     expect(await named.json()).toEqual({ id, file_name: 'Board meeting.wav' });
@@ -189,7 +212,15 @@ describe('console extensions', () => {
         req.on('error', reject);
         req.end();
       });
-    for (const bad of ['/assets/../../package.json', '/assets/%2e%2e/%2e%2e/package.json', '/..%2fpackage.json', '/assets/..%2f..%2fpackage.json', '/assets/', '/index.html/..', '/assets/../index.html']) {
+    for (const bad of [
+      '/assets/../../package.json',
+      '/assets/%2e%2e/%2e%2e/package.json',
+      '/..%2fpackage.json',
+      '/assets/..%2f..%2fpackage.json',
+      '/assets/',
+      '/index.html/..',
+      '/assets/../index.html',
+    ]) {
       expect([400, 404], bad).toContain(await rawStatus(bad));
     }
   });

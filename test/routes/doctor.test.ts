@@ -39,7 +39,14 @@ describe('GET /v2/doctor, on a server in public mode', () => {
   it('by default: reach, auth and a streaming session against itself, all passing, as JSON the console can show', async () => {
     const { status, body } = await doctor('');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ version: 1, vantage: 'server', result: 'pass', exit_code: 0, checks: ['reach', 'auth', 'streaming'], target: { base_url: server.url, kind: 'self-hosted', earshot: true } });
+    expect(body).toMatchObject({
+      version: 1,
+      vantage: 'server',
+      result: 'pass',
+      exit_code: 0,
+      checks: ['reach', 'auth', 'streaming'],
+      target: { base_url: server.url, kind: 'self-hosted', earshot: true },
+    });
     for (const c of ['reach.api', 'auth.ok', 'streaming.ok']) find(body.findings, c);
     for (const f of body.findings) expect(f.code).toMatch(/^[a-z]+\.[a-z_]+$/);
   });
@@ -60,7 +67,10 @@ describe('GET /v2/doctor, on a server in public mode', () => {
   });
 
   it('the CLI asks the server: the audio finding comes from the server, and the submitted transcript fails with the download error explained', async () => {
-    const { code, stdout } = await runCli(['doctor', '--server', server.url, '--api-key', server.key, '--audio', `${receiver.url}/meeting.mp3`, '--submit', '--json'], process.env);
+    const { code, stdout } = await runCli(
+      ['doctor', '--server', server.url, '--api-key', server.key, '--audio', `${receiver.url}/meeting.mp3`, '--submit', '--json'],
+      process.env,
+    );
     const r = JSON.parse(stdout) as DoctorReport;
     expect(code).toBe(2);
     expect(find(r.findings, 'audio.url_private').evidence).toMatchObject({ checked_from: 'server' });

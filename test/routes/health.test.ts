@@ -9,7 +9,9 @@ import { POSTGRES_ADMIN_URL, api, createTestDatabase, startServer, type TestServ
 type ProxyMode = 'open' | 'frozen' | 'cut';
 
 /** A TCP proxy between the server and PostgreSQL: open, frozen (holds every byte: a silent host) or cut. */
-async function startDbProxy(target: URL): Promise<{ url: (db: string) => string; set: (mode: ProxyMode) => void; close: () => Promise<void> }> {
+async function startDbProxy(
+  target: URL,
+): Promise<{ url: (db: string) => string; set: (mode: ProxyMode) => void; close: () => Promise<void> }> {
   let mode: ProxyMode = 'open';
   const pairs = new Set<[net.Socket, net.Socket]>();
   const server = net.createServer((client) => {
@@ -36,13 +38,17 @@ async function startDbProxy(target: URL): Promise<{ url: (db: string) => string;
       mode = next;
       for (const pair of pairs) {
         if (next === 'cut') pair[0].destroy();
-        else for (const socket of pair) if (next === 'frozen') socket.pause(); else socket.resume();
+        else
+          for (const socket of pair)
+            if (next === 'frozen') socket.pause();
+            else socket.resume();
       }
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const [client] of pairs) client.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const [client] of pairs) client.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -99,14 +105,29 @@ describe('/health and the API while PostgreSQL is away', () => {
     expect(body.error).toBe('database: no answer within 2000 ms');
     expect(body.checks.database).toEqual({ status: 'error', error: 'no answer within 2000 ms' });
     proxy.set('open');
-    await waitFor('health again', () => health(server), (h) => h.status === 200);
+    await waitFor(
+      'health again',
+      () => health(server),
+      (h) => h.status === 200,
+    );
   });
 
-  it('answers 503 on /health and on API routes when the database is cut, in upstream\'s error shape', async () => {
+  it("answers 503 on /health and on API routes when the database is cut, in upstream's error shape", async () => {
     proxy.set('cut');
-    const down = await waitFor('health to see the cut', () => health(server), (h) => h.status === 503);
-    expect(down.body).toMatchObject({ status: 'error', error: 'database: cannot be reached', checks: { database: { status: 'error' }, disk: { status: 'ok' } } });
-    for (const [method, pathname, json] of [['GET', '/v2/transcript'], ['POST', '/v2/transcript', { audio_url: 'https://example.com/a.wav' }]] as const) {
+    const down = await waitFor(
+      'health to see the cut',
+      () => health(server),
+      (h) => h.status === 503,
+    );
+    expect(down.body).toMatchObject({
+      status: 'error',
+      error: 'database: cannot be reached',
+      checks: { database: { status: 'error' }, disk: { status: 'ok' } },
+    });
+    for (const [method, pathname, json] of [
+      ['GET', '/v2/transcript'],
+      ['POST', '/v2/transcript', { audio_url: 'https://example.com/a.wav' }],
+    ] as const) {
       const res = await api(server, pathname, { method, json });
       expect(res.status, `${method} ${pathname}`).toBe(503);
       expect(await res.json()).toEqual({ error: 'Service unavailable: the database cannot be reached, try again shortly' });
@@ -115,8 +136,16 @@ describe('/health and the API while PostgreSQL is away', () => {
 
   it('serves again once the database is back', async () => {
     proxy.set('open');
-    await waitFor('health again', () => health(server), (h) => h.status === 200);
-    await waitFor('the API again', () => api(server, '/v2/transcript').then((r) => r.status), (s) => s === 200);
+    await waitFor(
+      'health again',
+      () => health(server),
+      (h) => h.status === 200,
+    );
+    await waitFor(
+      'the API again',
+      () => api(server, '/v2/transcript').then((r) => r.status),
+      (s) => s === 200,
+    );
   });
 });
 

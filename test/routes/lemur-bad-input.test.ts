@@ -56,26 +56,81 @@ const task = (body: Record<string, unknown> | ((s: State) => Record<string, unkn
   path: '/lemur/v3/generate/task',
   json: (s: State) => ({ prompt: 'What was decided?', max_output_size: 8, ...(typeof body === 'function' ? body(s) : body) }),
 });
-const lemur = (kind: string, body: unknown): Pick<Case, 'method' | 'path' | 'json'> => ({ method: 'POST', path: `/lemur/v3/generate/${kind}`, json: body });
-const notReady = (id: string, status: string) => `Transcript ${id} is not completed (status: ${status}); LeMUR can only use completed transcripts`;
+const lemur = (kind: string, body: unknown): Pick<Case, 'method' | 'path' | 'json'> => ({
+  method: 'POST',
+  path: `/lemur/v3/generate/${kind}`,
+  json: body,
+});
+const notReady = (id: string, status: string) =>
+  `Transcript ${id} is not completed (status: ${status}); LeMUR can only use completed transcripts`;
 const notFound = (id: string) => `Transcript lookup error, transcript id not found: ${id}`;
 
 const LEMUR_CASES: Case[] = [
   // Which transcripts
-  { name: 'unfinished transcript', ...task((s) => ({ transcript_ids: [s.processing] })), status: 400, error: (s) => notReady(s.processing, 'processing') },
+  {
+    name: 'unfinished transcript',
+    ...task((s) => ({ transcript_ids: [s.processing] })),
+    status: 400,
+    error: (s) => notReady(s.processing, 'processing'),
+  },
   { name: 'failed transcript', ...task((s) => ({ transcript_ids: [s.failed] })), status: 400, error: (s) => notReady(s.failed, 'error') },
-  { name: 'deleted transcript', ...task((s) => ({ transcript_ids: [s.deleted] })), status: 400, error: (s) => notReady(s.deleted, 'deleted') },
+  {
+    name: 'deleted transcript',
+    ...task((s) => ({ transcript_ids: [s.deleted] })),
+    status: 400,
+    error: (s) => notReady(s.deleted, 'deleted'),
+  },
   { name: 'unknown transcript', ...task({ transcript_ids: [UNKNOWN] }), status: 400, error: notFound(UNKNOWN) },
   { name: 'not an id', ...task({ transcript_ids: ['abc'] }), status: 400, error: notFound('abc') },
-  { name: "another project's transcript", ...task((s) => ({ transcript_ids: [s.otherProject] })), status: 400, error: (s) => notFound(s.otherProject) },
+  {
+    name: "another project's transcript",
+    ...task((s) => ({ transcript_ids: [s.otherProject] })),
+    status: 400,
+    error: (s) => notFound(s.otherProject),
+  },
   { name: 'one good, one unknown', ...task((s) => ({ transcript_ids: [s.completed, UNKNOWN] })), status: 400, error: notFound(UNKNOWN) },
-  { name: 'sources naming an unfinished transcript', ...task((s) => ({ sources: [{ id: s.processing, type: 'transcript' }] })), status: 400, error: (s) => notReady(s.processing, 'processing') },
-  { name: 'empty transcript_ids', ...task({ transcript_ids: [] }), status: 400, error: 'transcript_ids is empty: give at least one transcript id, or use input_text' },
-  { name: 'empty sources', ...task({ sources: [] }), status: 400, error: 'sources is empty: give at least one transcript id, or use input_text' },
-  { name: 'transcript_ids not a list', ...task({ transcript_ids: UNKNOWN }), status: 400, error: 'transcript_ids must be an array of transcript ids (strings)' },
-  { name: 'sources of another type', ...task({ sources: [{ id: UNKNOWN, type: 'audio' }] }), status: 400, error: 'sources must be an array of {"id": "<transcript id>", "type": "transcript"}' },
-  { name: 'both ids and input_text', ...task((s) => ({ transcript_ids: [s.completed], input_text: 'hello' })), status: 400, error: 'Use either transcript_ids or input_text, not both' },
-  { name: 'both ids and sources', ...task((s) => ({ transcript_ids: [s.completed], sources: [{ id: s.completed }] })), status: 400, error: 'Use either transcript_ids or sources, not both' },
+  {
+    name: 'sources naming an unfinished transcript',
+    ...task((s) => ({ sources: [{ id: s.processing, type: 'transcript' }] })),
+    status: 400,
+    error: (s) => notReady(s.processing, 'processing'),
+  },
+  {
+    name: 'empty transcript_ids',
+    ...task({ transcript_ids: [] }),
+    status: 400,
+    error: 'transcript_ids is empty: give at least one transcript id, or use input_text',
+  },
+  {
+    name: 'empty sources',
+    ...task({ sources: [] }),
+    status: 400,
+    error: 'sources is empty: give at least one transcript id, or use input_text',
+  },
+  {
+    name: 'transcript_ids not a list',
+    ...task({ transcript_ids: UNKNOWN }),
+    status: 400,
+    error: 'transcript_ids must be an array of transcript ids (strings)',
+  },
+  {
+    name: 'sources of another type',
+    ...task({ sources: [{ id: UNKNOWN, type: 'audio' }] }),
+    status: 400,
+    error: 'sources must be an array of {"id": "<transcript id>", "type": "transcript"}',
+  },
+  {
+    name: 'both ids and input_text',
+    ...task((s) => ({ transcript_ids: [s.completed], input_text: 'hello' })),
+    status: 400,
+    error: 'Use either transcript_ids or input_text, not both',
+  },
+  {
+    name: 'both ids and sources',
+    ...task((s) => ({ transcript_ids: [s.completed], sources: [{ id: s.completed }] })),
+    status: 400,
+    error: 'Use either transcript_ids or sources, not both',
+  },
   { name: 'no input', ...task({}), status: 400, error: 'Either transcript_ids or input_text is required' },
   { name: 'blank input_text', ...task({ input_text: '  \n' }), status: 400, error: 'input_text is empty' },
   {
@@ -94,13 +149,43 @@ const LEMUR_CASES: Case[] = [
       'Shorten the input (fewer transcript_ids, shorter input_text, prompt or context) or lower max_output_size, use summary, question-answer or action-items (they split long input into parts automatically), ' +
       'or configure a model with a larger context (EARSHOT_LLM_CONTEXT_TOKENS).',
   },
-  { name: 'max_output_size as large as the context', ...task({ input_text: 'hi', max_output_size: CONTEXT }), status: 400, error: `max_output_size (${CONTEXT}) must be less than the ${CONTEXT}-token context of model ${TINY_MODEL_NAME}` },
-  { name: 'max_output_size 0', ...task({ input_text: 'hi', max_output_size: 0 }), status: 400, error: 'max_output_size must be a positive integer (tokens)' },
-  { name: 'max_output_size 2.5', ...task({ input_text: 'hi', max_output_size: 2.5 }), status: 400, error: 'max_output_size must be a positive integer (tokens)' },
+  {
+    name: 'max_output_size as large as the context',
+    ...task({ input_text: 'hi', max_output_size: CONTEXT }),
+    status: 400,
+    error: `max_output_size (${CONTEXT}) must be less than the ${CONTEXT}-token context of model ${TINY_MODEL_NAME}`,
+  },
+  {
+    name: 'max_output_size 0',
+    ...task({ input_text: 'hi', max_output_size: 0 }),
+    status: 400,
+    error: 'max_output_size must be a positive integer (tokens)',
+  },
+  {
+    name: 'max_output_size 2.5',
+    ...task({ input_text: 'hi', max_output_size: 2.5 }),
+    status: 400,
+    error: 'max_output_size must be a positive integer (tokens)',
+  },
   // Parameters
-  { name: 'temperature 1.5', ...task({ input_text: 'hi', temperature: 1.5 }), status: 400, error: 'temperature must be a number between 0 and 1' },
-  { name: 'temperature -0.1', ...task({ input_text: 'hi', temperature: -0.1 }), status: 400, error: 'temperature must be a number between 0 and 1' },
-  { name: 'temperature "hot"', ...task({ input_text: 'hi', temperature: 'hot' }), status: 400, error: 'temperature must be a number between 0 and 1' },
+  {
+    name: 'temperature 1.5',
+    ...task({ input_text: 'hi', temperature: 1.5 }),
+    status: 400,
+    error: 'temperature must be a number between 0 and 1',
+  },
+  {
+    name: 'temperature -0.1',
+    ...task({ input_text: 'hi', temperature: -0.1 }),
+    status: 400,
+    error: 'temperature must be a number between 0 and 1',
+  },
+  {
+    name: 'temperature "hot"',
+    ...task({ input_text: 'hi', temperature: 'hot' }),
+    status: 400,
+    error: 'temperature must be a number between 0 and 1',
+  },
   {
     name: 'unknown final_model',
     ...task({ input_text: 'hi', final_model: 'openai/gpt-5' }),
@@ -109,27 +194,74 @@ const LEMUR_CASES: Case[] = [
   },
   { name: 'final_model not a string', ...task({ input_text: 'hi', final_model: 3 }), status: 400, error: 'final_model must be a string' },
   { name: 'context a number', ...task({ input_text: 'hi', context: 42 }), status: 400, error: 'context must be a string or a JSON object' },
-  { name: 'task without prompt', ...lemur('task', { input_text: 'hi' }), status: 400, error: 'prompt is required: the instruction for the model' },
-  { name: 'question-answer without questions', ...lemur('question-answer', { input_text: 'hi' }), status: 400, error: 'questions is required: a non-empty array of {"question": "..."}' },
-  { name: 'question without text', ...lemur('question-answer', { input_text: 'hi', questions: [{ answer_format: 'short' }] }), status: 400, error: 'questions[0].question is required' },
+  {
+    name: 'task without prompt',
+    ...lemur('task', { input_text: 'hi' }),
+    status: 400,
+    error: 'prompt is required: the instruction for the model',
+  },
+  {
+    name: 'question-answer without questions',
+    ...lemur('question-answer', { input_text: 'hi' }),
+    status: 400,
+    error: 'questions is required: a non-empty array of {"question": "..."}',
+  },
+  {
+    name: 'question without text',
+    ...lemur('question-answer', { input_text: 'hi', questions: [{ answer_format: 'short' }] }),
+    status: 400,
+    error: 'questions[0].question is required',
+  },
   {
     name: 'answer_format with answer_options',
-    ...lemur('question-answer', { input_text: 'hi', questions: [{ question: 'a?' }, { question: 'b?', answer_format: 'short', answer_options: ['x'] }] }),
+    ...lemur('question-answer', {
+      input_text: 'hi',
+      questions: [{ question: 'a?' }, { question: 'b?', answer_format: 'short', answer_options: ['x'] }],
+    }),
     status: 400,
     error: 'questions[1]: use answer_format or answer_options, not both',
   },
-  { name: 'summary answer_format not a string', ...lemur('summary', { input_text: 'hi', answer_format: ['TLDR'] }), status: 400, error: 'answer_format must be a string' },
+  {
+    name: 'summary answer_format not a string',
+    ...lemur('summary', { input_text: 'hi', answer_format: ['TLDR'] }),
+    status: 400,
+    error: 'answer_format must be a string',
+  },
   { name: 'body a list', ...lemur('action-items', [{ input_text: 'hi' }]), status: 400, error: 'Request body must be a JSON object' },
-  { name: 'broken JSON', method: 'POST', path: '/lemur/v3/generate/summary', raw: '{"input_text": ', status: 400, error: `Invalid JSON body: ${jsonError('{"input_text": ')}` },
+  {
+    name: 'broken JSON',
+    method: 'POST',
+    path: '/lemur/v3/generate/summary',
+    raw: '{"input_text": ',
+    status: 400,
+    error: `Invalid JSON body: ${jsonError('{"input_text": ')}`,
+  },
   { name: 'no key', ...task({ input_text: 'hi' }), key: null, status: 401, error: 'Authentication error, API token missing/invalid' },
   // Earlier responses
   { name: 'get an unknown request', path: `/lemur/v3/${UNKNOWN}`, status: 404, error: `LeMUR request not found: ${UNKNOWN}` },
   { name: 'get a request by a non-id', path: '/lemur/v3/nonsense', status: 404, error: 'LeMUR request not found: nonsense' },
-  { name: 'purge an unknown request', method: 'DELETE', path: `/lemur/v3/${UNKNOWN}`, status: 404, error: `LeMUR request not found: ${UNKNOWN}` },
-  { name: 'unknown LeMUR endpoint', method: 'POST', path: '/lemur/v3/generate/poem', json: { input_text: 'hi' }, status: 404, error: 'Not found' },
+  {
+    name: 'purge an unknown request',
+    method: 'DELETE',
+    path: `/lemur/v3/${UNKNOWN}`,
+    status: 404,
+    error: `LeMUR request not found: ${UNKNOWN}`,
+  },
+  {
+    name: 'unknown LeMUR endpoint',
+    method: 'POST',
+    path: '/lemur/v3/generate/poem',
+    json: { input_text: 'hi' },
+    status: 404,
+    error: 'Not found',
+  },
 ];
 
-const chat = (body: Record<string, unknown>): Pick<Case, 'method' | 'path' | 'json'> => ({ method: 'POST', path: '/v1/chat/completions', json: { model: 'default', max_tokens: 4, ...body } });
+const chat = (body: Record<string, unknown>): Pick<Case, 'method' | 'path' | 'json'> => ({
+  method: 'POST',
+  path: '/v1/chat/completions',
+  json: { model: 'default', max_tokens: 4, ...body },
+});
 const say = [{ role: 'user', content: 'hi' }];
 
 /** The gateway's error body: OpenAI's nested `error`, and the top-level `message` the AssemblyAI SDK reads. */
@@ -139,22 +271,63 @@ const gatewayError = (code: number, message: string) => ({ error: { code, messag
 const GATEWAY_CASES: Case[] = [
   { name: 'no model', ...chat({ model: undefined, messages: say }), status: 400, error: 'model is required: the name of the model to use' },
   { name: 'no messages or prompt', ...chat({}), status: 400, error: 'messages or prompt is required' },
-  { name: 'both messages and prompt', ...chat({ messages: say, prompt: 'hi' }), status: 400, error: 'Give either messages or prompt, not both' },
+  {
+    name: 'both messages and prompt',
+    ...chat({ messages: say, prompt: 'hi' }),
+    status: 400,
+    error: 'Give either messages or prompt, not both',
+  },
   { name: 'empty messages', ...chat({ messages: [] }), status: 400, error: 'messages must be a non-empty array of {"role", "content"}' },
-  { name: 'unknown role', ...chat({ messages: [{ role: 'robot', content: 'hi' }] }), status: 400, error: 'messages[0].role must be one of: system, user, assistant' },
-  { name: 'tool message', ...chat({ messages: [{ role: 'tool', content: '{}', tool_call_id: 'x' }] }), status: 400, error: 'messages[0]: tool messages are not supported by this Earshot server' },
-  { name: 'image content', ...chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }] }), status: 400, error: 'messages[0].content must be a string or an array of {"type": "text", "text": "..."} parts' },
-  { name: 'tools', ...chat({ messages: say, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }), status: 400, error: 'tools are not supported by this Earshot server' },
-  { name: 'temperature 2.5', ...chat({ messages: say, temperature: 2.5 }), status: 400, error: 'temperature must be a number between 0 and 2' },
+  {
+    name: 'unknown role',
+    ...chat({ messages: [{ role: 'robot', content: 'hi' }] }),
+    status: 400,
+    error: 'messages[0].role must be one of: system, user, assistant',
+  },
+  {
+    name: 'tool message',
+    ...chat({ messages: [{ role: 'tool', content: '{}', tool_call_id: 'x' }] }),
+    status: 400,
+    error: 'messages[0]: tool messages are not supported by this Earshot server',
+  },
+  {
+    name: 'image content',
+    ...chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }] }),
+    status: 400,
+    error: 'messages[0].content must be a string or an array of {"type": "text", "text": "..."} parts',
+  },
+  {
+    name: 'tools',
+    ...chat({ messages: say, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
+    status: 400,
+    error: 'tools are not supported by this Earshot server',
+  },
+  {
+    name: 'temperature 2.5',
+    ...chat({ messages: say, temperature: 2.5 }),
+    status: 400,
+    error: 'temperature must be a number between 0 and 2',
+  },
   { name: 'max_tokens 0', ...chat({ messages: say, max_tokens: 0 }), status: 400, error: 'max_tokens must be a positive integer' },
   { name: 'stream "yes"', ...chat({ messages: say, stream: 'yes' }), status: 400, error: 'stream must be a boolean' },
-  { name: 'json_object format', ...chat({ messages: say, response_format: { type: 'json_object' } }), status: 400, error: 'response_format.type must be "json_schema" or "text"' },
-  { name: 'json_schema without a schema', ...chat({ messages: say, response_format: { type: 'json_schema', json_schema: { name: 'x' } } }), status: 400, error: 'response_format.json_schema.schema must be a JSON Schema object' },
+  {
+    name: 'json_object format',
+    ...chat({ messages: say, response_format: { type: 'json_object' } }),
+    status: 400,
+    error: 'response_format.type must be "json_schema" or "text"',
+  },
+  {
+    name: 'json_schema without a schema',
+    ...chat({ messages: say, response_format: { type: 'json_schema', json_schema: { name: 'x' } } }),
+    status: 400,
+    error: 'response_format.json_schema.schema must be a JSON Schema object',
+  },
   {
     name: 'more answer than the context holds',
     ...chat({ messages: say, max_tokens: CONTEXT }),
     status: 400,
-    error: (s) => `The prompt is ${s.hiTokens} tokens; with ${CONTEXT} tokens for the answer that is more than the model's context of ${CONTEXT} tokens`,
+    error: (s) =>
+      `The prompt is ${s.hiTokens} tokens; with ${CONTEXT} tokens for the answer that is more than the model's context of ${CONTEXT} tokens`,
   },
   { name: 'no key', ...chat({ messages: say }), key: null, status: 401, error: 'Authentication error, API token missing/invalid' },
 ];
@@ -172,7 +345,11 @@ async function send(server: TestServer, c: Case, state: State): Promise<{ status
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (c.key !== null) headers.authorization = c.key ?? server.key;
   const json = typeof c.json === 'function' ? (c.json as (s: State) => unknown)(state) : c.json;
-  const res = await fetch(new URL(c.path!, server.url), { method: c.method ?? 'GET', headers, body: c.raw ?? (json === undefined ? undefined : JSON.stringify(json)) });
+  const res = await fetch(new URL(c.path!, server.url), {
+    method: c.method ?? 'GET',
+    headers,
+    body: c.raw ?? (json === undefined ? undefined : JSON.stringify(json)),
+  });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
@@ -217,14 +394,24 @@ describe('requests LeMUR and the LLM Gateway cannot answer', () => {
     state.failed = await create(`${audio.url}/missing`);
     expect((await waitForTranscript(server, state.failed)).status).toBe('error');
     state.processing = await create(`${audio.url}/hang`);
-    for (let i = 0; i < 100 && (await (await api(server, `/v2/transcript/${state.processing}`)).json()).status !== 'processing'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await (await api(server, `/v2/transcript/${state.processing}`)).json()).status !== 'processing'; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const other = await server.cli(['keys', 'create', '--project', 'other']);
     expect(other.code, other.stderr).toBe(0);
     state.otherKey = other.stdout.trim();
     state.otherProject = await create(`${audio.url}/hang`, state.otherKey);
     // Exact prompt sizes, as the model counts them.
-    const counter = new EmbeddedBackend({ modelPath: TINY_MODEL, name: TINY_MODEL_NAME, contextTokens: 256, threads: 1, log: createLogger('silent') });
-    state.overContextTokens = await counter.countPromptTokens(TINY_MODEL_NAME, directMessages(joinLines(inputTextLines(OVER_CONTEXT)), '', 'What was decided?'));
+    const counter = new EmbeddedBackend({
+      modelPath: TINY_MODEL,
+      name: TINY_MODEL_NAME,
+      contextTokens: 256,
+      threads: 1,
+      log: createLogger('silent'),
+    });
+    state.overContextTokens = await counter.countPromptTokens(
+      TINY_MODEL_NAME,
+      directMessages(joinLines(inputTextLines(OVER_CONTEXT)), '', 'What was decided?'),
+    );
     state.hiTokens = await counter.countPromptTokens(TINY_MODEL_NAME, [{ role: 'user', content: 'hi' }]);
     await counter.close();
   });
@@ -250,7 +437,10 @@ describe('requests LeMUR and the LLM Gateway cannot answer', () => {
   });
 
   it('still answers good requests after all of them', async () => {
-    const res = await api(server, '/lemur/v3/generate/task', { method: 'POST', json: { transcript_ids: [state.completed], prompt: 'Anything?', max_output_size: 4 } });
+    const res = await api(server, '/lemur/v3/generate/task', {
+      method: 'POST',
+      json: { transcript_ids: [state.completed], prompt: 'Anything?', max_output_size: 4 },
+    });
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { request_id: string };
     validateSchema('LemurTaskResponse', answer, 'openapi-2025-01-full-with-lemur-and-realtime-token.yml');
@@ -258,11 +448,18 @@ describe('requests LeMUR and the LLM Gateway cannot answer', () => {
     const stored = `/lemur/v3/${answer.request_id}`;
     for (const method of ['GET', 'DELETE']) {
       const foreign = await api(server, stored, { method, headers: { authorization: state.otherKey } });
-      expect({ method, status: foreign.status, body: await foreign.json() }).toEqual({ method, status: 404, body: { error: `LeMUR request not found: ${answer.request_id}` } });
+      expect({ method, status: foreign.status, body: await foreign.json() }).toEqual({
+        method,
+        status: 404,
+        body: { error: `LeMUR request not found: ${answer.request_id}` },
+      });
     }
     expect((await api(server, stored)).status).toBe(200);
     // The Python SDK's task(prompt, input_text=...) sends an empty sources list.
-    const python = await api(server, '/lemur/v3/generate/task', { method: 'POST', json: { sources: [], input_text: 'We chose Friday.', prompt: 'When?', max_output_size: 4 } });
+    const python = await api(server, '/lemur/v3/generate/task', {
+      method: 'POST',
+      json: { sources: [], input_text: 'We chose Friday.', prompt: 'When?', max_output_size: 4 },
+    });
     expect(python.status).toBe(200);
   });
 });
@@ -312,7 +509,9 @@ describe('servers without a usable LLM', () => {
     const res = await api(unreachable, '/lemur/v3/generate/task', { method: 'POST', json: { input_text: 'hi', prompt: 'p' } });
     expect({ status: res.status, body: await res.json() }).toEqual({
       status: 502,
-      body: { error: `The LLM server at http://127.0.0.1:${deadPort}/v1/models could not be reached: connect ECONNREFUSED 127.0.0.1:${deadPort}` },
+      body: {
+        error: `The LLM server at http://127.0.0.1:${deadPort}/v1/models could not be reached: connect ECONNREFUSED 127.0.0.1:${deadPort}`,
+      },
     });
   });
 });

@@ -11,7 +11,10 @@ import { api, startServer, type TestServer } from '../helpers/server.js';
 const LEMUR_SPEC = 'openapi-2025-01-full-with-lemur-and-realtime-token.yml' as const;
 const GATEWAY_SPEC = 'llm-gateway.yml' as const;
 const CONTEXT = 1024;
-const LONG_MEETING = Array.from({ length: 150 }, (_, i) => `Speaker ${'AB'[i % 2]}: item ${i} is due on day ${i % 30}, and ${i % 7} people work on it.`).join('\n');
+const LONG_MEETING = Array.from(
+  { length: 150 },
+  (_, i) => `Speaker ${'AB'[i % 2]}: item ${i} is due on day ${i % 30}, and ${i % 7} people work on it.`,
+).join('\n');
 
 /** Prompt tokens straight from node-llama-cpp (its chat template for the model, its tokenizer): no Earshot code. */
 async function promptTokens(model: LlamaModel, history: ChatHistoryItem[]): Promise<number> {
@@ -65,7 +68,13 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
       { type: 'user', text: 'Name three colours.' },
       { type: 'model', response: [] },
     ]);
-    expect(res.usage).toMatchObject({ prompt_tokens: expected, completion_tokens: 12, total_tokens: expected + 12, input_tokens: expected, output_tokens: 12 });
+    expect(res.usage).toMatchObject({
+      prompt_tokens: expected,
+      completion_tokens: 12,
+      total_tokens: expected + 12,
+      input_tokens: expected,
+      output_tokens: 12,
+    });
     expect(res.model).toBe(TINY_MODEL_NAME);
   });
 
@@ -96,7 +105,13 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
         prompt: 'Give me a verdict.',
         max_tokens: 60,
         temperature: 0.7,
-        response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema: { type: 'object', properties: { verdict: { enum: ['guilty', 'innocent'] } }, required: ['verdict'] } } },
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'verdict',
+            schema: { type: 'object', properties: { verdict: { enum: ['guilty', 'innocent'] } }, required: ['verdict'] },
+          },
+        },
       },
     });
     expect(res.status).toBe(200);
@@ -107,7 +122,10 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
 
   it('stops generating when the client goes away, streaming or not', async () => {
     const controller = new AbortController();
-    const stream = await openaiA.chat.completions.create({ model: 'default', messages, max_tokens: 900, temperature: 0, stream: true }, { signal: controller.signal });
+    const stream = await openaiA.chat.completions.create(
+      { model: 'default', messages, max_tokens: 900, temperature: 0, stream: true },
+      { signal: controller.signal },
+    );
     for await (const chunk of stream) {
       if (chunk.choices[0]?.delta.content) {
         controller.abort();
@@ -121,9 +139,12 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
       signal: AbortSignal.timeout(250), // in the handler by then, and far from 900 tokens
     });
     await expect(task).rejects.toThrow();
-    for (let i = 0; i < 100 && !/"code":"CLIENT_CLOSED".*request rejected/.test(a.output()); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !/"code":"CLIENT_CLOSED".*request rejected/.test(a.output()); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(a.output()).toMatch(/"code":"CLIENT_CLOSED".*"msg":"LLM gateway stream stopped: the client closed the connection"/);
-    expect(a.output()).toMatch(/"code":"CLIENT_CLOSED","msg":"The client closed the connection before the answer was ready".*request rejected/);
+    expect(a.output()).toMatch(
+      /"code":"CLIENT_CLOSED","msg":"The client closed the connection before the answer was ready".*request rejected/,
+    );
     // Nothing is left generating for nobody: the model answers at once.
     const after = await openaiA.chat.completions.create({ model: 'default', messages, max_tokens: 2, temperature: 0 });
     expect(after.usage!.completion_tokens).toBe(2);
@@ -150,7 +171,9 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
   it('runs LeMUR on a second Earshot through the first one, with the remote server counting the tokens', async () => {
     const models = await api(b, '/v1/models').then((r) => r.json());
     // b learned the model and its context from a's `/v1/models`.
-    expect((models as { data: unknown[] }).data).toEqual([{ id: TINY_MODEL_NAME, object: 'model', created: 0, owned_by: 'earshot', context_length: CONTEXT }]);
+    expect((models as { data: unknown[] }).data).toEqual([
+      { id: TINY_MODEL_NAME, object: 'model', created: 0, owned_by: 'earshot', context_length: CONTEXT },
+    ]);
 
     const transcript = await completedTranscript(b, librivoxClips()[2]!.wav);
     const client = new AssemblyAI({ apiKey: b.key, baseUrl: b.url });
@@ -158,13 +181,23 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
     validateSchema('LemurTaskResponse', task, LEMUR_SPEC);
     expect(task.usage.output_tokens).toBe(16);
 
-    const qa = await client.lemur.questionAnswer({ transcript_ids: [transcript.id as string], questions: [{ question: 'Good?', answer_options: ['Yes', 'No'] }], max_output_size: 40 });
+    const qa = await client.lemur.questionAnswer({
+      transcript_ids: [transcript.id as string],
+      questions: [{ question: 'Good?', answer_options: ['Yes', 'No'] }],
+      max_output_size: 40,
+    });
     validateSchema('LemurQuestionAnswerResponse', qa, LEMUR_SPEC);
     expect(['Yes', 'No']).toContain(qa.response[0]!.answer);
 
     // b estimates before sending (one token per 3 bytes, on the high side); a reports exact counts.
-    const exact = await api(a, '/v1/chat/completions', { method: 'POST', json: { model: 'default', messages, max_tokens: 1, temperature: 0 } }).then((r) => r.json());
-    const viaB = await api(b, '/v1/chat/completions', { method: 'POST', json: { model: 'default', messages, max_tokens: 1, temperature: 0 } }).then((r) => r.json());
+    const exact = await api(a, '/v1/chat/completions', {
+      method: 'POST',
+      json: { model: 'default', messages, max_tokens: 1, temperature: 0 },
+    }).then((r) => r.json());
+    const viaB = await api(b, '/v1/chat/completions', {
+      method: 'POST',
+      json: { model: 'default', messages, max_tokens: 1, temperature: 0 },
+    }).then((r) => r.json());
     expect(viaB.usage.prompt_tokens).toBe(exact.usage.prompt_tokens);
     expect(estimatePromptTokens(messages)).toBeGreaterThan(exact.usage.prompt_tokens);
   });
@@ -174,15 +207,26 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
     expect(summary.status).toBe(200);
     expect(((await summary.json()) as { map_reduce: { parts: number } }).map_reduce.parts).toBeGreaterThan(1);
 
-    const task = await api(b, '/lemur/v3/generate/task', { method: 'POST', json: { input_text: LONG_MEETING, prompt: 'Due?', max_output_size: 16 } });
+    const task = await api(b, '/lemur/v3/generate/task', {
+      method: 'POST',
+      json: { input_text: LONG_MEETING, prompt: 'Due?', max_output_size: 16 },
+    });
     expect(task.status).toBe(400);
-    expect(((await task.json()) as { error: string }).error).toMatch(/^The input is \d+ tokens and max_output_size is 16: \d+ tokens more than the 1024-token context of model llama-2-tiny-random\./);
+    expect(((await task.json()) as { error: string }).error).toMatch(
+      /^The input is \d+ tokens and max_output_size is 16: \d+ tokens more than the 1024-token context of model llama-2-tiny-random\./,
+    );
   });
 
-  it('streams through the second Earshot, and reports the first one\'s refusals as 502', async () => {
+  it("streams through the second Earshot, and reports the first one's refusals as 502", async () => {
     const openaiB = new OpenAI({ apiKey: b.key, baseURL: `${b.url}/v1` });
     const direct = await openaiA.chat.completions.create({ model: 'default', messages, max_tokens: 10, temperature: 0 });
-    const stream = await openaiB.chat.completions.create({ model: TINY_MODEL_NAME, messages, max_tokens: 10, temperature: 0, stream: true });
+    const stream = await openaiB.chat.completions.create({
+      model: TINY_MODEL_NAME,
+      messages,
+      max_tokens: 10,
+      temperature: 0,
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe(direct.choices[0]!.message.content);
@@ -193,7 +237,9 @@ describe('the LLM Gateway and the OpenAI-compatible backend, against real server
     const body = (await res.json()) as { error: { code: number; message: string } };
     expect(body.error.code).toBe(502);
     expect(body.error.message).toMatch(
-      new RegExp(`^The LLM server at ${a.url}/v1/chat/completions answered 400: The prompt is \\d+ tokens; with 5000 tokens for the answer that is more than the model's context of 1024 tokens$`),
+      new RegExp(
+        `^The LLM server at ${a.url}/v1/chat/completions answered 400: The prompt is \\d+ tokens; with 5000 tokens for the answer that is more than the model's context of 1024 tokens$`,
+      ),
     );
   });
 });

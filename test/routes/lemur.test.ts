@@ -19,12 +19,17 @@ async function curl(args: string[]): Promise<{ status: number; headers: Record<s
   const { stdout } = await run('curl', ['-sS', '-i', ...args]);
   const [head, ...rest] = stdout.split('\r\n\r\n');
   const lines = head!.split('\r\n');
-  const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
   return { status: Number(lines[0]!.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
 }
 
 /** A long meeting as `input_text`: more than the test server's 1024-token context. */
-const LONG_MEETING = Array.from({ length: 150 }, (_, i) => `Speaker ${'AB'[i % 2]}: item ${i} is due on day ${i % 30}, and ${i % 7} people work on it.`).join('\n');
+const LONG_MEETING = Array.from(
+  { length: 150 },
+  (_, i) => `Speaker ${'AB'[i % 2]}: item ${i} is due on day ${i % 30}, and ${i % 7} people work on it.`,
+).join('\n');
 
 describe('LeMUR through the 4.36.7 SDK and curl, on the embedded model', () => {
   let server: TestServer;
@@ -38,7 +43,13 @@ describe('LeMUR through the 4.36.7 SDK and curl, on the embedded model', () => {
     const clips = librivoxClips();
     transcripts = [await completedTranscript(server, clips[0]!.wav), await completedTranscript(server, clips[1]!.wav)];
     // The same model in this process, to count prompts independently of the server.
-    counter = new EmbeddedBackend({ modelPath: TINY_MODEL, name: TINY_MODEL_NAME, contextTokens: CONTEXT, threads: 1, log: createLogger('silent') });
+    counter = new EmbeddedBackend({
+      modelPath: TINY_MODEL,
+      name: TINY_MODEL_NAME,
+      contextTokens: CONTEXT,
+      threads: 1,
+      log: createLogger('silent'),
+    });
   });
   afterAll(async () => {
     if (process.env.EARSHOT_TEST_SHOW_OUTPUT) console.log(server?.output());
@@ -50,11 +61,24 @@ describe('LeMUR through the 4.36.7 SDK and curl, on the embedded model', () => {
 
   it('runs a task on transcripts, counting the prompt it built from their words', async () => {
     const context = { meeting: 'reading group' };
-    const res = await client.lemur.task({ transcript_ids: ids(), prompt: 'What was read?', context, final_model: 'anthropic/claude-3-5-sonnet', max_output_size: 24 });
+    const res = await client.lemur.task({
+      transcript_ids: ids(),
+      prompt: 'What was read?',
+      context,
+      final_model: 'anthropic/claude-3-5-sonnet',
+      max_output_size: 24,
+    });
     validateSchema('LemurTaskResponse', res, LEMUR_SPEC);
     expect(res.usage.output_tokens).toBeGreaterThan(0);
     expect(res.usage.output_tokens).toBeLessThanOrEqual(24);
-    const source = transcriptLines(transcripts.map((t) => ({ id: t.id as string, text: t.text as string, words: t.words as TranscriptWord[], audioDuration: t.audio_duration as number })));
+    const source = transcriptLines(
+      transcripts.map((t) => ({
+        id: t.id as string,
+        text: t.text as string,
+        words: t.words as TranscriptWord[],
+        audioDuration: t.audio_duration as number,
+      })),
+    );
     const prompt = directMessages(joinLines(source), contextText(context), taskAsk('What was read?').instruction);
     expect(prompt[1]!.content).toContain(`Transcript ${ids()[1]} (`);
     expect(res.usage.input_tokens).toBe(await counter.countPromptTokens(TINY_MODEL_NAME, prompt));
@@ -93,7 +117,12 @@ describe('LeMUR through the 4.36.7 SDK and curl, on the embedded model', () => {
   });
 
   it("takes the Python SDK's sources with curl, with rate-limit headers, deterministically at temperature 0", async () => {
-    const body = JSON.stringify({ sources: [{ id: ids()[0], type: 'transcript' }], prompt: 'Say something.', max_output_size: 12, temperature: 0 });
+    const body = JSON.stringify({
+      sources: [{ id: ids()[0], type: 'transcript' }],
+      prompt: 'Say something.',
+      max_output_size: 12,
+      temperature: 0,
+    });
     const call = () => curl(['-X', 'POST', `${server.url}/lemur/v3/generate/task`, '-H', `authorization: ${server.key}`, '-d', body]);
     const first = await call();
     const second = await call();
@@ -111,7 +140,10 @@ describe('LeMUR through the 4.36.7 SDK and curl, on the embedded model', () => {
   });
 
   it('reads input longer than the context in parts for a summary, and says so', async () => {
-    const res = await api(server, '/lemur/v3/generate/summary', { method: 'POST', json: { input_text: LONG_MEETING, max_output_size: 16 } });
+    const res = await api(server, '/lemur/v3/generate/summary', {
+      method: 'POST',
+      json: { input_text: LONG_MEETING, max_output_size: 16 },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { map_reduce: { parts: number; note: string } };
     expect(body.map_reduce.parts).toBeGreaterThan(1);
@@ -122,10 +154,16 @@ describe('LeMUR through the 4.36.7 SDK and curl, on the embedded model', () => {
     const { map_reduce: _extension, ...upstream } = body;
     validateSchema('LemurSummaryResponse', upstream, LEMUR_SPEC);
 
-    const task = await api(server, '/lemur/v3/generate/task', { method: 'POST', json: { input_text: LONG_MEETING, prompt: 'What is due?', max_output_size: 16 } });
+    const task = await api(server, '/lemur/v3/generate/task', {
+      method: 'POST',
+      json: { input_text: LONG_MEETING, prompt: 'What is due?', max_output_size: 16 },
+    });
     expect(task.status).toBe(400);
     const { error } = (await task.json()) as { error: string };
-    const m = /^The input is (\d+) tokens and max_output_size is 16: (\d+) tokens more than the 1024-token context of model llama-2-tiny-random\./.exec(error);
+    const m =
+      /^The input is (\d+) tokens and max_output_size is 16: (\d+) tokens more than the 1024-token context of model llama-2-tiny-random\./.exec(
+        error,
+      );
     expect(m, error).not.toBeNull();
     expect(Number(m![2])).toBe(Number(m![1]) + 16 - CONTEXT);
   });
@@ -136,7 +174,16 @@ describe('LeMUR through the 4.36.7 SDK and curl, on the embedded model', () => {
     expect(ok.stdout.trim()).not.toBe('');
     expect(ok.stderr).toMatch(/^LeMUR request [0-9a-f-]{36}: \d+ input tokens, \d+ output tokens\n$/);
 
-    const json = await server.cli(['ask', ids().join(','), 'Yes or no?', '--answer-options', 'Yes,No', '--max-output-size', '24', '--json']);
+    const json = await server.cli([
+      'ask',
+      ids().join(','),
+      'Yes or no?',
+      '--answer-options',
+      'Yes,No',
+      '--max-output-size',
+      '24',
+      '--json',
+    ]);
     expect(json.code, json.stderr).toBe(0);
     const parsed = JSON.parse(json.stdout);
     validateSchema('LemurQuestionAnswerResponse', parsed, LEMUR_SPEC);

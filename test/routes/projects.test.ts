@@ -14,7 +14,11 @@ const FORBIDDEN_UPLOAD = { error: 'Cannot access uploaded file' };
  * one process, so in PGlite mode the server is stopped for the command and started again;
  * with PostgreSQL the CLI runs beside the live server.
  */
-async function keysCli(server: TestServer, storage: StorageMode, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function keysCli(
+  server: TestServer,
+  storage: StorageMode,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   if (storage === 'postgres') return server.cli(['keys', ...args]);
   await server.stop();
   try {
@@ -44,7 +48,11 @@ function as(server: TestServer, key: string | null, pathname: string, init: Requ
 }
 
 async function upload(server: TestServer, key: string): Promise<string> {
-  const res = await as(server, key, '/v2/upload', { method: 'POST', body: readFileSync(clip.wav), headers: { 'content-type': 'application/octet-stream' } });
+  const res = await as(server, key, '/v2/upload', {
+    method: 'POST',
+    body: readFileSync(clip.wav),
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { upload_url: string }).upload_url;
 }
@@ -90,7 +98,12 @@ describe.each(STORAGE_MODES)('projects through a running server (%s)', (storage)
   it("refuses another project's upload_url with 403 and creates no transcript", async () => {
     const before = await listIds(server, keyB);
     const id = uploadA.slice(uploadA.lastIndexOf('/') + 1);
-    const variants = [uploadA, `http://localhost:${new URL(server.url).port}/v2/upload/${id}`, uploadA.replace(id, id.toUpperCase()), `${uploadA}?download=1`];
+    const variants = [
+      uploadA,
+      `http://localhost:${new URL(server.url).port}/v2/upload/${id}`,
+      uploadA.replace(id, id.toUpperCase()),
+      `${uploadA}?download=1`,
+    ];
     for (const audio_url of variants) {
       const res = await as(server, keyB, '/v2/transcript', { method: 'POST', json: { audio_url } });
       expect(res.status, audio_url).toBe(403);
@@ -138,7 +151,8 @@ describe.each(STORAGE_MODES)('projects through a running server (%s)', (storage)
     expect(t.status).toBe('completed');
     expect(t.text.length).toBeGreaterThan(0);
     expect(t.audio_url).toBe(uploadA);
-    for (const suffix of ['/sentences', '/srt']) expect((await as(server, keyA, `/v2/transcript/${transcriptA}${suffix}`)).status).toBe(200);
+    for (const suffix of ['/sentences', '/srt'])
+      expect((await as(server, keyA, `/v2/transcript/${transcriptA}${suffix}`)).status).toBe(200);
   });
 
   it("keeps each project's transcript list to its own transcripts", async () => {

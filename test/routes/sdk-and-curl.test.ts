@@ -33,13 +33,33 @@ describe.each(STORAGE_MODES)('AssemblyAI clients against a running server (%s)',
   });
 
   it('runs the documented curl flow: upload, create, poll to completed', async () => {
-    const up = await curl(['-X', 'POST', `${server.url}/v2/upload`, '-H', `authorization: ${server.key}`, '-H', 'content-type: application/octet-stream', '--data-binary', `@${clip.wav}`]);
+    const up = await curl([
+      '-X',
+      'POST',
+      `${server.url}/v2/upload`,
+      '-H',
+      `authorization: ${server.key}`,
+      '-H',
+      'content-type: application/octet-stream',
+      '--data-binary',
+      `@${clip.wav}`,
+    ]);
     expect(up.status).toBe(200);
     const { upload_url } = JSON.parse(up.body);
     validateSchema('UploadedFile', { upload_url });
     expect(upload_url).toMatch(new RegExp(`^${server.url}/`));
 
-    const created = await curl(['-X', 'POST', `${server.url}/v2/transcript`, '-H', `authorization: ${server.key}`, '-H', 'content-type: application/json', '-d', JSON.stringify({ audio_url: upload_url })]);
+    const created = await curl([
+      '-X',
+      'POST',
+      `${server.url}/v2/transcript`,
+      '-H',
+      `authorization: ${server.key}`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify({ audio_url: upload_url }),
+    ]);
     expect(created.status).toBe(200);
     const queued = JSON.parse(created.body);
     validateSchema('Transcript', queued);
@@ -83,7 +103,12 @@ describe.each(STORAGE_MODES)('AssemblyAI clients against a running server (%s)',
   });
 
   it('submits, gets, exports sentences, paragraphs, srt, vtt and searches words', async () => {
-    const submitted = await client.transcripts.submit({ audio: clip.wav, speech_models: ['universal'] as never, punctuate: false, format_text: false });
+    const submitted = await client.transcripts.submit({
+      audio: clip.wav,
+      speech_models: ['universal'] as never,
+      punctuate: false,
+      format_text: false,
+    });
     expect(submitted.status).toBe('queued');
     expect((submitted as unknown as { speech_models: string[] }).speech_models).toEqual(['universal']);
     const t = await client.transcripts.waitUntilReady(submitted.id, { pollingInterval: 200 });

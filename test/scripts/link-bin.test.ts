@@ -13,7 +13,9 @@ const run = promisify(execFile);
 let dir: string;
 const link = () => path.join(dir, 'earshot');
 const linkBin = async (binDir = dir) => {
-  const { stdout, stderr } = await run(SCRIPT, [], { env: { ...process.env, EARSHOT_BIN_DIR: binDir, PATH: `${binDir}:${process.env.PATH}` } });
+  const { stdout, stderr } = await run(SCRIPT, [], {
+    env: { ...process.env, EARSHOT_BIN_DIR: binDir, PATH: `${binDir}:${process.env.PATH}` },
+  });
   return { stdout, stderr };
 };
 
@@ -27,7 +29,9 @@ describe('scripts/link-bin.sh (earshot on the PATH after set-up)', () => {
     expect(await linkBin()).toEqual({ stdout: `Linked ${link()} -> ${BIN}\n`, stderr: '' });
     expect(readlinkSync(link())).toBe(BIN);
     const { stdout } = await run(link(), ['--version']);
-    expect(stdout.trim()).toBe((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+    expect(stdout.trim()).toBe(
+      (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version,
+    );
     expect(await linkBin()).toEqual({ stdout: '', stderr: '' });
   });
 

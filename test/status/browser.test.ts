@@ -15,13 +15,25 @@ async function browser(profile: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
 /** 89 days of history before today, with a few bad days, as a page in use would have. */
 async function seedHistory(server: TestServer): Promise<void> {
-  const bad: Record<string, Record<number, string>> = { transcription: { 12: 'partial_s', 40: 'major_s' }, streaming: { 3: 'degraded_s' }, queue: { 60: 'degraded_s', 61: 'partial_s' } };
+  const bad: Record<string, Record<number, string>> = {
+    transcription: { 12: 'partial_s', 40: 'major_s' },
+    streaming: { 3: 'degraded_s' },
+    queue: { 60: 'degraded_s', 61: 'partial_s' },
+  };
   for (const component of ['transcription', 'streaming', 'storage', 'queue']) {
     for (let daysAgo = 1; daysAgo < 90; daysAgo++) {
       const column = bad[component]?.[daysAgo];
@@ -41,7 +53,14 @@ describe.skipIf(!existsSync(CHROMIUM))('status page in a browser', () => {
   let profile: string;
 
   beforeAll(async () => {
-    server = await startServer({ storage: 'postgres', env: fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '2', EARSHOT_STATUS_TITLE: 'Acme Speech', EARSHOT_SMTP_URL: 'smtp://127.0.0.1:9' }) });
+    server = await startServer({
+      storage: 'postgres',
+      env: fastStatusEnv({
+        EARSHOT_STATUS_PROBE_SECONDS: '2',
+        EARSHOT_STATUS_TITLE: 'Acme Speech',
+        EARSHOT_SMTP_URL: 'smtp://127.0.0.1:9',
+      }),
+    });
     await seedHistory(server);
     for (const id of ['transcription', 'streaming', 'storage', 'queue']) await waitForComponent(server, id, 'operational');
     profile = mkdtempSync(path.join(os.tmpdir(), 'earshot-chromium-'));
@@ -102,13 +121,22 @@ describe.skipIf(!existsSync(CHROMIUM))('status page in a browser', () => {
     let loads = 0;
     page.on('load', () => loads++);
     expect(await page.locator('.incident').count()).toBe(0);
-    const res = await operator(server, '/status/incidents', { name: 'Delayed webhooks', message: 'Webhooks run a few minutes late.', impact: 'minor', components: ['queue'] });
+    const res = await operator(server, '/status/incidents', {
+      name: 'Delayed webhooks',
+      message: 'Webhooks run a few minutes late.',
+      impact: 'minor',
+      components: ['queue'],
+    });
     expect(res.status).toBe(201);
     await page.locator('.incident', { hasText: 'Delayed webhooks' }).waitFor({ timeout: 15_000 });
     expect(await page.locator('#indicator').textContent()).toBe('Minor Service Outage');
     expect(await page.locator('.incident .upd').textContent()).toContain('Webhooks run a few minutes late.');
     expect(loads).toBe(0);
-    await waitFor('the screenshot', async () => page.screenshot({ path: path.join(ARTIFACTS, 'status-page-incident.png'), fullPage: true }), Boolean);
+    await waitFor(
+      'the screenshot',
+      async () => page.screenshot({ path: path.join(ARTIFACTS, 'status-page-incident.png'), fullPage: true }),
+      Boolean,
+    );
     await page.close();
   });
 });

@@ -27,7 +27,19 @@ describe('earshot status', () => {
   });
 
   it('opens, shows and resolves an incident, and schedules maintenance', async () => {
-    const open = await server.cli(['status', 'incident', 'open', '--name', 'Slow exports', '--message', 'SRT exports are slow.', '--impact', 'major', '--components', 'storage,queue']);
+    const open = await server.cli([
+      'status',
+      'incident',
+      'open',
+      '--name',
+      'Slow exports',
+      '--message',
+      'SRT exports are slow.',
+      '--impact',
+      'major',
+      '--components',
+      'storage,queue',
+    ]);
     expect(open.code, open.stderr).toBe(0);
     const id = open.stdout.trim();
     expect(id).toMatch(/^[0-9a-z]{12}$/);
@@ -43,7 +55,18 @@ describe('earshot status', () => {
 
     const from = new Date(Date.now() + 86_400_000).toISOString();
     const until = new Date(Date.now() + 90_000_000).toISOString();
-    const m = await server.cli(['status', 'maintenance', '--name', 'Database upgrade', '--from', from, '--until', until, '--components', 'storage']);
+    const m = await server.cli([
+      'status',
+      'maintenance',
+      '--name',
+      'Database upgrade',
+      '--from',
+      from,
+      '--until',
+      until,
+      '--components',
+      'storage',
+    ]);
     expect(m.stdout).toMatch(/^[0-9a-z]{12} scheduled\n$/);
     expect((await server.cli(['status'])).stdout).toContain('Scheduled maintenance\n  [maintenance] Database upgrade (scheduled');
   });

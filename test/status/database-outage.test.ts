@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { fastStatusEnv, getJson, linkIn, operator, queryDatabase, setDatabaseReachable, startSmtp, summary, waitFor, waitForComponent } from './helpers.js';
+import {
+  fastStatusEnv,
+  getJson,
+  linkIn,
+  operator,
+  queryDatabase,
+  setDatabaseReachable,
+  startSmtp,
+  summary,
+  waitFor,
+  waitForComponent,
+} from './helpers.js';
 
 /**
  * The database goes away for real (PostgreSQL refuses the server's connections and cuts the open
@@ -10,7 +21,10 @@ import { fastStatusEnv, getJson, linkIn, operator, queryDatabase, setDatabaseRea
  */
 /** Returns just after a probe round has been recorded: the next one starts an interval later. */
 async function betweenRounds(server: TestServer): Promise<void> {
-  const last = async () => (await getJson<{ components: { id: string; last_probe_at: string | null }[] }>(server, '/status/history.json')).components.find((c) => c.id === 'transcription')!.last_probe_at;
+  const last = async () =>
+    (await getJson<{ components: { id: string; last_probe_at: string | null }[] }>(server, '/status/history.json')).components.find(
+      (c) => c.id === 'transcription',
+    )!.last_probe_at;
   const seen = await last();
   await waitFor('a new probe round', last, (t) => t !== seen, 30_000);
 }
@@ -22,7 +36,15 @@ describe('status page: the database goes down and comes back', () => {
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    server = await startServer({ storage: 'postgres', env: fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '2', EARSHOT_SMTP_URL: smtp.url, EARSHOT_SMTP_FROM: 'Earshot status <status@earshot.test>', EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '5' }) });
+    server = await startServer({
+      storage: 'postgres',
+      env: fastStatusEnv({
+        EARSHOT_STATUS_PROBE_SECONDS: '2',
+        EARSHOT_SMTP_URL: smtp.url,
+        EARSHOT_SMTP_FROM: 'Earshot status <status@earshot.test>',
+        EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '5',
+      }),
+    });
     await waitForComponent(server, 'storage', 'operational');
   });
 
@@ -33,7 +55,7 @@ describe('status page: the database goes down and comes back', () => {
     await smtp?.close();
   });
 
-  it('subscribes by email with double opt-in, from the page\'s form', async () => {
+  it("subscribes by email with double opt-in, from the page's form", async () => {
     // The HTML form posts urlencoded; only storage and queue are asked for.
     const res = await fetch(new URL('/status/subscriptions', server.url), {
       method: 'POST',
@@ -47,16 +69,28 @@ describe('status page: the database goes down and comes back', () => {
     expect(mail.from).toBe('status@earshot.test');
     const confirm = linkIn(mail.text, `${server.url}/status/subscriptions/confirm?token=`);
     // Asking again does not mail the address again (the public form must not flood an inbox).
-    const again = await fetch(new URL('/status/subscriptions', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+    const again = await fetch(new URL('/status/subscriptions', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
     expect(again.status).toBe(202);
     // A bad address, from the form, is answered with a page.
-    const bad = await fetch(new URL('/status/subscriptions', server.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: 'email=nobody' });
+    const bad = await fetch(new URL('/status/subscriptions', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: 'email=nobody',
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('email must be an email address');
     await new Promise((r) => setTimeout(r, 1000));
     expect(smtp.mails.filter((m) => /Confirm/.test(m.subject))).toHaveLength(1);
     // Not confirmed yet: nothing is sent to it.
-    const [row] = await queryDatabase<{ confirmed_at: Date | null }>(server, "select confirmed_at from status_subscribers where target = $1", [email]);
+    const [row] = await queryDatabase<{ confirmed_at: Date | null }>(
+      server,
+      'select confirmed_at from status_subscribers where target = $1',
+      [email],
+    );
     expect(row!.confirmed_at).toBeNull();
     // A forged token does nothing.
     expect((await fetch(`${confirm.slice(0, -4)}AAAA`)).status).toBe(404);
@@ -97,11 +131,17 @@ describe('status page: the database goes down and comes back', () => {
     expect(mail.text).toMatch(/Storage is operational again: 2 checks in a row passed/);
 
     // The incident and its updates, written while the database was away, are in it now.
-    const incidents = await getJson<{ incidents: { name: string; status: string; incident_updates: { status: string }[] }[] }>(server, '/api/v2/incidents.json');
+    const incidents = await getJson<{ incidents: { name: string; status: string; incident_updates: { status: string }[] }[] }>(
+      server,
+      '/api/v2/incidents.json',
+    );
     const storage = incidents.incidents.find((i) => i.name === 'Storage: major outage')!;
     expect(storage.status).toBe('resolved');
     expect(storage.incident_updates.map((u) => u.status)).toEqual(['resolved', 'investigating']);
-    const probes = await queryDatabase<{ observed: string }>(server, "select observed from status_probes where component = 'storage' order by at");
+    const probes = await queryDatabase<{ observed: string }>(
+      server,
+      "select observed from status_probes where component = 'storage' order by at",
+    );
     expect(probes.map((p) => p.observed)).toContain('major_outage');
     // So is the send log: each email tried once, and sent.
     const log = await queryDatabase<{ subject: string; ok: boolean }>(server, 'select subject, ok from status_alert_log order by id');
@@ -119,7 +159,10 @@ describe('status page: the database goes down and comes back', () => {
     expect(await res.text()).toContain(`${email} gets no more status alerts`);
     const before = smtp.mails.length;
     // An incident about storage (which the subscription asked for) now emails nobody.
-    expect((await operator(server, '/status/incidents', { name: 'Storage check', message: 'Looking at disks.', components: ['storage'] })).status).toBe(201);
+    expect(
+      (await operator(server, '/status/incidents', { name: 'Storage check', message: 'Looking at disks.', components: ['storage'] }))
+        .status,
+    ).toBe(201);
     await new Promise((r) => setTimeout(r, 3000));
     expect(smtp.mails.length).toBe(before);
     expect((await summary(server)).incidents.map((i) => i.name)).toContain('Storage check');

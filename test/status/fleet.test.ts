@@ -95,7 +95,9 @@ describe('status page of a fleet of three nodes', () => {
     const refused = await fetch(new URL('/status/nodes.json', nodes[0]!.url), { headers: { authorization: customer } });
     expect(refused.status).toBe(403);
     expect(await refused.json()).toEqual({ error: 'Only keys of the server\'s own project ("default") may list the fleet\'s nodes' });
-    expect(await (await fetch(new URL('/status', nodes[2]!.url), { headers: { authorization: customer } })).text()).not.toContain('data-node=');
+    expect(await (await fetch(new URL('/status', nodes[2]!.url), { headers: { authorization: customer } })).text()).not.toContain(
+      'data-node=',
+    );
     // Each node's probe key is its own, named by its random instance id (not hostname + pid).
     const keys = await sql<{ name: string }>(
       "select k.name from api_keys k join projects p on p.id = k.project_id where p.name = 'earshot-status-probes' and k.revoked_at is null",

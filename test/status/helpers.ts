@@ -36,7 +36,14 @@ export async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T)
 export interface Summary {
   status: { indicator: string; description: string };
   components: { id: string; name: string; status: string; group: boolean; group_id: string | null; components?: string[] }[];
-  incidents: { id: string; name: string; status: string; impact: string; components: { id: string }[]; incident_updates: { status: string; body: string }[] }[];
+  incidents: {
+    id: string;
+    name: string;
+    status: string;
+    impact: string;
+    components: { id: string }[];
+    incident_updates: { status: string; body: string }[];
+  }[];
 }
 
 export async function getJson<T>(server: TestServer, path: string): Promise<T> {
@@ -49,7 +56,12 @@ export const summary = (server: TestServer) => getJson<Summary>(server, '/api/v2
 
 /** Waits until component `id` shows `status` in summary.json. */
 export function waitForComponent(server: TestServer, id: string, status: string, timeoutMs = 60_000): Promise<Summary> {
-  return waitFor(`${id} ${status}`, () => summary(server), (s) => s.components.find((c) => c.id === id)?.status === status, timeoutMs);
+  return waitFor(
+    `${id} ${status}`,
+    () => summary(server),
+    (s) => s.components.find((c) => c.id === id)?.status === status,
+    timeoutMs,
+  );
 }
 
 /** The operator key (the test server's key is in the "default" project). */
@@ -74,7 +86,9 @@ function decodeQuotedPrintable(s: string): string {
 
 /** The text/plain part of a (nodemailer) message. */
 function textPart(raw: string): string {
-  const m = /Content-Type: text\/plain[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*?Content-Transfer-Encoding: ([\w-]+)\r?\n\r?\n([\s\S]*?)\r?\n--/i.exec(raw);
+  const m = /Content-Type: text\/plain[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*?Content-Transfer-Encoding: ([\w-]+)\r?\n\r?\n([\s\S]*?)\r?\n--/i.exec(
+    raw,
+  );
   if (!m) return raw;
   const [, encoding, body] = m;
   if (/quoted-printable/i.test(encoding!)) return decodeQuotedPrintable(body!);
@@ -96,7 +110,14 @@ export async function startSmtp() {
         const raw = Buffer.concat(chunks).toString('utf8');
         const headers = raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
         const subject = /^Subject: (.*)/im.exec(headers)?.[1] ?? '';
-        mails.push({ from: session.envelope.mailFrom ? (session.envelope.mailFrom as { address: string }).address : '', to: session.envelope.rcptTo.map((r) => r.address), raw, subject, text: textPart(raw), headers });
+        mails.push({
+          from: session.envelope.mailFrom ? (session.envelope.mailFrom as { address: string }).address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          subject,
+          text: textPart(raw),
+          headers,
+        });
         callback();
       });
     },
@@ -107,7 +128,12 @@ export async function startSmtp() {
     url: `smtp://127.0.0.1:${port}`,
     mails,
     waitForMail(pred: (m: Mail) => boolean, timeoutMs = 60_000): Promise<Mail> {
-      return waitFor('an email', async () => mails.find(pred), (m) => m !== undefined, timeoutMs) as Promise<Mail>;
+      return waitFor(
+        'an email',
+        async () => mails.find(pred),
+        (m) => m !== undefined,
+        timeoutMs,
+      ) as Promise<Mail>;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -127,7 +153,8 @@ export async function setDatabaseReachable(server: TestServer, reachable: boolea
   await admin.connect();
   try {
     await admin.query(`alter database ${name} allow_connections ${reachable}`);
-    if (!reachable) await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+    if (!reachable)
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
   } finally {
     await admin.end();
   }

@@ -8,7 +8,15 @@ const DAY = 86_400_000;
 describe('uptime history', () => {
   let t: TestDb;
   const now = new Date('2025-06-30T12:00:00Z');
-  const probe = (component: string, at: Date) => ({ component, at, observed: 'operational' as const, status: 'operational' as const, latencyMs: 1, message: null, instanceId: 'node-a' });
+  const probe = (component: string, at: Date) => ({
+    component,
+    at,
+    observed: 'operational' as const,
+    status: 'operational' as const,
+    latencyMs: 1,
+    message: null,
+    instanceId: 'node-a',
+  });
 
   beforeAll(async () => {
     t = await freshDb('pglite');
@@ -54,7 +62,9 @@ describe('uptime history', () => {
     expect((await t.db.query("select 1 from status_rollups where component = 'b'")).rows).toHaveLength(2);
     const { rows } = await t.db.query<{ n: number }>("select count(*)::int as n from status_probes where at < now() - interval '30 days'");
     expect(rows[0]!.n).toBe(0);
-    const left = await t.db.query<{ n: number }>("select count(*)::int as n from status_rollups where span = 'day' and bucket < now() - interval '31 days'");
+    const left = await t.db.query<{ n: number }>(
+      "select count(*)::int as n from status_rollups where span = 'day' and bucket < now() - interval '31 days'",
+    );
     expect(left.rows[0]!.n).toBe(0);
   });
 });

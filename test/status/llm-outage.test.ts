@@ -18,7 +18,11 @@ async function rawReceiver() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    got,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 function verify(secret: string, header: string, raw: string): boolean {
@@ -36,7 +40,9 @@ describe('status page: the LLM backend becomes unreachable', () => {
   beforeAll(async () => {
     llm = await fakeLlm(await freePort());
     hooks = await rawReceiver();
-    server = await startServer({ env: fastStatusEnv({ EARSHOT_LLM_URL: llm.url, EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '5', EARSHOT_LLM_TIMEOUT_MS: '3000' }) });
+    server = await startServer({
+      env: fastStatusEnv({ EARSHOT_LLM_URL: llm.url, EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '5', EARSHOT_LLM_TIMEOUT_MS: '3000' }),
+    });
     await waitForComponent(server, 'lemur', 'operational');
   });
 
@@ -48,12 +54,18 @@ describe('status page: the LLM backend becomes unreachable', () => {
 
   it('probes the LLM with a tiny generation', async () => {
     expect(llm.chats()).toBeGreaterThan(0);
-    const h = await (await fetch(new URL('/status/history.json', server.url))).json() as { components: { id: string; last_message: string }[] };
+    const h = (await (await fetch(new URL('/status/history.json', server.url))).json()) as {
+      components: { id: string; last_message: string }[];
+    };
     expect(h.components.find((c) => c.id === 'lemur')!.last_message).toMatch(/fake-llm \(openai\) generated 1 token/);
   });
 
   it('subscribes a webhook with an API key only, and hands out its signing secret once', async () => {
-    const anonymous = await fetch(new URL('/status/subscriptions', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhook: hooks.url }) });
+    const anonymous = await fetch(new URL('/status/subscriptions', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ webhook: hooks.url }),
+    });
     expect(anonymous.status).toBe(401);
     const res = await api(server, '/status/subscriptions', { method: 'POST', json: { webhook: hooks.url, components: ['lemur'] } });
     expect(res.status).toBe(201);
@@ -67,12 +79,22 @@ describe('status page: the LLM backend becomes unreachable', () => {
     await llm.stop();
     const down = await waitForComponent(server, 'lemur', 'major_outage');
     // Independent components: the rest of the server is fine.
-    expect(down.components.filter((c) => c.id !== 'lemur').map((c) => c.status)).toEqual(['operational', 'operational', 'operational', 'operational']);
+    expect(down.components.filter((c) => c.id !== 'lemur').map((c) => c.status)).toEqual([
+      'operational',
+      'operational',
+      'operational',
+      'operational',
+    ]);
     const incident = down.incidents.find((i) => i.components.some((c) => c.id === 'lemur'))!;
     expect(incident.name).toBe('LeMUR: major outage');
     expect(incident.incident_updates[0]!.body).toMatch(/could not be reached/);
 
-    await waitFor('two webhooks', async () => hooks.got.length, (n) => n >= 2, 30_000);
+    await waitFor(
+      'two webhooks',
+      async () => hooks.got.length,
+      (n) => n >= 2,
+      30_000,
+    );
     for (const h of hooks.got) expect(verify(secret, h.headers['x-earshot-signature'] as string, h.raw), h.raw).toBe(true);
     const component = hooks.got.find((h) => h.headers['x-earshot-event'] === 'component_update')!;
     expect(component.body).toMatchObject({
@@ -91,7 +113,12 @@ describe('status page: the LLM backend becomes unreachable', () => {
     await llm.start();
     const up = await waitForComponent(server, 'lemur', 'operational');
     expect(up.incidents).toEqual([]);
-    const resolved = await waitFor('the resolved webhook', async () => hooks.got.find((h) => (h.body.incident as { status?: string } | undefined)?.status === 'resolved'), Boolean, 30_000);
+    const resolved = await waitFor(
+      'the resolved webhook',
+      async () => hooks.got.find((h) => (h.body.incident as { status?: string } | undefined)?.status === 'resolved'),
+      Boolean,
+      30_000,
+    );
     expect(verify(secret, resolved!.headers['x-earshot-signature'] as string, resolved!.raw)).toBe(true);
     expect((await summary(server)).status.indicator).toBe('none');
   });

@@ -37,7 +37,9 @@ describe('status page: the speech model is removed', () => {
     expect(s.status.indicator).toBe('critical');
     const incident = s.incidents.find((i) => i.components.some((c) => c.id === 'transcription'))!;
     expect(incident).toMatchObject({ name: 'Transcription: major outage', impact: 'critical', status: 'investigating' });
-    expect(incident.incident_updates[0]!.body).toContain(`model files missing: ${model}/en-us, ${model}/en-us.lm.bin, ${model}/cmudict-en-us.dict`);
+    expect(incident.incident_updates[0]!.body).toContain(
+      `model files missing: ${model}/en-us, ${model}/en-us.lm.bin, ${model}/cmudict-en-us.dict`,
+    );
     await waitForComponent(server, 'streaming', 'major_outage');
     const page = await (await fetch(new URL('/status', server.url))).text();
     expect(page).toMatch(/data-component="transcription" data-status="major_outage"/);

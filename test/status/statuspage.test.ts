@@ -19,7 +19,13 @@ const schemas = {
     type: 'object',
     required: ['id', 'name', 'url', 'time_zone', 'updated_at'],
     additionalProperties: false,
-    properties: { id: { type: 'string' }, name: { type: 'string' }, url: { type: 'string', format: 'uri' }, time_zone: { type: 'string' }, updated_at: dateTime },
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      url: { type: 'string', format: 'uri' },
+      time_zone: { type: 'string' },
+      updated_at: dateTime,
+    },
   },
   status: {
     $id: 'status',
@@ -31,7 +37,21 @@ const schemas = {
   component: {
     $id: 'component',
     type: 'object',
-    required: ['id', 'name', 'status', 'created_at', 'updated_at', 'position', 'description', 'showcase', 'start_date', 'group_id', 'page_id', 'group', 'only_show_if_degraded'],
+    required: [
+      'id',
+      'name',
+      'status',
+      'created_at',
+      'updated_at',
+      'position',
+      'description',
+      'showcase',
+      'start_date',
+      'group_id',
+      'page_id',
+      'group',
+      'only_show_if_degraded',
+    ],
     additionalProperties: false,
     properties: {
       id: { type: 'string' },
@@ -53,11 +73,25 @@ const schemas = {
   incidentUpdate: {
     $id: 'incidentUpdate',
     type: 'object',
-    required: ['id', 'status', 'body', 'incident_id', 'created_at', 'updated_at', 'display_at', 'affected_components', 'deliver_notifications', 'custom_tweet', 'tweet_id'],
+    required: [
+      'id',
+      'status',
+      'body',
+      'incident_id',
+      'created_at',
+      'updated_at',
+      'display_at',
+      'affected_components',
+      'deliver_notifications',
+      'custom_tweet',
+      'tweet_id',
+    ],
     additionalProperties: false,
     properties: {
       id: { type: 'string' },
-      status: { enum: ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem', 'scheduled', 'in_progress', 'verifying', 'completed'] },
+      status: {
+        enum: ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem', 'scheduled', 'in_progress', 'verifying', 'completed'],
+      },
       body: { type: 'string' },
       incident_id: { type: 'string' },
       created_at: dateTime,
@@ -72,7 +106,12 @@ const schemas = {
               type: 'object',
               required: ['code', 'name', 'old_status', 'new_status'],
               additionalProperties: false,
-              properties: { code: { type: 'string' }, name: { type: 'string' }, old_status: { enum: COMPONENT_STATUS }, new_status: { enum: COMPONENT_STATUS } },
+              properties: {
+                code: { type: 'string' },
+                name: { type: 'string' },
+                old_status: { enum: COMPONENT_STATUS },
+                new_status: { enum: COMPONENT_STATUS },
+              },
             },
           },
         ],
@@ -85,7 +124,21 @@ const schemas = {
   incident: {
     $id: 'incident',
     type: 'object',
-    required: ['id', 'name', 'status', 'created_at', 'updated_at', 'monitoring_at', 'resolved_at', 'impact', 'shortlink', 'started_at', 'page_id', 'incident_updates', 'components'],
+    required: [
+      'id',
+      'name',
+      'status',
+      'created_at',
+      'updated_at',
+      'monitoring_at',
+      'resolved_at',
+      'impact',
+      'shortlink',
+      'started_at',
+      'page_id',
+      'incident_updates',
+      'components',
+    ],
     additionalProperties: false,
     properties: {
       id: { type: 'string' },
@@ -106,7 +159,23 @@ const schemas = {
   maintenance: {
     $id: 'maintenance',
     type: 'object',
-    required: ['id', 'name', 'status', 'created_at', 'updated_at', 'monitoring_at', 'resolved_at', 'impact', 'shortlink', 'started_at', 'page_id', 'incident_updates', 'components', 'scheduled_for', 'scheduled_until'],
+    required: [
+      'id',
+      'name',
+      'status',
+      'created_at',
+      'updated_at',
+      'monitoring_at',
+      'resolved_at',
+      'impact',
+      'shortlink',
+      'started_at',
+      'page_id',
+      'incident_updates',
+      'components',
+      'scheduled_for',
+      'scheduled_until',
+    ],
     additionalProperties: false,
     properties: {
       id: { type: 'string' },
@@ -130,11 +199,37 @@ const schemas = {
 
 const page = { $ref: 'page' };
 const responses = {
-  summary: { type: 'object', required: ['page', 'components', 'incidents', 'scheduled_maintenances', 'status'], additionalProperties: false, properties: { page, components: { type: 'array', items: { $ref: 'component' } }, incidents: { type: 'array', items: { $ref: 'incident' } }, scheduled_maintenances: { type: 'array', items: { $ref: 'maintenance' } }, status: { $ref: 'status' } } },
+  summary: {
+    type: 'object',
+    required: ['page', 'components', 'incidents', 'scheduled_maintenances', 'status'],
+    additionalProperties: false,
+    properties: {
+      page,
+      components: { type: 'array', items: { $ref: 'component' } },
+      incidents: { type: 'array', items: { $ref: 'incident' } },
+      scheduled_maintenances: { type: 'array', items: { $ref: 'maintenance' } },
+      status: { $ref: 'status' },
+    },
+  },
   status: { type: 'object', required: ['page', 'status'], additionalProperties: false, properties: { page, status: { $ref: 'status' } } },
-  components: { type: 'object', required: ['page', 'components'], additionalProperties: false, properties: { page, components: { type: 'array', items: { $ref: 'component' } } } },
-  incidents: { type: 'object', required: ['page', 'incidents'], additionalProperties: false, properties: { page, incidents: { type: 'array', items: { $ref: 'incident' } } } },
-  maintenances: { type: 'object', required: ['page', 'scheduled_maintenances'], additionalProperties: false, properties: { page, scheduled_maintenances: { type: 'array', items: { $ref: 'maintenance' } } } },
+  components: {
+    type: 'object',
+    required: ['page', 'components'],
+    additionalProperties: false,
+    properties: { page, components: { type: 'array', items: { $ref: 'component' } } },
+  },
+  incidents: {
+    type: 'object',
+    required: ['page', 'incidents'],
+    additionalProperties: false,
+    properties: { page, incidents: { type: 'array', items: { $ref: 'incident' } } },
+  },
+  maintenances: {
+    type: 'object',
+    required: ['page', 'scheduled_maintenances'],
+    additionalProperties: false,
+    properties: { page, scheduled_maintenances: { type: 'array', items: { $ref: 'maintenance' } } },
+  },
 };
 
 const ajv = ajv07({ allErrors: true, strict: true });
@@ -152,7 +247,12 @@ describe('status page: Statuspage JSON, feeds, badges, operator actions', () => 
   beforeAll(async () => {
     server = await startServer({ storage: 'postgres', env: fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '2' }) });
     // Every local component has been probed once (LeMUR is not configured on test servers: not shown).
-    await waitFor('first probes', () => getJson<{ components: { id: string; last_probe_at: string | null }[] }>(server, '/status/history.json'), (h) => h.components.filter((c) => !c.id.startsWith('upstream')).every((c) => c.last_probe_at), 90_000);
+    await waitFor(
+      'first probes',
+      () => getJson<{ components: { id: string; last_probe_at: string | null }[] }>(server, '/status/history.json'),
+      (h) => h.components.filter((c) => !c.id.startsWith('upstream')).every((c) => c.last_probe_at),
+      90_000,
+    );
   });
 
   afterAll(async () => {
@@ -160,26 +260,54 @@ describe('status page: Statuspage JSON, feeds, badges, operator actions', () => 
   });
 
   it('answers every /api/v2 endpoint in the documented shape, incidents and maintenances included', async () => {
-    const created = await operator(server, '/status/incidents', { name: 'Slow uploads', message: 'Uploads over 1 GB are slow.', impact: 'minor', status: 'identified', components: ['storage'] });
+    const created = await operator(server, '/status/incidents', {
+      name: 'Slow uploads',
+      message: 'Uploads over 1 GB are slow.',
+      impact: 'minor',
+      status: 'identified',
+      components: ['storage'],
+    });
     expect(created.status).toBe(201);
     incidentId = ((await created.json()) as { id: string }).id;
-    expect((await operator(server, `/status/incidents/${incidentId}/updates`, { message: 'A fix is deployed; watching.', status: 'monitoring' })).status).toBe(200);
+    expect(
+      (await operator(server, `/status/incidents/${incidentId}/updates`, { message: 'A fix is deployed; watching.', status: 'monitoring' }))
+        .status,
+    ).toBe(200);
     const hour = 3_600_000;
     const now = Date.now();
-    const active = await operator(server, '/status/maintenances', { name: 'Queue upgrade', message: 'pg-boss upgrade', scheduled_for: new Date(now - hour).toISOString(), scheduled_until: new Date(now + hour).toISOString(), components: ['queue'] });
+    const active = await operator(server, '/status/maintenances', {
+      name: 'Queue upgrade',
+      message: 'pg-boss upgrade',
+      scheduled_for: new Date(now - hour).toISOString(),
+      scheduled_until: new Date(now + hour).toISOString(),
+      components: ['queue'],
+    });
     expect(active.status).toBe(201);
-    const upcoming = await operator(server, '/status/maintenances', { name: 'Disk swap', scheduled_for: new Date(now + 24 * hour).toISOString(), scheduled_until: new Date(now + 25 * hour).toISOString(), components: ['storage'] });
+    const upcoming = await operator(server, '/status/maintenances', {
+      name: 'Disk swap',
+      scheduled_for: new Date(now + 24 * hour).toISOString(),
+      scheduled_until: new Date(now + 25 * hour).toISOString(),
+      components: ['storage'],
+    });
     expect(upcoming.status).toBe(201);
 
     const summary = await getJson<Record<string, never>>(server, '/api/v2/summary.json');
     expectShape('summary', summary);
-    const s = summary as unknown as { status: { indicator: string }; components: { id: string; status: string }[]; incidents: { id: string; status: string; incident_updates: { status: string }[] }[]; scheduled_maintenances: { name: string; status: string }[] };
+    const s = summary as unknown as {
+      status: { indicator: string };
+      components: { id: string; status: string }[];
+      incidents: { id: string; status: string; incident_updates: { status: string }[] }[];
+      scheduled_maintenances: { name: string; status: string }[];
+    };
     expect(s.status.indicator).toBe('minor');
     expect(s.components.map((c) => c.id)).toEqual(['transcription', 'streaming', 'storage', 'queue']);
     expect(s.components.find((c) => c.id === 'queue')!.status).toBe('under_maintenance');
     expect(s.incidents.map((i) => i.id)).toEqual([incidentId]);
     expect(s.incidents[0]!.incident_updates.map((u) => u.status)).toEqual(['monitoring', 'identified']);
-    expect(s.scheduled_maintenances.map((m) => [m.name, m.status]).sort()).toEqual([['Disk swap', 'scheduled'], ['Queue upgrade', 'in_progress']]);
+    expect(s.scheduled_maintenances.map((m) => [m.name, m.status]).sort()).toEqual([
+      ['Disk swap', 'scheduled'],
+      ['Queue upgrade', 'in_progress'],
+    ]);
 
     for (const [path, kind] of [
       ['/api/v2/status.json', 'status'],
@@ -201,7 +329,9 @@ describe('status page: Statuspage JSON, feeds, badges, operator actions', () => 
     expect(act.scheduled_maintenances.map((m) => m.name)).toEqual(['Queue upgrade']);
 
     // The shortlink is a real page.
-    const incident = (await getJson<{ incidents: { id: string; shortlink: string }[] }>(server, '/api/v2/incidents.json')).incidents.find((i) => i.id === incidentId)!;
+    const incident = (await getJson<{ incidents: { id: string; shortlink: string }[] }>(server, '/api/v2/incidents.json')).incidents.find(
+      (i) => i.id === incidentId,
+    )!;
     const html = await (await fetch(incident.shortlink)).text();
     expect(html).toContain('Slow uploads');
     expect(html).toContain('A fix is deployed; watching.');
@@ -211,11 +341,16 @@ describe('status page: Statuspage JSON, feeds, badges, operator actions', () => 
     expect((await operator(server, `/status/incidents/${incidentId}/updates`, { message: 'Fixed.', status: 'resolved' })).status).toBe(200);
     const unresolved = await getJson<{ incidents: unknown[] }>(server, '/api/v2/incidents/unresolved.json');
     expect(unresolved.incidents).toEqual([]);
-    const all = await getJson<{ incidents: { id: string; status: string; resolved_at: string | null }[] }>(server, '/api/v2/incidents.json');
+    const all = await getJson<{ incidents: { id: string; status: string; resolved_at: string | null }[] }>(
+      server,
+      '/api/v2/incidents.json',
+    );
     expect(all.incidents[0]).toMatchObject({ id: incidentId, status: 'resolved' });
     expect(all.incidents[0]!.resolved_at).not.toBeNull();
     // An operational page, with one component under maintenance.
-    expect(await getJson(server, '/api/v2/status.json')).toMatchObject({ status: { indicator: 'none', description: 'Service Under Maintenance' } });
+    expect(await getJson(server, '/api/v2/status.json')).toMatchObject({
+      status: { indicator: 'none', description: 'Service Under Maintenance' },
+    });
   });
 
   it('serves the incident history as RSS and Atom, and status and uptime badges', async () => {
@@ -232,16 +367,28 @@ describe('status page: Statuspage JSON, feeds, badges, operator actions', () => 
     const badge = await fetch(new URL('/status/badge.svg', server.url));
     expect(badge.headers.get('content-type')).toMatch(/image\/svg\+xml/);
     expect(await badge.text()).toContain('service under maintenance');
-    expect(await (await fetch(new URL('/status/badge/transcription.svg', server.url))).text()).toContain('aria-label="Transcription: operational"');
+    expect(await (await fetch(new URL('/status/badge/transcription.svg', server.url))).text()).toContain(
+      'aria-label="Transcription: operational"',
+    );
     expect(await (await fetch(new URL('/status/badge/lemur.svg', server.url))).text()).toContain('not configured');
-    expect(await (await fetch(new URL('/status/uptime/transcription.svg?period=24h', server.url))).text()).toContain('Transcription 24h: 100.00%');
+    expect(await (await fetch(new URL('/status/uptime/transcription.svg?period=24h', server.url))).text()).toContain(
+      'Transcription 24h: 100.00%',
+    );
     expect((await fetch(new URL('/status/badge/nope.svg', server.url))).status).toBe(404);
     expect((await fetch(new URL('/status/uptime/storage.svg?period=1y', server.url))).status).toBe(400);
   });
 
   it('lets only keys of the "default" project write to the page', async () => {
     const body = { name: 'x', message: 'y' };
-    expect((await fetch(new URL('/status/incidents', server.url), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })).status).toBe(401);
+    expect(
+      (
+        await fetch(new URL('/status/incidents', server.url), {
+          method: 'POST',
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(401);
     const other = await server.cli(['keys', 'create', '--project', 'someone-else']);
     expect(other.code).toBe(0);
     const res = await api(server, '/status/incidents', { method: 'POST', json: body, headers: { authorization: other.stdout.trim() } });

@@ -73,7 +73,9 @@ describe.each(BLOB_KINDS)('BlobStore (%s)', (kind) => {
     }
     await store.put('uploads/big', body());
     expect((await store.stat('uploads/big'))!.size).toBe(20 * part.length);
-    expect(await buffer((await store.get('uploads/big', { start: 19 * part.length, end: 19 * part.length + 9 }))!)).toEqual(part.subarray(0, 10));
+    expect(await buffer((await store.get('uploads/big', { start: 19 * part.length, end: 19 * part.length + 9 }))!)).toEqual(
+      part.subarray(0, 10),
+    );
     await store.delete('uploads/big');
   });
 

@@ -117,19 +117,23 @@ describe('a fleet with no shared disk, on S3 storage', () => {
     expect((await api(workerB, `/v2/upload/${upId}`)).status).toBe(403);
   });
 
-  it('removes expired uploads from the bucket, whichever node runs the clean-up', async () => {
-    const url = await upload(apiOnly);
-    const upId = url.split('/').pop()!;
-    expect(await s3.keys()).toContain(`earshot/uploads/${upId}`);
-    await sql(db.url, "update uploads set expires_at = now() - interval '1 hour' where id = $1", [upId]);
-    // A worker node runs the clean-up when it starts (then every 10 minutes).
-    await workerC.stop();
-    await workerC.restart();
-    expect(await s3.keys()).not.toContain(`earshot/uploads/${upId}`);
-    expect(await sql(db.url, 'select id from uploads where id = $1', [upId])).toEqual([]);
-    // What is still in use stays.
-    expect(await s3.keys()).toContain(`earshot/uploads/${uploadId}`);
-  }, FLEET_START_MS);
+  it(
+    'removes expired uploads from the bucket, whichever node runs the clean-up',
+    async () => {
+      const url = await upload(apiOnly);
+      const upId = url.split('/').pop()!;
+      expect(await s3.keys()).toContain(`earshot/uploads/${upId}`);
+      await sql(db.url, "update uploads set expires_at = now() - interval '1 hour' where id = $1", [upId]);
+      // A worker node runs the clean-up when it starts (then every 10 minutes).
+      await workerC.stop();
+      await workerC.restart();
+      expect(await s3.keys()).not.toContain(`earshot/uploads/${upId}`);
+      expect(await sql(db.url, 'select id from uploads where id = $1', [upId])).toEqual([]);
+      // What is still in use stays.
+      expect(await s3.keys()).toContain(`earshot/uploads/${uploadId}`);
+    },
+    FLEET_START_MS,
+  );
 });
 
 describe('a fleet with no shared disk, on local storage', () => {

@@ -64,7 +64,9 @@ describe.each(MODES)('UploadStore (%s database, %s blobs)', (storage, blobKind) 
   }
 
   async function expire(id: string): Promise<void> {
-    await db.query(`update uploads set created_at = now() - interval '25 hours', expires_at = now() - interval '1 hour' where id = $1`, [id]);
+    await db.query(`update uploads set created_at = now() - interval '25 hours', expires_at = now() - interval '1 hour' where id = $1`, [
+      id,
+    ]);
   }
 
   async function uploadFiles(): Promise<string[]> {

@@ -54,7 +54,12 @@ const cases: Case[] = [
     },
     expect: { v3: 3008, v2: 4008 },
   },
-  { name: 'idle past the timeout (v3: inactivity_timeout)', query: 'sample_rate=16000&inactivity_timeout=5', expect: { v3: 1000, v2: 4031 }, terminates: true },
+  {
+    name: 'idle past the timeout (v3: inactivity_timeout)',
+    query: 'sample_rate=16000&inactivity_timeout=5',
+    expect: { v3: 1000, v2: 4031 },
+    terminates: true,
+  },
 ];
 
 describe('bad streaming sessions close with upstream codes', () => {
@@ -124,7 +129,10 @@ describe('bad streaming sessions close with upstream codes', () => {
 
   it('refuses a session over the concurrency limit with 3009 / 4102 without using up its token, and frees slots on close', async () => {
     const base = server.url.replace('http', 'ws');
-    const open = [connect(`${base}/v3/ws?sample_rate=16000`, { authorization: server.key }), connect(`${base}/v2/realtime/ws?sample_rate=16000`, { authorization: server.key })];
+    const open = [
+      connect(`${base}/v3/ws?sample_rate=16000`, { authorization: server.key }),
+      connect(`${base}/v2/realtime/ws?sample_rate=16000`, { authorization: server.key }),
+    ];
     for (const s of open) await s.next((m) => m.type === 'Begin' || m.message_type === 'SessionBegins');
     const refusedToken = await token();
     const v3 = connect(`${base}/v3/ws?sample_rate=16000&token=${refusedToken}`);

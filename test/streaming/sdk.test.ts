@@ -91,13 +91,21 @@ describe.each([
     expect(token).toMatch(/^[0-9a-f]{64}$/);
     const s = await v3Session({ token });
     expect(wordErrorRate(clip.reference, s.finalText)).toBeLessThanOrEqual(asyncWer + 0.02);
-    const again = client.streaming.transcriber({ token, websocketBaseUrl: `${server.tlsUrl!.replace('https', 'wss')}/v3/ws`, sampleRate: 16_000 });
+    const again = client.streaming.transcriber({
+      token,
+      websocketBaseUrl: `${server.tlsUrl!.replace('https', 'wss')}/v3/ws`,
+      sampleRate: 16_000,
+    });
     await expect(again.connect()).rejects.toThrow();
   });
 
   it('v2 realtime transcriber with a temporary token: SessionBegins, partials, finals, SessionInformation', async () => {
     const token = await client.realtime.createTemporaryToken({ expires_in: 60 });
-    const rt = client.realtime.transcriber({ token, realtimeUrl: `${server.tlsUrl!.replace('https', 'wss')}/v2/realtime/ws`, sampleRate: 16_000 });
+    const rt = client.realtime.transcriber({
+      token,
+      realtimeUrl: `${server.tlsUrl!.replace('https', 'wss')}/v2/realtime/ws`,
+      sampleRate: 16_000,
+    });
     const raw: Record<string, unknown>[] = [];
     const partials: string[] = [];
     const finals: string[] = [];

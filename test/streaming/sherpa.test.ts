@@ -29,7 +29,13 @@ describe('streaming on a sherpa-onnx model', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({
-      env: { EARSHOT_STREAMING_MODEL: TONE_CTC, EARSHOT_VAD_MODEL: SILERO_MODEL, EARSHOT_STREAMING_ALLOW_FAST: 'true', EARSHOT_STREAMING_THREADS: '1', EARSHOT_LOG_LEVEL: 'info' },
+      env: {
+        EARSHOT_STREAMING_MODEL: TONE_CTC,
+        EARSHOT_VAD_MODEL: SILERO_MODEL,
+        EARSHOT_STREAMING_ALLOW_FAST: 'true',
+        EARSHOT_STREAMING_THREADS: '1',
+        EARSHOT_LOG_LEVEL: 'info',
+      },
     });
   }, 60_000);
   afterAll(async () => server?.destroy());
@@ -40,14 +46,28 @@ describe('streaming on a sherpa-onnx model', () => {
     const s = connect(`${server.url.replace('http', 'ws')}/v3/ws?${query}`, { Authorization: server.key });
     await s.opened;
     await s.next((m) => m.type === 'Begin');
-    const audio = pcm([[500, false], [1000, true], [6000, false], [800, true], [300, false], [800, true], [6000, false]]);
+    const audio = pcm([
+      [500, false],
+      [1000, true],
+      [6000, false],
+      [800, true],
+      [300, false],
+      [800, true],
+      [6000, false],
+    ]);
     await sendAudio((c) => s.ws.send(c), audio, { bytesPerMs: 32, chunkMs: 100, speed: Infinity });
     await s.next((m) => m.type === 'Turn' && m.end_of_turn === true && m.turn_order === 1);
     s.ws.send(JSON.stringify({ type: 'Terminate' }));
     await s.next((m) => m.type === 'Termination');
     await s.closed;
 
-    const turns = s.messages.filter((m) => m.type === 'Turn') as { turn_order: number; end_of_turn: boolean; transcript: string; end_of_turn_confidence: number; words: { text: string; start: number }[] }[];
+    const turns = s.messages.filter((m) => m.type === 'Turn') as {
+      turn_order: number;
+      end_of_turn: boolean;
+      transcript: string;
+      end_of_turn_confidence: number;
+      words: { text: string; start: number }[];
+    }[];
     const finals = turns.filter((t) => t.end_of_turn);
     expect(finals.map((t) => t.transcript)).toEqual(['speech', 'speech speech']);
     // The model's endpoint, not 20 s of silence, ended both turns: at full confidence.

@@ -16,7 +16,12 @@ describe('streaming soak', () => {
   beforeAll(async () => {
     server = await startServer({
       storage: 'postgres',
-      env: { EARSHOT_STREAMING_THREADS: '2', EARSHOT_STREAMING_ALLOW_FAST: 'true', EARSHOT_STREAMING_MAX_SESSIONS: '30', EARSHOT_CONCURRENCY: '2' },
+      env: {
+        EARSHOT_STREAMING_THREADS: '2',
+        EARSHOT_STREAMING_ALLOW_FAST: 'true',
+        EARSHOT_STREAMING_MAX_SESSIONS: '30',
+        EARSHOT_CONCURRENCY: '2',
+      },
     });
     audio = (await rawAudio(librivoxClips()[1]!.wav)).subarray(0, 16_000); // half a second
   });

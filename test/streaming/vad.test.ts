@@ -26,7 +26,25 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vad-'));
   const wav = path.join(dir, 'speech.wav');
   await run('espeak-ng', ['-w', wav, 'The committee will decide on the budget next Tuesday morning.']);
-  const { stdout } = await run('ffmpeg', ['-loglevel', 'error', '-i', wav, '-af', 'silenceremove=start_periods=1:stop_periods=-1:start_threshold=-60dB:stop_threshold=-60dB', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-loglevel',
+      'error',
+      '-i',
+      wav,
+      '-af',
+      'silenceremove=start_periods=1:stop_periods=-1:start_threshold=-60dB:stop_threshold=-60dB',
+      '-f',
+      's16le',
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-',
+    ],
+    { encoding: 'buffer', maxBuffer: 1 << 26 },
+  );
   speechEndMs = LEAD_MS + stdout.length / BYTES_PER_MS;
   audio = Buffer.concat([Buffer.alloc(LEAD_MS * BYTES_PER_MS), stdout, Buffer.alloc(TAIL_MS * BYTES_PER_MS)]);
   model = await SileroModel.load(SILERO_MODEL);
@@ -85,7 +103,11 @@ describe('Silero VAD', () => {
     ['music', ['synth', '2', 'pluck', 'C3', 'pluck', 'E3', 'pluck', 'G3', 'vol', '0.3']],
   ])('tells the speech from %s after it, which the energy detector takes for speech', async (_what, effect) => {
     // -R: the same noise every run (SoX seeds its generator from the clock otherwise), so the test cannot flake.
-    const { stdout: noise } = await run('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed', '-t', 'raw', '-', ...effect], { encoding: 'buffer', maxBuffer: 1 << 26 });
+    const { stdout: noise } = await run(
+      'sox',
+      ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed', '-t', 'raw', '-', ...effect],
+      { encoding: 'buffer', maxBuffer: 1 << 26 },
+    );
     const speech = audio.subarray(0, speechEndMs * BYTES_PER_MS);
     const mixed = Buffer.concat([speech, noise]);
     const silero = await feed(model.open(0.4), mixed, 100);

@@ -20,9 +20,12 @@ describe('streaming webhooks', () => {
   it('POSTs {session_id, messages} when the session ends, with the auth header, retrying a 5xx', async () => {
     const audio = await rawAudio(librivoxClips()[1].wav);
     const hook = encodeURIComponent(`${receiver.url}/flaky`);
-    const s = connect(`${server.url.replace('http', 'ws')}/v3/ws?sample_rate=16000&webhook_url=${hook}&webhook_auth_header_name=X-Token&webhook_auth_header_value=abc`, {
-      authorization: server.key,
-    });
+    const s = connect(
+      `${server.url.replace('http', 'ws')}/v3/ws?sample_rate=16000&webhook_url=${hook}&webhook_auth_header_name=X-Token&webhook_auth_header_value=abc`,
+      {
+        authorization: server.key,
+      },
+    );
     const begin = await s.next((m) => m.type === 'Begin');
     await sendAudio((c) => s.ws.send(c), Buffer.concat([audio, Buffer.alloc(32_000)]), { bytesPerMs: 32, chunkMs: 100, speed: Infinity });
     s.ws.send(JSON.stringify({ type: 'Terminate' }));

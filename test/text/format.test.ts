@@ -78,16 +78,12 @@ describe('formatWords: punctuation from pauses', () => {
   });
 
   it('adds a comma at a clause pause, but not after a function word', () => {
-    expect(format(spoken('well we went to the shop', { 0: CLAUSE_PAUSE_MS, 4: CLAUSE_PAUSE_MS }))).toBe(
-      'Well, we went to the shop.',
-    );
+    expect(format(spoken('well we went to the shop', { 0: CLAUSE_PAUSE_MS, 4: CLAUSE_PAUSE_MS }))).toBe('Well, we went to the shop.');
   });
 
   it('makes questions of wh-word + auxiliary and auxiliary + subject openings', () => {
     const text = 'what is this ok are you sure when i was young it rained';
-    expect(format(spoken(text, { 2: 800, 3: 800, 6: 800 }))).toBe(
-      'What is this? Ok. Are you sure? When I was young it rained.',
-    );
+    expect(format(spoken(text, { 2: 800, 3: 800, 6: 800 }))).toBe('What is this? Ok. Are you sure? When I was young it rained.');
   });
 
   it('ends an overlong sentence at a clause pause', () => {
@@ -128,9 +124,7 @@ describe('formatWords: punctuate=false', () => {
 
 describe('formatWords: format_text', () => {
   it('capitalises sentence starts and the pronoun I', () => {
-    expect(format(spoken("i think i'm sure i'll go and i've done it", { 1: 800 }))).toBe(
-      "I think. I'm sure I'll go and I've done it.",
-    );
+    expect(format(spoken("i think i'm sure i'll go and i've done it", { 1: 800 }))).toBe("I think. I'm sure I'll go and I've done it.");
   });
 
   it('lowercases engine casing when false', () => {
@@ -234,7 +228,10 @@ describe('formatWords: custom_spelling', () => {
 });
 
 describe('transcriptText and averageConfidence', () => {
-  const words = formatWords(spoken('a b', {}, 0.5).map((w, i) => ({ ...w, confidence: i ? 1 : 0.5 })), DEFAULTS);
+  const words = formatWords(
+    spoken('a b', {}, 0.5).map((w, i) => ({ ...w, confidence: i ? 1 : 0.5 })),
+    DEFAULTS,
+  );
   it('joins words with spaces', () => {
     expect(transcriptText(words)).toBe('A b.');
   });

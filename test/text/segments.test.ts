@@ -40,7 +40,14 @@ describe('toSentences', () => {
     const sentences = toSentences(ws);
     expect(sentences.map((s) => s.text)).toEqual(['Hello world.', 'How are you?', 'Fine!', 'Good']);
     const [first] = sentences;
-    expect(first).toEqual({ text: 'Hello world.', start: ws[0]!.start, end: ws[1]!.end, confidence: 0.75, words: [ws[0], ws[1]], speaker: null });
+    expect(first).toEqual({
+      text: 'Hello world.',
+      start: ws[0]!.start,
+      end: ws[1]!.end,
+      confidence: 0.75,
+      words: [ws[0], ws[1]],
+      speaker: null,
+    });
     expect(first).not.toHaveProperty('channel');
     expect(sentences[3]!.start).toBe(ws[6]!.start);
     expect(sentences[3]!.end).toBe(ws[6]!.end);
@@ -158,14 +165,23 @@ describe('toParagraphs', () => {
 
 describe('toUtterances', () => {
   /** A word of `channel` (its speaker too, as multichannel labels them) from `start` to `end` ms. */
-  const on = (channel: string, text: string, start: number, end: number): TranscriptWord => ({ text, start, end, confidence: 0.8, speaker: channel, channel });
+  const on = (channel: string, text: string, start: number, end: number): TranscriptWord => ({
+    text,
+    start,
+    end,
+    confidence: 0.8,
+    speaker: channel,
+    channel,
+  });
 
-  it('ends a channel\'s turn when the other channel speaks in its silence, not when it talks over it', () => {
+  it("ends a channel's turn when the other channel speaks in its silence, not when it talks over it", () => {
     const ws = [
-      on('1', 'hello', 0, 300), on('1', 'there', 350, 700),
+      on('1', 'hello', 0, 300),
+      on('1', 'there', 350, 700),
       on('2', 'yes', 500, 650), // said over channel 1: no new turn
       on('2', 'hi', 900, 1200), // in channel 1's silence: channel 1's next word starts a new utterance
-      on('1', 'how', 1300, 1500), on('1', 'are', 1550, 1700),
+      on('1', 'how', 1300, 1500),
+      on('1', 'are', 1550, 1700),
     ];
     const utterances = toUtterances(ws);
     expect(utterances.map((u) => [u.channel, u.speaker, u.text, u.start, u.end])).toEqual([

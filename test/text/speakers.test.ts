@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { assignSpeakers, speakerLabel } from '../../src/text/speakers.js';
 import type { TranscriptWord } from '../../src/transcript/types.js';
 
-const word = (text: string, start: number, end: number, extra: Partial<TranscriptWord> = {}): TranscriptWord => ({ text, start, end, confidence: 0.8, speaker: null, ...extra });
+const word = (text: string, start: number, end: number, extra: Partial<TranscriptWord> = {}): TranscriptWord => ({
+  text,
+  start,
+  end,
+  confidence: 0.8,
+  speaker: null,
+  ...extra,
+});
 
 describe('assignSpeakers', () => {
   it('gives each word the speaker that overlaps it most, lettered in order of first appearance', () => {

@@ -51,7 +51,8 @@ function parseVtt(vtt: string): ParsedCue[] {
     });
 }
 
-const LONG = 'the quick brown fox jumps over the lazy dog and then it runs far away into the dark green forest where nobody can find it again until the morning comes';
+const LONG =
+  'the quick brown fox jumps over the lazy dog and then it runs far away into the dark green forest where nobody can find it again until the morning comes';
 
 describe('toSrt', () => {
   it('writes numbered cues with hh:mm:ss,mmm times, a blank line after each', () => {
@@ -60,9 +61,7 @@ describe('toSrt', () => {
       { text: 'world.', start: 700, end: 1200, confidence: 1, speaker: null },
       { text: 'Again', start: 3_723_004, end: 3_723_500, confidence: 1, speaker: null },
     ];
-    expect(toSrt(words)).toBe(
-      '1\n00:00:00,250 --> 00:00:01,200\nHello world.\n\n' + '2\n01:02:03,004 --> 01:02:03,500\nAgain\n\n',
-    );
+    expect(toSrt(words)).toBe('1\n00:00:00,250 --> 00:00:01,200\nHello world.\n\n' + '2\n01:02:03,004 --> 01:02:03,500\nAgain\n\n');
   });
 
   it('rounds fractional times and clamps negative ones to zero', () => {
@@ -162,7 +161,9 @@ describe('caption breaks', () => {
 describe('multichannel captions', () => {
   it('captions each channel on its own, interleaved by start, when both talk at once', () => {
     const channel = (c: string, text: string, from: number) => spoken(text, from, c).map((w) => ({ ...w, channel: c }));
-    const ws = [...channel('1', 'the left side talks', 0), ...channel('2', 'while the right answers', 100)].sort((a, b) => a.start - b.start);
+    const ws = [...channel('1', 'the left side talks', 0), ...channel('2', 'while the right answers', 100)].sort(
+      (a, b) => a.start - b.start,
+    );
     expect(toSrt(ws)).toBe(
       '1\n00:00:00,000 --> 00:00:01,350\nthe left side talks\n\n2\n00:00:00,100 --> 00:00:01,450\nwhile the right answers\n\n',
     );

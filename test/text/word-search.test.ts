@@ -18,7 +18,18 @@ describe('searchWords', () => {
     const result = searchWords(WORDS, ['smoke']);
     expect(result).toEqual({
       total_count: 3,
-      matches: [{ text: 'smoke', count: 3, indexes: [0, 5, 9], timestamps: [[0, 500], [5000, 5500], [9000, 9500]] }],
+      matches: [
+        {
+          text: 'smoke',
+          count: 3,
+          indexes: [0, 5, 9],
+          timestamps: [
+            [0, 500],
+            [5000, 5500],
+            [9000, 9500],
+          ],
+        },
+      ],
     });
     validateSchema('WordSearchResponse', { id: ID, ...result });
   });

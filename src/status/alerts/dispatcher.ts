@@ -74,7 +74,8 @@ export class Alerts {
   async component(view: AlertView, componentId: string, oldStatus: ComponentStatus, newStatus: ComponentStatus, at: Date): Promise<void> {
     await this.refresh();
     for (const sub of this.recipients) {
-      if (sub.kind === 'webhook' && Alerts.hears(sub, [componentId])) this.deliver(sub, componentMessage(view, componentId, oldStatus, newStatus, at, newId(), this.unsubscribeUrl(sub)));
+      if (sub.kind === 'webhook' && Alerts.hears(sub, [componentId]))
+        this.deliver(sub, componentMessage(view, componentId, oldStatus, newStatus, at, newId(), this.unsubscribeUrl(sub)));
     }
   }
 
@@ -112,12 +113,24 @@ export class Alerts {
       await this.deps.mailer.send({ to: sub.target, subject: m.subject, ...m.email, unsubscribeUrl });
     } else {
       if (!m.webhook) return;
-      await postWebhook(sub.target, sub.secret!, m.webhook.event, m.webhook.body, { publicMode: this.deps.config.publicMode, timeoutMs: this.deps.config.webhookTimeoutMs });
+      await postWebhook(sub.target, sub.secret!, m.webhook.event, m.webhook.body, {
+        publicMode: this.deps.config.publicMode,
+        timeoutMs: this.deps.config.webhookTimeoutMs,
+      });
     }
   }
 
   private record(sub: Subscriber, m: Message, attempt: number, error: string | null): void {
-    const entry = { subscriberId: sub.id, kind: sub.kind, target: sub.target, subject: m.subject, attempt, ok: error === null, error, at: new Date() };
+    const entry = {
+      subscriberId: sub.id,
+      kind: sub.kind,
+      target: sub.target,
+      subject: m.subject,
+      attempt,
+      ok: error === null,
+      error,
+      at: new Date(),
+    };
     if (error) this.deps.log.info({ subscriber: sub.id, attempt, error }, 'status: alert attempt failed');
     void this.deps.writes.write('alert log', (db) => logAlert(db, entry));
   }

@@ -32,7 +32,9 @@ export class Mailer {
       subject: mail.subject,
       text: mail.text,
       html: mail.html,
-      ...(mail.unsubscribeUrl && { headers: { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }),
+      ...(mail.unsubscribeUrl && {
+        headers: { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      }),
     });
   }
 

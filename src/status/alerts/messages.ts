@@ -22,10 +22,15 @@ function pageRef(view: AlertView) {
 }
 
 function htmlMail(title: string, paragraphs: string[], links: { pageUrl: string; unsubscribeUrl: string | null }): string {
-  const foot = [`<a href="${esc(links.pageUrl)}">Status page</a>`, ...(links.unsubscribeUrl ? [`<a href="${esc(links.unsubscribeUrl)}">Unsubscribe</a>`] : [])].join(' · ');
-  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;max-width:36em">` +
+  const foot = [
+    `<a href="${esc(links.pageUrl)}">Status page</a>`,
+    ...(links.unsubscribeUrl ? [`<a href="${esc(links.unsubscribeUrl)}">Unsubscribe</a>`] : []),
+  ].join(' · ');
+  return (
+    `<!doctype html><html><body style="font-family:system-ui,sans-serif;max-width:36em">` +
     `<h2>${esc(title)}</h2>${paragraphs.map((p) => `<p>${esc(p).replace(/\n/g, '<br>')}</p>`).join('')}` +
-    `<p style="color:#666;font-size:90%">${foot}</p></body></html>`;
+    `<p style="color:#666;font-size:90%">${foot}</p></body></html>`
+  );
 }
 
 export function incidentMessage(view: AlertView, incident: Incident, update: IncidentUpdate, unsubscribeUrl: string): Message {
@@ -35,7 +40,9 @@ export function incidentMessage(view: AlertView, incident: Incident, update: Inc
     `${kind} status: ${words(update.status)}${incident.kind === 'incident' ? ` · impact: ${incident.impact}` : ''}`,
     update.body,
     ...(changes.length ? [changes.join('\n')] : []),
-    ...(incident.scheduledFor ? [`Scheduled ${incident.scheduledFor.toISOString()} to ${incident.scheduledUntil?.toISOString() ?? '?'}`] : []),
+    ...(incident.scheduledFor
+      ? [`Scheduled ${incident.scheduledFor.toISOString()} to ${incident.scheduledUntil?.toISOString() ?? '?'}`]
+      : []),
   ];
   const subject = `[${view.page.name}] ${incident.name}: ${words(update.status)}`;
   const pageUrl = `${view.page.url}/incidents/${incident.id}`;
@@ -45,11 +52,22 @@ export function incidentMessage(view: AlertView, incident: Incident, update: Inc
       text: `${incident.name}\n\n${lines.join('\n\n')}\n\n${kind}: ${pageUrl}\nUnsubscribe: ${unsubscribeUrl}\n`,
       html: htmlMail(incident.name, lines, { pageUrl, unsubscribeUrl }),
     },
-    webhook: { event: 'incident', body: { meta: { unsubscribe: unsubscribeUrl, documentation: DOCS }, page: pageRef(view), incident: incidentJson(incident, view) } },
+    webhook: {
+      event: 'incident',
+      body: { meta: { unsubscribe: unsubscribeUrl, documentation: DOCS }, page: pageRef(view), incident: incidentJson(incident, view) },
+    },
   };
 }
 
-export function componentMessage(view: AlertView, componentId: string, oldStatus: ComponentStatus, newStatus: ComponentStatus, at: Date, updateId: string, unsubscribeUrl: string): Message {
+export function componentMessage(
+  view: AlertView,
+  componentId: string,
+  oldStatus: ComponentStatus,
+  newStatus: ComponentStatus,
+  at: Date,
+  updateId: string,
+  unsubscribeUrl: string,
+): Message {
   const c = view.components.find((x) => x.id === componentId)!;
   return {
     subject: `[${view.page.name}] ${c.name}: ${STATUS_LABEL[newStatus]}`,
@@ -67,11 +85,23 @@ export function componentMessage(view: AlertView, componentId: string, oldStatus
 }
 
 export function confirmMessage(view: AlertView, confirmUrl: string, components: string[] | null): Message {
-  const which = components ? view.components.filter((c) => components.includes(c.id)).map((c) => c.name).join(', ') : 'all components';
-  const lines = [`Someone (hopefully you) asked to get an email whenever the status of ${which} on ${view.page.name}'s status page changes.`, `Confirm: ${confirmUrl}`, 'If it was not you, ignore this email: nothing is sent unless the link is opened.'];
+  const which = components
+    ? view.components
+        .filter((c) => components.includes(c.id))
+        .map((c) => c.name)
+        .join(', ')
+    : 'all components';
+  const lines = [
+    `Someone (hopefully you) asked to get an email whenever the status of ${which} on ${view.page.name}'s status page changes.`,
+    `Confirm: ${confirmUrl}`,
+    'If it was not you, ignore this email: nothing is sent unless the link is opened.',
+  ];
   return {
     subject: `[${view.page.name}] Confirm your status subscription`,
-    email: { text: `${lines.join('\n\n')}\n`, html: htmlMail('Confirm your subscription', lines, { pageUrl: view.page.url, unsubscribeUrl: null }) },
+    email: {
+      text: `${lines.join('\n\n')}\n`,
+      html: htmlMail('Confirm your subscription', lines, { pageUrl: view.page.url, unsubscribeUrl: null }),
+    },
     webhook: null,
   };
 }

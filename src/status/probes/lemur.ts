@@ -6,14 +6,27 @@ export const probeLemur: Probe = async (env, signal) => {
   const llm = env.ctx.llm;
   const status = await llm.status();
   if (status.backend === 'none') return { observed: 'inactive', latencyMs: null, message: status.message };
-  if (status.state === 'loading') return { observed: 'degraded_performance', latencyMs: null, message: `the model at ${status.location} is still loading` };
-  if (status.state === 'unavailable' || !llm.backend) return failed(`${status.backend} LLM at ${status.location}: ${status.message ?? 'unavailable'}`);
+  if (status.state === 'loading')
+    return { observed: 'degraded_performance', latencyMs: null, message: `the model at ${status.location} is still loading` };
+  if (status.state === 'unavailable' || !llm.backend)
+    return failed(`${status.backend} LLM at ${status.location}: ${status.message ?? 'unavailable'}`);
   const model = status.models[0]!.name;
   const started = performance.now();
   try {
-    const r = await llm.backend.chat({ model, messages: [{ role: 'user', content: 'Reply with the single word OK.' }], maxTokens: 3, temperature: 0, signal });
+    const r = await llm.backend.chat({
+      model,
+      messages: [{ role: 'user', content: 'Reply with the single word OK.' }],
+      maxTokens: 3,
+      temperature: 0,
+      signal,
+    });
     const ms = performance.now() - started;
-    return byLatency(env, 'lemur', ms, `${model} (${status.backend}) generated ${r.outputTokens} token${r.outputTokens === 1 ? '' : 's'} in ${Math.round(ms)} ms`);
+    return byLatency(
+      env,
+      'lemur',
+      ms,
+      `${model} (${status.backend}) generated ${r.outputTokens} token${r.outputTokens === 1 ? '' : 's'} in ${Math.round(ms)} ms`,
+    );
   } catch (err) {
     return failed(`${model} (${status.backend} at ${status.location}): ${(err as Error).message}`, performance.now() - started);
   }

@@ -5,7 +5,9 @@ import { byLatency, failed } from './types.js';
 export const probeStorage: Probe = async (env) => {
   const started = performance.now();
   try {
-    await env.ctx.db.query("insert into status_meta (key, value) values ('probe', now()::text) on conflict (key) do update set value = excluded.value");
+    await env.ctx.db.query(
+      "insert into status_meta (key, value) values ('probe', now()::text) on conflict (key) do update set value = excluded.value",
+    );
     const { rows } = await env.ctx.db.query<{ value: string }>("select value from status_meta where key = 'probe'");
     if (!rows[0]) return failed('the row just written could not be read back', performance.now() - started);
   } catch (err) {

@@ -38,7 +38,14 @@ export const probeStreaming: Probe = (env, signal) =>
         ws.send(JSON.stringify({ type: 'Terminate' }));
       } else if (m.type === 'Termination') {
         const ms = performance.now() - started;
-        done(byLatency(env, 'streaming', ms, `session of ${(env.clip.pcm.length / 32_000).toFixed(1)} s of audio ended normally in ${Math.round(ms)} ms`));
+        done(
+          byLatency(
+            env,
+            'streaming',
+            ms,
+            `session of ${(env.clip.pcm.length / 32_000).toFixed(1)} s of audio ended normally in ${Math.round(ms)} ms`,
+          ),
+        );
       }
     });
     ws.on('close', (code, why) => {

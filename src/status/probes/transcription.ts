@@ -31,9 +31,15 @@ async function call(env: ProbeEnv, method: string, pathname: string, signal: Abo
   const abort = () => own.abort(signal.reason);
   signal.addEventListener('abort', abort, { once: true });
   try {
-    const res = await fetch(`${env.baseUrl}${pathname}`, { method, headers: { authorization: env.key }, body: body && new Uint8Array(body), signal: own.signal });
+    const res = await fetch(`${env.baseUrl}${pathname}`, {
+      method,
+      headers: { authorization: env.key },
+      body: body && new Uint8Array(body),
+      signal: own.signal,
+    });
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${pathname.replace(/[0-9a-f-]{36}/, ':id')} answered ${res.status}: ${String(json.error ?? '')}`);
+    if (!res.ok)
+      throw new Error(`${method} ${pathname.replace(/[0-9a-f-]{36}/, ':id')} answered ${res.status}: ${String(json.error ?? '')}`);
     return json;
   } finally {
     signal.removeEventListener('abort', abort);
@@ -58,7 +64,9 @@ export const probeTranscription: Probe = async (env, signal) => {
   const job = await runJob(env, signal);
   if (missing.length === 0) return job;
   const text = `model file${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}; running engine threads keep working, new ones and the next start will fail`;
-  return job.observed === 'major_outage' ? { ...job, message: `${job.message}; ${text}` } : { observed: 'partial_outage', latencyMs: job.latencyMs, message: text };
+  return job.observed === 'major_outage'
+    ? { ...job, message: `${job.message}; ${text}` }
+    : { observed: 'partial_outage', latencyMs: job.latencyMs, message: text };
 };
 
 async function runJob(env: ProbeEnv, signal: AbortSignal): Promise<ProbeResult> {
@@ -86,7 +94,12 @@ async function runJob(env: ProbeEnv, signal: AbortSignal): Promise<ProbeResult> 
         // Slowness is judged on the run alone: waiting behind user jobs is the queue's story, not the engine's.
         const ran = now - (startedAt ?? queuedAt);
         const waited = startedAt === null ? '' : `waited ${((startedAt - queuedAt) / 1000).toFixed(1)} s in the queue, `;
-        return byLatency(env, 'transcription', ran, `${env.clip.source} clip transcribed by ${ctx.engine.model}: ${waited}ran ${Math.round(ran)} ms`);
+        return byLatency(
+          env,
+          'transcription',
+          ran,
+          `${env.clip.source} clip transcribed by ${ctx.engine.model}: ${waited}ran ${Math.round(ran)} ms`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -95,7 +108,12 @@ async function runJob(env: ProbeEnv, signal: AbortSignal): Promise<ProbeResult> 
     if (!signal.aborted) return failed(`transcription: ${reason(err)}`, ms);
     // Timed out: a job behind a busy queue is no fault if user jobs kept finishing meanwhile.
     const finished = await userJobsFinishedSince(env, started).catch(() => 0);
-    if (finished > 0) return { observed: 'operational', latencyMs: null, message: `the probe job waited behind user jobs for ${Math.round(ms / 1000)} s; ${finished} user jobs completed meanwhile` };
+    if (finished > 0)
+      return {
+        observed: 'operational',
+        latencyMs: null,
+        message: `the probe job waited behind user jobs for ${Math.round(ms / 1000)} s; ${finished} user jobs completed meanwhile`,
+      };
     return failed(`no transcription finished within ${Math.round(ms / 1000)} s`, ms);
   } finally {
     // A job that timed out must not run later, when nobody waits for it.

@@ -33,7 +33,11 @@ export function byLatency(env: ProbeEnv, id: LocalComponentId, latencyMs: number
   return { observed, latencyMs: Math.round(latencyMs), message: slow ? `${message}; slower than ${limit} ms` : message };
 }
 
-export const failed = (message: string, latencyMs: number | null = null, observed: ProbeStatus = 'major_outage'): ProbeResult => ({ observed, latencyMs: latencyMs === null ? null : Math.round(latencyMs), message });
+export const failed = (message: string, latencyMs: number | null = null, observed: ProbeStatus = 'major_outage'): ProbeResult => ({
+  observed,
+  latencyMs: latencyMs === null ? null : Math.round(latencyMs),
+  message,
+});
 
 /** The cause of a fetch failure, not undici's bare "fetch failed". */
 export const reason = (err: unknown): string => {

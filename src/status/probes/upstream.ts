@@ -8,7 +8,12 @@ interface Summary {
   incidents?: { name?: string; status?: string }[];
 }
 
-const FROM_INDICATOR: Record<Indicator, ProbeStatus> = { none: 'operational', minor: 'degraded_performance', major: 'partial_outage', critical: 'major_outage' };
+const FROM_INDICATOR: Record<Indicator, ProbeStatus> = {
+  none: 'operational',
+  minor: 'degraded_performance',
+  major: 'partial_outage',
+  critical: 'major_outage',
+};
 
 /**
  * Reads a Statuspage page's `/api/v2/summary.json`: its worst component, or its own indicator if
@@ -19,7 +24,10 @@ export async function probeUpstream(baseUrl: string, timeoutMs: number): Promise
   const started = performance.now();
   let body: Summary;
   try {
-    const res = await fetch(`${baseUrl}/api/v2/summary.json`, { headers: { accept: 'application/json', 'user-agent': 'Earshot-Status/1.0' }, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${baseUrl}/api/v2/summary.json`, {
+      headers: { accept: 'application/json', 'user-agent': 'Earshot-Status/1.0' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!res.ok) throw new Error(`answered ${res.status}`);
     body = (await res.json()) as Summary;
   } catch (err) {
@@ -27,7 +35,8 @@ export async function probeUpstream(baseUrl: string, timeoutMs: number): Promise
   }
   const latencyMs = Math.round(performance.now() - started);
   const indicator = body.status?.indicator;
-  if (!indicator || !(IMPACTS as string[]).includes(indicator)) return { observed: 'unknown', latencyMs, message: `${baseUrl}/api/v2/summary.json is not a Statuspage summary` };
+  if (!indicator || !(IMPACTS as string[]).includes(indicator))
+    return { observed: 'unknown', latencyMs, message: `${baseUrl}/api/v2/summary.json is not a Statuspage summary` };
   const parts = (body.components ?? []).filter((c) => !c.group && isProbeStatus(c.status));
   const observed = worst([FROM_INDICATOR[indicator as Indicator], ...parts.map((c) => c.status as ProbeStatus)]);
   const notes = [

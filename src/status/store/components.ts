@@ -70,6 +70,19 @@ export async function saveComponent(db: Queryable, c: ComponentState): Promise<v
        last_probe_at = excluded.last_probe_at, last_latency_ms = excluded.last_latency_ms, last_message = excluded.last_message,
        updated_at = excluded.updated_at
      where status_components.last_probe_at is null or excluded.last_probe_at is null or status_components.last_probe_at <= excluded.last_probe_at`,
-    [c.id, c.name, c.status, c.active, c.badStreak, c.goodStreak, c.lastObserved, c.lastProbeAt, c.lastLatencyMs, c.lastMessage, c.createdAt, c.updatedAt],
+    [
+      c.id,
+      c.name,
+      c.status,
+      c.active,
+      c.badStreak,
+      c.goodStreak,
+      c.lastObserved,
+      c.lastProbeAt,
+      c.lastLatencyMs,
+      c.lastMessage,
+      c.createdAt,
+      c.updatedAt,
+    ],
   );
 }

@@ -42,7 +42,9 @@ export const isOpen = (i: Incident): boolean => !['resolved', 'postmortem', 'com
 
 /** A maintenance under way names the component. */
 export const inMaintenance = (incidents: Iterable<Incident>, componentId: string): boolean => {
-  for (const m of incidents) if (m.kind === 'maintenance' && (m.status === 'in_progress' || m.status === 'verifying') && m.components.includes(componentId)) return true;
+  for (const m of incidents)
+    if (m.kind === 'maintenance' && (m.status === 'in_progress' || m.status === 'verifying') && m.components.includes(componentId))
+      return true;
   return false;
 };
 
@@ -83,7 +85,23 @@ export async function insertIncident(db: Queryable, i: Incident): Promise<boolea
     `insert into status_incidents (id, kind, name, status, impact, auto, components, created_at, updated_at, started_at, monitoring_at, resolved_at, scheduled_for, scheduled_until, auto_component)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      on conflict (auto_component) where auto_component is not null and ${OPEN} do nothing returning id`,
-    [i.id, i.kind, i.name, i.status, i.impact, i.auto, JSON.stringify(i.components), i.createdAt, i.updatedAt, i.startedAt, i.monitoringAt, i.resolvedAt, i.scheduledFor, i.scheduledUntil, autoComponent(i)],
+    [
+      i.id,
+      i.kind,
+      i.name,
+      i.status,
+      i.impact,
+      i.auto,
+      JSON.stringify(i.components),
+      i.createdAt,
+      i.updatedAt,
+      i.startedAt,
+      i.monitoringAt,
+      i.resolvedAt,
+      i.scheduledFor,
+      i.scheduledUntil,
+      autoComponent(i),
+    ],
   );
   if (rows.length === 0) return false;
   for (const u of [...i.updates].reverse()) await insertUpdate(db, u);
@@ -97,7 +115,18 @@ export async function saveIncident(db: Queryable, i: Incident, u: IncidentUpdate
   const { rows } = await db.query(
     `update status_incidents set name = $2, status = $3, impact = $4, components = $5, updated_at = $6, monitoring_at = $7, resolved_at = $8,
        scheduled_for = $9, scheduled_until = $10 where id = $1 returning id`,
-    [i.id, i.name, i.status, i.impact, JSON.stringify(i.components), i.updatedAt, i.monitoringAt, i.resolvedAt, i.scheduledFor, i.scheduledUntil],
+    [
+      i.id,
+      i.name,
+      i.status,
+      i.impact,
+      JSON.stringify(i.components),
+      i.updatedAt,
+      i.monitoringAt,
+      i.resolvedAt,
+      i.scheduledFor,
+      i.scheduledUntil,
+    ],
   );
   if (rows.length > 0) await insertUpdate(db, u);
 }
@@ -109,14 +138,10 @@ export async function openAutoIncident(db: Queryable, componentId: string): Prom
 }
 
 async function insertUpdate(db: Queryable, u: IncidentUpdate): Promise<void> {
-  await db.query('insert into status_incident_updates (id, incident_id, status, body, affected_components, created_at) values ($1, $2, $3, $4, $5, $6)', [
-    u.id,
-    u.incidentId,
-    u.status,
-    u.body,
-    JSON.stringify(u.affectedComponents),
-    u.createdAt,
-  ]);
+  await db.query(
+    'insert into status_incident_updates (id, incident_id, status, body, affected_components, created_at) values ($1, $2, $3, $4, $5, $6)',
+    [u.id, u.incidentId, u.status, u.body, JSON.stringify(u.affectedComponents), u.createdAt],
+  );
 }
 
 export interface IncidentQuery {
@@ -138,7 +163,10 @@ export async function listIncidents(db: Queryable, q: IncidentQuery): Promise<In
   }
   params.push(q.limit);
   const order = q.kind === 'maintenance' ? 'scheduled_for desc, created_at desc' : 'created_at desc';
-  const { rows } = await db.query<IncidentRow>(`select * from status_incidents where ${where.join(' and ')} order by ${order}, id limit $${params.length}`, params);
+  const { rows } = await db.query<IncidentRow>(
+    `select * from status_incidents where ${where.join(' and ')} order by ${order}, id limit $${params.length}`,
+    params,
+  );
   return withUpdates(db, rows);
 }
 
@@ -156,7 +184,14 @@ async function withUpdates(db: Queryable, rows: IncidentRow[]): Promise<Incident
   const byIncident = new Map<string, IncidentUpdate[]>();
   for (const u of updates) {
     const list = byIncident.get(u.incident_id) ?? [];
-    list.push({ id: u.id, incidentId: u.incident_id, status: u.status, body: u.body, affectedComponents: u.affected_components, createdAt: u.created_at });
+    list.push({
+      id: u.id,
+      incidentId: u.incident_id,
+      status: u.status,
+      body: u.body,
+      affectedComponents: u.affected_components,
+      createdAt: u.created_at,
+    });
     byIncident.set(u.incident_id, list);
   }
   return rows.map((r) => ({

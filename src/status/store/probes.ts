@@ -26,15 +26,10 @@ const COLUMN: Record<Exclude<TimeBucket, null>, string> = {
 
 /** Stores a probe and adds the time it stands for (`seconds`) to its hour and its UTC day. */
 export async function recordProbe(db: Queryable, p: ProbeRecord, bucket: TimeBucket, seconds: number): Promise<void> {
-  await db.query('insert into status_probes (component, at, observed, status, latency_ms, message, instance_id) values ($1, $2, $3, $4, $5, $6, $7)', [
-    p.component,
-    p.at,
-    p.observed,
-    p.status,
-    p.latencyMs,
-    p.message,
-    p.instanceId,
-  ]);
+  await db.query(
+    'insert into status_probes (component, at, observed, status, latency_ms, message, instance_id) values ($1, $2, $3, $4, $5, $6, $7)',
+    [p.component, p.at, p.observed, p.status, p.latencyMs, p.message, p.instanceId],
+  );
   if (bucket === null || seconds <= 0) return;
   const column = COLUMN[bucket];
   for (const span of ['hour', 'day']) {

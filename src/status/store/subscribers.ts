@@ -50,7 +50,10 @@ export async function insertSubscriber(db: Queryable, s: Omit<Subscriber, 'creat
 
 /** The active (not unsubscribed) email subscription of an address, confirmed or not. */
 export async function activeEmailSubscriber(db: Queryable, email: string): Promise<Subscriber | null> {
-  const { rows } = await db.query<Row>("select * from status_subscribers where kind = 'email' and lower(target) = lower($1) and unsubscribed_at is null", [email]);
+  const { rows } = await db.query<Row>(
+    "select * from status_subscribers where kind = 'email' and lower(target) = lower($1) and unsubscribed_at is null",
+    [email],
+  );
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
@@ -60,17 +63,25 @@ export async function getSubscriber(db: Queryable, id: string): Promise<Subscrib
 }
 
 export async function confirmSubscriber(db: Queryable, id: string): Promise<boolean> {
-  const { rows } = await db.query('update status_subscribers set confirmed_at = coalesce(confirmed_at, now()) where id = $1 and unsubscribed_at is null returning id', [id]);
+  const { rows } = await db.query(
+    'update status_subscribers set confirmed_at = coalesce(confirmed_at, now()) where id = $1 and unsubscribed_at is null returning id',
+    [id],
+  );
   return rows.length > 0;
 }
 
 export async function unsubscribe(db: Queryable, id: string): Promise<boolean> {
-  const { rows } = await db.query('update status_subscribers set unsubscribed_at = coalesce(unsubscribed_at, now()) where id = $1 returning id', [id]);
+  const { rows } = await db.query(
+    'update status_subscribers set unsubscribed_at = coalesce(unsubscribed_at, now()) where id = $1 returning id',
+    [id],
+  );
   return rows.length > 0;
 }
 
 /** Everyone who hears alerts: confirmed and still subscribed. */
 export async function listRecipients(db: Queryable): Promise<Subscriber[]> {
-  const { rows } = await db.query<Row>('select * from status_subscribers where confirmed_at is not null and unsubscribed_at is null order by created_at');
+  const { rows } = await db.query<Row>(
+    'select * from status_subscribers where confirmed_at is not null and unsubscribed_at is null order by created_at',
+  );
   return rows.map(fromRow);
 }

@@ -71,13 +71,16 @@ export const financialRecogniser: Recogniser = {
       out.push(withContext(text, { type: 'credit_card_cvv', start: m.index, end: m.index + m[0].length, score: 0.2 }, CVV_CONTEXT));
     }
     for (const m of matches(text, EXPIRY)) {
-      out.push(withContext(text, { type: 'credit_card_expiration', start: m.index, end: m.index + m[0].length, score: 0.2 }, EXPIRY_CONTEXT));
+      out.push(
+        withContext(text, { type: 'credit_card_expiration', start: m.index, end: m.index + m[0].length, score: 0.2 }, EXPIRY_CONTEXT),
+      );
     }
     for (const m of matches(text, IBAN)) {
       if (ibanValid(m[0])) out.push({ type: 'banking_information', start: m.index, end: m.index + m[0].length, score: 0.95 });
     }
     for (const m of matches(text, NINE_DIGITS)) {
-      if (abaValid(m[0])) out.push(withContext(text, { type: 'banking_information', start: m.index, end: m.index + m[0].length, score: 0.2 }, BANK_CONTEXT));
+      if (abaValid(m[0]))
+        out.push(withContext(text, { type: 'banking_information', start: m.index, end: m.index + m[0].length, score: 0.2 }, BANK_CONTEXT));
     }
     return out;
   },

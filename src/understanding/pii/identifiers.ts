@@ -23,7 +23,8 @@ export function ssnValid(digits: string): boolean {
 const EMAIL = /(?<![\w.+-])[\w.+-]+@[a-z\d-]+(?:\.[a-z\d-]+)*\.[a-z]{2,}(?![\w-])/gi;
 const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"']+[^\s<>"'.,;:!?)]/gi;
 /** A bare domain ("example.com/page") on the common top-level domains only, so "e.g." or "3.5" are not URLs. */
-const DOMAIN = /(?<![\w@.-])(?:[a-z\d-]+\.)+(?:com|org|net|edu|gov|io|co|uk|de|fr|info|biz|ai|app|dev)(?:\/[^\s<>"']*[^\s<>"'.,;:!?)])?(?![\w@-])/gi;
+const DOMAIN =
+  /(?<![\w@.-])(?:[a-z\d-]+\.)+(?:com|org|net|edu|gov|io|co|uk|de|fr|info|biz|ai|app|dev)(?:\/[^\s<>"']*[^\s<>"'.,;:!?)])?(?![\w@-])/gi;
 const IPV4 = /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/g;
 const IPV6 = /(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])/gi;
 
@@ -31,7 +32,12 @@ export const identifierRecogniser: Recogniser = {
   policies: ['us_social_security_number', 'email_address', 'url', 'ip_address'],
   find({ text }: Analysed): Finding[] {
     const out: Finding[] = [];
-    const span = (type: Finding['type'], m: RegExpExecArray, score: number): Finding => ({ type, start: m.index, end: m.index + m[0].length, score });
+    const span = (type: Finding['type'], m: RegExpExecArray, score: number): Finding => ({
+      type,
+      start: m.index,
+      end: m.index + m[0].length,
+      score,
+    });
     for (const m of matches(text, SSN_FORMATTED)) {
       if (ssnValid(digitsOf(m[0]))) out.push(withContext(text, span('us_social_security_number', m, 0.6), SSN_CONTEXT));
     }

@@ -15,10 +15,12 @@ export const listRecogniser: Recogniser = {
   policies: ['blood_type', 'zodiac_sign'],
   find({ text }: Analysed): Finding[] {
     const out: Finding[] = [];
-    for (const m of matches(text, BLOOD)) out.push(withContext(text, { type: 'blood_type', start: m.index, end: m.index + m[0].length, score: 0.3 }, BLOOD_CONTEXT));
+    for (const m of matches(text, BLOOD))
+      out.push(withContext(text, { type: 'blood_type', start: m.index, end: m.index + m[0].length, score: 0.3 }, BLOOD_CONTEXT));
     for (const m of matches(text, ZODIAC)) {
       const ambiguous = /^(cancer|leo)$/i.test(m[0]);
-      const near = ZODIAC_BEFORE.test(text.slice(Math.max(0, m.index - 60), m.index)) || ZODIAC_AFTER.test(text.slice(m.index + m[0].length));
+      const near =
+        ZODIAC_BEFORE.test(text.slice(Math.max(0, m.index - 60), m.index)) || ZODIAC_AFTER.test(text.slice(m.index + m[0].length));
       if (!ambiguous || near) out.push({ type: 'zodiac_sign', start: m.index, end: m.index + m[0].length, score: 0.75 });
     }
     return out;

@@ -16,7 +16,8 @@ export const moneyRecogniser: Recogniser = {
         const to = sep ? s.start + sep.index : s.end;
         const part = trimSpan(text, from, to);
         // A bare number in the list ("$5, 6") is not an amount by itself.
-        if (part.end > part.start && /[$€£¥]|\p{L}/u.test(text.slice(part.start, part.end))) out.push({ type: 'money_amount', ...part, score: 0.7 });
+        if (part.end > part.start && /[$€£¥]|\p{L}/u.test(text.slice(part.start, part.end)))
+          out.push({ type: 'money_amount', ...part, score: 0.7 });
         if (sep) from = s.start + sep.index + sep[0].length;
       }
     }

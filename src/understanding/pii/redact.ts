@@ -57,7 +57,11 @@ export function redactWords(words: readonly TranscriptWord[], policies: Readonly
 }
 
 /** A run of words with its own text (an utterance): the same words, redacted as in the whole transcript. */
-export function redactSegment<S extends { text: string; words: TranscriptWord[] }>(segment: S, all: readonly TranscriptWord[], r: Redaction): S {
+export function redactSegment<S extends { text: string; words: TranscriptWord[] }>(
+  segment: S,
+  all: readonly TranscriptWord[],
+  r: Redaction,
+): S {
   const index = new Map(all.map((w, i) => [w, i]));
   const byTime = new Map(all.map((w, i) => [`${w.start}:${w.end}:${w.text}`, i]));
   const words = segment.words.flatMap((w) => {

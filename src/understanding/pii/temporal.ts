@@ -8,13 +8,17 @@ import { hasContext } from './context.js';
 import type { Finding } from './policies.js';
 import { matches, spansOf, type Analysed, type Recogniser } from './recogniser.js';
 
-const MONTH = /\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\b/i;
-const DAY = /(?<![\d,.])(0?[1-9]|[12]\d|3[01])(st|nd|rd|th)?(?![\d:])|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)\b/i;
-const NUMERIC_DATE = /(?<![\d/.-])(?:(0?[1-9]|1[0-2])[/.-](0?[1-9]|[12]\d|3[01])[/.-](\d{4}|\d{2})|(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))(?![\d/-]|\.\d)/g;
+const MONTH =
+  /\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\b/i;
+const DAY =
+  /(?<![\d,.])(0?[1-9]|[12]\d|3[01])(st|nd|rd|th)?(?![\d:])|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)\b/i;
+const NUMERIC_DATE =
+  /(?<![\d/.-])(?:(0?[1-9]|1[0-2])[/.-](0?[1-9]|[12]\d|3[01])[/.-](\d{4}|\d{2})|(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))(?![\d/-]|\.\d)/g;
 const BIRTH_CONTEXT = ['born', 'birth', 'birthday', 'dob', 'birthdate', 'd.o.b'];
 
 /** Clock times: "10:30", "10:30:15 pm", "9 am", "9 a.m.", with an optional zone. */
-const TIME = /(?<![\d:])(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[ap](?:\.m\.|m\b))?|(?:1[0-2]|0?[1-9])\s?[ap](?:\.m\.|m\b))(?:\s(?:[ECMP][SD]T|UTC|GMT)\b)?/gi;
+const TIME =
+  /(?<![\d:])(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[ap](?:\.m\.|m\b))?|(?:1[0-2]|0?[1-9])\s?[ap](?:\.m\.|m\b))(?:\s(?:[ECMP][SD]T|UTC|GMT)\b)?/gi;
 
 export const temporalRecogniser: Recogniser = {
   policies: ['date', 'date_of_birth', 'time'],

@@ -10,7 +10,18 @@ import { detectPii } from './index.js';
 import type { Finding, PiiPolicy } from './policies.js';
 
 const DIGIT_WORDS: Record<string, string> = {
-  zero: '0', oh: '0', o: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9',
+  zero: '0',
+  oh: '0',
+  o: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
 };
 
 /** The digits a word stands for inside a spoken number ("five" → "5", "23" → "23"), else null. */
@@ -66,7 +77,26 @@ export function analysedText(words: readonly TranscriptWord[]): { text: string; 
   return { text, placed };
 }
 
-const TLDS = new Set(['com', 'org', 'net', 'edu', 'gov', 'io', 'co', 'uk', 'us', 'de', 'fr', 'ca', 'au', 'info', 'biz', 'ai', 'app', 'dev']);
+const TLDS = new Set([
+  'com',
+  'org',
+  'net',
+  'edu',
+  'gov',
+  'io',
+  'co',
+  'uk',
+  'us',
+  'de',
+  'fr',
+  'ca',
+  'au',
+  'info',
+  'biz',
+  'ai',
+  'app',
+  'dev',
+]);
 const LABEL = /^[a-z0-9][a-z0-9-]*$/i;
 
 /**
@@ -86,7 +116,8 @@ function emailRun(words: readonly TranscriptWord[], from: number): string[] {
     if (expectLabel) {
       if (!LABEL.test(k) || k === 'at' || k === 'dot') break;
       parts.push(k);
-      if (at !== -1 && dotsAfterAt > 0 && TLDS.has(k) && (trail !== '' || !/^dot$/i.test(affixes(words[i + 1]?.text ?? '').core))) return parts;
+      if (at !== -1 && dotsAfterAt > 0 && TLDS.has(k) && (trail !== '' || !/^dot$/i.test(affixes(words[i + 1]?.text ?? '').core)))
+        return parts;
     } else if (k === 'dot') {
       parts.push('.');
       if (at !== -1) dotsAfterAt++;
@@ -132,5 +163,8 @@ export function findPiiInWords(words: readonly TranscriptWord[], policies: Reado
 
 /** The words' text without the punctuation around the span ("Smith," → "Smith", "[PERSON_NAME]." → "[PERSON_NAME]"). */
 export function spanText(words: readonly TranscriptWord[]): string {
-  return words.map((w) => w.text).join(' ').replace(/^[^\p{L}\p{N}$€£¥(+@#[]+|[^\p{L}\p{N}%$€£¥)#\]]+$/gu, '');
+  return words
+    .map((w) => w.text)
+    .join(' ')
+    .replace(/^[^\p{L}\p{N}$€£¥(+@#[]+|[^\p{L}\p{N}%$€£¥)#\]]+$/gu, '');
 }

@@ -24,7 +24,14 @@ describe('status alerts: retries and the send log', () => {
     receiver = await startReceiver((_req, n) => ({ status: n <= 2 ? 500 : 200 }));
     // An SMTP server that is not there.
     const deadSmtp = `smtp://127.0.0.1:${await freePort()}`;
-    server = await startServer({ env: fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '0', EARSHOT_SMTP_URL: deadSmtp, EARSHOT_STATUS_ALERT_ATTEMPTS: '3', EARSHOT_STATUS_ALERT_RETRY_SECONDS: '0.3' }) });
+    server = await startServer({
+      env: fastStatusEnv({
+        EARSHOT_STATUS_PROBE_SECONDS: '0',
+        EARSHOT_SMTP_URL: deadSmtp,
+        EARSHOT_STATUS_ALERT_ATTEMPTS: '3',
+        EARSHOT_STATUS_ALERT_RETRY_SECONDS: '0.3',
+      }),
+    });
   });
 
   afterAll(async () => {
@@ -35,9 +42,15 @@ describe('status alerts: retries and the send log', () => {
   it('retries a failing webhook until it takes the alert, logging every try', async () => {
     const sub = await api(server, '/status/subscriptions', { method: 'POST', json: { webhook: `${receiver.url}/hook` } });
     expect(sub.status).toBe(201);
-    expect((await operator(server, '/status/incidents', { name: 'Webhook test', message: 'Testing alerts.', impact: 'none' })).status).toBe(201);
+    expect((await operator(server, '/status/incidents', { name: 'Webhook test', message: 'Testing alerts.', impact: 'none' })).status).toBe(
+      201,
+    );
     await receiver.waitFor(() => receiver.to('/hook').length === 3, 20_000);
-    const log = await waitFor('three tries in the log', () => alertLog(server), (l) => l.filter((e) => e.subject.includes('Webhook test')).length === 3);
+    const log = await waitFor(
+      'three tries in the log',
+      () => alertLog(server),
+      (l) => l.filter((e) => e.subject.includes('Webhook test')).length === 3,
+    );
     const tries = log.filter((e) => e.subject.includes('Webhook test')).reverse();
     expect(tries.map((t) => [t.kind, t.attempt, t.ok, t.error])).toEqual([
       ['webhook', 1, false, 'the receiver answered 500'],
@@ -50,9 +63,17 @@ describe('status alerts: retries and the send log', () => {
   });
 
   it('gives up after the last try, and says why in the log', async () => {
-    const res = await fetch(new URL('/status/subscriptions', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'someone@example.test' }) });
+    const res = await fetch(new URL('/status/subscriptions', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'someone@example.test' }),
+    });
     expect(res.status).toBe(202);
-    const log = await waitFor('three failed tries', () => alertLog(server), (l) => l.filter((e) => e.kind === 'email').length === 3);
+    const log = await waitFor(
+      'three failed tries',
+      () => alertLog(server),
+      (l) => l.filter((e) => e.kind === 'email').length === 3,
+    );
     const tries = log.filter((e) => e.kind === 'email');
     expect(tries.every((t) => !t.ok && /ECONNREFUSED|connect/i.test(t.error ?? ''))).toBe(true);
     expect(tries.map((t) => t.attempt).sort()).toEqual([1, 2, 3]);

@@ -11,7 +11,12 @@ describe('missingModelFiles', () => {
     const tokens = path.join(dir, 'tokens.txt');
     fs.writeFileSync(model, '');
     fs.writeFileSync(tokens, '');
-    const choice = { name: 'sherpa' as const, model: 'sherpa-x', languages: 'all' as const, sherpa: { family: 'offline-nemo-ctc' as const, name: 'sherpa-x', files: { model, tokens }, languages: 'all' as const } };
+    const choice = {
+      name: 'sherpa' as const,
+      model: 'sherpa-x',
+      languages: 'all' as const,
+      sherpa: { family: 'offline-nemo-ctc' as const, name: 'sherpa-x', files: { model, tokens }, languages: 'all' as const },
+    };
     expect(missingModelFiles(choice)).toEqual([]);
     fs.rmSync(tokens);
     expect(missingModelFiles(choice)).toEqual([tokens]);

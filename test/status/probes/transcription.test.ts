@@ -27,9 +27,16 @@ describe('transcription probe: never ahead of user jobs', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'earshot-probe-'));
     // About 25 s of speech: a job that keeps the only worker busy for a while.
     const [head, ...rest] = librivoxClips().map((c) => c.wav);
-    long = await ffmpegConvert(head!, path.join(dir, 'long.wav'), [...rest.flatMap((w) => ['-i', w]), '-filter_complex', `concat=n=${rest.length + 1}:v=0:a=1`]);
+    long = await ffmpegConvert(head!, path.join(dir, 'long.wav'), [
+      ...rest.flatMap((w) => ['-i', w]),
+      '-filter_complex',
+      `concat=n=${rest.length + 1}:v=0:a=1`,
+    ]);
     // The probe waits behind three user jobs (10–15 s on two cores): more than fastStatusEnv's 15 s timeout allows for.
-    server = await startServer({ storage: 'postgres', env: fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '3600', EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '90', EARSHOT_CONCURRENCY: '1' }) });
+    server = await startServer({
+      storage: 'postgres',
+      env: fastStatusEnv({ EARSHOT_STATUS_PROBE_SECONDS: '3600', EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '90', EARSHOT_CONCURRENCY: '1' }),
+    });
   });
 
   afterAll(async () => {
@@ -39,11 +46,19 @@ describe('transcription probe: never ahead of user jobs', () => {
 
   it('runs after user jobs queued after it', async () => {
     const first = await submit(server, long);
-    await waitFor('the first job to run', async () => (await (await api(server, `/v2/transcript/${first}`)).json()) as { status: string }, (t) => t.status === 'processing');
+    await waitFor(
+      'the first job to run',
+      async () => (await (await api(server, `/v2/transcript/${first}`)).json()) as { status: string },
+      (t) => t.status === 'processing',
+    );
     const probe = operator(server, '/status/probe');
     const [probeJob] = await waitFor(
       'the probe job in the queue',
-      () => queryDatabase<{ id: string }>(server, "select t.id from transcripts t join projects p on p.id = t.project_id where p.name = 'earshot-status-probes'"),
+      () =>
+        queryDatabase<{ id: string }>(
+          server,
+          "select t.id from transcripts t join projects p on p.id = t.project_id where p.name = 'earshot-status-probes'",
+        ),
       (rows) => rows.length === 1,
     );
     const later = [await submit(server, short), await submit(server, short)];
@@ -53,11 +68,19 @@ describe('transcription probe: never ahead of user jobs', () => {
     expect(results.transcription!.message).toMatch(/waited \d+\.\d s in the queue, ran \d+ ms/);
     for (const id of [first, ...later]) expect((await waitForTranscript(server, id)).status).toBe('completed');
 
-    const done = await queryDatabase<{ id: string; completed_at: Date }>(server, 'select id, completed_at from transcripts where id = any($1::uuid[])', [[first, probeJob!.id, ...later]]);
+    const done = await queryDatabase<{ id: string; completed_at: Date }>(
+      server,
+      'select id, completed_at from transcripts where id = any($1::uuid[])',
+      [[first, probeJob!.id, ...later]],
+    );
     const at = (id: string) => done.find((d) => d.id === id)!.completed_at.getTime();
     for (const id of later) expect(at(id)).toBeLessThan(at(probeJob!.id));
     // The probe cleaned up after itself: its transcript is deleted, its upload gone.
-    const [row] = await queryDatabase<{ deleted_at: Date | null; upload_id: string }>(server, 'select deleted_at, upload_id from transcripts where id = $1', [probeJob!.id]);
+    const [row] = await queryDatabase<{ deleted_at: Date | null; upload_id: string }>(
+      server,
+      'select deleted_at, upload_id from transcripts where id = $1',
+      [probeJob!.id],
+    );
     expect(row!.deleted_at).not.toBeNull();
     expect(await queryDatabase(server, 'select 1 from uploads where id = $1', [row!.upload_id])).toEqual([]);
   });

@@ -14,7 +14,12 @@ const error = (extra: Record<string, unknown>) => {
 
 describe('PII request options', () => {
   it('off by default', () => {
-    expect(parse({})).toMatchObject({ redact_pii: false, redact_pii_audio: false, redact_pii_audio_options: null, entity_detection: false });
+    expect(parse({})).toMatchObject({
+      redact_pii: false,
+      redact_pii_audio: false,
+      redact_pii_audio_options: null,
+      entity_detection: false,
+    });
   });
 
   it('accepts every detected policy with its options', () => {
@@ -35,7 +40,9 @@ describe('PII request options', () => {
     const undetected = PII_POLICIES.filter((p) => !DETECTED_POLICIES.has(p));
     expect(undetected).toHaveLength(PII_POLICIES.length - DETECTED_POLICIES.size);
     for (const policy of undetected) {
-      expect(error({ redact_pii: true, redact_pii_policies: ['email_address', policy] })).toBe(`PII redaction cannot detect these policies on this Earshot server: ${policy}`);
+      expect(error({ redact_pii: true, redact_pii_policies: ['email_address', policy] })).toBe(
+        `PII redaction cannot detect these policies on this Earshot server: ${policy}`,
+      );
     }
     expect(error({ redact_pii: true, redact_pii_policies: ['email'] })).toBe('redact_pii_policies: "email" is not a PII policy');
   });
@@ -50,8 +57,12 @@ describe('PII request options', () => {
 
   it('checks redact_pii_audio_options field by field', () => {
     const base = { redact_pii: true, redact_pii_policies: ['person_name'], redact_pii_audio: true };
-    expect(error({ ...base, redact_pii_audio_options: { return_redacted_no_speech_audio: 'yes' } })).toBe('redact_pii_audio_options.return_redacted_no_speech_audio must be a Boolean');
-    expect(error({ ...base, redact_pii_audio_options: { override_audio_redaction_method: 'beep' } })).toBe('redact_pii_audio_options.override_audio_redaction_method must be one of: silence');
+    expect(error({ ...base, redact_pii_audio_options: { return_redacted_no_speech_audio: 'yes' } })).toBe(
+      'redact_pii_audio_options.return_redacted_no_speech_audio must be a Boolean',
+    );
+    expect(error({ ...base, redact_pii_audio_options: { override_audio_redaction_method: 'beep' } })).toBe(
+      'redact_pii_audio_options.override_audio_redaction_method must be one of: silence',
+    );
     expect(error({ ...base, redact_pii_audio_options: { volume: 3 } })).toBe('redact_pii_audio_options.volume is not an option');
     expect(error({ ...base, redact_pii_audio_options: [] })).toBe('redact_pii_audio_options must be an Object');
   });

@@ -98,7 +98,10 @@ describe('us_social_security_number', () => {
 describe('email_address, url, ip_address', () => {
   it('finds them', () => {
     expect(found('write to john.doe+x@mail.example.co.uk.', 'email_address')).toEqual(['john.doe+x@mail.example.co.uk']);
-    expect(found('see https://www.assemblyai.com/docs, or example.org/page.', 'url')).toEqual(['https://www.assemblyai.com/docs', 'example.org/page']);
+    expect(found('see https://www.assemblyai.com/docs, or example.org/page.', 'url')).toEqual([
+      'https://www.assemblyai.com/docs',
+      'example.org/page',
+    ]);
     expect(found('hosts 192.168.0.1 and 2001:db8::8a2e:370:7334', 'ip_address')).toEqual(['192.168.0.1', '2001:db8::8a2e:370:7334']);
   });
   it('leaves look-alikes', () => {
@@ -153,7 +156,12 @@ describe('date, date_of_birth, time', () => {
 
 describe('money_amount', () => {
   it('amounts in symbols and words, each of a list on its own', () => {
-    expect(found('It costs $94.50, €20 or 15 pesos, about twenty dollars.', 'money_amount')).toEqual(['$94.50', '€20', '15 pesos', 'twenty dollars']);
+    expect(found('It costs $94.50, €20 or 15 pesos, about twenty dollars.', 'money_amount')).toEqual([
+      '$94.50',
+      '€20',
+      '15 pesos',
+      'twenty dollars',
+    ]);
     expect(found('we had 15 people and 20 chairs', 'money_amount')).toEqual([]);
   });
 });

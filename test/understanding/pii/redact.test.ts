@@ -49,7 +49,9 @@ describe('spoken e-mail addresses', () => {
   it('"john dot smith at gmail dot com" is read as the address, each word keeping its part', () => {
     const words = transcript('email me at john dot smith at gmail dot com please');
     expect(analysedText(words).text).toBe('Email me at john.smith@gmail.com please.');
-    expect(findPiiInWords(words, policies('email_address'))).toMatchObject([{ firstWord: 3, lastWord: 9, text: 'john dot smith at gmail dot com' }]);
+    expect(findPiiInWords(words, policies('email_address'))).toMatchObject([
+      { firstWord: 3, lastWord: 9, text: 'john dot smith at gmail dot com' },
+    ]);
   });
   it('needs a known top-level domain after the "at"', () => {
     expect(analysedText(transcript('look at this dot thing')).text).toBe('Look at this dot thing.');
