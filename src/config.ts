@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Every setting lives in this one table: its environment variable, its CLI flag,
- * its default and its description. The README's configuration table is printed
- * from it (`earshot config --markdown`), so the two cannot drift apart.
+ * its default and its description. The table in docs/configuration.md is printed
+ * from it (`configTableMarkdown`; test/config.test.ts checks that the two match).
  */
 interface Setting<T> {
   env: string;
@@ -671,7 +671,7 @@ export function assertServable(config: Config): void {
   }
 }
 
-/** The configuration table in Markdown, as the README shows it. */
+/** The configuration table in Markdown, as docs/configuration.md shows it. */
 export function configTableMarkdown(): string {
   const rows = Object.values(settings).map((s: Setting<unknown>) => {
     const def = s.defaultLabel ?? (s.default === null ? '(unset)' : String(s.default));

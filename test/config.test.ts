@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { configTableMarkdown, loadConfig, parseStorageUrl } from '../src/config.js';
 
 describe('configuration', () => {
-  it('is documented in the README, in one table that matches the code', () => {
-    const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  it('is documented in docs/configuration.md, in one table that matches the code', () => {
+    const readme = fs.readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
     expect(readme).toContain(configTableMarkdown().trim());
   });
 

@@ -276,7 +276,7 @@ const LIVE_ARGS = { '-fwdflat': 'no', '-maxhmmpf': '3000', '-maxwpf': '10' };
 /**
  * Batch decodes use pocketsphinx's defaults but for `-topn`, the Gaussians scored per frame: 8 instead of 4
  * took the LibriVox clips and JFK's line (espeak-ng) from 47.3 % to 41.9 % WER with no measurable cost in
- * speed; wider beams gained nothing more here (`npm run bench:wer` prints the table, README
+ * speed; wider beams gained nothing more here (`npm run bench:wer` prints the table, docs/engines.md
  * "Recognition accuracy"). `pocketsphinx_continuous` with the same flags gives the same words, times and
  * confidences (test/engines/pocketsphinx.test.ts).
  */

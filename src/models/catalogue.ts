@@ -179,7 +179,7 @@ export function catalogue(): CatalogueEntry[] {
   };
   // Diarization's two models, as sherpa-onnx's own examples fetch them. The segmentation model is the `model.onnx` of the
   // release's sherpa-onnx-pyannote-segmentation-3-0.tar.bz2, from the pinned revision of its Hugging Face mirror (same file,
-  // no archive to unpack). Sizes and digests: see the README's "Speaker labels" (quoted from other projects, not measured here).
+  // no archive to unpack). Sizes and digests: see docs/engines.md, "Speaker labels" (quoted from other projects, not measured here).
   const diarization: CatalogueEntry[] = [
     {
       name: 'pyannote-segmentation-3.0',
