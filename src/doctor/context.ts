@@ -59,6 +59,8 @@ export interface DoctorOptions {
 export interface ServerFacts {
   publicMode: boolean;
   guard?: GuardPolicy;
+  /** The nodes live on this server's database (its heartbeat table), and how many keep uploads where this one cannot read them. */
+  fleet?: { liveNodes: number; apart: number };
 }
 
 export interface DoctorContext {

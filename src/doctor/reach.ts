@@ -1,7 +1,7 @@
 import { promises as dns } from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { DoctorContext } from './context.js';
+import type { DoctorContext, ServerFacts } from './context.js';
 import { findingsFor, isLoopbackHost, type Finding } from './finding.js';
 import type { NetError, HttpAnswer } from './http.js';
 
@@ -180,6 +180,22 @@ function tlsFinding(ctx: DoctorContext, t: TlsFacts): Finding | null {
     default:
       return f.fail('tls_untrusted', `The certificate is not trusted: ${t.error}.`, trust, evidence);
   }
+}
+
+/** The code of the finding below: the CLI asks the server for it (only the server knows its fleet). */
+export const STORAGE_NOT_SHARED = 'reach.storage_not_shared';
+
+/** Live nodes that do not share a store (local disks): an upload is readable only on the node that took it, so jobs another node runs fail. */
+export function checkFleetStorage(fleet: NonNullable<ServerFacts['fleet']>): Finding[] {
+  if (fleet.apart === 0) return [];
+  return [
+    f.warn(
+      STORAGE_NOT_SHARED.slice('reach.'.length),
+      `${fleet.liveNodes} live nodes share this server's database, but not a disk (${fleet.apart} keep uploads where this node cannot read them): an upload is readable only on the node that took it, and a transcript of it run on another node fails.`,
+      'Set EARSHOT_STORAGE_URL=s3://BUCKET[/PREFIX] (and EARSHOT_S3_ENDPOINT for MinIO, Garage or another non-AWS store) on every node: see docs/storage.md.',
+      { live_nodes: fleet.liveNodes, nodes_apart: fleet.apart, storage: 'local' },
+    ),
+  ];
 }
 
 /** The unauthenticated probe every API answers the same way: 401 with `{"error": …}`. */

@@ -6,7 +6,7 @@ import { CHECKS, findingsFor, summarize, targetKind, type CheckName, type Doctor
 import { ApiClient } from './http.js';
 import { checkLemur } from './lemur.js';
 import { checkLifecycle, type Submission } from './lifecycle.js';
-import { checkReach, normalizeBaseUrl } from './reach.js';
+import { checkFleetStorage, checkReach, normalizeBaseUrl, STORAGE_NOT_SHARED } from './reach.js';
 import { checkPastedRequest } from './request.js';
 import { checkStreaming } from './streaming.js';
 import { checkWebhook, WEBHOOK_TIMEOUT_MS } from './webhook.js';
@@ -124,6 +124,7 @@ export async function runDoctor(
       const r = await checkReach(ctx);
       findings.push(...r.findings);
       reachable = r.reachable;
+      if (ctx.server?.fleet) findings.push(...checkFleetStorage(ctx.server.fleet));
     }
     const needServer = (c: CheckName) => checks.includes(c) && !reachable;
     for (const c of ['auth', 'lifecycle', 'lemur'] as CheckName[]) if (needServer(c)) findings.push(skip(c, 'the server is not reachable'));
@@ -138,6 +139,11 @@ export async function runDoctor(
       ctx.authOk = ctx.key ? null : false;
     }
     const keyWorks = reachable && ctx.authOk !== false && ctx.key !== null;
+    // Only the server knows the nodes on its database and where they keep uploads.
+    if (checks.includes('reach') && keyWorks) {
+      const own = await fromServer(ctx, 'reach', {});
+      findings.push(...(own ?? []).filter((x) => x.code === STORAGE_NOT_SHARED));
+    }
 
     // Audio
     let localAudioOk = true;

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { CHECKS, type CheckName } from '../doctor/finding.js';
 import { runDoctor } from '../doctor/index.js';
 import { Authenticator } from '../http/auth.js';
+import { nodesApart } from '../status/fleet.js';
 import { errors } from '../http/errors.js';
 
 type Query = Record<string, string | undefined>;
@@ -62,6 +63,9 @@ export function doctorRoutes(ctx: AppContext): FastifyPluginAsync {
         throw errors.invalidParam('webhook_auth_header_name and webhook_auth_header_value must be set together');
       const local = request.socket.localAddress ?? '127.0.0.1';
       const self = `${request.protocol}://${local.includes(':') ? `[${local}]` : local}:${request.socket.localPort}`;
+      const nodes = await ctx.status.listNodes();
+      const others = nodes.filter((n) => n.instanceId !== ctx.status.instanceId);
+      const fleet = { liveNodes: nodes.length, apart: await nodesApart(ctx.uploads.blobs, others).catch(() => 0) };
       const report = await runDoctor(
         {
           baseUrl: self,
@@ -84,7 +88,13 @@ export function doctorRoutes(ctx: AppContext): FastifyPluginAsync {
           streamingProtocol: protocol,
           checks,
         },
-        { vantage: 'server', server: { publicMode: ctx.config.publicMode } },
+        {
+          vantage: 'server',
+          server: {
+            publicMode: ctx.config.publicMode,
+            fleet,
+          },
+        },
       );
       report.target.base_url = baseUrlOf(ctx, request);
       return report;

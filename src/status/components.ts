@@ -27,7 +27,12 @@ export const LOCAL_COMPONENTS: (ComponentDef & { id: LocalComponentId })[] = [
     upstream: false,
   },
   { id: 'lemur', name: 'LeMUR', description: 'The LLM behind LeMUR and the LLM Gateway, checked with a tiny generation.', upstream: false },
-  { id: 'storage', name: 'Storage', description: 'The database, checked with a round trip.', upstream: false },
+  {
+    id: 'storage',
+    name: 'Storage',
+    description: 'The database, checked with a round trip, and the upload store, which every node of a fleet must read.',
+    upstream: false,
+  },
   { id: 'queue', name: 'Queue', description: 'The job queue: how many user jobs wait, and for how long.', upstream: false },
 ];
 

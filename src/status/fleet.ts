@@ -1,3 +1,4 @@
+import type { BlobStore } from '../storage/blobs.js';
 import { probeStreaming } from './probes/streaming.js';
 import { failed, reason, type ProbeEnv, type ProbeResult } from './probes/types.js';
 import type { NodeCheck, NodeChecks, NodeRow } from './store/nodes.js';
@@ -56,4 +57,31 @@ export function acrossFleet(own: ProbeResult, others: NodeRow[], kind: keyof Nod
   if (!ownWorks) where.unshift(`this node: ${own.message ?? own.observed}`);
   const message = `fails on ${failing} of ${total} nodes (${where.join('; ')})`;
   return { observed: failing === total ? 'major_outage' : 'partial_outage', latencyMs: own.latencyMs, message };
+}
+
+/** The blob a node leaves in its own store, so that the others can tell whether they read the same store. */
+export const nodeMarkerKey = (instanceId: string): string => `nodes/${instanceId}`;
+
+/**
+ * How many of `nodes` keep their blobs where this node cannot read them: local disks, not one disk
+ * they all mount (`file://` on a shared volume) nor an object store.
+ */
+export async function nodesApart(blobs: BlobStore, nodes: Pick<NodeRow, 'instanceId'>[]): Promise<number> {
+  if (blobs.shared) return 0;
+  const seen = await Promise.all(nodes.map((n) => blobs.stat(nodeMarkerKey(n.instanceId))));
+  return seen.filter((s) => s === null).length;
+}
+
+/**
+ * The Storage component of a fleet whose live nodes do not share a store (`apart` of them keep
+ * uploads where this node cannot read them): the database works and so do audio_url jobs, but an
+ * upload is readable only on the node that took it, so a job another node runs fails (with a
+ * message, never ENOENT). Statuspage calls a component that works but is "impacted in a minor way"
+ * degraded_performance; partial_outage is "completely broken for a subset of customers", which no
+ * customer is. A worse probe wins.
+ */
+export function storageAcrossFleet(own: ProbeResult, liveNodes: number, apart: number): ProbeResult {
+  if (apart === 0 || !working(own.observed)) return own;
+  const message = `${own.message ? `${own.message}; ` : ''}${liveNodes} live nodes share this database but not a disk: an upload is readable only on the node that took it (set EARSHOT_STORAGE_URL=s3://BUCKET on every node)`;
+  return { observed: 'degraded_performance', latencyMs: own.latencyMs, message };
 }

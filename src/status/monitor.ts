@@ -1,6 +1,6 @@
 import { LOCAL_COMPONENTS, type ComponentDef, type LocalComponentId } from './components.js';
 import { within } from './deadline.js';
-import { acrossFleet, checkHttp, ownChecks } from './fleet.js';
+import { acrossFleet, checkHttp, nodesApart, ownChecks, storageAcrossFleet } from './fleet.js';
 import { weigh } from './hysteresis.js';
 import { isProbeStatus } from './model.js';
 import { probeLemur } from './probes/lemur.js';
@@ -134,6 +134,7 @@ export async function runLocalRound(svc: StatusService, env: ProbeEnv, shutdown:
         ? acrossFleet(own.transcription, others, 'http', freshMs)
         : own.transcription,
     streaming: acrossFleet(own.streaming, others, 'streaming', freshMs),
+    storage: storageAcrossFleet(own.storage, others.length + 1, await nodesApart(env.ctx.uploads.blobs, others).catch(() => 0)),
   };
   for (const def of LOCAL_COMPONENTS) await applyProbe(svc, def, out[def.id]!, at, intervalS);
   // Down during a maintenance (when no incident opens) and still down after it: now it is an incident.

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../log.js';
+import type { BlobStore } from '../storage/blobs.js';
 import { Alerts } from './alerts/dispatcher.js';
 import { Mailer } from './alerts/email.js';
 import type { AlertView } from './alerts/messages.js';
@@ -23,7 +24,7 @@ import { pruneProbes } from './store/probes.js';
 import { memoryView } from './view.js';
 import { WriteBuffer } from './write-buffer.js';
 import { within } from './deadline.js';
-import { checkSelf } from './fleet.js';
+import { checkSelf, nodeMarkerKey } from './fleet.js';
 import { instanceId, version } from '../instance.js';
 import { heartbeat, leave, liveNodes, type NodeChecks, type NodeRow } from './store/nodes.js';
 
@@ -52,6 +53,8 @@ export class StatusService {
   /** Whether the last heartbeat reached the database. */
   private dbReached = true;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Where this node keeps uploads (set by `start`). */
+  private blobs: BlobStore | null = null;
 
   private constructor(
     readonly config: Config,
@@ -206,6 +209,12 @@ export class StatusService {
     const follow = (upstream: boolean) => () =>
       within(10_000, this.reload(this.defs.filter((d) => d.upstream === upstream).map((d) => d.id)), 'status reload');
     this.scheduler = new Scheduler(this.db, this.log);
+    this.blobs = ctx.uploads.blobs;
+    // On local storage, the other nodes find this marker only if they read the same disk.
+    if (!this.blobs.shared)
+      await this.blobs
+        .put(nodeMarkerKey(instanceId), [Buffer.from(`${os.hostname()} ${baseUrl}\n`)])
+        .catch((err: unknown) => this.log.warn({ err }, 'status: node marker not written'));
     await this.beat();
     this.heartbeatTimer = setInterval(() => void this.beat(), this.heartbeatSeconds * 1000);
     this.heartbeatTimer.unref();
@@ -268,6 +277,7 @@ export class StatusService {
     await this.writes.flush();
     if (this.env)
       await revokeProbeKey(this.db, this.env.keyId).catch((err: unknown) => this.log.warn({ err }, 'status: probe key not revoked'));
+    if (this.blobs && !this.blobs.shared) await this.blobs.delete(nodeMarkerKey(instanceId)).catch(() => undefined);
     if (this.scheduler)
       await leave(this.db, instanceId).catch((err: unknown) => this.log.warn({ err }, 'status: node not removed from the list'));
     this.mailer?.close();

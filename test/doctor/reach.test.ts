@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeBaseUrl } from '../../src/doctor/reach.js';
+import { checkFleetStorage, normalizeBaseUrl } from '../../src/doctor/reach.js';
 import { runDoctor } from '../../src/doctor/runner.js';
 import { freePort } from '../helpers/server.js';
 
@@ -79,6 +79,18 @@ describe('reach', () => {
     const moved = await plain((_q, r) => r.writeHead(301, { location: 'https://api.example.com/v2/transcript' }).end());
     const f = await reach(`http://127.0.0.1:${moved}`);
     expect(f.find((x) => x.code === 'reach.redirects')!.fix).toMatch(/https:\/\/api\.example\.com/);
+  });
+
+  it('live nodes that do not share a disk: a warning with the fix; one node or a shared store: nothing', () => {
+    const [w, ...rest] = checkFleetStorage({ liveNodes: 3, apart: 2 });
+    expect(rest).toEqual([]);
+    expect(w).toMatchObject({ code: 'reach.storage_not_shared', severity: 'warn', evidence: { live_nodes: 3, nodes_apart: 2 } });
+    expect(w!.message).toContain(
+      "3 live nodes share this server's database, but not a disk (2 keep uploads where this node cannot read them)",
+    );
+    expect(w!.fix).toMatch(/^Set EARSHOT_STORAGE_URL=s3:\/\/BUCKET/);
+    expect(checkFleetStorage({ liveNodes: 1, apart: 0 })).toEqual([]);
+    expect(checkFleetStorage({ liveNodes: 3, apart: 0 })).toEqual([]);
   });
 
   it('a base URL with a path is a warning; the root is used', () => {

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeLlm } from '../helpers/llm.js';
 import { startReceiver } from '../helpers/receiver.js';
@@ -23,6 +27,9 @@ describe('status page of a fleet of three nodes', () => {
   let llm: Awaited<ReturnType<typeof fakeLlm>>;
   let hooks: Awaited<ReturnType<typeof startReceiver>>;
   const nodes: TestServer[] = [];
+  // One disk all three mount (file://): each reads the others' uploads, so Storage is not degraded
+  // (test/storage/fleet.test.ts has disks apart).
+  const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-fleet-disk-'));
   const bodies = () => hooks.to('/hook').map((r) => r.body as Hook);
   const incidentHooks = (component: string, status: string) =>
     bodies().filter((b) => b.incident?.status === status && b.incident.components.some((c) => c.id === component));
@@ -42,6 +49,7 @@ describe('status page of a fleet of three nodes', () => {
       // No latency limits: three nodes on a busy machine are slow, and slowness is not what is tested here.
       EARSHOT_STATUS_SLOW_MS: '',
       EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS: '30',
+      EARSHOT_STORAGE_URL: pathToFileURL(disk).href,
     });
     const opts = { storage: 'postgres' as const, databaseUrl: db.url, apiKey: key, env };
     nodes.push(await startServer(opts));
@@ -61,6 +69,7 @@ describe('status page of a fleet of three nodes', () => {
     await db?.drop();
     await hooks?.close();
     await llm?.stop().catch(() => undefined);
+    fs.rmSync(disk, { recursive: true, force: true });
   });
 
   it('lists every live node, with its own HTTP and streaming checks, to operators only', { timeout: 90_000 }, async () => {

@@ -142,7 +142,15 @@ describe('a fleet with no shared disk, on local storage', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    nodes = await startFleet([{ EARSHOT_WORKERS: 'false' }, {}], db.url);
+    // One probe changes a status either way: the test drives the rounds (POST /status/probe).
+    const status = {
+      EARSHOT_STATUS_FAILURE_THRESHOLD: '1',
+      EARSHOT_STATUS_SUCCESS_THRESHOLD: '1',
+      EARSHOT_STATUS_UPSTREAMS: '',
+      // No latency limits: a slow round trip on a busy machine is not what is tested here.
+      EARSHOT_STATUS_SLOW_MS: '',
+    };
+    nodes = await startFleet([{ ...status, EARSHOT_WORKERS: 'false' }, status], db.url);
   }, FLEET_START_MS);
 
   afterAll(async () => {
@@ -165,5 +173,56 @@ describe('a fleet with no shared disk, on local storage', () => {
     expect(await back.json()).toEqual({ error: expect.stringContaining('set EARSHOT_STORAGE_URL for a fleet') });
     // The node that took it still serves it.
     expect(Buffer.from(await (await api(apiOnly, `/v2/upload/${upId}`)).arrayBuffer())).toEqual(wav);
+  });
+
+  it('says so on the status page (Storage) and in the doctor while several nodes are live, and not for one node alone', {
+    timeout: JOB_MS,
+  }, async () => {
+    const [apiOnly, worker] = nodes as [TestServer, TestServer];
+    const fleetText = '2 live nodes share this database but not a disk: an upload is readable only on the node that took it';
+    const round = async () => {
+      const res = await api(worker, '/status/probe', { method: 'POST' });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { results: Record<string, { observed: string; message: string }> }).results.storage!;
+    };
+    const storageOf = async () =>
+      (
+        (await (await fetch(new URL('/api/v2/summary.json', worker.url))).json()) as { components: { id: string; status: string }[] }
+      ).components.find((c) => c.id === 'storage')?.status;
+    // The Storage card of the page: its status and its latest check (incidents below may quote older ones).
+    const card = async () => {
+      const html = await (await fetch(new URL('/status', worker.url), { headers: { accept: 'text/html' } })).text();
+      const m = /data-component="storage" data-status="([^"]+)"[\s\S]*?<p class="msg">([\s\S]*?)<\/p>/.exec(html);
+      return { status: m?.[1], message: m?.[2] };
+    };
+    const doctor = async () => {
+      const r = await worker.cli(['doctor', '--server', worker.url, '--only', 'reach', '--json']);
+      return (JSON.parse(r.stdout) as { findings: { code: string; severity: string; message: string; fix?: string }[] }).findings;
+    };
+    const own = async () => {
+      const res = await api(worker, '/v2/doctor?checks=reach');
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { findings: { code: string }[] }).findings.map((f) => f.code);
+    };
+
+    const seen = await round();
+    expect(seen.observed).toBe('degraded_performance');
+    expect(seen.message).toContain(`${fleetText} (set EARSHOT_STORAGE_URL=s3://BUCKET on every node)`);
+    expect(await storageOf()).toBe('degraded_performance');
+    expect(await card()).toEqual({ status: 'degraded_performance', message: expect.stringContaining(fleetText) });
+    const warning = (await doctor()).find((f) => f.code === 'reach.storage_not_shared');
+    expect(warning).toMatchObject({ severity: 'warn', fix: expect.stringMatching(/^Set EARSHOT_STORAGE_URL=s3:\/\/BUCKET/) });
+    expect(warning!.message).toContain('2 live nodes share');
+    expect(await own()).toContain('reach.storage_not_shared');
+
+    // The node that took the uploads stops (and leaves the heartbeat table): one node alone reads all its uploads.
+    await apiOnly.stop();
+    const alone = await round();
+    expect(alone.observed).toBe('operational');
+    expect(alone.message).not.toContain('not a disk');
+    expect(await storageOf()).toBe('operational');
+    expect(await card()).toEqual({ status: 'operational', message: expect.not.stringContaining(fleetText) });
+    expect((await doctor()).map((f) => f.code)).not.toContain('reach.storage_not_shared');
+    expect(await own()).not.toContain('reach.storage_not_shared');
   });
 });
