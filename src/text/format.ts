@@ -6,6 +6,7 @@
 import type { EngineWord } from '../engines/engine.js';
 import type { CustomSpelling } from '../transcript/params.js';
 import type { TranscriptWord } from '../transcript/types.js';
+import { isProfane } from './profanity.js';
 
 /** An engine word, optionally already attributed to a speaker or channel. */
 export type InputWord = EngineWord & { speaker?: string | null; channel?: string };
@@ -56,49 +57,6 @@ const FILLERS = new Set([
   'huh',
   'uh-huh',
   'mm-hmm',
-]);
-
-/** Masked as first letter + asterisks, like upstream ("s***"). Exact words only, so "class" or "Scunthorpe" are safe. */
-export const PROFANITY = new Set([
-  'ass',
-  'asses',
-  'asshole',
-  'assholes',
-  'bastard',
-  'bastards',
-  'bitch',
-  'bitches',
-  'bitching',
-  'bullshit',
-  'cock',
-  'cocks',
-  'cunt',
-  'cunts',
-  'dick',
-  'dickhead',
-  'dicks',
-  'fuck',
-  'fucked',
-  'fucker',
-  'fuckers',
-  'fucking',
-  'fucks',
-  'goddamn',
-  'horseshit',
-  'motherfucker',
-  'motherfuckers',
-  'motherfucking',
-  'prick',
-  'pussy',
-  'shit',
-  'shits',
-  'shitty',
-  'slut',
-  'sluts',
-  'twat',
-  'wanker',
-  'whore',
-  'whores',
 ]);
 
 /** A pause after these words is hesitation, not a clause boundary. */
@@ -474,6 +432,6 @@ function maskProfanity(token: string): string {
   const { lead, core, trail } = affixes(token);
   const apostrophe = core.search(/['’]/);
   const base = apostrophe === -1 ? core : core.slice(0, apostrophe);
-  if (!PROFANITY.has(base.toLowerCase())) return token;
+  if (!isProfane(base)) return token;
   return lead + base.charAt(0) + '*'.repeat(base.length - 1) + core.slice(base.length) + trail;
 }

@@ -186,6 +186,11 @@ describe('formatWords: filter_profanity', () => {
     expect(format(whisper, { enginePunctuated: true, filter_profanity: true })).toBe("S***, s***'s f****** classic a**.");
   });
 
+  it('masks words from the maintained list the old hand-written one lacked, and leaves near misses', () => {
+    const words = spoken('that prick pissed in the cockpit of my cocktail bar in scunthorpe');
+    expect(format(words, { filter_profanity: true })).toBe('That p**** p***** in the cockpit of my cocktail bar in scunthorpe.');
+  });
+
   it('leaves profanity alone when off', () => {
     expect(format(spoken('oh shit'))).toBe('Oh shit.');
   });
