@@ -76,10 +76,8 @@ const FIELDS: Record<string, Field> = {
 export const UNSUPPORTED_WHEN_TRUE = [
   'dual_channel',
   'language_detection',
-  'auto_highlights',
   'content_safety',
   'iab_categories',
-  'sentiment_analysis',
   'auto_chapters',
   'summarization',
 ] as const;
@@ -150,6 +148,9 @@ export interface TranscriptParams extends PiiParams {
   speakers_expected: number | null;
   speaker_options: SpeakerOptions | null;
   speech_threshold: number | null;
+  /** Absent from transcripts stored before they existed: read them as `=== true`. */
+  sentiment_analysis: boolean;
+  auto_highlights: boolean;
   redact_pii_audio_quality: string | null;
   redact_pii_policies: string[] | null;
   redact_pii_sub: string | null;
@@ -280,6 +281,8 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     speakers_expected: pick('speakers_expected', null),
     speaker_options: b.speaker_options == null ? null : parseSpeakerOptions(b.speaker_options as Record<string, unknown>),
     speech_threshold: pick('speech_threshold', null),
+    sentiment_analysis: pick('sentiment_analysis', false),
+    auto_highlights: pick('auto_highlights', false),
     ...pii,
     redact_pii_audio_quality: pick('redact_pii_audio_quality', null),
     redact_pii_policies: pick('redact_pii_policies', null),

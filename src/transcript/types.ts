@@ -20,6 +20,23 @@ export interface TranscriptEntity {
   end: number;
 }
 
+/** AssemblyAI's `SentimentAnalysisResult`: one sentence. Times in ms. */
+export interface SentimentResult {
+  text: string;
+  start: number;
+  end: number;
+  sentiment: 'POSITIVE' | 'NEUTRAL' | 'NEGATIVE';
+  confidence: number;
+  speaker: string | null;
+  channel?: string;
+}
+
+/** AssemblyAI's `AutoHighlightsResult` (key phrases). Times in ms. */
+export interface AutoHighlightsResult {
+  status: 'success';
+  results: { count: number; rank: number; text: string; timestamps: { start: number; end: number }[] }[];
+}
+
 /** A redacted copy of the audio in the blob store; `token` opens its URL without a key (the SDK fetches it without one). */
 export interface RedactedAudioInfo {
   format: 'mp3' | 'wav';
@@ -39,6 +56,10 @@ export interface TranscriptResult {
   audio_channels?: number;
   /** entity_detection's findings; absent when not asked for. */
   entities?: TranscriptEntity[];
+  /** sentiment_analysis's sentences; absent when not asked for. */
+  sentiment_analysis_results?: SentimentResult[];
+  /** auto_highlights's key phrases; absent when not asked for. */
+  auto_highlights_result?: AutoHighlightsResult;
   /** redact_pii_audio's file; null when the audio had no speech (and no-speech audio was not asked for). */
   redacted_audio?: RedactedAudioInfo | null;
 }

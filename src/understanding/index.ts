@@ -1,13 +1,16 @@
 /**
  * What the pipeline applies to a finished transcript before it is stored: PII redaction (so no
- * unredacted word reaches the database, the logs or any export) and entity detection.
+ * unredacted word reaches the database, the logs or any export), entity detection, sentiment
+ * analysis and key phrases (both read the redacted words, so neither holds what was redacted).
  */
 import { transcriptText } from '../text/format.js';
 import type { TranscriptParams } from '../transcript/params.js';
-import type { TranscriptEntity, TranscriptWord } from '../transcript/types.js';
+import type { AutoHighlightsResult, SentimentResult, TranscriptEntity, TranscriptWord } from '../transcript/types.js';
+import { autoHighlights } from './highlights.js';
 import { DETECTED_POLICIES, type PiiPolicy } from './pii/policies.js';
 import { redactSegment, redactWords, type Redaction } from './pii/redact.js';
 import { findPiiInWords, spanText } from './pii/words.js';
+import { sentimentResults } from './sentiment.js';
 
 type Segment = { text: string; words: TranscriptWord[] };
 
@@ -17,6 +20,8 @@ export interface Understandable {
   words: TranscriptWord[];
   utterances?: Segment[] | null;
   entities?: TranscriptEntity[];
+  sentiment_analysis_results?: SentimentResult[];
+  auto_highlights_result?: AutoHighlightsResult;
 }
 
 export interface Understood<R> {
@@ -25,7 +30,10 @@ export interface Understood<R> {
   redactedSpans: { start: number; end: number }[];
 }
 
-type Options = Pick<TranscriptParams, 'redact_pii' | 'redact_pii_policies' | 'redact_pii_sub' | 'entity_detection'>;
+type Options = Pick<
+  TranscriptParams,
+  'redact_pii' | 'redact_pii_policies' | 'redact_pii_sub' | 'entity_detection' | 'sentiment_analysis' | 'auto_highlights'
+>;
 
 export function understand<R extends Understandable>(result: R, p: Options): Understood<R> {
   const original = result.words;
@@ -42,6 +50,11 @@ export function understand<R extends Understandable>(result: R, p: Options): Und
     if (result.utterances) out.utterances = result.utterances.map((u) => redactSegment(u, original, r));
   }
   if (p.entity_detection) out = { ...out, entities: entities(original, redaction) };
+  if (p.sentiment_analysis) out = { ...out, sentiment_analysis_results: sentimentResults(out.words) };
+  if (p.auto_highlights) {
+    const redacted = new Set(redaction?.replaced.filter((w, i) => w !== null && w !== original[i]));
+    out = { ...out, auto_highlights_result: autoHighlights(out.words, (w) => redacted.has(w)) };
+  }
   return { result: out, redactedSpans: redaction?.spans ?? [] };
 }
 
