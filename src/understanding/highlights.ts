@@ -68,8 +68,9 @@ export function autoHighlights(words: readonly TranscriptWord[], skip: (w: Trans
       while (last >= first && edge(terms[last]!)) last--;
       if (first > last) continue;
       const span = sentence.words.slice(wordAt(terms[first]!.offset.start), wordAt(terms[last]!.offset.start) + 1);
-      // A phrase does not run over a comma or other break inside it.
-      if (span.length > MAX_SEARCH_PHRASE_WORDS || span.some(skip) || span.slice(0, -1).some((w) => affixes(w.text).trail !== '')) continue;
+      // A phrase does not run over a comma or other break inside it, nor hold a word filter_profanity masked ("s***").
+      if (span.length > MAX_SEARCH_PHRASE_WORDS || span.some((w) => skip(w) || w.text.includes('*'))) continue;
+      if (span.slice(0, -1).some((w) => affixes(w.text).trail !== '')) continue;
       const keys = span.map((w) => affixes(w.text).core.toLowerCase()).filter((k) => k !== '');
       if (keys.length === 0 || (keys.length === 1 && GENERIC.has(keys[0]!))) continue;
       candidates.push(keys);

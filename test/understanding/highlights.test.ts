@@ -44,6 +44,17 @@ describe('autoHighlights', () => {
     expect(texts).toContain('week');
   });
 
+  it('near misses: no phrase holds a word filter_profanity masked', () => {
+    const raw = 'The town hall is old. That town hall is total bullshit.'
+      .split(' ')
+      .map((t, i) => ({ text: t, start: i * 350, end: i * 350 + 300, confidence: 0.9 }));
+    const ws = formatWords(raw, { ...DEFAULT_FORMAT_OPTIONS, enginePunctuated: true, filter_profanity: true });
+    expect(ws.at(-1)!.text).toBe('b*******.');
+    const texts = autoHighlights(ws).results.map((h) => h.text);
+    expect(texts).toContain('town hall');
+    expect(texts.filter((t) => /\bb$|\*/.test(t))).toEqual([]);
+  });
+
   it('gives an empty success for no words', () => {
     expect(autoHighlights([])).toEqual({ status: 'success', results: [] });
   });
