@@ -81,6 +81,7 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsync {
       const row = await activeKeyRow(ctx.db, { id: request.params.id });
       if (row && row.project_id !== projectId && (await isOperatorProject(ctx.db, projectId))) projectId = row.project_id;
       if (!(await revokeProjectKey(ctx.db, projectId, request.params.id))) throw errors.keyNotFound();
+      ctx.auth.forgetAll();
       request.log.info({ key: request.params.id }, 'api key revoked');
       const keys = await listProjectKeys(ctx.db, projectId);
       return view(keys.find((k) => k.id === request.params.id.toLowerCase())!, null);

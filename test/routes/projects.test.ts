@@ -205,14 +205,6 @@ describe.each(STORAGE_MODES)('projects through a running server (%s)', (storage)
     // The project's other key keeps working.
     expect((await as(server, keyB, '/v2/transcript')).status).toBe(200);
   });
-
-  it.runIf(storage === 'pglite')('explains that keys cannot be managed while the embedded database is served', async () => {
-    const out = await server.cli(['keys', 'create', '--project', 'x']);
-    expect(out.code).not.toBe(0);
-    expect(out.stdout).toBe('');
-    expect(out.stderr).toContain('is in use by another Earshot process');
-    expect(out.stderr).toContain(`pid ${server.process.pid}`);
-  });
 });
 
 describe.each(STORAGE_MODES)('first start without a configured key (%s)', (storage) => {
