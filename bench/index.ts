@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { FULL, MEASUREMENTS, QUICK, failed, type BenchContext, type Metric } from './measures.js';
 import { consoleRender, llm, statusPage, streaming } from './features.js';
 import { diarization } from './diarization.js';
+import { fleet } from './fleet.js';
 import { pii } from './pii.js';
 import { machineInfo, resultsTable, writeReport, type BenchReport } from './report.js';
 import { REPO, snapshotApp } from './server.js';
@@ -32,6 +33,7 @@ const KEYS: Record<string, string> = {
   status: 'status',
   diarization: 'diarization',
   pii: 'pii',
+  fleet: 'fleet',
 };
 
 async function main(): Promise<number> {
@@ -52,7 +54,7 @@ async function main(): Promise<number> {
     if (!name) throw new Error(`unknown measurement "${s}": use ${Object.keys(KEYS).join(', ')}`);
     return name;
   });
-  const selected = [...MEASUREMENTS, streaming, llm, statusPage, consoleRender, diarization, pii].filter(
+  const selected = [...MEASUREMENTS, streaming, llm, statusPage, consoleRender, diarization, pii, fleet].filter(
     (m) => !only || only.includes(m.name),
   );
 

@@ -104,7 +104,7 @@ async function withServer<T>(b: BenchContext, name: string, env: Record<string, 
 }
 
 /** A new database on the PostgreSQL server at EARSHOT_BENCH_POSTGRES_URL, dropped at cleanup. */
-async function scratchDatabase(b: BenchContext): Promise<string> {
+export async function scratchDatabase(b: BenchContext): Promise<string> {
   const db = await createScratchDatabase(
     process.env.EARSHOT_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     'earshot_bench',
