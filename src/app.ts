@@ -62,7 +62,7 @@ function toApiError(err: FastifyError, maxJsonBytes: number): ApiError {
   return failureError(err);
 }
 
-/** After a 413, at most this much of the rest of the body is read and thrown away, for at most this long. */
+/** After an early answer, at most this much of the rest of the body is read and thrown away, for at most this long. */
 const DISCARD_MAX_BYTES = 32 * 1024 * 1024;
 const DISCARD_MAX_MS = 10_000;
 
@@ -124,8 +124,10 @@ export async function buildApp(ctx: AppContext, options: AppOptions = {}): Promi
     else if (apiError.statusCode === 503) request.log.warn({ code: apiError.code, msg: apiError.message }, 'request refused: unavailable');
     else request.log.info({ code: apiError.code, msg: apiError.message }, 'request rejected');
     reply.header('x-request-id', request.id);
-    // A live upload can be refused while its audio is still arriving, like a body over the limit.
-    if (apiError.statusCode === 413 || request.routeOptions.config?.codedErrors) await discardRestOfBody(request, reply);
+    // Any answer given while the body is still arriving (over the limit, a live upload refused, a disk
+    // full mid-upload) must not leave the unread rest on a kept-alive connection: the next request
+    // on it would wait forever.
+    if (!request.raw.complete) await discardRestOfBody(request, reply);
     const { nestedErrors, codedErrors } = request.routeOptions.config ?? {};
     // OpenAI clients read the nested `error`; the AssemblyAI SDK's gateway client reads `message` and `request_id`.
     const body = nestedErrors

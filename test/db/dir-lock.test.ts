@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockFile } from '../../src/db/dir-lock.js';
 import { processAlive } from '../../src/process-alive.js';
-import { api, startServer, type TestServer } from '../helpers/server.js';
+import { api, runCli, startServer, type TestServer } from '../helpers/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/earshot.js', import.meta.url));
 const DIST_LOCK = fileURLToPath(new URL('../../dist/db/dir-lock.js', import.meta.url));
@@ -83,7 +83,9 @@ describe('restart right after kill -9 (PGlite)', () => {
   });
 
   it('a second process on the same data dir is refused while the first runs', async () => {
-    const out = await server.cli(['keys', 'list']);
+    // Without a key the CLI opens the data dir itself (with one it would go through the server).
+    const { EARSHOT_API_KEY: _k, EARSHOT_URL: _u, ...env } = server.env;
+    const out = await runCli(['keys', 'list'], env);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain(`is in use by another Earshot process (pid ${server.process.pid})`);
   });
