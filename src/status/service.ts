@@ -104,14 +104,13 @@ export class StatusService {
 
   /**
    * Re-reads component states (only `ids`: a node may probe some components while another node
-   * probes the rest), open incidents and alert recipients, as whichever node probes wrote them.
+   * probes the rest) and open incidents, as whichever node probes wrote them.
    */
   async reload(ids: string[] = this.defs.map((d) => d.id)): Promise<void> {
     const rows = await loadComponents(this.db);
     for (const r of rows) if (ids.includes(r.id)) this.states.set(r.id, r);
     // Incidents this process is still writing would be dropped by a reload; the next one catches up.
     if (this.writes.size === 0) await this.book.load();
-    await this.alerts.refresh();
   }
 
   /** A component's state, created on first use: hidden until a probe has found something. */
@@ -147,7 +146,10 @@ export class StatusService {
     return Math.min(15, Math.max(1, this.config.statusProbeSeconds || 15));
   }
 
-  /** Records this node as alive (with its own checks, when given) and reloads the list of live nodes. Never throws. */
+  /**
+   * Records this node as alive (with its own checks, when given) and reloads the list of live nodes and
+   * the alert recipients: whichever node leads a database outage alerts from the list it last read. Never throws.
+   */
   async beat(checks?: NodeChecks): Promise<void> {
     try {
       await within(
@@ -161,6 +163,7 @@ export class StatusService {
       );
       this.nodes = await within(3_000, liveNodes(this.db), 'live nodes');
       this.dbReached = true;
+      await this.alerts.refresh();
     } catch (err) {
       if (this.dbReached) this.log.warn({ err }, 'status: heartbeat failed');
       this.dbReached = false;

@@ -114,7 +114,9 @@ describe('status page of a fleet of three nodes', () => {
     expect(keys.map((k) => k.name).sort()).toEqual(list.nodes.map((n) => `status probes (instance ${n.instance_id})`).sort());
   });
 
-  it('counts failed probes from every node in one streak and opens one incident, alerted once', { timeout: 120_000 }, async () => {
+  it('counts failed probes in one streak kept in the database, whichever node runs them, and opens one incident, alerted once', {
+    timeout: 120_000,
+  }, async () => {
     const since = new Date();
     await llm.stop();
     // The status and its incident (written just after it) as another node than the prober reads them.
@@ -133,9 +135,6 @@ describe('status page of a fleet of three nodes', () => {
     const turned = probes.findIndex((p) => p.status === 'major_outage');
     expect(probes.slice(0, turned + 1).filter((p) => p.observed === 'major_outage')).toHaveLength(FAILURES);
     expect(probes.slice(turned + 1 - FAILURES, turned + 1).every((p) => p.observed === 'major_outage')).toBe(true);
-    // Rounds move between nodes (one node claims each).
-    const all = await sql<{ n: number }>('select count(distinct instance_id)::int as n from status_probes');
-    expect(all[0]!.n).toBeGreaterThan(1);
     await hooks.waitFor(() => incidentHooks('lemur', 'investigating').length > 0);
     await new Promise((r) => setTimeout(r, 5000));
     expect(incidentHooks('lemur', 'investigating')).toHaveLength(1);
