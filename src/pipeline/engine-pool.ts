@@ -9,6 +9,9 @@ export class AudioTaskError extends Error {
   override name = 'AudioTaskError';
 }
 
+/** How long a closing thread may take to finish what it is doing before it is terminated. */
+const CLOSE_GRACE_MS = 5_000;
+
 interface Slot {
   worker: Worker;
   busy: boolean;
@@ -123,7 +126,16 @@ export class EnginePool {
     });
   }
 
+  /** Asks each thread to end, and terminates one still busy after CLOSE_GRACE_MS (a native run cannot be interrupted). */
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map(async ({ worker }) => {
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.postMessage({ type: 'close' } satisfies ToWorker);
+        const timer = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 }

@@ -32,7 +32,9 @@ export interface EngineTaskResult {
 export type ToWorker =
   | { type: 'init'; engine: EngineChoice; threads: number }
   | { type: 'run'; taskId: number; task: EngineTask }
-  | { type: 'abort'; taskId: number };
+  | { type: 'abort'; taskId: number }
+  /** Let the thread end on its own once native callbacks still queued have run. */
+  | { type: 'close' };
 
 export type FromWorker =
   | { type: 'progress'; taskId: number; audioMs: number }

@@ -135,6 +135,10 @@ port.on('message', (msg: ToWorker) => {
     void loaded();
   } else if (msg.type === 'abort') {
     running.get(msg.taskId)?.abort();
+  } else if (msg.type === 'close') {
+    // With the port closed the thread ends when its loop is empty: after sherpa-onnx's queued progress
+    // callbacks, which a terminate() would cut off mid-call (a native "Napi::Error" abort of the process).
+    port.close();
   } else {
     run(msg.taskId, msg.task).then(
       (result) => post({ type: 'done', taskId: msg.taskId, result }),
