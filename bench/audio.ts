@@ -25,10 +25,10 @@ export async function speechFile(dir: string, seconds: number): Promise<string> 
   const out = path.join(dir, `speech-${seconds}s.wav`);
   if (existsSync(out)) return out;
   const base = path.join(dir, 'librivox-all.wav');
-  if (!existsSync(base)) await run('sox', [...librivoxClips(), base]);
+  if (!existsSync(base)) await run('sox', ['-R', ...librivoxClips(), base]);
   const baseSeconds = Number((await run('soxi', ['-D', base])).trim());
   const repeats = Math.max(0, Math.ceil(seconds / baseSeconds) - 1);
-  await run('sox', [base, out, 'repeat', String(repeats), 'trim', '0', String(seconds)]);
+  await run('sox', ['-R', base, out, 'repeat', String(repeats), 'trim', '0', String(seconds)]);
   return out;
 }
 
@@ -87,7 +87,7 @@ export async function jfkLikeClip(dir: string): Promise<ReferenceClip> {
     const raw = path.join(dir, 'jfk-espeak-22k.wav');
     await run('espeak-ng', ['-w', raw, JFK_TEXT]);
     // sox writes the plain 44-byte header that pocketsphinx_continuous skips (ffmpeg adds a LIST chunk it would decode).
-    await run('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', wav]);
+    await run('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', wav]);
   }
   return { id: 'jfk-espeak', wav, reference: JFK_TEXT };
 }

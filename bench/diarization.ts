@@ -31,7 +31,7 @@ export const diarization: Measurement = {
     try {
       const seconds = b.sizes.runs === 1 ? 60 : 300;
       const raw = path.join(b.tmp, `diarization-${seconds}s.raw`);
-      await run('sox', [await speechFile(b.tmp, seconds), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-r', '16000', raw]);
+      await run('sox', ['-R', await speechFile(b.tmp, seconds), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-r', '16000', raw]);
       const pcm = readFileSync(raw);
       const diarizer = await Diarizer.load(
         { segmentation: path.join(HANDMADE, 'segmentation-energy.onnx'), embedding: path.join(HANDMADE, 'embedding-meanstd.onnx') },

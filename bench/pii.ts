@@ -290,7 +290,7 @@ export const pii: Measurement = {
 
     try {
       const wav = path.join(b.tmp, 'pii-minute.wav');
-      await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', wav, 'synth', '60', 'sine', '300']);
+      await run('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', wav, 'synth', '60', 'sine', '300']);
       const spans = Array.from({ length: 30 }, (_, i) => ({ start: i * 2000, end: i * 2000 + 600 }));
       const t1 = performance.now();
       await redactAudio(wav, path.join(b.tmp, 'pii-minute.mp3'), { spans, method: 'beep', format: 'mp3' });

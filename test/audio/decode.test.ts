@@ -125,7 +125,7 @@ describe('decodeAudio', () => {
     // Left: the speech; right: a shorter tone (SoX pads it with silence). Each decoded channel is that input exactly; the mix is neither.
     ffmpeg('-i', f('speech.wav'), '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', f('speech16.wav'));
     ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000:duration=1', '-c:a', 'pcm_s16le', f('tone.wav'));
-    execFileSync('sox', ['-M', f('speech16.wav'), f('tone.wav'), f('two.wav')]);
+    execFileSync('sox', ['-R', '-M', f('speech16.wav'), f('tone.wav'), f('two.wav')]);
     const pcm = async (path: string, opts: Parameters<typeof decodeAudio>[1] = {}) => Buffer.concat((await decodeAll(path, opts)).chunks);
     const [speech, tone, left, right, mixed] = await Promise.all([
       pcm(f('speech16.wav')),

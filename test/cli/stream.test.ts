@@ -23,7 +23,7 @@ describe('earshot stream', () => {
 
   it('reads raw PCM from stdin over the v2 protocol', async () => {
     const { execFileSync } = await import('node:child_process');
-    const pcm = execFileSync('sox', [clip.wav, '-t', 'raw', '-r', '8000', '-e', 'signed', '-b', '16', '-c', '1', '-']);
+    const pcm = execFileSync('sox', ['-R', clip.wav, '-t', 'raw', '-r', '8000', '-e', 'signed', '-b', '16', '-c', '1', '-']);
     const { code, stdout } = await runCli(
       ['stream', '-', '--sample-rate', '8000', '--protocol', 'v2', '--server', server.url, '--api-key', server.key],
       process.env,

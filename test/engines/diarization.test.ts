@@ -22,7 +22,7 @@ describe('Diarizer (sherpa-onnx with the handmade models)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-diarizer-'));
     // The reader / espeak-ng voice / reader mix of the speaker-labels tests, as raw 16 kHz s16le.
     const raw = path.join(dir, 'mix.raw');
-    await run('sox', [await twoVoiceMix(dir), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-r', '16000', raw]);
+    await run('sox', ['-R', await twoVoiceMix(dir), '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '1', '-r', '16000', raw]);
     const pcm = fs.readFileSync(raw);
     // Split at odd offsets, as a decoder's chunks may be.
     samples = pcmToFloat([pcm.subarray(0, 1001), pcm.subarray(1001, 50_001), pcm.subarray(50_001)]);

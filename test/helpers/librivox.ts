@@ -56,7 +56,7 @@ export async function ffmpegConvert(input: string, output: string, args: string[
 export async function longSpeech(dir: string, repeats: number): Promise<string> {
   const out = path.join(dir, `speech-x${repeats}.wav`);
   const clips = librivoxClips().map((c) => c.wav);
-  await run('sox', [...Array.from({ length: repeats }, () => clips).flat(), out]);
+  await run('sox', ['-R', ...Array.from({ length: repeats }, () => clips).flat(), out]);
   return out;
 }
 
@@ -83,8 +83,8 @@ export async function twoVoiceMix(dir: string): Promise<string> {
     voice,
     'We choose to go to the moon in this decade and do the other things, not because they are easy, but because they are hard.',
   ]);
-  await run('sox', [voice, '-r', '16000', '-c', '1', '-b', '16', voice16]);
-  await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', silence, 'trim', '0', '1.0']);
-  await run('sox', [librivoxClip('0870'), silence, voice16, silence, librivoxClip('0920'), out]);
+  await run('sox', ['-R', voice, '-r', '16000', '-c', '1', '-b', '16', voice16]);
+  await run('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', silence, 'trim', '0', '1.0']);
+  await run('sox', ['-R', librivoxClip('0870'), silence, voice16, silence, librivoxClip('0920'), out]);
   return out;
 }

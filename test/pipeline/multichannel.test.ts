@@ -36,7 +36,7 @@ describe('multichannel', () => {
   }
 
   beforeAll(async () => {
-    await run('sox', ['-M', left, right, stereo]);
+    await run('sox', ['-R', '-M', left, right, stereo]);
     // Diarization for the per-channel speaker labels: the handmade stand-ins, as the speaker-labels test installs them.
     server = await startServer({ env: { EARSHOT_DIARIZATION_EMBEDDING_MODEL: path.join(HANDMADE, 'embedding-meanstd.onnx') } });
     fs.mkdirSync(path.join(server.dataDir, 'models'), { recursive: true });
@@ -157,7 +157,7 @@ describe('multichannel', () => {
   it('with speaker_labels, diarizes each channel on its own: speakers 1A, 1B on the first, 2… on the second', async () => {
     // Left: a reader, another voice, the reader again (two speakers); right: one clip of the reader.
     const mixed = path.join(dir, 'diarized-stereo.wav');
-    await run('sox', ['-M', await twoVoiceMix(dir), right, mixed]);
+    await run('sox', ['-R', '-M', await twoVoiceMix(dir), right, mixed]);
     const t = await transcribe(mixed, { multichannel: true, speaker_labels: true, speakers_expected: 2 });
     expect(t).toMatchObject({ multichannel: true, speaker_labels: true, audio_channels: 2 });
     const words = t.words as TranscriptWord[];

@@ -24,7 +24,7 @@ async function speech(dir: string): Promise<string> {
   const raw = path.join(dir, 'raw.wav');
   const out = path.join(dir, 'speech.wav');
   await run('espeak-ng', ['-v', 'en-gb-x-rp', '-s', '140', '-w', raw, 'it cost twenty dollars and the company is microsoft']);
-  await run('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', out, 'pad', '0.3', '0.5']);
+  await run('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', out, 'pad', '0.3', '0.5']);
   return out;
 }
 
@@ -203,7 +203,7 @@ describe('PII redaction end to end (PostgreSQL, S3 blob store)', () => {
     expect(beeped).toBe(spans.reduce((n, [a, b]) => n + b - a, 0));
     // sox agrees: the span is a 1 kHz tone at the beep's level.
     const [a, b] = spans[1]!;
-    const { stderr } = await run('sox', [redactedFile, '-n', 'trim', `${a}s`, `${b - a}s`, 'stat']);
+    const { stderr } = await run('sox', ['-R', redactedFile, '-n', 'trim', `${a}s`, `${b - a}s`, 'stat']);
     expect(Number(/Rough\s+frequency:\s+(\d+)/.exec(stderr)![1])).toBeGreaterThan(950);
     expect(Number(/Rough\s+frequency:\s+(\d+)/.exec(stderr)![1])).toBeLessThan(1050);
     expect(Number(/Maximum amplitude:\s+([\d.]+)/.exec(stderr)![1])).toBeCloseTo(BEEP_AMPLITUDE, 2);

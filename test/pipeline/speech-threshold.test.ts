@@ -15,7 +15,7 @@ async function mostlySilence(dir: string): Promise<string> {
   const raw = path.join(dir, 'speech.wav');
   const out = path.join(dir, 'mostly-silence.wav');
   await run('espeak-ng', ['-w', raw, 'Please call me back tomorrow.']);
-  await run('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', out, 'trim', '0', '1.5', 'pad', '0', '9']);
+  await run('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', out, 'trim', '0', '1.5', 'pad', '0', '9']);
   return out;
 }
 

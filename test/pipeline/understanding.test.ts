@@ -21,7 +21,7 @@ async function speech(dir: string): Promise<string> {
   const out = path.join(dir, 'speech.wav');
   const text = 'it cost twenty dollars and the company is microsoft. the company is great and the service is wonderful';
   await run('espeak-ng', ['-v', 'en-gb-x-rp', '-s', '140', '-w', raw, text]);
-  await run('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', out, 'pad', '0.3', '0.5']);
+  await run('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', out, 'pad', '0.3', '0.5']);
   return out;
 }
 
