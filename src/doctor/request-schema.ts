@@ -1,3 +1,4 @@
+import { PII_POLICIES } from '../understanding/pii/policies.js';
 /**
  * The request bodies the pasted-request check validates, as compact field tables taken from
  * AssemblyAI's OpenAPI documents (test/doctor/request-schema.test.ts proves they still agree):
@@ -13,7 +14,7 @@ export interface FieldSpec {
   max?: number;
   deprecated?: boolean;
   items?: FieldSpec['type'];
-  itemEnum?: string[];
+  itemEnum?: readonly string[];
 }
 
 const LANGUAGE_CODES = [
@@ -119,53 +120,6 @@ const LANGUAGE_CODES = [
   'cy',
   'yi',
   'yo',
-];
-
-const PII_POLICIES = [
-  'account_number',
-  'banking_information',
-  'blood_type',
-  'credit_card_cvv',
-  'credit_card_expiration',
-  'credit_card_number',
-  'date',
-  'date_interval',
-  'date_of_birth',
-  'drivers_license',
-  'drug',
-  'duration',
-  'email_address',
-  'event',
-  'filename',
-  'gender_sexuality',
-  'healthcare_number',
-  'injury',
-  'ip_address',
-  'language',
-  'location',
-  'marital_status',
-  'medical_condition',
-  'medical_process',
-  'money_amount',
-  'nationality',
-  'number_sequence',
-  'occupation',
-  'organization',
-  'passport_number',
-  'password',
-  'person_age',
-  'person_name',
-  'phone_number',
-  'physical_attribute',
-  'political_affiliation',
-  'religion',
-  'statistics',
-  'time',
-  'url',
-  'us_social_security_number',
-  'username',
-  'vehicle_id',
-  'zodiac_sign',
 ];
 
 /** `POST /v2/transcript` (TranscriptParams at HEAD; `audio_url` and `speech_models` are required there). */

@@ -390,7 +390,7 @@ const SYNONYMS: Record<string, string> = {
 };
 
 /** The field a misspelt one most likely meant. */
-export function suggestField(name: string, known: string[]): string | null {
+export function suggestField(name: string, known: readonly string[]): string | null {
   const snake = name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/[-\s]/g, '_')
