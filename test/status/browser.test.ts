@@ -4,26 +4,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../src/chromium.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { fastStatusEnv, operator, queryDatabase, waitFor, waitForComponent } from './helpers.js';
 
-const CHROMIUM = process.env.EARSHOT_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
-/** Headless Debian chromium on a fresh profile, quiet (no updates, sync or background traffic) and sandbox-free as containers need. */
+/** Headless Debian chromium on a fresh profile of its own, with the product's quiet flags. */
 async function browser(profile: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
 }
 
