@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(ffmpeg libpocketsphinx3 pocketsphinx pocketsphinx-en-us)
-[ "${EARSHOT_SETUP_TEST:-}" = 1 ] && APT_PACKAGES+=(pocketsphinx-testdata sox espeak-ng curl chromium)
+[ "${EARSHOT_SETUP_TEST:-}" = 1 ] && APT_PACKAGES+=(pocketsphinx-testdata sox espeak-ng curl chromium python3-onnx)
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ]; then
