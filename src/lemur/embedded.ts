@@ -136,6 +136,9 @@ export class EmbeddedBackend implements LlmBackend {
         throw new LlmError(`The JSON schema cannot be followed by the embedded model: ${(err as Error).message}`, 'bad-request');
       }
     }
+    // Each answer from an empty context: reusing the cached start of the last prompt evaluates the rest in other
+    // batches, whose rounding differs, and a greedy answer to the same request could then change from run to run.
+    await chat.sequence.clearHistory();
     let outputTokens = 0;
     const result = await chat.generateResponse(toChatHistory(request.messages), {
       maxTokens: request.maxTokens,

@@ -98,6 +98,11 @@ export class Llm {
     );
   }
 
+  /** Why no LLM can answer on this server, with how to configure one; null when one is configured. */
+  get unavailableReason(): string | null {
+    return this.backend ? null : this.missing;
+  }
+
   /** The backend, or a 503 that says how to configure one. */
   require(): LlmBackend {
     if (!this.backend) throw errors.llmUnavailable(this.missing!);

@@ -16,7 +16,7 @@ import { averageConfidence, transcriptText } from '../text/format.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
 import { AudioTaskError, type EnginePool } from './engine-pool.js';
 import type { EngineTask, EngineTaskResult } from './engine-task.js';
-import { applyUnderstanding } from './understanding.js';
+import { applyUnderstanding, LlmFeatureError } from './understanding.js';
 
 const downloadError = (url: string) =>
   `Download error, unable to download ${url}. Please make sure the file exists and is accessible from the internet.`;
@@ -35,7 +35,7 @@ type Outcome = { result: TranscriptResult } | { error: string };
 
 /** The text a failed attempt shows the client: upstream's wording, no internal paths or stack details. */
 function publicError(err: unknown, row: TranscriptRow): string {
-  if (err instanceof InputError || err instanceof AudioTaskError) return err.message;
+  if (err instanceof InputError || err instanceof AudioTaskError || err instanceof LlmFeatureError) return err.message;
   if (MISSING_FILE.has((err as NodeJS.ErrnoException).code ?? '')) return downloadError(row.audio_url);
   return SERVER_ERROR;
 }

@@ -8,7 +8,18 @@ import type { AppContext } from '../context.js';
 import { RedactedAudioStore } from '../storage/redacted-audio.js';
 import type { TranscriptParams } from '../transcript/params.js';
 import type { TranscriptResult } from '../transcript/types.js';
+import { autoChapters } from '../lemur/chapters.js';
+import { contentSafety } from '../lemur/content-safety.js';
+import { Session } from '../lemur/map-reduce.js';
+import { toSections } from '../lemur/sections.js';
+import { summarize } from '../lemur/summarization.js';
+import { detectTopics } from '../lemur/topics.js';
 import { understand } from '../understanding/index.js';
+
+/** A speech-understanding feature on the LLM could not run: the transcript ends in error with this text. */
+export class LlmFeatureError extends Error {
+  override name = 'LlmFeatureError';
+}
 
 /**
  * Applies redact_pii, entity_detection and redact_pii_audio to a finished result while its audio is
@@ -22,7 +33,9 @@ export async function applyUnderstanding(
   audioFile: string,
   signal: AbortSignal,
 ): Promise<TranscriptResult> {
-  const { result: out, redactedSpans } = understand(result, p);
+  const { result: understood, redactedSpans } = understand(result, p);
+  // On the redacted words: no PII reaches the LLM, wherever it runs.
+  const out = { ...understood, ...(await runOnLlm(ctx, transcriptId, understood, p, signal)) };
   if (!p.redact_pii_audio) return out;
   // Upstream makes no redacted file of audio without speech unless asked to.
   if (result.words.length === 0 && !p.redact_pii_audio_options?.return_redacted_no_speech_audio) return { ...out, redacted_audio: null };
@@ -38,4 +51,51 @@ export async function applyUnderstanding(
     await rm(dir, { recursive: true, force: true });
   }
   return { ...out, redacted_audio: { format, token: randomBytes(24).toString('base64url') } };
+}
+
+/** summarization, auto_chapters, content_safety and iab_categories, on the configured LLM at temperature 0 (the same answer every run). */
+async function runOnLlm(
+  ctx: AppContext,
+  transcriptId: string,
+  r: TranscriptResult,
+  p: TranscriptParams,
+  signal: AbortSignal,
+): Promise<Partial<TranscriptResult>> {
+  const wanted = [p.summarization, p.auto_chapters, p.content_safety, p.iab_categories].some((on) => on === true);
+  if (!wanted) return {};
+  const feature = (name: string, fn: () => Promise<Partial<TranscriptResult>>) =>
+    fn().catch((err: unknown) => {
+      if (signal.aborted) throw err;
+      throw new LlmFeatureError(`${name} failed: ${(err as Error).message}`);
+    });
+  const backend = ctx.llm.backend;
+  if (!backend) throw new LlmFeatureError(`This transcript asks for features that run on the LLM. ${ctx.llm.unavailableReason}`);
+  const models = await backend.models().catch((err: unknown) => {
+    throw new LlmFeatureError(`The LLM could not be reached: ${(err as Error).message}`);
+  });
+  const session = new Session(backend, models[0]!, 0, signal);
+  const out: Partial<TranscriptResult> = {};
+  if (p.summarization === true)
+    Object.assign(
+      out,
+      await feature('summarization', async () => ({
+        summary: await summarize(session, transcriptId, r.words, r.audio_duration, p.summary_model!, p.summary_type!),
+      })),
+    );
+  if (p.auto_chapters === true)
+    Object.assign(
+      out,
+      await feature('auto_chapters', async () => ({ chapters: await autoChapters(session, transcriptId, r.words, r.audio_duration) })),
+    );
+  const sections = toSections(r.words);
+  if (p.content_safety === true)
+    Object.assign(
+      out,
+      await feature('content_safety', async () => ({
+        content_safety_labels: await contentSafety(session, sections, p.content_safety_confidence / 100),
+      })),
+    );
+  if (p.iab_categories === true)
+    Object.assign(out, await feature('iab_categories', async () => ({ iab_categories_result: await detectTopics(session, sections) })));
+  return out;
 }

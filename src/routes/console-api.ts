@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
 import { errors } from '../http/errors.js';
 import { setFileName, transcriptDetails } from '../storage/transcript-details.js';
-import { UNSUPPORTED_WHEN_TRUE } from '../transcript/params.js';
+import { LLM_FEATURES, UNSUPPORTED_WHEN_TRUE } from '../transcript/params.js';
 import { findTranscript, UUID } from './transcripts.js';
 
 const MAX_IDS = 200;
@@ -19,8 +19,11 @@ export function consoleApiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get('/v2/console/capabilities', async () => ({
       speech_model: ctx.engine.model,
       languages: ctx.engine.languages,
-      unsupported_features:
-        'missing' in (await findDiarizationModels(ctx.config)) ? ['speaker_labels', ...UNSUPPORTED_WHEN_TRUE] : UNSUPPORTED_WHEN_TRUE,
+      unsupported_features: [
+        ...('missing' in (await findDiarizationModels(ctx.config)) ? ['speaker_labels'] : []),
+        ...UNSUPPORTED_WHEN_TRUE,
+        ...(ctx.llm.unavailableReason ? LLM_FEATURES : []),
+      ],
     }));
 
     // File names and durations of list items, which upstream's list does not carry.

@@ -15,7 +15,7 @@ import {
   setJobId,
   type ListQuery,
 } from '../storage/transcripts.js';
-import { parseTranscriptParams, refuseUnappliedOptions } from '../transcript/params.js';
+import { LLM_FEATURES, parseTranscriptParams, refuseUnappliedOptions } from '../transcript/params.js';
 import type { TranscriptRow, TranscriptStatus } from '../transcript/types.js';
 import { listItemJson, transcriptJson, upstreamTimestamp } from '../transcript/view.js';
 
@@ -73,6 +73,9 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
       refuseUnappliedOptions(params, ctx.engine.model);
       const diarization = params.speaker_labels ? await findDiarizationModels(ctx.config) : null;
       if (diarization && 'missing' in diarization) throw errors.invalidParam(diarization.missing);
+      const onLlm = LLM_FEATURES.filter((f) => params[f]);
+      if (onLlm.length && ctx.llm.unavailableReason)
+        throw errors.invalidParam(`These features run on an LLM: ${onLlm.join(', ')}. ${ctx.llm.unavailableReason}`);
       let uploadId: string | null = null;
       const maybeUpload = uploadIdFromUrl(params.audio_url);
       if (maybeUpload) {

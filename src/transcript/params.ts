@@ -73,14 +73,20 @@ const FIELDS: Record<string, Field> = {
 };
 
 /** Features Earshot's engines do not provide yet: asking for them is an error, not a silent no-op. */
-export const UNSUPPORTED_WHEN_TRUE = [
-  'dual_channel',
-  'language_detection',
-  'content_safety',
-  'iab_categories',
-  'auto_chapters',
-  'summarization',
-] as const;
+export const UNSUPPORTED_WHEN_TRUE = ['dual_channel', 'language_detection'] as const;
+
+/** The features that run on the configured LLM (LeMUR's), refused when there is none. */
+export const LLM_FEATURES = ['summarization', 'auto_chapters', 'content_safety', 'iab_categories'] as const;
+
+export type SummaryModel = 'informative' | 'conversational' | 'catchy';
+export type SummaryType = 'bullets' | 'bullets_verbose' | 'gist' | 'headline' | 'paragraph';
+
+/** Upstream's pairs: catchy writes only headlines and gists, the other two everything but gists. */
+export const SUMMARY_TYPES_OF: Record<SummaryModel, readonly SummaryType[]> = {
+  informative: ['bullets', 'bullets_verbose', 'headline', 'paragraph'],
+  conversational: ['bullets', 'bullets_verbose', 'headline', 'paragraph'],
+  catchy: ['headline', 'gist'],
+};
 
 /** What a refused feature lacks, when that is more than "not built yet". */
 const WHY_UNSUPPORTED: Partial<Record<(typeof UNSUPPORTED_WHEN_TRUE)[number], string>> = {
@@ -154,8 +160,16 @@ export interface TranscriptParams extends PiiParams {
   redact_pii_audio_quality: string | null;
   redact_pii_policies: string[] | null;
   redact_pii_sub: string | null;
-  summary_model: string | null;
-  summary_type: string | null;
+  /** Absent from transcripts stored before they existed: read them as `=== true`. */
+  summarization: boolean;
+  auto_chapters: boolean;
+  content_safety: boolean;
+  iab_categories: boolean;
+  /** 25–100 (upstream's default 50). */
+  content_safety_confidence: number;
+  /** With summarization, upstream's defaults filled in (informative, bullets); else as sent. */
+  summary_model: SummaryModel | null;
+  summary_type: SummaryType | null;
   webhook_url: string | null;
   webhook_auth_header_name: string | null;
   webhook_auth_header_value: string | null;
@@ -254,6 +268,7 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
   if (unsupported.length > 0)
     throw errors.unsupportedFeature(unsupported.map((k) => (k in WHY_UNSUPPORTED ? `${k} (${WHY_UNSUPPORTED[k]})` : k)));
   const pii = piiParams(b);
+  const summary = summaryParams(b);
 
   const pick = <T>(name: string, fallback: T): T => (b[name] === undefined ? fallback : (b[name] as T));
   return {
@@ -287,12 +302,28 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     redact_pii_audio_quality: pick('redact_pii_audio_quality', null),
     redact_pii_policies: pick('redact_pii_policies', null),
     redact_pii_sub: pick('redact_pii_sub', null),
-    summary_model: pick('summary_model', null),
-    summary_type: pick('summary_type', null),
+    ...summary,
+    auto_chapters: pick('auto_chapters', false),
+    content_safety: pick('content_safety', false),
+    iab_categories: pick('iab_categories', false),
+    content_safety_confidence: pick('content_safety_confidence', 50),
     webhook_url: pick('webhook_url', null),
     webhook_auth_header_name: pick('webhook_auth_header_name', null),
     webhook_auth_header_value: pick('webhook_auth_header_value', null),
   };
+}
+
+/** summarization's options, with upstream's defaults and its rules on which go together. */
+function summaryParams(b: Record<string, unknown>): Pick<TranscriptParams, 'summarization' | 'summary_model' | 'summary_type'> {
+  const on = b.summarization === true;
+  if (on && b.auto_chapters === true) throw errors.invalidParam('auto_chapters and summarization cannot both be enabled: choose one');
+  const model = (b.summary_model as SummaryModel | undefined) ?? (on ? 'informative' : null);
+  const type = (b.summary_type as SummaryType | undefined) ?? (on ? (model === 'catchy' ? 'headline' : 'bullets') : null);
+  if (on && model && type && !SUMMARY_TYPES_OF[model].includes(type))
+    throw errors.invalidParam(`summary_model ${model} supports the summary_type values ${SUMMARY_TYPES_OF[model].join(', ')}, not ${type}`);
+  if (on && model === 'conversational' && b.speaker_labels !== true && b.multichannel !== true)
+    throw errors.invalidParam('summary_model conversational needs speaker_labels or multichannel: it summarizes who said what');
+  return { summarization: on, summary_model: model, summary_type: type };
 }
 
 /**

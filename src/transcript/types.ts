@@ -43,6 +43,41 @@ export interface RedactedAudioInfo {
   token: string;
 }
 
+/** AssemblyAI's `Chapter` (auto_chapters). Times in ms. */
+export interface TranscriptChapter {
+  gist: string;
+  headline: string;
+  summary: string;
+  start: number;
+  end: number;
+}
+
+interface Timestamp {
+  start: number;
+  end: number;
+}
+
+/** AssemblyAI's `ContentSafetyLabelsResult` (content_safety). */
+export interface ContentSafetyResult {
+  status: 'success' | 'unavailable';
+  results: {
+    text: string;
+    labels: { label: string; confidence: number; severity: number }[];
+    sentences_idx_start: number;
+    sentences_idx_end: number;
+    timestamp: Timestamp;
+  }[];
+  summary: Record<string, number>;
+  severity_score_summary: Record<string, { low: number; medium: number; high: number }>;
+}
+
+/** AssemblyAI's `TopicDetectionModelResult` (iab_categories). */
+export interface TopicsResult {
+  status: 'success' | 'unavailable';
+  results: { text: string; labels: { relevance: number; label: string }[]; timestamp: Timestamp }[];
+  summary: Record<string, number>;
+}
+
 /** What a finished job stores. */
 export interface TranscriptResult {
   text: string;
@@ -60,6 +95,14 @@ export interface TranscriptResult {
   sentiment_analysis_results?: SentimentResult[];
   /** auto_highlights's key phrases; absent when not asked for. */
   auto_highlights_result?: AutoHighlightsResult;
+  /** summarization's summary; absent when not asked for. */
+  summary?: string;
+  /** auto_chapters's chapters; absent when not asked for. */
+  chapters?: TranscriptChapter[];
+  /** content_safety's labels; absent when not asked for. */
+  content_safety_labels?: ContentSafetyResult;
+  /** iab_categories's topics; absent when not asked for. */
+  iab_categories_result?: TopicsResult;
   /** redact_pii_audio's file; null when the audio had no speech (and no-speech audio was not asked for). */
   redacted_audio?: RedactedAudioInfo | null;
 }

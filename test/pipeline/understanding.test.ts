@@ -80,14 +80,14 @@ describe('sentiment_analysis, auto_highlights and filter_profanity end to end', 
     expect(company).toMatchObject({ count: said.length, timestamps: said.map((w) => ({ start: w.start, end: w.end })) });
   });
 
-  it('still refuses what is not built, naming it', async () => {
+  it('refuses the features that run on an LLM when none is configured, saying how to configure one', async () => {
     const res = await api(server, '/v2/transcript', {
       method: 'POST',
       json: { audio_url: uploadUrl, sentiment_analysis: true, auto_chapters: true },
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toBe(
-      'The following models are not available on this Earshot server: auto_chapters',
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^These features run on an LLM: auto_chapters\. No LLM is configured on this Earshot server.*EARSHOT_LLM_URL/,
     );
   });
 });

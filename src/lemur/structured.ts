@@ -1,0 +1,53 @@
+import { errors } from '../http/errors.js';
+import type { Session } from './map-reduce.js';
+import { directMessages } from './prompt.js';
+
+/**
+ * One call that answers about a stretch of transcript in JSON of a given schema (llama.cpp's grammar,
+ * or `response_format` on an OpenAI-compatible server), parsed. Used by the transcript features that
+ * run on the LLM (content_safety, iab_categories, auto_chapters, summarization).
+ */
+export async function askJson<T>(
+  session: Session,
+  text: string,
+  instruction: string,
+  schema: Record<string, unknown>,
+  maxTokens: number,
+): Promise<T> {
+  const messages = directMessages(text, '', instruction);
+  const fit = await session.fits(messages, maxTokens);
+  if (!fit.ok) {
+    throw errors.contextExceeded(
+      `A ${fit.tokens}-token request and its ${maxTokens}-token answer do not fit the ${session.model.contextTokens}-token context of model ${session.model.name}: ` +
+        'configure a model with a larger context (EARSHOT_LLM_CONTEXT_TOKENS).',
+    );
+  }
+  return parseJson<T>(session, await session.chat(messages, maxTokens, schema), maxTokens);
+}
+
+/** A JSON answer, or an LlmFormatError saying what came instead. */
+export function parseJson<T>(session: Session, reply: { text: string; finishReason?: string }, maxTokens: number): T {
+  try {
+    return JSON.parse(reply.text) as T;
+  } catch {
+    throw new LlmFormatError(
+      `model ${session.model.name} did not answer in the JSON asked for` +
+        (reply.finishReason === 'length' ? ` within ${maxTokens} tokens` : '') +
+        `: ${JSON.stringify(reply.text.slice(0, 80))}`,
+    );
+  }
+}
+
+/** The LLM answered something other than the JSON it was asked for (a remote server that ignores `response_format`, or an answer cut off). */
+export class LlmFormatError extends Error {
+  override name = 'LlmFormatError';
+}
+
+/** The integers 0…10 an answer scores with (a bounded grammar; divided by 10 for upstream's 0–1 scores). */
+export const SCORE_SCHEMA = { type: 'integer', enum: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } as const;
+
+/** A 0…10 score from the model as upstream's 0–1, whatever the model sent (remote servers may not hold to the schema). */
+export function score(v: unknown): number {
+  const n = typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  return Math.min(10, Math.max(0, n)) / 10;
+}
