@@ -80,6 +80,31 @@ describe('sentiment_analysis, auto_highlights and filter_profanity end to end', 
     expect(company).toMatchObject({ count: said.length, timestamps: said.map((w) => ({ start: w.start, end: w.end })) });
   });
 
+  it('disfluencies keeps the fillers the engine heard, and drops them by default', { timeout: JOB_MS }, async () => {
+    // pocketsphinx hears espeak-ng's "um" and "uh" as "ah" (and more of them): fillers either way.
+    const raw = path.join(dir, 'fillers-raw.wav');
+    const wav = path.join(dir, 'fillers.wav');
+    await run('espeak-ng', ['-v', 'en-us', '-s', '130', '-w', raw, 'so um, the meeting is, uh, on monday']);
+    await run('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', wav, 'pad', '0.3', '0.5']);
+    const up = await api(server, '/v2/upload', { method: 'POST', body: fs.readFileSync(wav) });
+    const audio_url = ((await up.json()) as { upload_url: string }).upload_url;
+    const texts: Record<string, string[]> = {};
+    for (const disfluencies of [false, true]) {
+      const res = await api(server, '/v2/transcript', {
+        method: 'POST',
+        json: { audio_url, disfluencies, punctuate: false, format_text: false },
+      });
+      const t = await waitForTranscript(server, ((await res.json()) as { id: string }).id, JOB_MS - 10_000);
+      expect(t).toMatchObject({ status: 'completed', disfluencies });
+      texts[String(disfluencies)] = (t.words as Word[]).map((w) => w.text);
+    }
+    const fillers = (words: string[]) => words.filter((w) => /^(ah|um|uh|er|hmm)$/.test(w));
+    expect(fillers(texts.true!).length).toBeGreaterThan(0);
+    expect(fillers(texts.false!)).toEqual([]);
+    // The same words otherwise: only the fillers went.
+    expect(texts.true!.filter((w) => !fillers([w]).length)).toEqual(texts.false);
+  });
+
   it('refuses the features that run on an LLM when none is configured, saying how to configure one', async () => {
     const res = await api(server, '/v2/transcript', {
       method: 'POST',
