@@ -80,6 +80,8 @@ export async function launchServer(opts: LaunchOptions): Promise<BenchServer> {
     EARSHOT_API_KEY: key,
     EARSHOT_ENGINE: 'pocketsphinx',
     EARSHOT_QUEUE_POLL_SECONDS: '0.5',
+    // Status rounds every 300 s (the default), the first after a whole interval: not 30 s into a timed run.
+    EARSHOT_STATUS_FIRST_PROBE_SECONDS: '300',
     ...opts.env,
   };
   const logFd = openSync(logFile, 'w');

@@ -527,6 +527,14 @@ export const settings = {
     description:
       'How often every component is probed (a real transcription, a streaming session, an LLM generation, database and queue checks). One node of a fleet probes each round. 0: this process never probes.',
   }),
+  statusFirstProbeSeconds: setting({
+    env: 'EARSHOT_STATUS_FIRST_PROBE_SECONDS',
+    flag: '--status-first-probe-seconds',
+    default: 30,
+    parse: num,
+    description:
+      'When no node has probed within the last interval (a fresh install, a fleet that was down), the first round comes this many seconds after start instead of a whole interval later.',
+  }),
   statusProbeTimeoutSeconds: setting({
     env: 'EARSHOT_STATUS_PROBE_TIMEOUT_SECONDS',
     flag: '--status-probe-timeout-seconds',

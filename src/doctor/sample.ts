@@ -1,8 +1,15 @@
-import type { StreamEncoding } from './context.js';
-import { SAMPLE_MULAW_BASE64, SAMPLE_RATE } from './sample-data.js';
+import { readFileSync } from 'node:fs';
 import { wavFile } from '../audio/wav.js';
+import type { StreamEncoding } from './context.js';
 
-export { SAMPLE_TEXT } from './sample-data.js';
+/**
+ * 2.4 s of real speech, 16 kHz G.711 mu-law (`assets/doctor-sample.ulaw`): a LibriVox recording of
+ * Sense and Sensibility (public domain), from Debian's pocketsphinx-testdata. The doctor streams and
+ * transcribes it when the user gives no audio of their own.
+ */
+const SAMPLE_FILE = new URL('../../assets/doctor-sample.ulaw', import.meta.url);
+const SAMPLE_RATE = 16_000;
+export const SAMPLE_TEXT = 'he was not an ill disposed young man';
 
 /** G.711 mu-law byte → 16-bit sample. */
 export function mulawToPcm(bytes: Uint8Array): Int16Array {
@@ -49,7 +56,7 @@ export function resample(input: Int16Array, from: number, to: number): Int16Arra
 }
 
 export function samplePcm16k(): Int16Array {
-  return mulawToPcm(Buffer.from(SAMPLE_MULAW_BASE64, 'base64'));
+  return mulawToPcm(readFileSync(SAMPLE_FILE));
 }
 
 /** The speech sample as the bytes a client would stream at `rate` in `encoding`. */

@@ -19,7 +19,7 @@ const CSS = `
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:52rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin:1.75rem 0 .5rem}
 .banner{padding:1rem 1.25rem;border-radius:6px;color:#fff;font-weight:600;font-size:1.1rem}
-.i-none{background:var(--ok)}.i-minor{background:var(--minor);color:#222}.i-major{background:var(--major)}.i-critical{background:var(--critical)}.i-maintenance{background:var(--maint)}
+.i-none{background:var(--ok)}.i-minor{background:var(--minor);color:#222}.i-major{background:var(--major)}.i-critical{background:var(--critical)}.i-maintenance{background:var(--maint)}.i-unchecked{background:var(--none);color:var(--fg)}
 .note{background:#fff3cd;border:1px solid #e6c65c;padding:.6rem .9rem;border-radius:6px;margin-top:.75rem}
 .card{background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:.9rem 1rem;margin:.5rem 0}
 .row{display:flex;justify-content:space-between;align-items:baseline;gap:.5rem;flex-wrap:wrap}.row h3{margin:0;font-size:1rem}
@@ -128,6 +128,9 @@ export function renderPage(view: StatusView, opts: PageOptions): string {
   const base = view.page.url;
   const link = (i: Incident) => `${base}/incidents/${i.id}`;
   const maintenanceNow = view.description === 'Service Under Maintenance';
+  // Before the first round nothing is known: a grey banner, not a green "All Systems Operational".
+  const unchecked =
+    !maintenanceNow && view.components.some((c) => !c.upstream) && view.components.every((c) => c.upstream || !c.lastProbeAt);
   const local = view.components.filter((c) => !c.upstream);
   const upstream = view.components.filter((c) => c.upstream);
   const upcoming = view.maintenances.filter((m) => m.status !== 'completed');
@@ -149,7 +152,7 @@ ${subscribeForm(view, opts.emailEnabled)}`;
 <title>${esc(title)}</title><link rel="alternate" type="application/atom+xml" title="Incidents" href="/status/history.atom"><link rel="alternate" type="application/rss+xml" title="Incidents" href="/status/history.rss">
 <style>${CSS}</style></head><body><main id="status" data-indicator="${view.indicator}" data-generated="${view.generatedAt.toISOString()}">
 <h1>${esc(view.page.name)} status</h1>
-<div class="banner i-${maintenanceNow ? 'maintenance' : view.indicator}" id="indicator">${esc(view.description)}</div>
+<div class="banner i-${maintenanceNow ? 'maintenance' : unchecked ? 'unchecked' : view.indicator}" id="indicator">${unchecked ? 'Not checked yet: the first checks run shortly after the server starts.' : esc(view.description)}</div>
 ${view.live ? '' : '<p class="note">The database cannot be reached: this is what this server measured last. History and past incidents are back once the database is.</p>'}
 ${body}
 <footer>Updated ${when(view.generatedAt)} · <a href="/api/v2/summary.json">JSON</a> · <a href="/status/history.rss">RSS</a> · <a href="/status/history.atom">Atom</a> · <a href="/status/badge.svg">Badge</a></footer>

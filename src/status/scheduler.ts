@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { within } from './deadline.js';
-import { claimRound } from './store/meta.js';
+import { claimRound, roundIsRecent } from './store/meta.js';
 
 /**
  * Timers, not the job queue: rounds must run while the database is down (that is an outage to
@@ -19,8 +19,12 @@ export class Scheduler {
     private readonly log: Logger,
   ) {}
 
-  /** Runs `round` every `seconds` on the node that claims it; the others run `follow` (reload what it wrote). */
-  every(name: string, seconds: number, round: () => Promise<void>, follow: () => Promise<void>): void {
+  /**
+   * Runs `round` every `seconds` on the node that claims it; the others run `follow` (reload what it wrote).
+   * The first round comes after `firstSeconds` when no node has run one within the last interval
+   * (a fresh install, or a fleet that was down), else after a whole interval.
+   */
+  every(name: string, seconds: number, firstSeconds: number, round: () => Promise<void>, follow: () => Promise<void>): void {
     const tick = async () => {
       if (this.stopped) return;
       let mine: boolean;
@@ -47,9 +51,11 @@ export class Scheduler {
       }, ms);
       this.timers.add(timer);
     };
-    // The first round waits a whole interval: a process that just started has nothing to report
-    // yet, and the last round's results are in the database.
-    schedule(seconds * 1000);
+    // With a recent round in the database there is something to show already; without one, a page
+    // of "Not checked yet" should not last a whole interval. An unreachable database: soon, too.
+    void within(3_000, roundIsRecent(this.db, name), 'round check')
+      .catch(() => false)
+      .then((recent) => schedule((recent ? seconds : Math.min(seconds, firstSeconds)) * 1000));
   }
 
   async stop(): Promise<void> {

@@ -239,10 +239,22 @@ export class StatusService {
         await follow(false)();
         await this.beat(await checkSelf(env, this.shutdown.signal));
       };
-      this.scheduler.every('local', this.config.statusProbeSeconds, async () => void (await this.probeNow()), followLocal);
+      this.scheduler.every(
+        'local',
+        this.config.statusProbeSeconds,
+        this.config.statusFirstProbeSeconds,
+        async () => void (await this.probeNow()),
+        followLocal,
+      );
     }
     if (this.config.statusUpstreamSeconds > 0 && this.defs.some((d) => d.upstream)) {
-      this.scheduler.every('upstream', this.config.statusUpstreamSeconds, () => runUpstreamRound(this), follow(true));
+      this.scheduler.every(
+        'upstream',
+        this.config.statusUpstreamSeconds,
+        this.config.statusFirstProbeSeconds,
+        () => runUpstreamRound(this),
+        follow(true),
+      );
     }
   }
 

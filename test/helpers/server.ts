@@ -96,6 +96,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     EARSHOT_CONCURRENCY: '2',
     EARSHOT_QUEUE_POLL_SECONDS: '0.5',
     EARSHOT_VAD_MODEL: SILERO_MODEL,
+    // No status round in a test's first minutes unless it asks (a probe's transcription and LLM call would land in the middle of its own).
+    EARSHOT_STATUS_FIRST_PROBE_SECONDS: '3600',
     ...(key ? { EARSHOT_API_KEY: key } : {}),
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...opts.env,

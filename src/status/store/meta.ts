@@ -7,6 +7,12 @@ export async function sharedValue(db: Queryable, key: string, make: () => string
   return rows[0]!.value;
 }
 
+/** Whether the round `name` ran less than an interval ago on some node (its next one is not yet due). */
+export async function roundIsRecent(db: Queryable, name: string): Promise<boolean> {
+  const { rows } = await db.query('select 1 from status_ticks where name = $1 and next_at > now()', [name]);
+  return rows.length > 0;
+}
+
 /**
  * Claims the round `name` if it is due, and makes the next one due in `seconds`: of a fleet whose
  * nodes all keep timers, one node runs each round. The next round is due slightly early so that
