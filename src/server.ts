@@ -103,7 +103,7 @@ export async function startServer(
     await queue.work<TranscribeJob>(QUEUES.transcribeUrl, config.downloadConcurrency, run);
     await queue.work<WebhookJob>(QUEUES.webhook, 4, (job) => deliverWebhook(ctx, job));
     await queue.work(QUEUES.maintenance, 1, () => runMaintenance(ctx));
-    await queue.boss.schedule(QUEUES.maintenance, '*/10 * * * *');
+    await queue.every(QUEUES.maintenance, '*/10 * * * *');
     await runMaintenance(ctx);
     const reaper = setInterval(
       () => {

@@ -33,7 +33,7 @@ export interface QueueJob<T> {
  */
 export class Queue {
   private constructor(
-    readonly boss: PgBoss,
+    private readonly boss: PgBoss,
     private readonly config: Config,
   ) {}
 
@@ -64,9 +64,16 @@ export class Queue {
    * Queues a transcription on the queue its audio needs (`fromUrl`: a download first). With `db`, the job
    * is sent inside that transaction, so it exists exactly when the transaction's other changes do.
    */
-  async enqueueTranscription(transcriptId: string, opts: { fromUrl: boolean; id?: string; db?: Queryable }): Promise<string> {
+  async enqueueTranscription(
+    transcriptId: string,
+    opts: { fromUrl: boolean; id?: string; priority?: number; db?: Queryable },
+  ): Promise<string> {
     const queue = opts.fromUrl ? QUEUES.transcribeUrl : QUEUES.transcribe;
-    const id = await this.boss.send(queue, { transcriptId } satisfies TranscribeJob, { id: opts.id, db: bossDb(opts.db) });
+    const id = await this.boss.send(queue, { transcriptId } satisfies TranscribeJob, {
+      id: opts.id,
+      ...(opts.priority !== undefined && { priority: opts.priority }),
+      db: bossDb(opts.db),
+    });
     if (!id) throw new Error('queue refused the transcription job');
     return id;
   }
@@ -78,6 +85,11 @@ export class Queue {
       retryBackoff: false,
       db: bossDb(db),
     });
+  }
+
+  /** Puts a job on `queue` on a cron schedule (one per fleet: pg-boss keeps the schedule in the database). */
+  async every(queue: string, cron: string): Promise<void> {
+    await this.boss.schedule(queue, cron);
   }
 
   /** Runs `handler` on up to `concurrency` jobs of `queue` at once. A thrown error makes pg-boss retry the job. */

@@ -1,13 +1,14 @@
 import { buffer } from 'node:stream/consumers';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { baseUrlOf } from '../app.js';
+import { baseUrlOf } from '../http/urls.js';
 import { SNIFF_BYTES, sniffBytes } from '../audio/decode.js';
 import type { AppContext } from '../context.js';
 import { Authenticator } from '../http/auth.js';
 import { errors } from '../http/errors.js';
 import { createMediaToken, MEDIA_TOKEN_SECONDS, verifyMediaToken } from '../http/media-token.js';
 import { sendFile } from '../http/send-file.js';
-import { findTranscript, UUID } from './transcripts.js';
+import { findTranscript } from '../http/transcript-lookup.js';
+import { UUID } from '../uuid.js';
 import { held } from './upload.js';
 
 type AudioRequest = FastifyRequest<{ Params: { id: string }; Querystring: { token?: string } }>;

@@ -4,7 +4,8 @@ import { findDiarizationModels } from '../engines/diarization-models.js';
 import { errors } from '../http/errors.js';
 import { setFileName, transcriptDetails } from '../storage/transcript-details.js';
 import { LLM_FEATURES, UNSUPPORTED_WHEN_TRUE } from '../transcript/params.js';
-import { findTranscript, UUID } from './transcripts.js';
+import { findTranscript } from '../http/transcript-lookup.js';
+import { UUID } from '../uuid.js';
 
 const MAX_IDS = 200;
 const MAX_NAME = 255;

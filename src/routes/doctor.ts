@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { baseUrlOf } from '../app.js';
+import { baseUrlOf } from '../http/urls.js';
 import type { AppContext } from '../context.js';
 import { CHECKS, type CheckName } from '../doctor/finding.js';
 import { runDoctor } from '../doctor/index.js';

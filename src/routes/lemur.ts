@@ -9,7 +9,7 @@ import { inputTextLines, transcriptLines, type SourceTranscript } from '../lemur
 import { runLemur } from '../lemur/run.js';
 import { rethrowLlmError } from '../lemur/service.js';
 import { deleteLemurResponse, getLemurResponse, insertLemurResponse } from '../lemur/store.js';
-import { UUID } from './transcripts.js';
+import { UUID } from '../uuid.js';
 
 const KINDS: LemurKind[] = ['task', 'summary', 'question-answer', 'action-items'];
 

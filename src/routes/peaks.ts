@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
-import { findTranscript } from './transcripts.js';
+import { findTranscript } from '../http/transcript-lookup.js';
 import { held } from './upload.js';
 
 /**

@@ -1,13 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { baseUrlOf } from '../app.js';
+import { baseUrlOf } from '../http/urls.js';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { sendFile } from '../http/send-file.js';
 import { RedactedAudioStore } from '../storage/redacted-audio.js';
 import { getTranscript } from '../storage/transcripts.js';
 import { redactedAudioResponse } from '../transcript/redacted-audio.js';
-import { findTranscript, UUID } from './transcripts.js';
+import { findTranscript } from '../http/transcript-lookup.js';
+import { UUID } from '../uuid.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type FileRequest = FastifyRequest<{ Params: { id: string; file: string }; Querystring: { token?: string } }>;

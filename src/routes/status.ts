@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { baseUrlOf } from '../app.js';
+import { baseUrlOf } from '../http/urls.js';
 import type { AppContext } from '../context.js';
 import { ApiError, errors } from '../http/errors.js';
 import { Authenticator } from '../http/auth.js';

@@ -5,7 +5,7 @@ import { toParagraphs, toSentences } from '../text/segments.js';
 import { toSrt, toVtt } from '../text/subtitles.js';
 import { searchWords } from '../text/word-search.js';
 import type { TranscriptResult } from '../transcript/types.js';
-import { findTranscript } from './transcripts.js';
+import { findTranscript } from '../http/transcript-lookup.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>;
 

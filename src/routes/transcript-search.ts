@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { baseUrlOf } from '../app.js';
+import { baseUrlOf } from '../http/urls.js';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { searchTranscripts } from '../storage/transcript-search.js';
 import { listItemJson } from '../transcript/view.js';
-import { UUID } from './transcripts.js';
+import { UUID } from '../uuid.js';
 
 const MAX_TEXT = 200;
 

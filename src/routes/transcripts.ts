@@ -1,34 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { baseUrlOf, pathAndQueryOf } from '../app.js';
+import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
 import { resolveSpeechModel } from '../engines/models.js';
 import { errors } from '../http/errors.js';
+import { findTranscript } from '../http/transcript-lookup.js';
+import { baseUrlOf, pathAndQueryOf } from '../http/urls.js';
+import { createTranscript } from '../pipeline/submit.js';
 import { RedactedAudioStore } from '../storage/redacted-audio.js';
 import { uploadIdFromUrl } from '../storage/uploads.js';
-import {
-  deleteTranscript,
-  insertTranscript,
-  listTranscripts,
-  listWebhookDeliveries,
-  setJobId,
-  type ListQuery,
-} from '../storage/transcripts.js';
+import { deleteTranscript, listTranscripts, listWebhookDeliveries, type ListQuery } from '../storage/transcripts.js';
 import { LLM_FEATURES, parseTranscriptParams, refuseUnappliedOptions } from '../transcript/params.js';
-import type { TranscriptRow, TranscriptStatus } from '../transcript/types.js';
+import type { TranscriptStatus } from '../transcript/types.js';
 import { listItemJson, transcriptJson, upstreamTimestamp } from '../transcript/view.js';
+import { UUID } from '../uuid.js';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES: TranscriptStatus[] = ['queued', 'processing', 'completed', 'error'];
-
-/** The caller's transcript, or upstream's 400 "not found" (also for another project's id). */
-export async function findTranscript(ctx: AppContext, request: FastifyRequest<{ Params: { id: string } }>): Promise<TranscriptRow> {
-  const { id } = request.params;
-  const row = UUID.test(id) ? await ctx.transcripts.get(id.toLowerCase(), request.projectId) : null;
-  if (!row) throw errors.transcriptNotFound();
-  return row;
-}
 
 function parseListQuery(q: Record<string, string | undefined>): ListQuery {
   const out: ListQuery = { limit: 10 };
@@ -83,15 +69,8 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
         if (upload && upload.project_id !== request.projectId) throw errors.uploadForbidden();
         if (upload) uploadId = upload.id;
       }
-      const id = randomUUID();
-      // One transaction: a transcript never exists without its job.
-      const { row, jobId } = await ctx.db.transaction(async (tx) => {
-        const inserted = await insertTranscript(tx, { id, projectId: request.projectId, params, uploadId });
-        const job = await ctx.queue.enqueueTranscription(id, { fromUrl: uploadId === null, db: tx });
-        await setJobId(tx, id, job);
-        return { row: inserted, jobId: job };
-      });
-      request.log.info({ transcript: id, job: jobId, upload: uploadId }, 'transcript queued');
+      const { row, jobId } = await createTranscript(ctx, { projectId: request.projectId, params, uploadId });
+      request.log.info({ transcript: row.id, job: jobId, upload: uploadId }, 'transcript queued');
       return transcriptJson(row);
     });
 

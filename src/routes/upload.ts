@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { baseUrlOf } from '../app.js';
+import { baseUrlOf } from '../http/urls.js';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { UploadNotHeldError, UploadTooLargeError } from '../storage/uploads.js';

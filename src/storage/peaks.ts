@@ -1,9 +1,9 @@
+import { UUID } from '../uuid.js';
 import { text } from 'node:stream/consumers';
 import { computePeaks } from '../audio/peaks.js';
 import type { Queryable } from '../db/index.js';
 import { removeUnreferenced, type BlobStore } from './blobs.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PREFIX = 'peaks/';
 
 /**

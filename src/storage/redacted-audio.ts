@@ -1,9 +1,9 @@
+import { UUID } from '../uuid.js';
 import type { Readable } from 'node:stream';
 import type { Queryable } from '../db/index.js';
 import type { RedactedAudioInfo } from '../transcript/types.js';
 import { removeUnreferenced, type BlobInfo, type BlobStore, type ByteRange } from './blobs.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PREFIX = 'redacted/';
 const FORMATS: RedactedAudioInfo['format'][] = ['mp3', 'wav'];
 /** A file is written before the result that names it is stored: a job still finishing keeps its file this long. */

@@ -1,3 +1,4 @@
+import { UUID } from '../uuid.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,7 +20,6 @@ export interface UploadRow {
   expires_at: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PREFIX = 'uploads/';
 
 /**

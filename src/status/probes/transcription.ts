@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EngineChoice } from '../../engines/index.js';
 import { DEFAULT_MODEL_DIR } from '../../engines/pocketsphinx.js';
-import { QUEUES } from '../../queue/index.js';
-import { insertTranscript, setJobId } from '../../storage/transcripts.js';
+import { createTranscript } from '../../pipeline/submit.js';
 import { uploadIdFromUrl } from '../../storage/uploads.js';
 import { parseTranscriptParams } from '../../transcript/params.js';
 import type { Probe, ProbeEnv, ProbeResult } from './types.js';
@@ -77,12 +75,15 @@ async function runJob(env: ProbeEnv, signal: AbortSignal): Promise<ProbeResult> 
   try {
     const upload = await call(env, 'POST', '/v2/upload', signal, env.clip.bytes);
     const params = parseTranscriptParams({ audio_url: upload.upload_url });
-    id = randomUUID();
-    await insertTranscript(ctx.db, { id, projectId: env.projectId, params, uploadId: uploadIdFromUrl(params.audio_url) });
     // Not through POST /v2/transcript: that queues every job alike, and the probe must queue behind users.
-    const jobId = await ctx.queue.boss.send(QUEUES.transcribe, { transcriptId: id }, { priority: PROBE_PRIORITY });
-    if (!jobId) throw new Error('the queue refused the job');
-    await setJobId(ctx.db, id, jobId);
+    id = (
+      await createTranscript(ctx, {
+        projectId: env.projectId,
+        params,
+        uploadId: uploadIdFromUrl(params.audio_url),
+        priority: PROBE_PRIORITY,
+      })
+    ).row.id;
     const queuedAt = performance.now();
     let startedAt: number | null = null;
     for (;;) {
