@@ -188,7 +188,9 @@ export const engineOverhead: Measurement = {
         cli.push(await timedProcess(process.execPath, [b.bin, 'transcribe', file], cliEnv));
         await waitForQuiet(b.log);
         e2e.push(await timeTranscript(s, url));
-        b.log(`  run ${i + 1}/${runs}: pocketsphinx_continuous ${Math.round(ps.at(-1)!.ms)} ms, earshot transcribe ${Math.round(cli.at(-1)!.ms)} ms, server ${Math.round(e2e.at(-1)!.ms)} ms`);
+        b.log(
+          `  run ${i + 1}/${runs}: pocketsphinx_continuous ${Math.round(ps.at(-1)!.ms)} ms, earshot transcribe ${Math.round(cli.at(-1)!.ms)} ms, server ${Math.round(e2e.at(-1)!.ms)} ms`,
+        );
       }
       const psMs = median(ps.map((r) => r.ms));
       const logs = s.logs();
@@ -206,7 +208,12 @@ export const engineOverhead: Measurement = {
         words: e2e[0]?.words,
         /** The server's first job (the short warm-up clip): includes starting the worker thread and loading the model. */
         coldWarmupJobMs: round(cold.ms, 0),
-        serverBreakdownMedianMs: { post: med('postMs'), queueWait: med('queueWaitMs'), processing: med('processingMs'), observe: med('observeMs') },
+        serverBreakdownMedianMs: {
+          post: med('postMs'),
+          queueWait: med('queueWaitMs'),
+          processing: med('processingMs'),
+          observe: med('observeMs'),
+        },
         clientPollMs: 50,
         queuePollSeconds: 0.5,
       };
@@ -222,7 +229,7 @@ export const engineOverhead: Measurement = {
 
 const CONCURRENCY: MetricSpec = {
   id: 'concurrency_throughput',
-  name: "Throughput gain of 2 jobs at once (concurrency 2) / that of 2 pocketsphinx_continuous at once",
+  name: 'Throughput gain of 2 jobs at once (concurrency 2) / that of 2 pocketsphinx_continuous at once',
   unit: '×',
   op: '>=',
   target: 0.95,
