@@ -79,6 +79,8 @@ export interface Metric extends MetricSpec {
   pass: boolean;
   details: Record<string, unknown>;
   error?: string;
+  /** When and on what this result was measured (results of several `--only` runs are merged into one file). */
+  measured?: { at: string; cpuModel: string };
 }
 
 export function metric(spec: MetricSpec, value: number, details: Record<string, unknown> = {}): Metric {

@@ -33,13 +33,19 @@ function fmt(value: number, unit: string): string {
   return `${value} ${unit}`;
 }
 
+/** The distinct runs (date, CPU) the results come from. */
+function runsOf(report: BenchReport): string[] {
+  return [...new Set(report.results.map((r) => (r.measured ? `${r.measured.at.slice(0, 16)} on ${r.measured.cpuModel}` : 'an earlier run')))];
+}
+
 export function resultsTable(metrics: Metric[]): string {
   const rows = metrics.map((m) => {
     const value = m.value === null ? 'failed' : fmt(m.value, m.unit);
     const target = `${OPS[m.op]} ${fmt(m.target, m.unit)}`;
-    return `| ${m.name} | ${value} | ${target} | ${m.pass ? '✅ pass' : '❌ fail'} |`;
+    const when = m.measured ? m.measured.at.slice(0, 16).replace('T', ' ') : 'earlier';
+    return `| ${m.name} | ${value} | ${target} | ${m.pass ? '✅ pass' : '❌ fail'} | ${when} |`;
   });
-  return ['| Measurement | Value | Target | Result |', '|---|---|---|---|', ...rows].join('\n');
+  return ['| Measurement | Value | Target | Result | Measured (UTC) |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 function detailLines(value: unknown, indent = ''): string[] {
@@ -61,8 +67,10 @@ export function markdown(report: BenchReport): string {
   const out = [
     `# Earshot benchmark${report.quick ? ' (quick smoke run: reduced sizes, not comparable to targets)' : ''}`,
     '',
-    `Generated ${report.generatedAt} by \`npm run bench\`${report.quick ? ' -- --quick' : ''} in ${Math.round(report.durationSeconds)} s.`,
-    `Machine: ${m.cpus} CPU cores (${m.cpuModel}), ${m.memoryMB} MB RAM, ${m.platform}, Node ${m.node}. Engine: pocketsphinx; storage: embedded PGlite.`,
+    `Last run ${report.generatedAt} by \`npm run bench\`${report.quick ? ' -- --quick' : ''}, in ${Math.round(report.durationSeconds)} s, on ${m.cpus} CPU cores (${m.cpuModel}), ${m.memoryMB} MB RAM, ${m.platform}, Node ${m.node}. Engine: pocketsphinx; storage: embedded PGlite unless a row says otherwise.`,
+    ...(runsOf(report).length > 1
+      ? ['', `Results of several runs (\`--only\`) are merged here; each row says when and on which CPU it was measured: ${runsOf(report).join('; ')}.`]
+      : []),
     '',
     resultsTable(report.results),
     '',
@@ -96,6 +104,8 @@ export function writeReport(dir: string, report: BenchReport, merge = false): { 
   const base = report.quick ? 'results.quick' : 'results';
   const json = path.join(dir, `${base}.json`);
   const md = path.join(dir, `${base}.md`);
+  const measured = { at: report.generatedAt, cpuModel: report.machine.cpuModel };
+  report = { ...report, results: report.results.map((r) => ({ ...r, measured })) };
   if (merge && existsSync(json)) {
     const old = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
     const fresh = new Map(report.results.map((r) => [r.id, r]));
@@ -103,7 +113,6 @@ export function writeReport(dir: string, report: BenchReport, merge = false): { 
     for (const r of report.results) if (!old.results.some((o) => o.id === r.id)) merged.push(r);
     report = {
       ...report,
-      durationSeconds: old.durationSeconds + report.durationSeconds,
       results: merged,
       allPass: merged.every((r) => r.pass),
     };
