@@ -25,7 +25,8 @@ main{max-width:52rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem;margin:.5rem
 .row{display:flex;justify-content:space-between;align-items:baseline;gap:.5rem;flex-wrap:wrap}.row h3{margin:0;font-size:1rem}
 .s{font-weight:600;font-size:.9rem}.s-operational{color:#1e9e4f}.s-degraded_performance{color:#b7950b}.s-partial_outage{color:#ca6f1e}.s-major_outage{color:#c0392b}.s-under_maintenance{color:#2874a6}.s-inactive{color:var(--mute)}
 .msg{color:var(--mute);font-size:.85rem;margin:.25rem 0 .5rem;overflow-wrap:anywhere}
-.bars{display:flex;gap:1px;height:2rem;align-items:stretch}.bars span{flex:1;border-radius:1px;min-width:1px}
+.bars{display:flex;gap:1px;height:2rem;align-items:stretch;position:relative}.bars span{flex:1;border-radius:1px;min-width:1px}
+.bars span:focus{outline:2px solid var(--fg);outline-offset:1px}.bars span:hover::after,.bars span:focus::after{content:attr(data-tip);position:absolute;left:0;right:0;top:2.3rem;z-index:1;background:var(--fg);color:var(--bg);font-size:.8rem;padding:.3rem .5rem;border-radius:4px;pointer-events:none}
 .b-operational{background:var(--ok)}.b-degraded_performance{background:var(--minor)}.b-partial_outage{background:var(--major)}.b-major_outage{background:var(--critical)}.b-maintenance{background:var(--maint)}.b-none{background:var(--none)}
 .legend{display:flex;justify-content:space-between;color:var(--mute);font-size:.78rem;margin-top:.2rem}
 .uptime{display:flex;gap:1rem;flex-wrap:wrap;font-size:.8rem;color:var(--mute);margin-top:.35rem}.uptime b{color:var(--fg);font-weight:600}
@@ -36,12 +37,32 @@ button{padding:.5rem 1rem;border:0;border-radius:4px;background:var(--fg);color:
 fieldset{border:0;padding:0;margin:.25rem 0;display:flex;flex-wrap:wrap;gap:.25rem .9rem;font-size:.85rem;width:100%}
 footer{color:var(--mute);font-size:.8rem;margin:2rem 0 1rem}footer a{color:inherit}
 @media (max-width:40rem){main{padding:.6rem}.bars{height:1.6rem}}
+@media (prefers-color-scheme:dark){:root{--none:#3a4350;--fg:#e6e9ed;--mute:#9aa5b1;--bg:#12161b}.card{background:#1b2128;border-color:#2c343d}
+.note{background:#3b3212;border-color:#6b5a1e}input[type=email]{background:#12161b;color:var(--fg);border-color:#3a4350}button{background:#e6e9ed;color:#12161b}
+.s-operational{color:#3ddc7a}.s-degraded_performance{color:#f1c40f}.s-partial_outage{color:#f0903a}.s-major_outage{color:#ff6b5b}.s-under_maintenance{color:#5dade2}}
+:root{color-scheme:light dark}
 `;
 
-/** Replaces the page's main element with a fresh one now and then; skipped while someone types in the form. */
+/** The day bars by keyboard: one tab stop per component, arrows and Home/End move between days (the focused day's details show). */
+const KEYS_SCRIPT = `<script>
+document.addEventListener('keydown', (e) => {
+  const bar = e.target.closest && e.target.closest('.bars span');
+  if (!bar) return;
+  const bars = [...bar.parentElement.children];
+  const at = bars.indexOf(bar);
+  const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: bars.length - 1 }[e.key];
+  if (to === undefined || !bars[to]) return;
+  e.preventDefault();
+  bar.tabIndex = -1;
+  bars[to].tabIndex = 0;
+  bars[to].focus();
+});
+</script>`;
+
+/** Replaces the page's main element with a fresh one now and then; skipped while someone types in the form or reads a day. */
 const refreshScript = (ms: number) => `<script>
 setInterval(async () => {
-  if (document.activeElement && document.activeElement.closest('form')) return;
+  if (document.activeElement && document.activeElement.closest('form, .bars')) return;
   try {
     const res = await fetch(location.href, { cache: 'no-store' });
     if (!res.ok) return;
@@ -51,12 +72,14 @@ setInterval(async () => {
 }, ${ms});
 </script>`;
 
-function bar(d: DayBar): string {
+function bar(d: DayBar, i: number, days: DayBar[]): string {
+  const last = i === days.length - 1;
   const cls = d.worst ?? (d.maintenance ? 'maintenance' : 'none');
   const text = d.worst
     ? `${d.date}: ${pct(d.uptime)} uptime, worst ${STATUS_LABEL[d.worst].toLowerCase()}${d.maintenance ? ', maintenance' : ''}`
     : `${d.date}: ${d.maintenance ? 'maintenance' : 'no data'}`;
-  return `<span class="b-${cls}" title="${esc(text)}"></span>`;
+  // One tab stop per component (today's bar); the arrow keys move between days (pageScript).
+  return `<span class="b-${cls}" role="img" tabindex="${last ? 0 : -1}" aria-label="${esc(text)}" data-tip="${esc(text)}"></span>`;
 }
 
 function componentCard(c: ComponentView): string {
@@ -69,7 +92,7 @@ function componentCard(c: ComponentView): string {
     : 'Not checked yet.';
   const h = c.history;
   const bars = h
-    ? `<div class="bars" role="img" aria-label="${esc(c.name)}: last 90 days">${h.days.map(bar).join('')}</div>
+    ? `<div class="bars" role="group" aria-label="${esc(c.name)}: last 90 days (arrow keys move between days)">${h.days.map(bar).join('')}</div>
 <div class="legend"><span>90 days ago</span><span>${pct(h.uptime.d90)} uptime</span><span>Today</span></div>
 <div class="uptime"><span>24 h <b>${pct(h.uptime.d1)}</b></span><span>7 days <b>${pct(h.uptime.d7)}</b></span><span>30 days <b>${pct(h.uptime.d30)}</b></span><span>90 days <b>${pct(h.uptime.d90)}</b></span></div>`
     : '';
@@ -156,7 +179,7 @@ ${subscribeForm(view, opts.emailEnabled)}`;
 ${view.live ? '' : '<p class="note">The database cannot be reached: this is what this server measured last. History and past incidents are back once the database is.</p>'}
 ${body}
 <footer>Updated ${when(view.generatedAt)} · <a href="/api/v2/summary.json">JSON</a> · <a href="/status/history.rss">RSS</a> · <a href="/status/history.atom">Atom</a> · <a href="/status/badge.svg">Badge</a></footer>
-</main>${refreshScript(opts.refreshMs)}</body></html>`;
+</main>${refreshScript(opts.refreshMs)}${KEYS_SCRIPT}</body></html>`;
 }
 
 /** Small pages for the subscription links. */

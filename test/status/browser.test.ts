@@ -83,15 +83,47 @@ describe.skipIf(!existsSync(CHROMIUM))('status page in a browser', () => {
       expect(await card.locator('.bars span').last().getAttribute('class')).toBe('b-operational');
       expect(await card.locator('.legend').textContent()).toMatch(/90 days ago.*% uptime.*Today/);
     }
-    // The seeded bad days show in their colours, with the day's uptime on hover.
+    // The seeded bad days show in their colours, with the day's uptime on hover and on focus.
     const transcription = page.locator('[data-component="transcription"] .bars span');
     expect(await transcription.nth(89 - 40).getAttribute('class')).toBe('b-major_outage');
-    expect(await transcription.nth(89 - 12).getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2}: 98\.75 % uptime, worst partial outage$/);
+    expect(await transcription.nth(89 - 12).getAttribute('aria-label')).toMatch(
+      /^\d{4}-\d{2}-\d{2}: 98\.75 % uptime, worst partial outage$/,
+    );
     expect(await page.locator('[data-component="lemur"] .s').textContent()).toBe('Not configured');
     // The subscribe form is there (SMTP is set), with a box per component.
     expect(await page.locator('form input[name="components"]').count()).toBe(4);
     await page.screenshot({ path: path.join(ARTIFACTS, 'status-page.png'), fullPage: true });
     expect(requests).toEqual(['/status']);
+    await page.close();
+  });
+
+  it('reaches every day by keyboard: one tab stop per component, arrows between days, the day shown on focus', async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.goto(`${server.url}/status`);
+    const days = page.locator('[data-component="transcription"] .bars span');
+    expect(await days.evaluateAll((els) => els.filter((e) => (e as HTMLElement).tabIndex === 0).length)).toBe(1);
+    await days.last().focus();
+    for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowLeft');
+    const focused = page.locator(':focus');
+    expect(await focused.getAttribute('aria-label')).toMatch(/98\.75 % uptime, worst partial outage$/);
+    // The details are drawn next to the bar, not only in an attribute.
+    const tip = await focused.evaluate((e) => getComputedStyle(e, '::after').content);
+    expect(tip).toMatch(/98\.75 % uptime/);
+    await page.keyboard.press('Home');
+    expect(await page.evaluate(() => [...document.activeElement!.parentElement!.children].indexOf(document.activeElement!))).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'status-page-keyboard.png') });
+    await page.close();
+  });
+
+  it('follows a dark system theme', async () => {
+    const page = await context.newPage();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${server.url}/status`);
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = bg.match(/\d+/g)!.map(Number);
+    expect(r! + g! + b!).toBeLessThan(150);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'status-page-dark.png'), fullPage: true });
     await page.close();
   });
 
