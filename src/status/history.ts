@@ -31,6 +31,8 @@ export interface ComponentHistory {
   /** Oldest first, 90 of them, the last one today. */
   days: DayBar[];
   uptime: Uptime;
+  /** The last 24 hours of probes that measured a response time, oldest first. */
+  latency: { at: Date; ms: number }[];
 }
 
 export const BAR_DAYS = 90;
@@ -84,9 +86,15 @@ export async function loadHistory(db: Queryable, componentIds: string[], now = n
       where component = any($1::text[]) and ((span = 'day' and bucket >= $2) or (span = 'hour' and bucket >= $3))`,
     [componentIds, firstDay, new Date(now.getTime() - 24 * 3_600_000)],
   );
+  const { rows: probes } = await db.query<{ component: string; at: Date; latency_ms: number }>(
+    `select component, at, latency_ms from status_probes
+      where component = any($1::text[]) and at >= $2 and latency_ms is not null order by at`,
+    [componentIds, new Date(now.getTime() - 24 * 3_600_000)],
+  );
   const out = new Map<string, ComponentHistory>();
   for (const id of componentIds) {
     const mine = rows.filter((r) => r.component === id);
+    const latency = probes.filter((p) => p.component === id).map((p) => ({ at: new Date(p.at), ms: Number(p.latency_ms) }));
     const seconds = (r: RollupRow): Seconds => ({
       operational: r.operational_s,
       degraded: r.degraded_s,
@@ -112,7 +120,7 @@ export async function loadHistory(db: Queryable, componentIds: string[], now = n
       .filter((r) => r.span === 'hour')
       .map(seconds)
       .reduce(add, ZERO);
-    out.set(id, { days, uptime: { d1: uptimeOf(d1), d7: uptimeOf(d7), d30: uptimeOf(d30), d90: uptimeOf(d90) } });
+    out.set(id, { days, uptime: { d1: uptimeOf(d1), d7: uptimeOf(d7), d30: uptimeOf(d30), d90: uptimeOf(d90) }, latency });
   }
   return out;
 }

@@ -28,6 +28,7 @@ main{max-width:52rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem;margin:.5rem
 .bars{display:flex;gap:1px;height:2rem;align-items:stretch;position:relative}.bars span{flex:1;border-radius:1px;min-width:1px}
 .bars span:focus{outline:2px solid var(--fg);outline-offset:1px}.bars span:hover::after,.bars span:focus::after{content:attr(data-tip);position:absolute;left:0;right:0;top:2.3rem;z-index:1;background:var(--fg);color:var(--bg);font-size:.8rem;padding:.3rem .5rem;border-radius:4px;pointer-events:none}
 .b-operational{background:var(--ok)}.b-degraded_performance{background:var(--minor)}.b-partial_outage{background:var(--major)}.b-major_outage{background:var(--critical)}.b-maintenance{background:var(--maint)}.b-none{background:var(--none)}
+.latency{margin:.5rem 0 0}.latency svg{width:100%;height:2.5rem;display:block}.latency polyline{fill:none;stroke:var(--maint);stroke-width:1.5;vector-effect:non-scaling-stroke}.latency figcaption{color:var(--mute);font-size:.78rem}
 .legend{display:flex;justify-content:space-between;color:var(--mute);font-size:.78rem;margin-top:.2rem}
 .uptime{display:flex;gap:1rem;flex-wrap:wrap;font-size:.8rem;color:var(--mute);margin-top:.35rem}.uptime b{color:var(--fg);font-weight:600}
 .incident h3 a{color:inherit}.imp-minor{border-left:4px solid var(--minor)}.imp-major{border-left:4px solid var(--major)}.imp-critical{border-left:4px solid var(--critical)}.imp-none{border-left:4px solid var(--none)}.imp-maintenance{border-left:4px solid var(--maint)}
@@ -82,7 +83,24 @@ function bar(d: DayBar, i: number, days: DayBar[]): string {
   return `<span class="b-${cls}" role="img" tabindex="${last ? 0 : -1}" aria-label="${esc(text)}" data-tip="${esc(text)}"></span>`;
 }
 
-function componentCard(c: ComponentView): string {
+/** The last 24 hours' response times as a line (an inline SVG: the page stays one request), with the median and the slowest. */
+function latencyChart(name: string, points: { at: Date; ms: number }[], now: Date): string {
+  if (points.length < 2) return '';
+  const sorted = points.map((p) => p.ms).sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const max = sorted[sorted.length - 1]!;
+  const from = now.getTime() - 24 * 3_600_000;
+  const W = 288;
+  const H = 40;
+  const xy = points.map(
+    (p) => `${(((p.at.getTime() - from) / (24 * 3_600_000)) * W).toFixed(1)},${(H - 2 - (p.ms / max) * (H - 4)).toFixed(1)}`,
+  );
+  const summary = `Response time, last 24 h: median ${median} ms, slowest ${max} ms`;
+  return `<figure class="latency"><svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${esc(`${name}: ${summary}`)}"><polyline points="${xy.join(' ')}"/></svg>
+<figcaption>${esc(summary)}</figcaption></figure>`;
+}
+
+function componentCard(c: ComponentView, now: Date): string {
   if (!c.active) {
     const label = !c.lastProbeAt ? 'Not checked yet' : c.upstream ? 'Not reached' : 'Not configured';
     return `<div class="card component" data-component="${c.id}" data-status="inactive"><div class="row"><h3>${esc(c.name)}</h3><span class="s s-inactive">${label}</span></div><p class="msg">${esc(c.lastMessage ?? c.description)}</p></div>`;
@@ -94,7 +112,8 @@ function componentCard(c: ComponentView): string {
   const bars = h
     ? `<div class="bars" role="group" aria-label="${esc(c.name)}: last 90 days (arrow keys move between days)">${h.days.map(bar).join('')}</div>
 <div class="legend"><span>90 days ago</span><span>${pct(h.uptime.d90)} uptime</span><span>Today</span></div>
-<div class="uptime"><span>24 h <b>${pct(h.uptime.d1)}</b></span><span>7 days <b>${pct(h.uptime.d7)}</b></span><span>30 days <b>${pct(h.uptime.d30)}</b></span><span>90 days <b>${pct(h.uptime.d90)}</b></span></div>`
+<div class="uptime"><span>24 h <b>${pct(h.uptime.d1)}</b></span><span>7 days <b>${pct(h.uptime.d7)}</b></span><span>30 days <b>${pct(h.uptime.d30)}</b></span><span>90 days <b>${pct(h.uptime.d90)}</b></span></div>
+${latencyChart(c.name, h.latency, now)}`
     : '';
   return `<div class="card component" data-component="${c.id}" data-status="${c.status}"><div class="row"><h3 title="${esc(c.description)}">${esc(c.name)}</h3><span class="s s-${c.status}">${STATUS_LABEL[c.status]}</span></div>
 <p class="msg">${checked}</p>${bars}</div>`;
@@ -165,9 +184,9 @@ export function renderPage(view: StatusView, opts: PageOptions): string {
     ? `<p><a href="${esc(base)}">← ${esc(view.page.name)} status</a></p>${incidentCard(opts.incident, names, link(opts.incident))}`
     : `${view.unresolved.length ? `<h2>Incidents</h2>${view.unresolved.map((i) => incidentCard(i, names, link(i))).join('')}` : ''}
 ${upcoming.length ? `<h2>Scheduled maintenance</h2>${upcoming.map((m) => incidentCard(m, names, link(m))).join('')}` : ''}
-<h2>Components</h2>${local.map(componentCard).join('')}
+<h2>Components</h2>${local.map((c) => componentCard(c, view.generatedAt)).join('')}
 ${opts.nodes ? nodesTable(opts.nodes) : ''}
-${upstream.length ? `<h2>Upstream services</h2><p class="msg">As their own status pages report them; not part of this server's status above.</p>${upstream.map(componentCard).join('')}` : ''}
+${upstream.length ? `<h2>Upstream services</h2><p class="msg">As their own status pages report them; not part of this server's status above.</p>${upstream.map((c) => componentCard(c, view.generatedAt)).join('')}` : ''}
 <h2>Past incidents</h2>${past.length ? past.map((i) => incidentCard(i, names, link(i))).join('') : '<p class="msg">No incidents in the last 14 days.</p>'}
 ${subscribeForm(view, opts.emailEnabled)}`;
 

@@ -116,6 +116,18 @@ describe.skipIf(!existsSync(CHROMIUM))('status page in a browser', () => {
     await page.close();
   });
 
+  it("draws each component's response times over the last day once it has two probes", async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/status`);
+    // Probes run every second here; the page refreshes itself.
+    const latency = page.locator('[data-component="storage"] .latency');
+    await latency.waitFor({ timeout: 30_000 });
+    expect(await latency.locator('figcaption').textContent()).toMatch(/^Response time, last 24 h: median \d+ ms, slowest \d+ ms$/);
+    expect((await latency.locator('polyline').getAttribute('points'))!.split(' ').length).toBeGreaterThanOrEqual(2);
+    await latency.screenshot({ path: path.join(ARTIFACTS, 'status-latency.png') });
+    await page.close();
+  });
+
   it('follows a dark system theme', async () => {
     const page = await context.newPage();
     await page.emulateMedia({ colorScheme: 'dark' });
