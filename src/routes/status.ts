@@ -7,7 +7,7 @@ import { inactiveBadge, pageBadge, statusBadge, uptimeBadge } from '../status/ba
 import { atomFeed, rssFeed } from '../status/feed.js';
 import { IncidentError, type IncidentInput, type MaintenanceInput, type UpdateInput } from '../status/incidents.js';
 import { IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from '../status/model.js';
-import { renderMessage, renderPage } from '../status/page.js';
+import { renderHistory, renderMessage, renderPage } from '../status/page.js';
 import {
   maintenancesJson,
   pageJson,
@@ -19,7 +19,7 @@ import {
 } from '../status/statuspage.js';
 import { recentAlerts } from '../status/store/alert-log.js';
 import { isOperatorProject } from '../storage/keys.js';
-import { getIncident } from '../status/store/incidents.js';
+import { getIncident, listIncidents } from '../status/store/incidents.js';
 import {
   componentFilter,
   confirmByToken,
@@ -156,6 +156,34 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
       return open(reply)
         .type('text/html; charset=utf-8')
         .send(renderPage(v, { emailEnabled: svc.emailEnabled, refreshMs, incident }));
+    });
+
+    // Incident history a month at a time (the front page shows 14 days).
+    app.get<{ Querystring: { month?: string } }>('/status/history', pub, async (request, reply) => {
+      const month = request.query.month ?? new Date().toISOString().slice(0, 7);
+      const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
+      if (!m) throw errors.invalidParam('month must be YYYY-MM, e.g. 2026-11');
+      const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+      const to = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1));
+      const [incidents, maintenances, older] = await Promise.all([
+        listIncidents(ctx.db, { kind: 'incident', createdFrom: from, createdBefore: to, limit: 500 }),
+        listIncidents(ctx.db, { kind: 'maintenance', createdFrom: from, createdBefore: to, limit: 500 }),
+        Promise.all([
+          listIncidents(ctx.db, { kind: 'incident', createdBefore: from, limit: 1 }),
+          listIncidents(ctx.db, { kind: 'maintenance', createdBefore: from, limit: 1 }),
+        ]),
+      ]);
+      const items = [...incidents, ...maintenances].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      return open(reply)
+        .type('text/html; charset=utf-8')
+        .send(
+          renderHistory(
+            await view(request),
+            month,
+            items,
+            older.some((o) => o.length > 0),
+          ),
+        );
     });
 
     app.get('/api/v2/summary.json', pub, async (request, reply) => open(reply).send(summaryJson(await view(request))));

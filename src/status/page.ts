@@ -188,6 +188,7 @@ ${upcoming.length ? `<h2>Scheduled maintenance</h2>${upcoming.map((m) => inciden
 ${opts.nodes ? nodesTable(opts.nodes) : ''}
 ${upstream.length ? `<h2>Upstream services</h2><p class="msg">As their own status pages report them; not part of this server's status above.</p>${upstream.map((c) => componentCard(c, view.generatedAt)).join('')}` : ''}
 <h2>Past incidents</h2>${past.length ? past.map((i) => incidentCard(i, names, link(i))).join('') : '<p class="msg">No incidents in the last 14 days.</p>'}
+<p class="msg"><a href="${esc(base)}/history">Incident history, month by month →</a></p>
 ${subscribeForm(view, opts.emailEnabled)}`;
 
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -199,6 +200,26 @@ ${view.live ? '' : '<p class="note">The database cannot be reached: this is what
 ${body}
 <footer>Updated ${when(view.generatedAt)} · <a href="/api/v2/summary.json">JSON</a> · <a href="/status/history.rss">RSS</a> · <a href="/status/history.atom">Atom</a> · <a href="/status/badge.svg">Badge</a></footer>
 </main>${refreshScript(opts.refreshMs)}${KEYS_SCRIPT}</body></html>`;
+}
+
+/** `/status/history?month=YYYY-MM`: one month's incidents and maintenances, newest first, with links to the months around it. */
+export function renderHistory(view: StatusView, month: string, items: Incident[], hasOlder: boolean): string {
+  const names = new Map(view.components.map((c) => [c.id, c.name]));
+  const base = view.page.url;
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const shift = (by: number) => new Date(Date.UTC(y, m - 1 + by, 1)).toISOString().slice(0, 7);
+  const label = new Date(Date.UTC(y, m - 1, 1)).toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  const thisMonth = new Date().toISOString().slice(0, 7);
+  const nav = `<nav class="row msg">${hasOlder ? `<a href="${esc(base)}/history?month=${shift(-1)}">← ${shift(-1)}</a>` : '<span></span>'}${
+    month < thisMonth ? `<a href="${esc(base)}/history?month=${shift(1)}">${shift(1)} →</a>` : '<span></span>'
+  }</nav>`;
+  const cards = items.length
+    ? items.map((i) => incidentCard(i, names, `${base}/incidents/${i.id}`)).join('')
+    : `<p class="msg">No incidents or maintenance in ${esc(label)}.</p>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(`${label} – ${view.page.name} status history`)}</title><style>${CSS}</style></head><body><main id="history" data-month="${month}">
+<p><a href="${esc(base)}">← ${esc(view.page.name)} status</a></p><h1>Incident history: ${esc(label)}</h1>${nav}${cards}${nav}
+</main>${KEYS_SCRIPT}</body></html>`;
 }
 
 /** Small pages for the subscription links. */

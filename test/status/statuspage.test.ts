@@ -337,6 +337,28 @@ describe('status page: Statuspage JSON, feeds, badges, operator actions', () => 
     expect(html).toContain('A fix is deployed; watching.');
   });
 
+  it('keeps the incident history a month at a time, with links to the months around it', async () => {
+    const page = async (q: string) => {
+      const res = await fetch(new URL(`/status/history${q}`, server.url));
+      return { status: res.status, html: await res.text() };
+    };
+    const month = new Date().toISOString().slice(0, 7);
+    const now = await page('');
+    expect(now.status).toBe(200);
+    expect(now.html).toContain(`data-month="${month}"`);
+    expect(now.html).toContain('Slow uploads');
+    expect(now.html).toContain('Queue upgrade');
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const before = new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7);
+    const earlier = await page(`?month=${before}`);
+    expect(earlier.html).toMatch(/No incidents or maintenance in/);
+    expect(earlier.html).toContain(`/status/history?month=${month}`);
+    // Nothing is older than this month's incidents: no link further back.
+    expect(now.html).not.toContain(`?month=${before}`);
+    expect((await page('?month=2026-13')).status).toBe(400);
+    // The front page links to it.
+    expect(await (await fetch(new URL('/status', server.url))).text()).toContain('/status/history"');
+  });
   it('resolving an incident takes it off unresolved.json and out of the indicator', async () => {
     expect((await operator(server, `/status/incidents/${incidentId}/updates`, { message: 'Fixed.', status: 'resolved' })).status).toBe(200);
     const unresolved = await getJson<{ incidents: unknown[] }>(server, '/api/v2/incidents/unresolved.json');

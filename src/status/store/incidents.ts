@@ -150,6 +150,10 @@ export interface IncidentQuery {
   open?: boolean;
   /** Only those created (incidents) or scheduled to end (maintenances) after this. */
   since?: Date;
+  /** Only those created before this (a month of the history). */
+  createdBefore?: Date;
+  /** Only those created at or after this. */
+  createdFrom?: Date;
   limit: number;
 }
 
@@ -160,6 +164,14 @@ export async function listIncidents(db: Queryable, q: IncidentQuery): Promise<In
   if (q.since) {
     params.push(q.since);
     where.push(`coalesce(scheduled_until, created_at) >= $${params.length}`);
+  }
+  if (q.createdFrom) {
+    params.push(q.createdFrom);
+    where.push(`created_at >= $${params.length}`);
+  }
+  if (q.createdBefore) {
+    params.push(q.createdBefore);
+    where.push(`created_at < $${params.length}`);
   }
   params.push(q.limit);
   const order = q.kind === 'maintenance' ? 'scheduled_for desc, created_at desc' : 'created_at desc';
