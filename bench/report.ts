@@ -35,7 +35,9 @@ function fmt(value: number, unit: string): string {
 
 /** The distinct runs (date, CPU) the results come from. */
 function runsOf(report: BenchReport): string[] {
-  return [...new Set(report.results.map((r) => (r.measured ? `${r.measured.at.slice(0, 16)} on ${r.measured.cpuModel}` : 'an earlier run')))];
+  return [
+    ...new Set(report.results.map((r) => (r.measured ? `${r.measured.at.slice(0, 16)} on ${r.measured.cpuModel}` : 'an earlier run'))),
+  ];
 }
 
 export function resultsTable(metrics: Metric[]): string {
@@ -69,7 +71,10 @@ export function markdown(report: BenchReport): string {
     '',
     `Last run ${report.generatedAt} by \`npm run bench\`${report.quick ? ' -- --quick' : ''}, in ${Math.round(report.durationSeconds)} s, on ${m.cpus} CPU cores (${m.cpuModel}), ${m.memoryMB} MB RAM, ${m.platform}, Node ${m.node}. Engine: pocketsphinx; storage: embedded PGlite unless a row says otherwise.`,
     ...(runsOf(report).length > 1
-      ? ['', `Results of several runs (\`--only\`) are merged here; each row says when and on which CPU it was measured: ${runsOf(report).join('; ')}.`]
+      ? [
+          '',
+          `Results of several runs (\`--only\`) are merged here; each row says when and on which CPU it was measured: ${runsOf(report).join('; ')}.`,
+        ]
       : []),
     '',
     resultsTable(report.results),
