@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/server.js';
+import { hermeticEnv, runCli } from '../helpers/server.js';
 
 /** A stand-in server that records what each CLI command asks of it. */
 let fake: Server;
@@ -25,11 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => fake.close(() => r())));
 
-/** The environment without any Earshot or AssemblyAI variable. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(EARSHOT_|ASSEMBLYAI_|DATABASE_URL)/.test(k))), ...extra };
-}
-
 describe('client commands name their server and key one way', () => {
   it.each([
     ['alerts', ['status', 'alerts'], 'GET /status/alerts'],
@@ -46,7 +41,7 @@ describe('client commands name their server and key one way', () => {
       ['--port', String(port)],
     ]) {
       seen.length = 0;
-      const out = await runCli([...args, ...where, '--api-key', 'operator-key'], cleanEnv());
+      const out = await runCli([...args, ...where, '--api-key', 'operator-key'], hermeticEnv());
       expect(out.stderr).toBe('');
       expect(out.code).toBe(0);
       expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([request]);
@@ -56,7 +51,7 @@ describe('client commands name their server and key one way', () => {
 
   it('takes the server and key from EARSHOT_URL and EARSHOT_API_KEY', async () => {
     seen.length = 0;
-    const out = await runCli(['status', 'alerts'], cleanEnv({ EARSHOT_URL: `http://127.0.0.1:${port}`, EARSHOT_API_KEY: 'env-key' }));
+    const out = await runCli(['status', 'alerts'], hermeticEnv({ EARSHOT_URL: `http://127.0.0.1:${port}`, EARSHOT_API_KEY: 'env-key' }));
     expect(out.code, out.stderr).toBe(0);
     expect(seen[0]!.authorization).toBe('env-key');
   });
@@ -65,13 +60,13 @@ describe('client commands name their server and key one way', () => {
     seen.length = 0;
     const out = await runCli(
       ['doctor', '--only', 'auth', '--json'],
-      cleanEnv({ EARSHOT_URL: `http://127.0.0.1:${port}`, EARSHOT_API_KEY: 'doctor-key' }),
+      hermeticEnv({ EARSHOT_URL: `http://127.0.0.1:${port}`, EARSHOT_API_KEY: 'doctor-key' }),
     );
     expect(out.stderr).toBe('');
     expect(seen.some((r) => r.authorization === 'doctor-key')).toBe(true);
     const old = await runCli(
       ['doctor', '--only', 'auth', '--json', '--base-url', `http://127.0.0.1:${port}`],
-      cleanEnv({ EARSHOT_KEY: 'old-key' }),
+      hermeticEnv({ EARSHOT_KEY: 'old-key' }),
     );
     expect(old.stderr).toBe('earshot: --base-url is deprecated; use --server\nearshot: EARSHOT_KEY is deprecated; use EARSHOT_API_KEY\n');
     expect(seen.some((r) => r.authorization === 'old-key')).toBe(true);
@@ -80,7 +75,7 @@ describe('client commands name their server and key one way', () => {
   it.each([['ask'], ['status'], ['status', 'alerts'], ['status', 'incident', 'open'], ['stream'], ['keys', 'list'], ['keys', 'create']])(
     '%s --help describes client flags, with examples',
     async (...cmd) => {
-      const out = await runCli([...cmd, '--help'], cleanEnv());
+      const out = await runCli([...cmd, '--help'], hermeticEnv());
       expect(out.code).toBe(0);
       expect(out.stdout).not.toContain('Address to listen on');
       expect(out.stdout).toContain('--server <url>');
@@ -100,7 +95,7 @@ describe('client commands name their server and key one way', () => {
     ['keys', 'revoke'],
     ['doctor'],
   ])('%s --help has examples', async (...cmd) => {
-    const out = await runCli([...cmd, '--help'], cleanEnv());
+    const out = await runCli([...cmd, '--help'], hermeticEnv());
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(new RegExp(`Examples:\\n {2}\\$ (\\S+=\\S+ )?earshot ${cmd.join(' ')}`));
   });
@@ -109,12 +104,12 @@ describe('client commands name their server and key one way', () => {
     seen.length = 0;
     const doctor = await runCli(
       ['doctor', '--only', 'auth', '--json', '--server', `http://127.0.0.1:${port}`, '--api-key', 'd'],
-      cleanEnv(),
+      hermeticEnv(),
     );
     expect(doctor.stderr).toBe('');
     expect(seen.some((r) => r.authorization === 'd')).toBe(true);
     seen.length = 0;
-    const ask = await runCli(['ask', 't1', 'Why?', '--port', String(port), '--api-key', 'a'], cleanEnv());
+    const ask = await runCli(['ask', 't1', 'Why?', '--port', String(port), '--api-key', 'a'], hermeticEnv());
     expect(ask.code, ask.stderr).toBe(0);
     expect(seen).toEqual([{ method: 'POST', url: '/lemur/v3/generate/question-answer', authorization: 'a' }]);
   });

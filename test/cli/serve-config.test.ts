@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { settings, type ConfigKey } from '../../src/config.js';
-import { runCli } from '../helpers/server.js';
+import { hermeticEnv, runCli } from '../helpers/server.js';
 
 /**
  * Every flag of the configuration table reaches the effective configuration of `earshot serve`
@@ -39,21 +39,15 @@ const CASES = KEYS.map((key) => {
   };
 });
 
-/** The environment without any EARSHOT_ setting, so only flags and defaults count. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const names = new Set(Object.values(settings).map((s) => s.env));
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !names.has(k)));
-}
-
 describe('earshot serve flags', () => {
   let printed: Record<string, unknown> = {};
   let defaults: Record<string, unknown> = {};
 
   it('prints the effective configuration with --print-config, without starting', async () => {
-    const all = await runCli(['serve', '--print-config', ...CASES.flatMap((c) => c.args)], cleanEnv());
+    const all = await runCli(['serve', '--print-config', ...CASES.flatMap((c) => c.args)], hermeticEnv());
     expect(all.code, all.stderr).toBe(0);
     printed = JSON.parse(all.stdout) as Record<string, unknown>;
-    const none = await runCli(['serve', '--print-config'], cleanEnv());
+    const none = await runCli(['serve', '--print-config'], hermeticEnv());
     expect(none.code, none.stderr).toBe(0);
     defaults = JSON.parse(none.stdout) as Record<string, unknown>;
     expect(Object.keys(printed).sort()).toEqual([...KEYS].sort());
@@ -78,14 +72,14 @@ describe('earshot serve flags', () => {
       ['true', true],
       ['yes', true],
     ] as const) {
-      const out = await runCli(['serve', '--print-config', '--public', arg], { ...cleanEnv(), EARSHOT_PUBLIC: String(!want) });
+      const out = await runCli(['serve', '--print-config', '--public', arg], { ...hermeticEnv(), EARSHOT_PUBLIC: String(!want) });
       expect(out.code, out.stderr).toBe(0);
       expect((JSON.parse(out.stdout) as { publicMode: boolean }).publicMode, arg).toBe(want);
     }
   });
 
   it('refuses to serve with an API key shorter than 16 characters, saying why', async () => {
-    const out = await runCli(['serve', '--api-key', 'ab', '--port', '1'], cleanEnv());
+    const out = await runCli(['serve', '--api-key', 'ab', '--port', '1'], hermeticEnv());
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('EARSHOT_API_KEY / --api-key is 2 characters; a server key needs at least 16');
     expect(out.stdout).not.toContain('listening');

@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { wordErrorRate } from '../../src/text/wer.js';
 import { librivoxClips } from '../helpers/librivox.js';
-import { runCli } from '../helpers/server.js';
+import { hermeticEnv, runCli } from '../helpers/server.js';
 
 const clip = librivoxClips()[2];
-const env = { ...process.env, EARSHOT_ENGINE: 'pocketsphinx' };
+const env = hermeticEnv({ EARSHOT_ENGINE: 'pocketsphinx' });
 const HANDMADE = fileURLToPath(new URL('../../../shared/models/handmade/', import.meta.url));
 
 describe('earshot transcribe FILE', () => {

@@ -57,6 +57,14 @@ export interface StartOptions {
   netns?: { name: string; host: string };
 }
 
+/**
+ * This process's environment without any Earshot, AssemblyAI or DATABASE_URL setting: what a test's child
+ * process gets, plus what the test gives it (a developer's DATABASE_URL must not turn a PGlite run into a PostgreSQL one).
+ */
+export function hermeticEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(EARSHOT_|ASSEMBLYAI_|DATABASE_URL$)/.test(k))), ...extra };
+}
+
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -86,7 +94,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     storage !== 'postgres' ? null : opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const key = opts.apiKey === false ? '' : (opts.apiKey ?? randomBytes(16).toString('hex'));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...hermeticEnv(),
     EARSHOT_PORT: String(port),
     EARSHOT_TLS_PORT: String(tlsPort),
     EARSHOT_HOST: opts.netns?.host ?? '127.0.0.1',
