@@ -46,6 +46,8 @@ interface Native {
   ps_get_logmath: (ps: unknown) => unknown;
   logmath_exp: (lmath: unknown, p: number) => number;
   err_set_logfp: (fp: null) => void;
+  /** glibc's `malloc_trim`, where there is one (not on musl): hands freed decoder memory back to the system. */
+  malloc_trim: ((pad: number) => number) | null;
 }
 
 let native: Native | null = null;
@@ -60,6 +62,14 @@ function openFirst(names: string[]) {
     }
   }
   throw last;
+}
+
+function mallocTrim(): Native['malloc_trim'] {
+  try {
+    return koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as (pad: number) => number;
+  } catch {
+    return null;
+  }
 }
 
 function loadNative(): Native {
@@ -98,6 +108,7 @@ function loadNative(): Native {
     ps_get_logmath: ps.func('logmath_t *ps_get_logmath(ps_decoder_t *ps)'),
     logmath_exp: sb.func('double logmath_exp(logmath_t *lmath, int p)'),
     err_set_logfp: sb.func('void err_set_logfp(void *fp)'),
+    malloc_trim: mallocTrim(),
   };
   // The library logs every utterance to stderr; our own logs say what matters. Its log handle is one
   // process-wide FILE* shared by every thread: `-logfn` makes each ps_init fopen a new one and fclose
@@ -282,6 +293,10 @@ const LIVE_ARGS = { '-fwdflat': 'no', '-maxhmmpf': '3000', '-maxwpf': '10' };
  */
 export const BATCH_ARGS: Readonly<Record<string, string>> = { '-topn': '8' };
 
+/** A spare decoder unused this long is freed: it saves a model load (about half a second) only to a job that follows soon. */
+const SPARE_IDLE_MS = 60_000;
+const SPARE_DELAY_MS = 1_000;
+
 export function createPocketsphinxEngine(options: { modelDir?: string; batchArgs?: Record<string, string> } = {}): StreamingEngine {
   const n = loadNative();
   const modelDir = options.modelDir ?? process.env.EARSHOT_POCKETSPHINX_MODEL_DIR ?? DEFAULT_MODEL_DIR;
@@ -294,21 +309,42 @@ export function createPocketsphinxEngine(options: { modelDir?: string; batchArgs
   let closed = false;
   const streams = new Set<DecoderHandle>();
 
+  // A freed decoder's ~100 MB stays in glibc's arenas (RSS) until trimmed: a server that ran a probe
+  // or a few live sessions would otherwise keep that memory for good.
   const free = (h: DecoderHandle) => {
     n.ps_free(h.ps);
     n.cmd_ln_free_r(h.config);
+    n.malloc_trim?.(0);
   };
+  let spareTimer: NodeJS.Timeout | null = null;
 
   function prepareSpare() {
-    setImmediate(() => {
-      if (!closed && !spare) spare = createDecoder(n, modelDir, batchArgs);
-    });
+    if (spareTimer) clearTimeout(spareTimer);
+    // After a moment, so a one-off run (`earshot transcribe`) is closed first and never loads it.
+    spareTimer = setTimeout(() => {
+      spareTimer = null;
+      if (closed || spare) return;
+      spare = createDecoder(n, modelDir, batchArgs);
+      // Jobs that follow soon use it; a thread left idle gives its memory back.
+      spareTimer = setTimeout(dropSpare, SPARE_IDLE_MS);
+      spareTimer.unref();
+    }, SPARE_DELAY_MS);
+    spareTimer.unref();
+  }
+
+  function dropSpare() {
+    spareTimer = null;
+    if (!spare) return;
+    free(spare);
+    spare = null;
   }
 
   async function transcribeNow(pcm: AsyncIterable<Buffer>, opts: TranscribeOptions): Promise<EngineResult> {
     const words: EngineWord[] = [];
     const decoder = spare ?? createDecoder(n, modelDir, batchArgs);
     spare = null;
+    if (spareTimer) clearTimeout(spareTimer);
+    spareTimer = null;
     const seg = new Segmenter(n, decoder, (w) => words.push(...w), true);
     try {
       for await (const chunk of pcm) {
@@ -365,6 +401,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string; batchArgs
       if (closed) return;
       closed = true;
       await busy;
+      if (spareTimer) clearTimeout(spareTimer);
       if (spare) free(spare);
       spare = null;
       for (const h of streams) free(h);
