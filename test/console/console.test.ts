@@ -259,7 +259,8 @@ describe('web console in Chromium', () => {
     await page.click('button:has-text("Ask")');
     // This test server has no language model: the console must say so and how to fix it.
     await page.waitForSelector('.failed, #answer-h', { timeout: 60_000 });
-    if (await page.$('.failed')) expect(await page.textContent('.failed')).toContain('LeMUR needs a language model');
+    expect(await page.$('#answer-h')).toBeNull();
+    expect(await page.textContent('.failed')).toContain('LeMUR needs a language model');
     await shoot(page, 'lemur-answer-light');
     await context.close();
   });

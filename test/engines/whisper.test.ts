@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engines/engine.js';
-import { createWhisperEngine, segmentsToWords, whisperLanguage, WHISPER_CONFIDENCE } from '../../src/engines/whisper.js';
+import { createWhisperEngine, segmentsToWords, whisperLanguage } from '../../src/engines/whisper.js';
 
 // A tiny.en-shaped model with random weights: it proves loading and plumbing, not recognition.
 const TEST_MODEL = fileURLToPath(new URL('../../../shared/models/whisper-test/for-tests-ggml-tiny.en.bin', import.meta.url));
@@ -27,20 +27,14 @@ describe('whisper engine', () => {
     await engine?.close();
   });
 
-  it('transcribes PCM into an EngineResult with well-formed words', async () => {
+  it('transcribes PCM into an EngineResult (the random test weights hear no words: their shaping is tested on segments below)', async () => {
     let progress = 0;
     const result = await engine.transcribe(twoSeconds(), { languageCode: 'en_us', onProgress: (ms) => (progress = ms) });
     expect(engine.name).toBe('whisper');
     expect(engine.model).toBe('whisper-test');
     expect(result.punctuated).toBe(true);
     expect(result.language_code).toBe('en_us');
-    expect(Array.isArray(result.words)).toBe(true);
-    for (const w of result.words) {
-      expect(typeof w.text).toBe('string');
-      expect(w.start).toBeGreaterThanOrEqual(0);
-      expect(w.end).toBeGreaterThanOrEqual(w.start);
-      expect(w.end).toBeLessThanOrEqual(2_100);
-    }
+    expect(result.words).toEqual([]);
     expect(progress).toBe(2_000);
   });
 
@@ -113,8 +107,9 @@ describe('segmentsToWords', () => {
       { text: ' ', start: 160, end: 170 },
     ]);
     expect(words).toEqual([
-      { text: 'Hello,', start: 0, end: 420, confidence: WHISPER_CONFIDENCE },
-      { text: 'world.', start: 1500, end: 1500, confidence: WHISPER_CONFIDENCE },
+      // The binding gives no token probabilities: every word gets the documented 0.9 (docs/engines.md).
+      { text: 'Hello,', start: 0, end: 420, confidence: 0.9 },
+      { text: 'world.', start: 1500, end: 1500, confidence: 0.9 },
     ]);
   });
 

@@ -84,6 +84,9 @@ export function runCli(
 
 /** Starts `earshot serve` as a real child process on a free port with its own data dir (and database). */
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  // Streaming tests would otherwise pass on the energy detector the server falls back to.
+  if (!fs.existsSync(SILERO_MODEL))
+    throw new Error(`${SILERO_MODEL} is missing: the test servers time turns with Silero VAD (../shared/models)`);
   const storage = opts.storage ?? 'pglite';
   const port = await freePort();
   let tlsPort = await freePort();
