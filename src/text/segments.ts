@@ -1,6 +1,6 @@
 /** Sentences and paragraphs for GET /v2/transcript/{id}/sentences and /paragraphs. */
 import type { TranscriptWord } from '../transcript/types.js';
-import { SENTENCE_PAUSE_MS, averageConfidence, endsSentence, transcriptText } from './format.js';
+import { CLAUSE_PAUSE_MS, LONG_SENTENCE_WORDS, SENTENCE_PAUSE_MS, averageConfidence, endsSentence, transcriptText } from './format.js';
 
 export interface TranscriptSentence {
   text: string;
@@ -37,9 +37,13 @@ export const PARAGRAPH_PAUSE_MS = 2000;
 /** A paragraph takes no further sentence once it holds this many words. */
 export const MAX_PARAGRAPH_WORDS = 100;
 
+/** Unpunctuated speech without a long pause is still cut here: one sentence must not hold a whole talk. */
+const MAX_UNPUNCTUATED_WORDS = 2 * LONG_SENTENCE_WORDS;
+
 /**
  * Splits on terminal punctuation, or on pauses when the transcript has none
- * (punctuate=false), and always on a change of speaker. Channels are split
+ * (punctuate=false: as the punctuation heuristic would, a long pause, or a clause pause once the
+ * sentence is long, or at the latest MAX_UNPUNCTUATED_WORDS), and always on a change of speaker. Channels are split
  * separately so interleaved channels do not chop each other's sentences.
  */
 export function toSentences(words: readonly TranscriptWord[]): TranscriptSentence[] {
@@ -51,10 +55,14 @@ export function toSentences(words: readonly TranscriptWord[]): TranscriptSentenc
     channels.set(w.channel, list);
   }
   const sentences = [...channels.values()].flatMap((list) =>
-    splitWhere(
-      list,
-      (prev, next) => prev.speaker !== next.speaker || (punctuated ? endsSentence(prev.text) : next.start - prev.end >= SENTENCE_PAUSE_MS),
-    ).map(toSentence),
+    splitWhere(list, (prev, next, run) => {
+      if (prev.speaker !== next.speaker) return true;
+      if (punctuated) return endsSentence(prev.text);
+      const gap = next.start - prev.end;
+      return (
+        gap >= SENTENCE_PAUSE_MS || (gap >= CLAUSE_PAUSE_MS && run.length >= LONG_SENTENCE_WORDS) || run.length >= MAX_UNPUNCTUATED_WORDS
+      );
+    }).map(toSentence),
   );
   return sentences.sort((a, b) => a.start - b.start);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SENTENCE_PAUSE_MS } from '../../src/text/format.js';
+import { CLAUSE_PAUSE_MS, LONG_SENTENCE_WORDS, SENTENCE_PAUSE_MS } from '../../src/text/format.js';
 import { MAX_PARAGRAPH_WORDS, PARAGRAPH_PAUSE_MS, toParagraphs, toSentences, toUtterances } from '../../src/text/segments.js';
 import type { TranscriptWord } from '../../src/transcript/types.js';
 import { validateSchema } from '../helpers/openapi.js';
@@ -68,6 +68,18 @@ describe('toSentences', () => {
   it('splits an unpunctuated transcript at pauses of SENTENCE_PAUSE_MS or more', () => {
     const ws = words('one', 'two', ['three', { gap: SENTENCE_PAUSE_MS }], 'four', ['five', { gap: SENTENCE_PAUSE_MS - 1 }]);
     expect(toSentences(ws).map((s) => s.text)).toEqual(['one two', 'three four five']);
+  });
+
+  it('cuts long unpunctuated speech at a clause pause once a sentence is long, and at the latest after twice that', () => {
+    // `n` words 10 ms apart, the first `before` ms after the word before it.
+    const run = (n: number, before: number) =>
+      Array.from({ length: n }, (_, i) => ['w', { gap: i === 0 ? before : 10 }] as [string, { gap: number }]);
+    // A clause pause ends a long sentence, not a short one.
+    const clause = toSentences(words(...run(5, 10), ...run(LONG_SENTENCE_WORDS, CLAUSE_PAUSE_MS), ...run(3, CLAUSE_PAUSE_MS)));
+    expect(clause.map((s) => s.words.length)).toEqual([5 + LONG_SENTENCE_WORDS, 3]);
+    // No pause at all: pieces of 2 × LONG_SENTENCE_WORDS words, none lost.
+    const none = toSentences(words(...run(5 * LONG_SENTENCE_WORDS, 10)));
+    expect(none.map((s) => s.words.length)).toEqual([50, 50, 25]);
   });
 
   it('always splits at a change of speaker and reports the speaker', () => {
