@@ -1,7 +1,7 @@
 import type { ContentSafetyResult } from '../transcript/types.js';
 import type { Session } from './map-reduce.js';
 import type { Section } from './sections.js';
-import { askJson, SCORE_SCHEMA, score } from './structured.js';
+import { askJson, knownLabels, labelsSchema, score } from './structured.js';
 
 /**
  * content_safety on the configured LLM: each section of the transcript (sections.ts) is asked which of
@@ -38,23 +38,7 @@ const ANSWER_TOKENS = 600;
 const LOW_BELOW = 0.4;
 const HIGH_FROM = 0.7;
 
-const SCHEMA = {
-  type: 'object',
-  properties: {
-    labels: {
-      type: 'array',
-      maxItems: MAX_LABELS_PER_SECTION,
-      items: {
-        type: 'object',
-        properties: { label: { type: 'string', enum: LABELS }, confidence: SCORE_SCHEMA, severity: SCORE_SCHEMA },
-        required: ['label', 'confidence', 'severity'],
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ['labels'],
-  additionalProperties: false,
-};
+const SCHEMA = labelsSchema(LABELS, ['confidence', 'severity'], MAX_LABELS_PER_SECTION);
 
 const INSTRUCTION =
   'Which of these sensitive topics does the transcript discuss?\n' +
@@ -64,19 +48,19 @@ const INSTRUCTION =
   '\nFor each topic it discusses, give your confidence that it does (0 to 10) and how severely it is discussed (0 to 10). ' +
   'Give an empty list when it discusses none of them. Reply as JSON: {"labels": [{"label": "...", "confidence": 0, "severity": 0}]}';
 
-interface Answer {
-  labels?: { label?: unknown; confidence?: unknown; severity?: unknown }[];
+interface Label {
+  label?: unknown;
+  confidence?: unknown;
+  severity?: unknown;
 }
 
 /** `content_safety_labels` for the sections, keeping labels with confidence ≥ `threshold` (0–1). */
 export async function contentSafety(session: Session, sections: readonly Section[], threshold: number): Promise<ContentSafetyResult> {
   const results: ContentSafetyResult['results'] = [];
   for (const s of sections) {
-    const answer = await askJson<Answer>(session, s.text, INSTRUCTION, SCHEMA, ANSWER_TOKENS);
-    const seen = new Set<string>();
-    const labels = (Array.isArray(answer.labels) ? answer.labels : [])
-      .filter((l) => typeof l.label === 'string' && LABELS.includes(l.label) && !seen.has(l.label) && seen.add(l.label))
-      .map((l) => ({ label: l.label as string, confidence: score(l.confidence), severity: score(l.severity) }))
+    const answer = await askJson<{ labels?: unknown }>(session, s.text, INSTRUCTION, SCHEMA, ANSWER_TOKENS);
+    const labels = knownLabels<Label>(answer, LABELS)
+      .map((l) => ({ label: l.label, confidence: score(l.confidence), severity: score(l.severity) }))
       .filter((l) => l.confidence >= threshold && l.confidence > 0)
       .sort((a, b) => b.confidence - a.confidence || a.label.localeCompare(b.label));
     if (labels.length === 0) continue;

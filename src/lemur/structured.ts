@@ -44,10 +44,46 @@ export class LlmFormatError extends Error {
 }
 
 /** The integers 0…10 an answer scores with (a bounded grammar; divided by 10 for upstream's 0–1 scores). */
-export const SCORE_SCHEMA = { type: 'integer', enum: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } as const;
+const SCORE_SCHEMA = { type: 'integer', enum: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } as const;
 
 /** A 0…10 score from the model as upstream's 0–1, whatever the model sent (remote servers may not hold to the schema). */
 export function score(v: unknown): number {
   const n = typeof v === 'number' && Number.isFinite(v) ? v : 0;
   return Math.min(10, Math.max(0, n)) / 10;
+}
+
+/** The JSON schema of a list of up to `maxItems` labels out of `labels`, each with the named 0–10 scores. */
+export function labelsSchema(labels: readonly string[], scores: readonly string[], maxItems: number): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: {
+      labels: {
+        type: 'array',
+        maxItems,
+        items: {
+          type: 'object',
+          properties: { label: { type: 'string', enum: labels }, ...Object.fromEntries(scores.map((s) => [s, SCORE_SCHEMA])) },
+          required: ['label', ...scores],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ['labels'],
+    additionalProperties: false,
+  };
+}
+
+/** The answer's labels that are in `labels`, each once, whatever the model sent (a remote server may not hold to the schema). */
+export function knownLabels<T extends { label?: unknown }>(
+  answer: { labels?: unknown },
+  labels: readonly string[],
+): (T & { label: string })[] {
+  const seen = new Set<string>();
+  const out: (T & { label: string })[] = [];
+  for (const l of Array.isArray(answer.labels) ? (answer.labels as T[]) : []) {
+    if (typeof l?.label !== 'string' || !labels.includes(l.label) || seen.has(l.label)) continue;
+    seen.add(l.label);
+    out.push(l as T & { label: string });
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { TopicsResult } from '../transcript/types.js';
 import { IAB_LABELS, IAB_TOP_LEVEL } from './iab-taxonomy.js';
 import type { Session } from './map-reduce.js';
 import type { Section } from './sections.js';
-import { askJson, SCORE_SCHEMA, score } from './structured.js';
+import { askJson, knownLabels, labelsSchema, score } from './structured.js';
 
 /**
  * iab_categories on the configured LLM: each section of the transcript (sections.ts) is asked for the
@@ -14,23 +14,7 @@ const MAX_LABELS_PER_SECTION = 5;
 /** Room for five of the longest labels even at a character per token, JSON whitespace included. */
 const ANSWER_TOKENS = 700;
 
-const SCHEMA = {
-  type: 'object',
-  properties: {
-    labels: {
-      type: 'array',
-      maxItems: MAX_LABELS_PER_SECTION,
-      items: {
-        type: 'object',
-        properties: { label: { type: 'string', enum: IAB_LABELS }, relevance: SCORE_SCHEMA },
-        required: ['label', 'relevance'],
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ['labels'],
-  additionalProperties: false,
-};
+const SCHEMA = labelsSchema(IAB_LABELS, ['relevance'], MAX_LABELS_PER_SECTION);
 
 const INSTRUCTION =
   `Which topics of the IAB Content Taxonomy is the transcript about? The taxonomy's top-level topics are: ${IAB_TOP_LEVEL.join(', ')}. ` +
@@ -38,19 +22,18 @@ const INSTRUCTION =
   `name up to ${MAX_LABELS_PER_SECTION}, the most specific that fit, each with how relevant it is (0 to 10). ` +
   'Reply as JSON: {"labels": [{"label": "...", "relevance": 0}]}';
 
-interface Answer {
-  labels?: { label?: unknown; relevance?: unknown }[];
+interface Label {
+  label?: unknown;
+  relevance?: unknown;
 }
 
 /** `iab_categories_result` for the sections. */
 export async function detectTopics(session: Session, sections: readonly Section[]): Promise<TopicsResult> {
   const results: TopicsResult['results'] = [];
   for (const s of sections) {
-    const answer = await askJson<Answer>(session, s.text, INSTRUCTION, SCHEMA, ANSWER_TOKENS);
-    const seen = new Set<string>();
-    const labels = (Array.isArray(answer.labels) ? answer.labels : [])
-      .filter((l) => typeof l.label === 'string' && IAB_LABELS.includes(l.label) && !seen.has(l.label) && seen.add(l.label))
-      .map((l) => ({ relevance: score(l.relevance), label: l.label as string }))
+    const answer = await askJson<{ labels?: unknown }>(session, s.text, INSTRUCTION, SCHEMA, ANSWER_TOKENS);
+    const labels = knownLabels<Label>(answer, IAB_LABELS)
+      .map((l) => ({ relevance: score(l.relevance), label: l.label }))
       .filter((l) => l.relevance > 0)
       .sort((a, b) => b.relevance - a.relevance || a.label.localeCompare(b.label));
     if (labels.length) results.push({ text: s.text, labels, timestamp: { start: s.start, end: s.end } });

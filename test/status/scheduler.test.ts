@@ -33,26 +33,21 @@ describe('status rounds: the first comes soon only when no node has run one late
 
   it('waits a whole interval when another process ran a round within it (a restart)', async () => {
     const rounds: string[] = [];
-    const a = new Scheduler(t.db, log);
-    a.every(
-      'restart',
-      3600,
-      0.1,
-      async () => void rounds.push('a'),
-      async () => undefined,
-    );
-    await tick(800);
-    await a.stop();
-    const b = new Scheduler(t.db, log);
-    b.every(
-      'restart',
-      3600,
-      0.1,
-      async () => void rounds.push('b'),
-      async () => undefined,
-    );
-    await tick(800);
-    await b.stop();
+    // One process's life: hourly rounds of "restart", the first 0.1 s in if none ran lately.
+    const live = async (who: string) => {
+      const s = new Scheduler(t.db, log);
+      s.every(
+        'restart',
+        3600,
+        0.1,
+        async () => void rounds.push(who),
+        async () => undefined,
+      );
+      await tick(800);
+      await s.stop();
+    };
+    await live('a');
+    await live('b');
     expect(rounds).toEqual(['a']);
   });
 });
