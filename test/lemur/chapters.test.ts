@@ -73,8 +73,9 @@ describe('sections for content_safety and iab_categories', () => {
   });
 
   it('cut a sentence longer than a section into pieces that keep its index', () => {
+    // One punctuated sentence of 200 words (unpunctuated speech is cut into sentences of 50 at most).
     const words: TranscriptWord[] = Array.from({ length: 200 }, (_, i) => ({
-      text: 'word',
+      text: i === 199 ? 'word.' : 'word',
       start: i * 100,
       end: i * 100 + 80,
       confidence: 1,
