@@ -5,6 +5,7 @@ import { LemurPage } from './lemur';
 import { Login } from './login';
 import { href, useRoute, type Route } from './route';
 import { getKey, getTheme, setKey, setTheme, type Theme } from './settings';
+import { StatusAdminPage } from './status-admin';
 import { StreamPage } from './stream';
 import { TranscriptPage } from './transcript-page';
 import { TranscriptsPage } from './transcripts';
@@ -14,6 +15,7 @@ const NAV: { name: Route['name']; label: string; href: string }[] = [
   { name: 'stream', label: 'Live', href: href.stream() },
   { name: 'lemur', label: 'Ask LeMUR', href: href.lemur() },
   { name: 'keys', label: 'API keys', href: href.keys() },
+  { name: 'status', label: 'Incidents', href: href.status() },
 ];
 
 const NEXT_THEME: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
@@ -48,6 +50,8 @@ function View({ route }: { route: Route }) {
       return <LemurPage preselected={route.ids} />;
     case 'keys':
       return <KeysPage />;
+    case 'status':
+      return <StatusAdminPage />;
     default:
       return <TranscriptsPage />;
   }

@@ -9,7 +9,8 @@ export type Route =
   | { name: 'transcript'; id: string }
   | { name: 'stream' }
   | { name: 'lemur'; ids: string[] }
-  | { name: 'keys' };
+  | { name: 'keys' }
+  | { name: 'status' };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -24,6 +25,8 @@ export function parseRoute(hash: string): Route {
       return { name: 'lemur', ids: (new URLSearchParams(query).get('ids') ?? '').split(',').filter(Boolean) };
     case 'keys':
       return { name: 'keys' };
+    case 'status':
+      return { name: 'status' };
   }
   return { name: 'transcripts' };
 }
@@ -34,6 +37,7 @@ export const href = {
   stream: () => '#/stream',
   lemur: (ids: string[] = []) => (ids.length ? `#/lemur?ids=${ids.join(',')}` : '#/lemur'),
   keys: () => '#/keys',
+  status: () => '#/status',
 };
 
 export function useRoute(): Route {

@@ -341,6 +341,27 @@ describe('web console in Chromium', () => {
     await context.close();
   });
 
+  it('schedules maintenance and posts an incident from the Incidents page, and /status shows both', async () => {
+    const { context, page } = await open();
+    await page.goto(`${server.url}/#/status`);
+    await page.fill('#m-name', 'Disk swap');
+    await page.fill('#m-message', 'New disks for the upload store.');
+    await page.click('#maintenance-form button[type=submit]');
+    await expect.poll(() => page.textContent('[role=status]')).toContain('Maintenance "Disk swap" is on the status page.');
+    await page.fill('#i-name', 'Slow uploads');
+    await page.fill('#i-message', 'Uploads over 1 GB are slow; looking into it.');
+    await page.selectOption('#i-impact', 'major');
+    await page.click('#incident-form button[type=submit]');
+    await expect.poll(() => page.textContent('[role=status]')).toContain('Incident "Slow uploads" is on the status page.');
+    await expect.poll(() => page.textContent('#open-items')).toMatch(/Slow uploads.*Disk swap/s);
+    await shoot(page, 'status-admin-light');
+    const html = await (await fetch(`${server.url}/status`)).text();
+    expect(html).toContain('Slow uploads');
+    expect(html).toContain('Disk swap');
+    expect(html).toContain('imp-major');
+    await context.close();
+  });
+
   it('says so clearly when the server is down', async () => {
     const { context, page } = await open();
     await page.goto(`${server.url}/`);
