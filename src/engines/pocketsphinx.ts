@@ -317,9 +317,13 @@ export function createPocketsphinxEngine(options: { modelDir?: string; batchArgs
     n.malloc_trim?.(0);
   };
   let spareTimer: NodeJS.Timeout | null = null;
+  const stopSpareTimer = () => {
+    if (spareTimer) clearTimeout(spareTimer);
+    spareTimer = null;
+  };
 
   function prepareSpare() {
-    if (spareTimer) clearTimeout(spareTimer);
+    stopSpareTimer();
     // After a moment, so a one-off run (`earshot transcribe`) is closed first and never loads it.
     spareTimer = setTimeout(() => {
       spareTimer = null;
@@ -343,8 +347,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string; batchArgs
     const words: EngineWord[] = [];
     const decoder = spare ?? createDecoder(n, modelDir, batchArgs);
     spare = null;
-    if (spareTimer) clearTimeout(spareTimer);
-    spareTimer = null;
+    stopSpareTimer();
     const seg = new Segmenter(n, decoder, (w) => words.push(...w), true);
     try {
       for await (const chunk of pcm) {
@@ -401,7 +404,7 @@ export function createPocketsphinxEngine(options: { modelDir?: string; batchArgs
       if (closed) return;
       closed = true;
       await busy;
-      if (spareTimer) clearTimeout(spareTimer);
+      stopSpareTimer();
       if (spare) free(spare);
       spare = null;
       for (const h of streams) free(h);

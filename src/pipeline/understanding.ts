@@ -6,12 +6,12 @@ import path from 'node:path';
 import { redactAudio } from '../audio/redact.js';
 import type { AppContext } from '../context.js';
 import { RedactedAudioStore } from '../storage/redacted-audio.js';
-import type { TranscriptParams } from '../transcript/params.js';
+import { type LlmFeature, llmFeaturesOf, type TranscriptParams } from '../transcript/params.js';
 import type { TranscriptResult } from '../transcript/types.js';
 import { autoChapters } from '../lemur/chapters.js';
 import { contentSafety } from '../lemur/content-safety.js';
 import { Session } from '../lemur/map-reduce.js';
-import { toSections } from '../lemur/sections.js';
+import { type Section, toSections } from '../lemur/sections.js';
 import { summarize } from '../lemur/summarization.js';
 import { detectTopics } from '../lemur/topics.js';
 import { understand } from '../understanding/index.js';
@@ -61,41 +61,32 @@ async function runOnLlm(
   p: TranscriptParams,
   signal: AbortSignal,
 ): Promise<Partial<TranscriptResult>> {
-  const wanted = [p.summarization, p.auto_chapters, p.content_safety, p.iab_categories].some((on) => on === true);
-  if (!wanted) return {};
-  const feature = (name: string, fn: () => Promise<Partial<TranscriptResult>>) =>
-    fn().catch((err: unknown) => {
-      if (signal.aborted) throw err;
-      throw new LlmFeatureError(`${name} failed: ${(err as Error).message}`);
-    });
+  const wanted = llmFeaturesOf(p);
+  if (wanted.length === 0) return {};
   const backend = ctx.llm.backend;
   if (!backend) throw new LlmFeatureError(`This transcript asks for features that run on the LLM. ${ctx.llm.unavailableReason}`);
   const models = await backend.models().catch((err: unknown) => {
     throw new LlmFeatureError(`The LLM could not be reached: ${(err as Error).message}`);
   });
   const session = new Session(backend, models[0]!, 0, signal);
+  // content_safety and iab_categories label the same sections.
+  let sections: Section[] | null = null;
+  const sectionsOf = () => (sections ??= toSections(r.words));
+  const run: Record<LlmFeature, () => Promise<Partial<TranscriptResult>>> = {
+    summarization: async () => ({
+      summary: await summarize(session, transcriptId, r.words, r.audio_duration, p.summary_model!, p.summary_type!),
+    }),
+    auto_chapters: async () => ({ chapters: await autoChapters(session, transcriptId, r.words, r.audio_duration) }),
+    content_safety: async () => ({ content_safety_labels: await contentSafety(session, sectionsOf(), p.content_safety_confidence / 100) }),
+    iab_categories: async () => ({ iab_categories_result: await detectTopics(session, sectionsOf()) }),
+  };
   const out: Partial<TranscriptResult> = {};
-  if (p.summarization === true)
-    Object.assign(
-      out,
-      await feature('summarization', async () => ({
-        summary: await summarize(session, transcriptId, r.words, r.audio_duration, p.summary_model!, p.summary_type!),
-      })),
-    );
-  if (p.auto_chapters === true)
-    Object.assign(
-      out,
-      await feature('auto_chapters', async () => ({ chapters: await autoChapters(session, transcriptId, r.words, r.audio_duration) })),
-    );
-  const sections = toSections(r.words);
-  if (p.content_safety === true)
-    Object.assign(
-      out,
-      await feature('content_safety', async () => ({
-        content_safety_labels: await contentSafety(session, sections, p.content_safety_confidence / 100),
-      })),
-    );
-  if (p.iab_categories === true)
-    Object.assign(out, await feature('iab_categories', async () => ({ iab_categories_result: await detectTopics(session, sections) })));
+  for (const name of wanted) {
+    const part = await run[name]().catch((err: unknown) => {
+      if (signal.aborted) throw err;
+      throw new LlmFeatureError(`${name} failed: ${(err as Error).message}`);
+    });
+    Object.assign(out, part);
+  }
   return out;
 }

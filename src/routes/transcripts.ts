@@ -9,7 +9,7 @@ import { createTranscript } from '../pipeline/submit.js';
 import { RedactedAudioStore } from '../storage/redacted-audio.js';
 import { uploadIdFromUrl } from '../storage/uploads.js';
 import { deleteTranscript, listTranscripts, listWebhookDeliveries, type ListQuery } from '../storage/transcripts.js';
-import { LLM_FEATURES, parseTranscriptParams, refuseUnappliedOptions } from '../transcript/params.js';
+import { llmFeaturesOf, parseTranscriptParams, refuseUnappliedOptions } from '../transcript/params.js';
 import type { TranscriptStatus } from '../transcript/types.js';
 import { listItemJson, transcriptJson, upstreamTimestamp } from '../transcript/view.js';
 import { UUID } from '../uuid.js';
@@ -59,7 +59,7 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
       refuseUnappliedOptions(params, ctx.engine.model);
       const diarization = params.speaker_labels ? await findDiarizationModels(ctx.config) : null;
       if (diarization && 'missing' in diarization) throw errors.invalidParam(diarization.missing);
-      const onLlm = LLM_FEATURES.filter((f) => params[f]);
+      const onLlm = llmFeaturesOf(params);
       if (onLlm.length && ctx.llm.unavailableReason)
         throw errors.invalidParam(`These features run on an LLM: ${onLlm.join(', ')}. ${ctx.llm.unavailableReason}`);
       let uploadId: string | null = null;

@@ -79,9 +79,11 @@ function bar(d: DayBar, i: number, days: DayBar[]): string {
   const text = d.worst
     ? `${d.date}: ${pct(d.uptime)} uptime, worst ${STATUS_LABEL[d.worst].toLowerCase()}${d.maintenance ? ', maintenance' : ''}`
     : `${d.date}: ${d.maintenance ? 'maintenance' : 'no data'}`;
-  // One tab stop per component (today's bar); the arrow keys move between days (pageScript).
+  // One tab stop per component (today's bar); the arrow keys move between days (KEYS_SCRIPT).
   return `<span class="b-${cls}" role="img" tabindex="${last ? 0 : -1}" aria-label="${esc(text)}" data-tip="${esc(text)}"></span>`;
 }
+
+const DAY_MS = 86_400_000;
 
 /** The last 24 hours' response times as a line (an inline SVG: the page stays one request), with the median and the slowest. */
 function latencyChart(name: string, points: { at: Date; ms: number }[], now: Date): string {
@@ -89,12 +91,10 @@ function latencyChart(name: string, points: { at: Date; ms: number }[], now: Dat
   const sorted = points.map((p) => p.ms).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const max = sorted[sorted.length - 1]!;
-  const from = now.getTime() - 24 * 3_600_000;
+  const from = now.getTime() - DAY_MS;
   const W = 288;
   const H = 40;
-  const xy = points.map(
-    (p) => `${(((p.at.getTime() - from) / (24 * 3_600_000)) * W).toFixed(1)},${(H - 2 - (p.ms / max) * (H - 4)).toFixed(1)}`,
-  );
+  const xy = points.map((p) => `${(((p.at.getTime() - from) / DAY_MS) * W).toFixed(1)},${(H - 2 - (p.ms / max) * (H - 4)).toFixed(1)}`);
   const summary = `Response time, last 24 h: median ${median} ms, slowest ${max} ms`;
   return `<figure class="latency"><svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${esc(`${name}: ${summary}`)}"><polyline points="${xy.join(' ')}"/></svg>
 <figcaption>${esc(summary)}</figcaption></figure>`;

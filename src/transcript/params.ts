@@ -77,6 +77,10 @@ export const UNSUPPORTED_WHEN_TRUE = ['dual_channel', 'language_detection'] as c
 
 /** The features that run on the configured LLM (LeMUR's), refused when there is none. */
 export const LLM_FEATURES = ['summarization', 'auto_chapters', 'content_safety', 'iab_categories'] as const;
+export type LlmFeature = (typeof LLM_FEATURES)[number];
+
+/** The LLM features a request asks for (`=== true`: transcripts stored before they existed lack them). */
+export const llmFeaturesOf = (p: TranscriptParams): LlmFeature[] => LLM_FEATURES.filter((f) => p[f] === true);
 
 export type SummaryModel = 'informative' | 'conversational' | 'catchy';
 export type SummaryType = 'bullets' | 'bullets_verbose' | 'gist' | 'headline' | 'paragraph';
