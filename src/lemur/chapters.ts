@@ -1,9 +1,8 @@
 import nlp from 'compromise';
 import { toParagraphs, type TranscriptParagraph } from '../text/segments.js';
 import type { TranscriptChapter, TranscriptWord } from '../transcript/types.js';
-import { answer, type Session } from './map-reduce.js';
-import { transcriptLines } from './prompt.js';
-import { parseJson } from './structured.js';
+import type { Session } from './map-reduce.js';
+import { answerJsonAbout } from './structured.js';
 
 /**
  * auto_chapters: where the topic changes is found in the words themselves, with TextTiling (Hearst,
@@ -116,7 +115,6 @@ interface Answer {
 /** `chapters` for a transcript's words: boundaries by TextTiling, texts by the LLM. */
 export async function autoChapters(
   session: Session,
-  id: string,
   words: readonly TranscriptWord[],
   audioDuration: number,
 ): Promise<TranscriptChapter[]> {
@@ -127,16 +125,12 @@ export async function autoChapters(
   for (const [i, first] of starts.entries()) {
     const group = paragraphs.slice(first, starts[i + 1] ?? paragraphs.length);
     const chapterWords = group.flatMap((p) => p.words);
-    const lines = transcriptLines([{ id, text: '', words: chapterWords, audioDuration }]);
-    const reply = await answer(
+    const parsed = await answerJsonAbout<Answer>(
       session,
-      lines,
-      '',
+      { words: chapterWords, audioDuration },
       { instruction: INSTRUCTION, partInstruction: 'Summarize this part of the chapter.', jsonSchema: SCHEMA },
       ANSWER_TOKENS,
-      true,
     );
-    const parsed = parseJson<Answer>(session, reply, ANSWER_TOKENS);
     const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
     chapters.push({
       gist: text(parsed.gist),

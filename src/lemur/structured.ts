@@ -1,6 +1,7 @@
 import { errors } from '../http/errors.js';
-import type { Session } from './map-reduce.js';
-import { directMessages } from './prompt.js';
+import type { TranscriptWord } from '../transcript/types.js';
+import { answer, type Session } from './map-reduce.js';
+import { type Ask, directMessages, transcriptLines } from './prompt.js';
 
 /**
  * One call that answers about a stretch of transcript in JSON of a given schema (llama.cpp's grammar,
@@ -25,8 +26,23 @@ export async function askJson<T>(
   return parseJson<T>(session, await session.chat(messages, maxTokens, schema), maxTokens);
 }
 
+/**
+ * A JSON answer about a transcript's words (as LeMUR's prompt lines), read in parts when they do not fit
+ * the model's context at once (LeMUR's map-reduce; the schema holds the final answer).
+ */
+export async function answerJsonAbout<T>(
+  session: Session,
+  transcript: { words: readonly TranscriptWord[]; audioDuration: number },
+  ask: Ask & { jsonSchema: Record<string, unknown> },
+  maxTokens: number,
+): Promise<T> {
+  // Not headed with the transcript's id: the same audio submitted twice must get the same prompt, and the same answer.
+  const lines = transcriptLines([{ ...transcript, id: 'of this recording', text: '' }]);
+  return parseJson<T>(session, await answer(session, lines, '', ask, maxTokens, true), maxTokens);
+}
+
 /** A JSON answer, or an LlmFormatError saying what came instead. */
-export function parseJson<T>(session: Session, reply: { text: string; finishReason?: string }, maxTokens: number): T {
+function parseJson<T>(session: Session, reply: { text: string; finishReason?: string }, maxTokens: number): T {
   try {
     return JSON.parse(reply.text) as T;
   } catch {

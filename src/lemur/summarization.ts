@@ -1,8 +1,7 @@
 import type { SummaryModel, SummaryType } from '../transcript/params.js';
 import type { TranscriptWord } from '../transcript/types.js';
-import { answer, type Session } from './map-reduce.js';
-import { transcriptLines } from './prompt.js';
-import { parseJson } from './structured.js';
+import type { Session } from './map-reduce.js';
+import { answerJsonAbout } from './structured.js';
 
 /** summarization on the configured LLM, in upstream's `summary_model` styles and `summary_type` shapes. */
 
@@ -51,21 +50,18 @@ const SHAPES: Record<SummaryType, Shape> = {
 /** `summary`, as upstream writes it: bullets as "- …" lines, the other types as plain text. */
 export async function summarize(
   session: Session,
-  id: string,
   words: readonly TranscriptWord[],
   audioDuration: number,
   model: SummaryModel,
   type: SummaryType,
 ): Promise<string> {
   const shape = SHAPES[type];
-  const lines = transcriptLines([{ id, text: '', words, audioDuration }]);
   const ask = {
     instruction: `${STYLE[model]} ${shape.instruction}`,
     partInstruction: 'Summarize this part. Keep every fact, decision, number and name that a summary of the whole could need.',
     jsonSchema: shape.schema,
   };
-  const reply = await answer(session, lines, '', ask, shape.tokens, true);
-  const parsed = parseJson<{ summary?: unknown; bullets?: unknown }>(session, reply, shape.tokens);
+  const parsed = await answerJsonAbout<{ summary?: unknown; bullets?: unknown }>(session, { words, audioDuration }, ask, shape.tokens);
   if (Array.isArray(parsed.bullets)) {
     return parsed.bullets
       .filter((b): b is string => typeof b === 'string' && b.trim() !== '')

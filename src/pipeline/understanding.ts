@@ -35,7 +35,7 @@ export async function applyUnderstanding(
 ): Promise<TranscriptResult> {
   const { result: understood, redactedSpans } = understand(result, p);
   // On the redacted words: no PII reaches the LLM, wherever it runs.
-  const out = { ...understood, ...(await runOnLlm(ctx, transcriptId, understood, p, signal)) };
+  const out = { ...understood, ...(await runOnLlm(ctx, understood, p, signal)) };
   if (!p.redact_pii_audio) return out;
   // Upstream makes no redacted file of audio without speech unless asked to.
   if (result.words.length === 0 && !p.redact_pii_audio_options?.return_redacted_no_speech_audio) return { ...out, redacted_audio: null };
@@ -56,7 +56,6 @@ export async function applyUnderstanding(
 /** summarization, auto_chapters, content_safety and iab_categories, on the configured LLM at temperature 0 (the same answer every run). */
 async function runOnLlm(
   ctx: AppContext,
-  transcriptId: string,
   r: TranscriptResult,
   p: TranscriptParams,
   signal: AbortSignal,
@@ -74,9 +73,9 @@ async function runOnLlm(
   const sectionsOf = () => (sections ??= toSections(r.words));
   const run: Record<LlmFeature, () => Promise<Partial<TranscriptResult>>> = {
     summarization: async () => ({
-      summary: await summarize(session, transcriptId, r.words, r.audio_duration, p.summary_model!, p.summary_type!),
+      summary: await summarize(session, r.words, r.audio_duration, p.summary_model!, p.summary_type!),
     }),
-    auto_chapters: async () => ({ chapters: await autoChapters(session, transcriptId, r.words, r.audio_duration) }),
+    auto_chapters: async () => ({ chapters: await autoChapters(session, r.words, r.audio_duration) }),
     content_safety: async () => ({ content_safety_labels: await contentSafety(session, sectionsOf(), p.content_safety_confidence / 100) }),
     iab_categories: async () => ({ iab_categories_result: await detectTopics(session, sectionsOf()) }),
   };
