@@ -439,6 +439,14 @@ export const settings = {
     description:
       'Speaker embedding model for `speaker_labels` (a sherpa-onnx speaker-embedding extractor: WeSpeaker, 3D-Speaker, NeMo): a catalogue name (`earshot models pull wespeaker-voxceleb-resnet34-lm`) or a path to an .onnx file. Not installed, or empty: `speaker_labels` is refused with a 400 that says how to install it.',
   }),
+  languageIdModel: setting({
+    env: 'EARSHOT_LANGUAGE_ID_MODEL',
+    flag: '--language-id-model',
+    default: 'whisper-tiny' as string | null,
+    parse: optional,
+    description:
+      "Spoken language identification for `language_detection`: a multilingual Whisper model in sherpa-onnx's ONNX export, as a catalogue name (`earshot models pull whisper-tiny`) or an unpacked `sherpa-onnx-whisper-*` directory (encoder and decoder .onnx files). It decides from the first 30 s, as Whisper does. Not installed, or empty: `language_detection` is refused with a 400 that says how to install it.",
+  }),
   llmModel: setting({
     env: 'EARSHOT_LLM_MODEL',
     flag: '--llm-model',

@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { EngineChoice } from '../engines/index.js';
+import type { LanguageScore } from '../engines/language-id.js';
 import type { Logger } from '../log.js';
-import type { EngineTask, EngineTaskResult, FromWorker, ToWorker } from './engine-task.js';
+import type { EngineTask, EngineTaskResult, FromWorker, LanguageIdTask, ToWorker } from './engine-task.js';
 
 /** A failure caused by the input audio; its message is upstream's text for the transcript's `error`. */
 export class AudioTaskError extends Error {
@@ -17,8 +18,10 @@ interface Slot {
   busy: boolean;
 }
 
+type RunOptions = { signal?: AbortSignal; onProgress?: (audioMs: number) => void };
+
 interface Pending {
-  resolve: (r: EngineTaskResult) => void;
+  resolve: (r: EngineTaskResult | LanguageScore[]) => void;
   reject: (e: Error) => void;
   onProgress?: (audioMs: number) => void;
   slot: Slot;
@@ -86,8 +89,17 @@ export class EnginePool {
     return this.slots.find((s) => !s.busy) ?? (this.slots.length < this.size ? this.spawn() : null);
   }
 
-  /** Waits for a free thread, then runs `task` on it. An abort rejects at once; the thread is free again once its engine has stopped. */
-  async run(task: EngineTask, opts: { signal?: AbortSignal; onProgress?: (audioMs: number) => void } = {}): Promise<EngineTaskResult> {
+  /** Waits for a free thread, then transcribes `task` on it. An abort rejects at once; the thread is free again once its engine has stopped. */
+  run(task: EngineTask, opts: RunOptions = {}): Promise<EngineTaskResult> {
+    return this.dispatch((taskId) => ({ type: 'run', taskId, task }), opts) as Promise<EngineTaskResult>;
+  }
+
+  /** Every language's probability for the task's audio (`language_detection`), on a free thread as `run`. */
+  identifyLanguage(task: LanguageIdTask, opts: RunOptions = {}): Promise<LanguageScore[]> {
+    return this.dispatch((taskId) => ({ type: 'identify', taskId, task }), opts) as Promise<LanguageScore[]>;
+  }
+
+  private async dispatch(message: (taskId: number) => ToWorker, opts: RunOptions): Promise<EngineTaskResult | LanguageScore[]> {
     const { signal } = opts;
     signal?.throwIfAborted();
     // Behind the tasks already waiting; a woken task that lost its thread to a newcomer stays first in line.
@@ -112,7 +124,7 @@ export class EnginePool {
     slot.busy = true;
     const taskId = this.nextTaskId++;
     const running = slot;
-    return new Promise<EngineTaskResult>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(taskId, { resolve, reject, onProgress: opts.onProgress, slot: running });
       signal?.addEventListener(
         'abort',
@@ -122,7 +134,7 @@ export class EnginePool {
         },
         { once: true },
       );
-      running.worker.postMessage({ type: 'run', taskId, task } satisfies ToWorker);
+      running.worker.postMessage(message(taskId));
     });
   }
 

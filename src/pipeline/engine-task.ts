@@ -1,6 +1,7 @@
 import type { SpeakerCount } from '../engines/diarization.js';
 import type { DiarizationModels } from '../engines/diarization-models.js';
 import type { EngineChoice } from '../engines/index.js';
+import type { LanguageIdModel, LanguageScore } from '../engines/language-id.js';
 import type { FormatOptions } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
 
@@ -29,15 +30,24 @@ export interface EngineTaskResult {
   speechFraction: number | null;
 }
 
+/** `language_detection`: which language the audio (mixed down to mono, trimmed as the transcription will be) is in. */
+export interface LanguageIdTask {
+  audioPath: string;
+  startMs: number | null;
+  endMs: number | null;
+  model: LanguageIdModel;
+}
+
 export type ToWorker =
   | { type: 'init'; engine: EngineChoice; threads: number }
   | { type: 'run'; taskId: number; task: EngineTask }
+  | { type: 'identify'; taskId: number; task: LanguageIdTask }
   | { type: 'abort'; taskId: number }
   /** Let the thread end on its own once native callbacks still queued have run. */
   | { type: 'close' };
 
 export type FromWorker =
   | { type: 'progress'; taskId: number; audioMs: number }
-  | { type: 'done'; taskId: number; result: EngineTaskResult }
+  | { type: 'done'; taskId: number; result: EngineTaskResult | LanguageScore[] }
   /** `audio` errors are the input's fault and go to the user as the transcript's `error`; `code` is a system error's (ENOENT). */
   | { type: 'failed'; taskId: number; message: string; audio: boolean; stack?: string; code?: string };

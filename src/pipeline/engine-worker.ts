@@ -4,11 +4,12 @@ import { Diarizer, pcmToFloat } from '../engines/diarization.js';
 import type { DiarizationModels } from '../engines/diarization-models.js';
 import type { Engine } from '../engines/engine.js';
 import { createEngine } from '../engines/index.js';
+import { type LanguageIdModel, type LanguageScore, WhisperLanguageId } from '../engines/language-id.js';
 import { averageConfidence, formatWords, transcriptText } from '../text/format.js';
 import { assignSpeakers } from '../text/speakers.js';
 import { EnergyVad, SpeechMeter } from '../streaming/vad.js';
 import type { SileroModel } from '../streaming/silero-vad.js';
-import type { EngineTask, EngineTaskResult, FromWorker, ToWorker } from './engine-task.js';
+import type { EngineTask, EngineTaskResult, FromWorker, LanguageIdTask, ToWorker } from './engine-task.js';
 
 /**
  * Worker-thread entry: owns one engine instance (native memory, model loaded once) and runs one
@@ -57,19 +58,50 @@ async function* kept(pcm: AsyncIterable<Buffer>, chunks: Buffer[]): AsyncIterabl
   }
 }
 
-let diarizer: { key: string; instance: Promise<Diarizer> } | null = null;
+/**
+ * A model this thread loads on first use and keeps, loaded again when the configured files change (or it failed to
+ * load): the diarizer and the language identifier.
+ */
+function keptModel<M, T>(load: (model: M) => Promise<T>, keyOf: (model: M) => string): (model: M) => Promise<T> {
+  let current: { key: string; instance: Promise<T> } | null = null;
+  return (model) => {
+    const key = keyOf(model);
+    if (current?.key !== key) {
+      const next = { key, instance: load(model) };
+      current = next;
+      next.instance.catch(() => {
+        if (current === next) current = null;
+      });
+    }
+    return current.instance;
+  };
+}
 
-/** This thread's diarizer, loaded on first use and again when the configured models change (or failed to load). */
-function diarizerFor(models: DiarizationModels): Promise<Diarizer> {
-  const key = `${models.segmentation}\n${models.embedding}`;
-  if (diarizer?.key !== key) {
-    const current = { key, instance: Diarizer.load(models, engineThreads) };
-    diarizer = current;
-    current.instance.catch(() => {
-      if (diarizer === current) diarizer = null;
-    });
+const diarizerFor = keptModel(
+  (models: DiarizationModels) => Diarizer.load(models, engineThreads),
+  (m) => `${m.segmentation}\n${m.embedding}`,
+);
+const languageIdFor = keptModel(
+  (model: LanguageIdModel) => WhisperLanguageId.load(model, engineThreads),
+  (m) => `${m.encoder}\n${m.decoder}`,
+);
+
+/** Whisper decides from the first 30 s: only those are decoded. */
+const LANGUAGE_WINDOW_MS = 30_000;
+
+async function identify(taskId: number, task: LanguageIdTask): Promise<LanguageScore[]> {
+  const controller = new AbortController();
+  running.set(taskId, controller);
+  try {
+    const end = Math.min(task.endMs ?? Number.MAX_SAFE_INTEGER, (task.startMs ?? 0) + LANGUAGE_WINDOW_MS);
+    const audio = decodeAudio(task.audioPath, { startMs: task.startMs, endMs: end, signal: controller.signal });
+    const chunks: Buffer[] = [];
+    for await (const chunk of audio.pcm) chunks.push(chunk);
+    await audio.done;
+    return await (await languageIdFor(task.model)).identify(pcmToFloat(chunks));
+  } finally {
+    running.delete(taskId);
   }
-  return diarizer.instance;
 }
 
 async function run(taskId: number, task: EngineTask): Promise<EngineTaskResult> {
@@ -140,7 +172,7 @@ port.on('message', (msg: ToWorker) => {
     // callbacks, which a terminate() would cut off mid-call (a native "Napi::Error" abort of the process).
     port.close();
   } else {
-    run(msg.taskId, msg.task).then(
+    (msg.type === 'run' ? run(msg.taskId, msg.task) : identify(msg.taskId, msg.task)).then(
       (result) => post({ type: 'done', taskId: msg.taskId, result }),
       (err: NodeJS.ErrnoException) =>
         post({

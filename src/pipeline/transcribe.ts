@@ -14,6 +14,13 @@ import { findVadModel, speechThresholdError } from '../streaming/vad.js';
 import { AudioError, probeAudio } from '../audio/decode.js';
 import { averageConfidence, transcriptText } from '../text/format.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
+import { findLanguageIdModel } from '../engines/language-id-models.js';
+import {
+  chooseLanguage,
+  confidenceBelowThreshold,
+  type DetectedLanguage,
+  detectedLanguageUnsupported,
+} from '../transcript/language-detection.js';
 import { AudioTaskError, type EnginePool } from './engine-pool.js';
 import type { EngineTask, EngineTaskResult } from './engine-task.js';
 import { applyUnderstanding, LlmFeatureError } from './understanding.js';
@@ -147,11 +154,12 @@ export class Transcriber {
         // Models removed since the request was accepted: the job ends with the same advice the request would have had.
         const models = p.speaker_labels ? await findDiarizationModels(ctx.config) : null;
         if (models && 'missing' in models) throw new InputError(models.missing);
+        const detected = p.language_detection ? await this.detectLanguage(row, audio.file, signal) : null;
         const task: EngineTask = {
           audioPath: audio.file,
           startMs: p.audio_start_from,
           endMs: p.audio_end_at,
-          languageCode: p.language_code,
+          languageCode: detected?.code ?? p.language_code,
           speechThreshold: p.speech_threshold ? { value: p.speech_threshold, vadModel: await findVadModel(ctx.config) } : null,
           format: {
             punctuate: p.punctuate,
@@ -182,7 +190,8 @@ export class Transcriber {
           confidence: r.confidence,
           audio_duration: Math.round(((p.audio_start_from ?? 0) + r.durationMs) / 1000),
           speech_model_used: ctx.engine.model,
-          language_code: p.language_code,
+          language_code: detected?.code ?? p.language_code,
+          ...(detected ? { language_confidence: detected.confidence } : {}),
           ...(r.audioChannels !== undefined ? { audio_channels: r.audioChannels } : {}),
         };
         return { result: await applyUnderstanding(ctx, transcriptId, result, p, audio.file, signal) };
@@ -196,6 +205,26 @@ export class Transcriber {
       if (error === SERVER_ERROR) log.error({ err }, 'transcription failed');
       return { error };
     }
+  }
+
+  /**
+   * `language_detection`: the language the engine is to transcribe in, from the identifier's scores over the audio (its
+   * first 30 s, trimmed as the transcription is), by upstream's rules; upstream's errors when its confidence is below
+   * the threshold or the engine cannot transcribe it.
+   */
+  private async detectLanguage(row: TranscriptRow, audioPath: string, signal: AbortSignal): Promise<DetectedLanguage> {
+    const { ctx, pool } = this;
+    const p = row.params;
+    const model = await findLanguageIdModel(ctx.config);
+    if ('missing' in model) throw new InputError(model.missing);
+    const scores = await pool.identifyLanguage({ audioPath, startMs: p.audio_start_from, endMs: p.audio_end_at, model }, { signal });
+    const detected = chooseLanguage(scores, p.language_detection_options);
+    if (detected.confidence < p.language_confidence_threshold)
+      throw new InputError(confidenceBelowThreshold(detected, p.language_confidence_threshold));
+    const { languages, model: speechModel } = ctx.engine;
+    if (languages !== 'all' && !languages.includes(detected.code))
+      throw new InputError(detectedLanguageUnsupported(detected, speechModel, languages));
+    return detected;
   }
 
   /** Stores the outcome and queues the webhook in one transaction, waiting out a database outage. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
+import { findLanguageIdModel } from '../engines/language-id-models.js';
 import { errors } from '../http/errors.js';
 import { setFileName, transcriptDetails } from '../storage/transcript-details.js';
 import { LLM_FEATURES, UNSUPPORTED_WHEN_TRUE } from '../transcript/params.js';
@@ -22,6 +23,7 @@ export function consoleApiRoutes(ctx: AppContext): FastifyPluginAsync {
       languages: ctx.engine.languages,
       unsupported_features: [
         ...('missing' in (await findDiarizationModels(ctx.config)) ? ['speaker_labels'] : []),
+        ...('missing' in (await findLanguageIdModel(ctx.config)) ? ['language_detection'] : []),
         ...UNSUPPORTED_WHEN_TRUE,
         ...(ctx.llm.unavailableReason ? LLM_FEATURES : []),
       ],

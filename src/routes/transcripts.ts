@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
+import { findLanguageIdModel } from '../engines/language-id-models.js';
 import { resolveSpeechModel } from '../engines/models.js';
 import { errors } from '../http/errors.js';
 import { findTranscript } from '../http/transcript-lookup.js';
@@ -59,6 +60,8 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
       refuseUnappliedOptions(params, ctx.engine.model);
       const diarization = params.speaker_labels ? await findDiarizationModels(ctx.config) : null;
       if (diarization && 'missing' in diarization) throw errors.invalidParam(diarization.missing);
+      const languageId = params.language_detection ? await findLanguageIdModel(ctx.config) : null;
+      if (languageId && 'missing' in languageId) throw errors.invalidParam(languageId.missing);
       const onLlm = llmFeaturesOf(params);
       if (onLlm.length && ctx.llm.unavailableReason)
         throw errors.invalidParam(`These features run on an LLM: ${onLlm.join(', ')}. ${ctx.llm.unavailableReason}`);

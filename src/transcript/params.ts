@@ -73,7 +73,7 @@ const FIELDS: Record<string, Field> = {
 };
 
 /** Features Earshot's engines do not provide yet: asking for them is an error, not a silent no-op. */
-export const UNSUPPORTED_WHEN_TRUE = ['dual_channel', 'language_detection'] as const;
+export const UNSUPPORTED_WHEN_TRUE = ['dual_channel'] as const;
 
 /** The features that run on the configured LLM (LeMUR's), refused when there is none. */
 export const LLM_FEATURES = ['summarization', 'auto_chapters', 'content_safety', 'iab_categories'] as const;
@@ -94,11 +94,38 @@ export const SUMMARY_TYPES_OF: Record<SummaryModel, readonly SummaryType[]> = {
 
 /** What a refused feature lacks, when that is more than "not built yet". */
 const WHY_UNSUPPORTED: Partial<Record<(typeof UNSUPPORTED_WHEN_TRUE)[number], string>> = {
-  // sherpa-onnx-node 1.13.8's SpokenLanguageIdentification (Whisper) answers with a language code only.
-  language_detection:
-    'needs a language identification model that reports its confidence, for language_confidence and language_confidence_threshold; ' +
-    "sherpa-onnx's Whisper language identification gives the language code alone, and no such model is installed",
+  dual_channel: 'deprecated upstream: use multichannel',
 };
+
+/** `language_detection_options`, normalised: null `expected_languages` is upstream's `["all"]`. */
+export interface LanguageDetectionOptions {
+  expected_languages: string[] | null;
+  fallback_language: string;
+}
+
+function parseLanguageDetectionOptions(raw: Record<string, unknown>): LanguageDetectionOptions {
+  const at = (key: string) => `language_detection_options.${key}`;
+  for (const [key, v] of Object.entries(raw)) {
+    if (v === null || v === undefined) continue;
+    if (key === 'expected_languages') checkField(at(key), { kind: 'string[]' }, v);
+    else if (key === 'fallback_language') checkField(at(key), { kind: 'string' }, v);
+    else if (key === 'code_switching') {
+      checkField(at(key), { kind: 'boolean' }, v);
+      // Whisper's identification names one language for the first 30 s; nothing here finds the switches.
+      if (v === true) throw errors.unsupportedFeature([at(key)]);
+    } else if (key === 'code_switching_confidence_threshold') checkField(at(key), { kind: 'number', min: 0, max: 1 }, v);
+    else
+      throw errors.invalidParam(
+        `language_detection_options has no field ${key}: use expected_languages, fallback_language, code_switching and code_switching_confidence_threshold`,
+      );
+  }
+  const listed = (raw.expected_languages as string[] | null | undefined) ?? [];
+  const expected = listed.length === 0 || listed.includes('all') ? null : listed.map((l) => l.toLowerCase());
+  const fallback = ((raw.fallback_language as string | null | undefined) ?? 'auto').toLowerCase();
+  if (expected && fallback !== 'auto' && !expected.includes(fallback))
+    throw errors.invalidParam('language_detection_options.fallback_language must be one of the expected_languages, or "auto"');
+  return { expected_languages: expected, fallback_language: fallback };
+}
 
 /** `speaker_options`; unset bounds are null (upstream's defaults apply when the job runs, as the maximum depends on the audio's length). */
 export interface SpeakerOptions {
@@ -139,6 +166,9 @@ export interface TranscriptParams extends PiiParams {
   language_code: string | null;
   language_codes: string[] | null;
   language_confidence_threshold: number;
+  /** Absent in transcripts stored before language detection existed. */
+  language_detection?: boolean;
+  language_detection_options?: LanguageDetectionOptions | null;
   punctuate: boolean;
   format_text: boolean;
   disfluencies: boolean;
@@ -273,15 +303,25 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     throw errors.unsupportedFeature(unsupported.map((k) => (k in WHY_UNSUPPORTED ? `${k} (${WHY_UNSUPPORTED[k]})` : k)));
   const pii = piiParams(b);
   const summary = summaryParams(b);
+  const detect = b.language_detection === true;
+  if (detect && b.language_code != null)
+    throw errors.invalidParam('language_code and language_detection cannot be used together: set one, or neither for en_us');
+  if (!detect && typeof b.language_confidence_threshold === 'number' && b.language_confidence_threshold > 0)
+    throw errors.invalidParam('language_confidence_threshold applies to automatic language detection: set language_detection to true');
 
   const pick = <T>(name: string, fallback: T): T => (b[name] === undefined ? fallback : (b[name] as T));
   return {
     audio_url: audioUrl,
     speech_models: pick('speech_models', null),
     speech_model: pick('speech_model', null),
-    language_code: pick<string | null>('language_code', 'en_us'),
+    // With language detection the language is the detector's to find: none is assumed.
+    language_code: pick<string | null>('language_code', detect ? null : 'en_us'),
     language_codes: pick('language_codes', null),
     language_confidence_threshold: pick('language_confidence_threshold', 0),
+    language_detection: detect,
+    language_detection_options: detect
+      ? parseLanguageDetectionOptions((b.language_detection_options as Record<string, unknown> | null) ?? {})
+      : null,
     punctuate: pick('punctuate', true),
     format_text: pick('format_text', true),
     disfluencies: pick('disfluencies', false),
@@ -332,14 +372,11 @@ function summaryParams(b: Record<string, unknown>): Pick<TranscriptParams, 'summ
 
 /**
  * Options valid upstream that no Earshot engine applies yet: refused, naming the engine, rather than echoed
- * as if they had worked. Their no-op values (an empty list or prompt, a zero threshold) pass. The threshold
- * only acts with language detection, which no engine offers.
+ * as if they had worked. Their no-op values (an empty list or a prompt) pass.
  */
 export function refuseUnappliedOptions(p: TranscriptParams, model: string): void {
-  const unapplied = [
-    p.keyterms_prompt.length > 0 && 'keyterms_prompt',
-    !!p.prompt && 'prompt',
-    p.language_confidence_threshold > 0 && 'language_confidence_threshold',
-  ].filter((name): name is string => name !== false);
+  const unapplied = [p.keyterms_prompt.length > 0 && 'keyterms_prompt', !!p.prompt && 'prompt'].filter(
+    (name): name is string => name !== false,
+  );
   if (unapplied.length > 0) throw errors.unsupportedOption(unapplied, model);
 }

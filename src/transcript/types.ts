@@ -87,6 +87,8 @@ export interface TranscriptResult {
   audio_duration: number;
   speech_model_used: string;
   language_code: string | null;
+  /** `language_detection`: the detected language's confidence, 0..1. */
+  language_confidence?: number;
   /** Multichannel only: the number of channels transcribed. */
   audio_channels?: number;
   /** entity_detection's findings; absent when not asked for. */

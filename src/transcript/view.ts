@@ -38,9 +38,17 @@ export function transcriptJson(row: TranscriptRow): Record<string, unknown> {
     speech_model: p.speech_model,
     language_code: deleted ? undefined : (r?.language_code ?? p.language_code ?? undefined),
     language_codes: p.language_codes,
-    language_detection: deleted ? null : false,
+    language_detection: deleted ? null : p.language_detection === true,
     language_confidence_threshold: deleted ? null : p.language_confidence_threshold,
-    language_confidence: null,
+    language_confidence: deleted ? null : (r?.language_confidence ?? null),
+    ...(p.language_detection_options && !deleted
+      ? {
+          language_detection_options: {
+            expected_languages: p.language_detection_options.expected_languages ?? ['all'],
+            fallback_language: p.language_detection_options.fallback_language,
+          },
+        }
+      : {}),
     audio_start_from: deleted ? null : p.audio_start_from,
     audio_end_at: deleted ? null : p.audio_end_at,
     custom_spelling: deleted ? null : p.custom_spelling,

@@ -232,7 +232,7 @@ const CASES: Case[] = [
     ...withUrl({ language_detection: true }),
     status: 400,
     error:
-      /^The following models are not available on this Earshot server: language_detection \(needs a language identification model that reports its confidence, .*no such model is installed\)$/,
+      'language_detection needs a spoken language identification model, which is not installed on this Earshot server: run `earshot models pull whisper-tiny`',
   },
   { name: 'speakers_expected zero', ...withUrl({ speakers_expected: 0 }), status: 400, error: 'speakers_expected must be at least 1' },
   {

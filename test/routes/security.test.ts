@@ -233,12 +233,13 @@ const unapplied = (names: string) =>
 const OPTION_CASES = [
   create('keyterms_prompt given', { keyterms_prompt: ['Earshot'] }, 400, unapplied('keyterms_prompt')),
   create('prompt given', { prompt: 'A meeting about budgets.' }, 400, unapplied('prompt')),
-  create('language_confidence_threshold given', { language_confidence_threshold: 0.5 }, 400, unapplied('language_confidence_threshold')),
+  create('both', { keyterms_prompt: ['a'], prompt: 'p' }, 400, unapplied('keyterms_prompt, prompt')),
+  // The threshold only acts with language detection: without it, a 400 saying so rather than an echo that did nothing.
   create(
-    'all three',
-    { keyterms_prompt: ['a'], prompt: 'p', language_confidence_threshold: 1 },
+    'language_confidence_threshold without language_detection',
+    { language_confidence_threshold: 0.5 },
     400,
-    unapplied('keyterms_prompt, prompt, language_confidence_threshold'),
+    'language_confidence_threshold applies to automatic language detection: set language_detection to true',
   ),
 ];
 
