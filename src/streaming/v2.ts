@@ -52,6 +52,8 @@ export const v2: StreamingProtocol = {
       }
       if (!Array.isArray(boost) || !boost.every((w) => typeof w === 'string'))
         throw new SessionClose(4104, 'Could not parse word boost parameter');
+      // Nothing here boosts words: a list is refused rather than accepted and ignored; [] is a no-op.
+      if (boost.length > 0) throw bad('word_boost is not available in live sessions on this Earshot server');
     }
     return {
       sampleRate,

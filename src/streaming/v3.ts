@@ -51,6 +51,21 @@ function turnSettingsFrom(raw: Record<string, unknown>, base: TurnSettings, bad:
   return out;
 }
 
+/**
+ * v3 query options the SDKs send that Earshot's live sessions do not apply, and the test for a value that asks for
+ * something: refused by name when set, rather than accepted and ignored. Their no-op values (false, [], "") pass.
+ */
+const UNAPPLIED: [name: string, asks: (v: string) => boolean][] = [
+  ['speaker_labels', (v) => v === 'true'],
+  ['language_detection', (v) => v === 'true'],
+  ['keyterms_prompt', (v) => v !== '' && v !== '[]'],
+  ['prompt', (v) => v !== ''],
+  ['agent_context', (v) => v !== ''],
+  ['redact_pii', (v) => v === 'true'],
+  ['filter_profanity', (v) => v === 'true'],
+  ['llm_gateway', (v) => v !== '' && v !== 'null'],
+];
+
 export const v3: StreamingProtocol = {
   name: 'v3',
   idleEndsNormally: true,
@@ -67,6 +82,8 @@ export const v3: StreamingProtocol = {
     );
     const encoding = (q.encoding ?? 'pcm_s16le') as StreamEncoding;
     if (!ENCODINGS.includes(encoding)) throw bad(`encoding must be one of ${ENCODINGS.join(', ')}`);
+    const unapplied = UNAPPLIED.filter(([name, asks]) => q[name] !== undefined && asks(q[name]!)).map(([name]) => name);
+    if (unapplied.length) throw bad(`not available in live sessions on this Earshot server: ${unapplied.join(', ')}`);
     // The deprecated name still arrives from older SDKs.
     const raw = { ...q, min_turn_silence: q.min_turn_silence ?? q.min_end_of_turn_silence_when_confident };
     const turn = { ...DEFAULT_TURN_SETTINGS, ...turnSettingsFrom(raw, DEFAULT_TURN_SETTINGS, bad) };
