@@ -30,6 +30,11 @@ const num = (raw: string): number => {
   if (!Number.isFinite(n)) throw new Error(`expected a number, got "${raw}"`);
   return n;
 };
+const fraction = (raw: string): number => {
+  const n = num(raw);
+  if (n < 0 || n > 1) throw new Error(`expected a number from 0 to 1, got "${raw}"`);
+  return n;
+};
 const bool = (raw: string): boolean => {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off|)$/i.test(raw)) return false;
@@ -384,6 +389,14 @@ export const settings = {
     parse: int,
     description:
       "How far a client's audio may run ahead of real time (bursts after a network stall) before the session is closed with 3007 / 4029.",
+  }),
+  streamingSpeakerThreshold: setting({
+    env: 'EARSHOT_STREAMING_SPEAKER_THRESHOLD',
+    flag: '--streaming-speaker-threshold',
+    default: 0.6,
+    parse: fraction,
+    description:
+      "Live speaker labels (v3 `speaker_labels`): the cosine similarity (0..1) at which a turn's voice embedding joins a speaker already heard; below it, a new speaker. 0.6 is sherpa-onnx's speaker identification example's value for real embedding models; higher finds more speakers.",
   }),
   streamingAllowFast: setting({
     env: 'EARSHOT_STREAMING_ALLOW_FAST',

@@ -16,6 +16,9 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeNull();
     expect(() => loadConfig({}, { EARSHOT_PORT: 'eighty' })).toThrow(/EARSHOT_PORT/);
     expect(() => loadConfig({}, { EARSHOT_PUBLIC: 'maybe' })).toThrow(/EARSHOT_PUBLIC/);
+    expect(() => loadConfig({}, { EARSHOT_STREAMING_SPEAKER_THRESHOLD: '1.5' })).toThrow(
+      /EARSHOT_STREAMING_SPEAKER_THRESHOLD.*from 0 to 1/,
+    );
   });
 
   it('takes a file:// or s3:// storage URL and refuses anything else by name', () => {

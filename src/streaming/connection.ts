@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
+import { findSpeakerEmbeddingModel } from '../engines/diarization-models.js';
 import { Authenticator } from '../http/auth.js';
 import type { Db } from '../db/index.js';
 import {
@@ -17,6 +18,7 @@ import { DecoderPool } from './decoder-pool.js';
 import type { Logger } from '../log.js';
 import { MAX_CHUNK_MS, MIN_CHUNK_MS, SessionClose, type ClientAction, type SessionParams, type StreamingProtocol } from './protocol.js';
 import { LiveSession } from './session.js';
+import { SpeakerTracker } from './speaker-tracker.js';
 import type { SileroModel } from './silero-vad.js';
 import { EnergyVad, findVadModel, type Vad } from './vad.js';
 import { deliverSessionWebhook } from './webhook.js';
@@ -245,6 +247,12 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
   void (async () => {
     try {
       params = protocol.parseParams(query);
+      let embeddingModel: string | null = null;
+      if (params.speakers) {
+        const found = await findSpeakerEmbeddingModel(ctx.config);
+        if ('missing' in found) throw protocol.close('badParams', found.missing);
+        embeddingModel = found.path;
+      }
       const grant = await authorize(ctx, request, query, protocol);
       const max = ctx.config.streamingMaxSessions;
       if (!(await hub.claim(sessionId, grant.projectId, max))) {
@@ -255,11 +263,15 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
       if (ended) return hub.release(sessionId); // the client left while we were authenticating
       const converter = new StreamAudioConverter(params.encoding, params.sampleRate);
       session = new LiveSession(
-        hub.pool.open(),
+        hub.pool.open({ embeddingModel }),
         hub.openVad(params.turn.vad_threshold),
         converter,
         params.turn,
-        { formatTurns: params.formatTurns, partials: params.partials },
+        {
+          formatTurns: params.formatTurns,
+          partials: params.partials,
+          speakers: params.speakers && new SpeakerTracker(params.speakers.maxSpeakers, ctx.config.streamingSpeakerThreshold),
+        },
         (update) => {
           if (!silenced) for (const m of protocol.turn(update)) send(m);
         },

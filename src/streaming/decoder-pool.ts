@@ -4,7 +4,8 @@ import type { EngineWord, StreamingHypothesis } from '../engines/engine.js';
 import type { Logger } from '../log.js';
 
 export type DecoderRequest =
-  | { id: number; op: 'open'; session: string }
+  /** `embeddingModel`: keep the utterance's audio and give its voice embedding at `end` (live speaker labels). */
+  | { id: number; op: 'open'; session: string; embeddingModel: string | null }
   | { id: number; op: 'accept'; session: string; pcm: Uint8Array }
   | { id: number; op: 'end'; session: string }
   | { id: number; op: 'close'; session: string };
@@ -23,7 +24,15 @@ export interface DecoderReply {
   model?: string;
   hypothesis?: StreamingHypothesis;
   words?: EngineWord[];
+  /** On `end`, when asked for: the voice embedding of the utterance's words, null when they span under a second. */
+  embedding?: Float32Array | null;
   error?: string;
+}
+
+/** An ended utterance: its words, and its voice embedding when the decoder was opened for speaker labels. */
+export interface EndedUtterance {
+  words: EngineWord[];
+  embedding: Float32Array | null;
 }
 
 interface Thread {
@@ -36,7 +45,7 @@ interface Thread {
 /** A session's decoder, living in one of the pool's threads. Calls are answered in order. */
 export interface RemoteDecoder {
   accept(pcm: Buffer): Promise<StreamingHypothesis>;
-  endUtterance(): Promise<EngineWord[]>;
+  endUtterance(): Promise<EndedUtterance>;
   close(): Promise<void>;
 }
 
@@ -83,13 +92,13 @@ export class DecoderPool {
     });
   }
 
-  async open(): Promise<RemoteDecoder> {
+  async open(options: { embeddingModel?: string | null } = {}): Promise<RemoteDecoder> {
     const thread = this.threads.length < this.size ? this.spawn() : this.threads.reduce((a, b) => (b.sessions < a.sessions ? b : a));
     const session = randomUUID();
     thread.sessions++;
     let closed = false;
     try {
-      const { model } = await this.call(thread, { op: 'open', session });
+      const { model } = await this.call(thread, { op: 'open', session, embeddingModel: options.embeddingModel ?? null });
       if (model !== thread.model) {
         thread.model = model;
         this.log.info({ model, requested: this.workerData.streamingModel }, 'streaming decoder loaded');
@@ -104,7 +113,10 @@ export class DecoderPool {
         const copy = new Uint8Array(pcm);
         return (await this.call(thread, { op: 'accept', session, pcm: copy }, [copy.buffer])).hypothesis!;
       },
-      endUtterance: async () => (await this.call(thread, { op: 'end', session })).words!,
+      endUtterance: async () => {
+        const { words, embedding } = await this.call(thread, { op: 'end', session });
+        return { words: words!, embedding: embedding ?? null };
+      },
       close: async () => {
         if (closed) return;
         closed = true;

@@ -1,6 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { StreamingDecoder, StreamingEngine } from '../engines/engine.js';
+import { pcmToFloat } from '../engines/diarization.js';
+import { type EngineWord, SAMPLE_RATE, type StreamingDecoder, type StreamingEngine } from '../engines/engine.js';
 import { createPocketsphinxEngine } from '../engines/pocketsphinx.js';
+import type { SpeakerEmbedder } from '../engines/speaker-embedding.js';
 import type { DecoderReply, DecoderRequest, DecoderWorkerData } from './decoder-pool.js';
 
 /**
@@ -12,7 +14,18 @@ const port = parentPort!;
 const { streamingModel, dataDir } = workerData as DecoderWorkerData;
 let engine: StreamingEngine | null = null;
 let loading: Promise<StreamingEngine> | null = null;
-const decoders = new Map<string, StreamingDecoder>();
+/** The utterance's audio since the last `end`, for its voice embedding; `startMs` is where it begins in the stream. */
+interface Voice {
+  embedder: Promise<SpeakerEmbedder>;
+  chunks: Buffer[];
+  startMs: number;
+  endMs: number;
+}
+const decoders = new Map<string, { decoder: StreamingDecoder; voice: Voice | null }>();
+const embedders = new Map<string, Promise<SpeakerEmbedder>>();
+/** Upstream labels turns under about a second "UNKNOWN": too little voice to embed. */
+const MIN_VOICE_MS = 1000;
+const BYTES_PER_MS = (SAMPLE_RATE * 2) / 1000;
 /** The next session's decoder, loaded ahead of time so its first audio need not wait for the model. */
 let spare: StreamingDecoder | null = null;
 
@@ -48,35 +61,77 @@ function prepareSpare() {
   });
 }
 
-function handle(e: StreamingEngine, msg: DecoderRequest): DecoderReply {
+/** The embedder of `model`, loaded once per thread (again after a failed load). */
+function embedderFor(model: string): Promise<SpeakerEmbedder> {
+  let e = embedders.get(model);
+  if (!e) {
+    e = import('../engines/speaker-embedding.js').then((m) => m.SpeakerEmbedder.load(model, 1));
+    e.catch(() => embedders.delete(model));
+    embedders.set(model, e);
+  }
+  return e;
+}
+
+/** The voice embedding of the span the words cover, or null when it is under MIN_VOICE_MS; the kept audio is let go. */
+async function embedUtterance(voice: Voice, words: EngineWord[]): Promise<Float32Array | null> {
+  const chunks = voice.chunks;
+  const startMs = voice.startMs;
+  voice.chunks = [];
+  voice.startMs = voice.endMs;
+  const first = words[0];
+  const last = words.at(-1);
+  if (!first || !last || last.end - first.start < MIN_VOICE_MS) return null;
+  const samples = pcmToFloat(chunks);
+  const at = (ms: number) => Math.max(0, Math.min(samples.length, Math.round(((ms - startMs) * SAMPLE_RATE) / 1000)));
+  return (await voice.embedder).embed(samples.subarray(at(first.start), at(last.end)));
+}
+
+function session(id: string) {
+  const s = decoders.get(id);
+  if (!s) throw new Error('unknown session');
+  return s;
+}
+
+function handle(e: StreamingEngine, msg: DecoderRequest): DecoderReply | Promise<DecoderReply> {
   switch (msg.op) {
-    case 'open':
-      decoders.set(msg.session, spare ?? e.createStream());
+    case 'open': {
+      const voice = msg.embeddingModel ? { embedder: embedderFor(msg.embeddingModel), chunks: [], startMs: 0, endMs: 0 } : null;
+      voice?.embedder.catch(() => undefined); // reported on the first `end` that needs it
+      decoders.set(msg.session, { decoder: spare ?? e.createStream(), voice });
       spare = null;
       prepareSpare();
       return { id: msg.id, model: e.model };
+    }
     case 'accept': {
-      const d = decoders.get(msg.session);
-      if (!d) throw new Error('unknown session');
-      return { id: msg.id, hypothesis: d.accept(Buffer.from(msg.pcm)) };
+      const { decoder, voice } = session(msg.session);
+      const pcm = Buffer.from(msg.pcm);
+      if (voice) {
+        voice.chunks.push(pcm);
+        voice.endMs += pcm.length / BYTES_PER_MS;
+      }
+      return { id: msg.id, hypothesis: decoder.accept(pcm) };
     }
     case 'end': {
-      const d = decoders.get(msg.session);
-      if (!d) throw new Error('unknown session');
-      return { id: msg.id, words: d.endUtterance() };
+      const { decoder, voice } = session(msg.session);
+      const words = decoder.endUtterance();
+      if (!voice) return { id: msg.id, words };
+      return embedUtterance(voice, words).then((embedding) => ({ id: msg.id, words, embedding }));
     }
     case 'close':
-      decoders.get(msg.session)?.close();
+      decoders.get(msg.session)?.decoder.close();
       decoders.delete(msg.session);
       return { id: msg.id };
   }
 }
 
 const reply = (msg: DecoderRequest, e: StreamingEngine) => {
+  const failed = (err: unknown) => port.postMessage({ id: msg.id, error: (err as Error).message } satisfies DecoderReply);
   try {
-    port.postMessage(handle(e, msg));
+    const r = handle(e, msg);
+    if (r instanceof Promise) r.then((done) => port.postMessage(done), failed);
+    else port.postMessage(r);
   } catch (err) {
-    port.postMessage({ id: msg.id, error: (err as Error).message } satisfies DecoderReply);
+    failed(err);
   }
 };
 

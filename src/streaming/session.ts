@@ -3,6 +3,8 @@ import { DEFAULT_FORMAT_OPTIONS, formatWords } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
 import type { StreamAudioConverter } from './audio.js';
 import type { RemoteDecoder } from './decoder-pool.js';
+import type { SpeakerTracker } from './speaker-tracker.js';
+import { UNKNOWN_SPEAKER } from './speaker-tracker.js';
 import type { Vad } from './vad.js';
 
 /** v3's turn-detection parameters (v2's `end_utterance_silence_threshold` maps onto them). */
@@ -33,6 +35,8 @@ export interface TurnUpdate {
   endOfTurnConfidence: number;
   /** Formatted words, on an ended turn when formatting was asked for. */
   formatted?: TranscriptWord[];
+  /** With live speaker labels: the ended turn's speaker ("A", …, or "UNKNOWN"); an open turn's is not known yet. */
+  speakerLabel?: string;
 }
 
 /** A word this far behind the newest audio, unchanged since the last hypothesis, will not change. */
@@ -66,7 +70,7 @@ export class LiveSession {
     vad: Promise<Vad>,
     private readonly converter: StreamAudioConverter,
     public settings: TurnSettings,
-    private readonly options: { formatTurns: boolean; partials: boolean },
+    private readonly options: { formatTurns: boolean; partials: boolean; speakers?: SpeakerTracker | null },
     private readonly emit: (update: TurnUpdate) => void,
   ) {
     // A decoder or VAD that fails to load fails every later operation with its error, not a TypeError.
@@ -122,7 +126,13 @@ export class LiveSession {
       this.previous = words;
       if (this.options.partials && text !== this.lastText) {
         this.lastText = text;
-        this.emit({ turnOrder: this.turnOrder, words: live, endOfTurn: false, endOfTurnConfidence: confidence });
+        this.emit({
+          turnOrder: this.turnOrder,
+          words: live,
+          endOfTurn: false,
+          endOfTurnConfidence: confidence,
+          ...(this.options.speakers ? { speakerLabel: UNKNOWN_SPEAKER } : {}),
+        });
       }
     });
   }
@@ -158,7 +168,7 @@ export class LiveSession {
   }
 
   private async endTurn(confidence: number): Promise<void> {
-    const words = await this.decoder.endUtterance();
+    const { words, embedding } = await this.decoder.endUtterance();
     this.previous = [];
     this.lastText = '';
     this.silentSinceMs = this.decodedMs;
@@ -172,6 +182,7 @@ export class LiveSession {
     if (this.options.formatTurns) {
       update.formatted = formatWords(words, DEFAULT_FORMAT_OPTIONS);
     }
+    if (this.options.speakers) update.speakerLabel = this.options.speakers.assign(embedding);
     this.emit(update);
   }
 }

@@ -56,7 +56,6 @@ function turnSettingsFrom(raw: Record<string, unknown>, base: TurnSettings, bad:
  * something: refused by name when set, rather than accepted and ignored. Their no-op values (false, [], "") pass.
  */
 const UNAPPLIED: [name: string, asks: (v: string) => boolean][] = [
-  ['speaker_labels', (v) => v === 'true'],
   ['language_detection', (v) => v === 'true'],
   ['keyterms_prompt', (v) => v !== '' && v !== '[]'],
   ['prompt', (v) => v !== ''],
@@ -107,6 +106,9 @@ export const v3: StreamingProtocol = {
       webhookUrl,
       webhookAuth: authName !== undefined ? { name: authName, value: authValue! } : null,
       sessionInformation: false,
+      speakers: parseBool('speaker_labels', q.speaker_labels, false, bad)
+        ? { maxSpeakers: q.max_speakers === undefined ? null : parseNumber('max_speakers', q.max_speakers, 0, [1, 10], bad, true) }
+        : null,
     };
   },
 
@@ -141,12 +143,15 @@ export const v3: StreamingProtocol = {
   },
 
   turn(u: TurnUpdate) {
+    // With speaker_labels, the turn's label on the turn and on each of its words, as upstream's Turn carries them.
+    const speaker = u.speakerLabel !== undefined ? { speaker: u.speakerLabel } : {};
     const words = u.words.map((w) => ({
       start: Math.round(w.start),
       end: Math.round(w.end),
       text: w.text,
       confidence: round3(w.confidence),
       word_is_final: w.word_is_final,
+      ...speaker,
     }));
     const finalText = u.words
       .filter((w) => w.word_is_final)
@@ -161,6 +166,7 @@ export const v3: StreamingProtocol = {
       end_of_turn_confidence: round3(u.endOfTurnConfidence),
       words,
       utterance: u.endOfTurn ? finalText : '',
+      ...(u.speakerLabel !== undefined ? { speaker_label: u.speakerLabel } : {}),
     };
     if (!u.formatted) return [base];
     const formattedText = u.formatted.map((w) => w.text).join(' ');
@@ -171,6 +177,7 @@ export const v3: StreamingProtocol = {
       text: w.text,
       confidence: round3(w.confidence),
       word_is_final: true,
+      ...speaker,
     }));
     return [base, { ...base, turn_is_formatted: true, transcript: formattedText, utterance: formattedText, words: formattedWords }];
   },

@@ -8,12 +8,13 @@ import { hermeticEnv, runCli } from '../helpers/server.js';
  * with `earshot serve --print-config`, which prints the configuration the server would start with.
  */
 
-/** Values the generic rule below cannot make: settings with a fixed set of accepted values. */
+/** Values the generic rule below cannot make: settings with a fixed set or range of accepted values. */
 const SPECIAL: Partial<Record<ConfigKey, string>> = {
   tls: 'self-signed',
   logLevel: 'debug',
   logFormat: 'pretty',
   storageUrl: 's3://bucket/prefix',
+  streamingSpeakerThreshold: '0.75',
 };
 
 /** A value for the flag that differs from the default, so a flag that is ignored shows. */

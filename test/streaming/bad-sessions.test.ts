@@ -129,13 +129,13 @@ describe('bad streaming sessions close with upstream codes', () => {
 
   it('refuses by name the options live sessions do not apply (v3, and v2 word_boost), and lets their no-op values through', async () => {
     const base = `${server.url.replace('http', 'ws')}/v3/ws?sample_rate=16000`;
-    const refused = connect(`${base}&speaker_labels=true&max_speakers=2&keyterms_prompt=${encodeURIComponent('["Earshot"]')}`, {
+    const refused = connect(`${base}&language_detection=true&keyterms_prompt=${encodeURIComponent('["Earshot"]')}`, {
       authorization: server.key,
     });
     const closed = await refused.closed;
     expect(closed.code).toBe(3006);
     expect(closed.reason).toBe(
-      'Invalid query parameters: not available in live sessions on this Earshot server: speaker_labels, keyterms_prompt',
+      'Invalid query parameters: not available in live sessions on this Earshot server: language_detection, keyterms_prompt',
     );
     expect(refused.messages.some((m) => m.type === 'Begin')).toBe(false);
     const noop = connect(`${base}&speaker_labels=false&language_detection=false&keyterms_prompt=%5B%5D&prompt=`, {
