@@ -16,6 +16,7 @@ import { consoleRender, llm, statusPage, streaming } from './features.js';
 import { diarization } from './diarization.js';
 import { fleet } from './fleet.js';
 import { pii } from './pii.js';
+import { sherpaOverhead } from './sherpa.js';
 import { machineInfo, resultsTable, writeReport, type BenchReport } from './report.js';
 import { REPO, snapshotApp } from './server.js';
 import { Cleanup } from './util.js';
@@ -34,6 +35,7 @@ const KEYS: Record<string, string> = {
   diarization: 'diarization',
   pii: 'pii',
   fleet: 'fleet',
+  sherpa: 'sherpa overhead',
 };
 
 async function main(): Promise<number> {
@@ -54,7 +56,7 @@ async function main(): Promise<number> {
     if (!name) throw new Error(`unknown measurement "${s}": use ${Object.keys(KEYS).join(', ')}`);
     return name;
   });
-  const selected = [...MEASUREMENTS, streaming, llm, statusPage, consoleRender, diarization, pii, fleet].filter(
+  const selected = [...MEASUREMENTS, sherpaOverhead, streaming, llm, statusPage, consoleRender, diarization, pii, fleet].filter(
     (m) => !only || only.includes(m.name),
   );
 

@@ -99,7 +99,12 @@ export interface Measurement {
 }
 
 /** Runs `fn` against a fresh server, destroying it (kill -9, data dir removed) however `fn` ends. */
-async function withServer<T>(b: BenchContext, name: string, env: Record<string, string>, fn: (s: BenchServer) => Promise<T>): Promise<T> {
+export async function withServer<T>(
+  b: BenchContext,
+  name: string,
+  env: Record<string, string>,
+  fn: (s: BenchServer) => Promise<T>,
+): Promise<T> {
   const server = await launchServer({ bin: b.bin, tmp: b.tmp, name, env, cleanup: b.cleanup });
   try {
     return await fn(server);
@@ -135,13 +140,13 @@ const CLI_OVERHEAD: MetricSpec = {
   target: 1.1,
 };
 
-interface ProcessRun {
+export interface ProcessRun {
   ms: number;
   peakRss: number;
 }
 
 /** A whole process, timed from spawn to exit, with its peak RSS (its own and its children's, sampled every 20 ms). */
-function timedProcess(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ProcessRun> {
+export function timedProcess(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(bin, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -161,7 +166,7 @@ function timedProcess(bin: string, args: string[], env: NodeJS.ProcessEnv = proc
 /** `pocketsphinx_continuous` on a file with the flags Earshot's engine uses. */
 const psArgs = (file: string) => ['-infile', file, '-logfn', '/dev/null', ...Object.entries(BATCH_ARGS).flat()];
 
-const spread = (xs: number[]) => ({ median: round(median(xs), 0), min: round(Math.min(...xs), 0), max: round(Math.max(...xs), 0) });
+export const spread = (xs: number[]) => ({ median: round(median(xs), 0), min: round(Math.min(...xs), 0), max: round(Math.max(...xs), 0) });
 
 /**
  * What a user would run instead, as whole processes, alternating in one run: Debian's

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { assertServable, printableConfig, settings, type ConfigKey } from '../config.js';
-import { startServer } from '../server.js';
 import type { TlsSetup } from '../tls/load.js';
 import { addConfigOptions, configFrom, examples } from './options.js';
 
@@ -25,6 +24,8 @@ export function registerServe(program: Command): void {
       return;
     }
     assertServable(config);
+    // Loaded here, not at the top: the server's modules take a second to import, which every other command would pay.
+    const { startServer } = await import('../server.js');
     const server = await startServer(config);
     if (server.createdKey) {
       process.stdout.write(
