@@ -136,6 +136,8 @@ export interface Transcript {
   confidence: number | null;
   audio_duration: number | null;
   language_code?: string;
+  /** With language_detection: how sure the detector was of `language_code`. */
+  language_confidence?: number | null;
   speech_model_used?: string;
   punctuate: boolean | null;
   format_text: boolean | null;

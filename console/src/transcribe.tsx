@@ -57,6 +57,7 @@ export function parseSpelling(text: string): { from: string[]; to: string }[] | 
 function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => void }) {
   const [language, setLanguage] = useState('en_us');
   const [speakers, setSpeakers] = useState(false);
+  const [detect, setDetect] = useState(false);
   const [punctuate, setPunctuate] = useState(true);
   const [format, setFormat] = useState(true);
   const [spelling, setSpelling] = useState('');
@@ -69,13 +70,17 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
     getCapabilities().then(setCaps, () => undefined); // the banner tells of a server that cannot answer
   }, []);
   const canSpeakers = caps !== null && !caps.unsupported_features.includes('speaker_labels');
+  const canDetect = caps !== null && !caps.unsupported_features.includes('language_detection');
+  const detecting = detect && canDetect;
   const languages = caps === null || caps.languages === 'all' ? COMMON_LANGUAGES : caps.languages;
 
   useEffect(() => {
     const rules = parseSpelling(spelling);
     if (typeof rules === 'string') return onChange(rules);
     const o: TranscriptOptions = { punctuate, format_text: format };
-    if (language.trim()) o.language_code = language.trim();
+    // Upstream refuses a language_code beside language_detection: the detected language is the one used.
+    if (detecting) o.language_detection = true;
+    else if (language.trim()) o.language_code = language.trim();
     if (speakers && canSpeakers) o.speaker_labels = true;
     if (rules.length) o.custom_spelling = rules;
     if (webhook.trim()) o.webhook_url = webhook.trim();
@@ -84,7 +89,7 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
       o.webhook_auth_header_value = authValue;
     }
     onChange(o);
-  }, [language, speakers, canSpeakers, punctuate, format, spelling, webhook, authName, authValue]);
+  }, [language, detecting, speakers, canSpeakers, punctuate, format, spelling, webhook, authName, authValue]);
 
   return (
     <details class="options">
@@ -96,9 +101,15 @@ function Options({ onChange }: { onChange: (o: TranscriptOptions | string) => vo
             id="opt-lang"
             list="langs"
             value={language}
+            disabled={detecting}
             onInput={(e) => setLanguage(e.currentTarget.value)}
             aria-describedby="opt-lang-note"
           />
+          {canDetect && (
+            <label class="check">
+              <input type="checkbox" checked={detect} onChange={(e) => setDetect(e.currentTarget.checked)} /> Detect the language
+            </label>
+          )}
           <datalist id="langs">
             {languages.map((l) => (
               <option value={l} />

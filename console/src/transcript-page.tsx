@@ -193,7 +193,12 @@ function Header({ t, mediaMs }: { t: Transcript; mediaMs: number | null }) {
       {ms !== null && <span data-testid="duration">{clock(ms)}</span>}
       {words > 0 && <span>{words.toLocaleString()} words</span>}
       {t.confidence !== null && <span>confidence {Math.round(t.confidence * 100)}%</span>}
-      {t.language_code && <span>{t.language_code}</span>}
+      {t.language_code && (
+        <span data-testid="language">
+          {t.language_code}
+          {typeof t.language_confidence === 'number' && ` (detected, ${Math.round(t.language_confidence * 100)}%)`}
+        </span>
+      )}
       {t.speech_model_used && <span>{t.speech_model_used}</span>}
       <span class="break">
         id <code>{t.id}</code>
