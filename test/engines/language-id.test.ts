@@ -8,7 +8,7 @@ import { pcmToFloat } from '../../src/engines/diarization.js';
 import { WhisperLanguageId } from '../../src/engines/language-id.js';
 import { onnxMetadata } from '../../src/engines/onnx-metadata.js';
 import { librivoxClip } from '../helpers/librivox.js';
-import { whisperLidStandin } from '../helpers/whisper-lid.js';
+import { hiss as hissFile, whisperLidStandin } from '../helpers/whisper-lid.js';
 
 const run = promisify(execFile);
 
@@ -33,9 +33,7 @@ describe('WhisperLanguageId (the handmade Whisper-shaped stand-in)', () => {
       1,
     );
     speech = await samplesOf(librivoxClip('0870'), dir);
-    const hissFile = path.join(dir, 'hiss.wav');
-    await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', hissFile, 'synth', '3', 'whitenoise', 'highpass', '5000', 'vol', '0.5']);
-    hiss = await samplesOf(hissFile, dir);
+    hiss = await samplesOf(hissFile(dir), dir);
   });
   afterAll(async () => {
     await lid?.close();

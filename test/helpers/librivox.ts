@@ -63,15 +63,10 @@ export async function longSpeech(dir: string, repeats: number): Promise<string> 
 /** One of the LibriVox clips by the number that ends its name, e.g. "0870". */
 export const librivoxClip = (n: string) => path.join(LIBRIVOX_DIR, `sense_and_sensibility_01_austen_64kb-${n}.wav`);
 
-/**
- * Two voices: a LibriVox reader, an espeak-ng voice (female variant, high pitch), the reader again, a second of
- * silence between. The handmade mean/std "embedding" tells these two apart (shorter clips of a few seconds it does not).
- */
-export async function twoVoiceMix(dir: string): Promise<string> {
+/** An espeak-ng voice (female variant, high pitch) saying JFK's moon line, as a 16 kHz mono WAV in `dir`. */
+export async function espeakVoice(dir: string): Promise<string> {
   const voice = path.join(dir, 'voice.wav');
   const voice16 = path.join(dir, 'voice16.wav');
-  const silence = path.join(dir, 'silence.wav');
-  const out = path.join(dir, 'two-voices.wav');
   await run('espeak-ng', [
     '-v',
     'en-us+f4',
@@ -84,6 +79,17 @@ export async function twoVoiceMix(dir: string): Promise<string> {
     'We choose to go to the moon in this decade and do the other things, not because they are easy, but because they are hard.',
   ]);
   await run('sox', ['-R', voice, '-r', '16000', '-c', '1', '-b', '16', voice16]);
+  return voice16;
+}
+
+/**
+ * Two voices: a LibriVox reader, an espeak-ng voice (female variant, high pitch), the reader again, a second of
+ * silence between. The handmade mean/std "embedding" tells these two apart (shorter clips of a few seconds it does not).
+ */
+export async function twoVoiceMix(dir: string): Promise<string> {
+  const voice16 = await espeakVoice(dir);
+  const silence = path.join(dir, 'silence.wav');
+  const out = path.join(dir, 'two-voices.wav');
   await run('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', silence, 'trim', '0', '1.0']);
   await run('sox', ['-R', librivoxClip('0870'), silence, voice16, silence, librivoxClip('0920'), out]);
   return out;

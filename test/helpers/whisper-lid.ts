@@ -13,3 +13,10 @@ export function whisperLidStandin(dir: string, k = 10): string {
   });
   return path.resolve(dir);
 }
+
+/** Three seconds of hiss above 5 kHz, which the stand-in calls "fr", as a 16 kHz WAV in `dir`. */
+export function hiss(dir: string): string {
+  const file = path.join(dir, 'hiss.wav');
+  execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', file, 'synth', '3', 'whitenoise', 'highpass', '5000', 'vol', '0.5']);
+  return file;
+}

@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { AssemblyAI } from 'assemblyai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { librivoxClip } from '../helpers/librivox.js';
 import { validateSchema } from '../helpers/openapi.js';
 import { api, startServer, transcribeFile, waitForTranscript, type TestServer } from '../helpers/server.js';
-import { whisperLidStandin } from '../helpers/whisper-lid.js';
-
-const run = promisify(execFile);
+import { hiss as hissFile, whisperLidStandin } from '../helpers/whisper-lid.js';
 
 describe('language_detection (the Whisper-shaped stand-in through the real server, pocketsphinx transcribing)', {
   timeout: 240_000,
@@ -25,8 +21,7 @@ describe('language_detection (the Whisper-shaped stand-in through the real serve
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-langid-'));
     const model = whisperLidStandin(path.join(dir, 'sherpa-onnx-whisper-handmade'));
     speech = librivoxClip('0870');
-    hiss = path.join(dir, 'hiss.wav');
-    await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', hiss, 'synth', '3', 'whitenoise', 'highpass', '5000', 'vol', '0.5']);
+    hiss = hissFile(dir);
     // One server with the model given by path; one on the default (the catalogue's whisper-tiny, not installed).
     [server, bare] = await Promise.all([startServer({ env: { EARSHOT_LANGUAGE_ID_MODEL: model } }), startServer()]);
   });

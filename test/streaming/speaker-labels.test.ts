@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateStreamingMessage } from '../helpers/asyncapi.js';
-import { librivoxClip } from '../helpers/librivox.js';
+import { espeakVoice, librivoxClip } from '../helpers/librivox.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { connect, rawAudio, sendAudio } from '../helpers/streaming.js';
 
-const run = promisify(execFile);
 const HANDMADE = new URL('../../../shared/models/handmade/', import.meta.url).pathname;
 const EMBEDDING = `${HANDMADE}embedding-meanstd.onnx`;
 if (!fs.existsSync(EMBEDDING)) throw new Error(`test model missing: ${EMBEDDING}`);
@@ -27,18 +24,7 @@ describe('streaming speaker labels (v3 speaker_labels, the handmade embedding mo
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-live-speakers-'));
     // Reader, espeak-ng voice, reader, with two seconds of silence between so each is one turn.
-    const voice = path.join(dir, 'voice.wav');
-    await run('espeak-ng', [
-      '-v',
-      'en-us+f4',
-      '-p',
-      '85',
-      '-s',
-      '150',
-      '-w',
-      voice,
-      'We choose to go to the moon in this decade and do the other things, not because they are easy, but because they are hard.',
-    ]);
+    const voice = await espeakVoice(dir);
     const parts = [librivoxClip('0870'), voice, librivoxClip('0920')];
     const silence = Buffer.alloc(2 * 32_000);
     audio = Buffer.concat([...(await Promise.all(parts.map((p) => rawAudio(p)))).flatMap((a) => [a, silence])]);
