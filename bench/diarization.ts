@@ -4,7 +4,7 @@ import { Diarizer, pcmToFloat } from '../src/engines/diarization.js';
 import { speechFile } from './audio.js';
 import { metric, failed, type Measurement, type MetricSpec } from './measures.js';
 import { REPO } from './server.js';
-import { run } from './util.js';
+import { median, run } from './util.js';
 
 /** The weight-free stand-ins of ../shared/models/handmade: real models (pyannote, WeSpeaker) cannot be downloaded here. */
 const HANDMADE = path.join(REPO, '..', 'shared', 'models', 'handmade');
@@ -16,8 +16,6 @@ const PER_MINUTE: MetricSpec = {
   op: '<=',
   target: 6000,
 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * What `speaker_labels` adds to a job: the decoded PCM made float, sherpa-onnx's segmentation, embeddings and
