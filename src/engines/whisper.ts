@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import { acousticConfidence, frameDb, toFloat32 } from './acoustic.js';
 import { EngineUnavailableError, SAMPLE_RATE, type Engine, type EngineResult, type EngineWord, type TranscribeOptions } from './engine.js';
 
 /**
@@ -13,14 +14,12 @@ import { EngineUnavailableError, SAMPLE_RATE, type Engine, type EngineResult, ty
  *   only noticed before and after the run, and progress is reported once, at the end.
  * - Segments arrive through a thread-safe callback queued during `full()`, so they are delivered
  *   after it returns; we wait until they add up to the text `full()` returned.
- * - No token probabilities are exposed, so every word gets the same confidence.
+ * - No token probabilities are exposed: a word's confidence is how clearly it was heard (acoustic.ts), as for the
+ *   sherpa-onnx models that give none.
  * - There is no explicit free: `close()` drops the context and the finaliser frees it.
  */
 type Binding = typeof import('@napi-rs/whisper');
 type Segment = import('@napi-rs/whisper').Segment;
-
-/** Stand-in confidence: the binding gives no per-token probability. */
-export const WHISPER_CONFIDENCE = 0.9;
 
 let binding: Promise<Binding> | null = null;
 
@@ -60,7 +59,7 @@ export function whisperLanguage(
  * whisper's non-speech annotations such as "[BLANK_AUDIO]" or "(upbeat music)", which split into
  * several word segments when bracketed text has spaces.
  */
-export function segmentsToWords(segments: Segment[]): EngineWord[] {
+export function segmentsToWords(segments: Segment[], confidence: (startMs: number, endMs: number) => number): EngineWord[] {
   const MAX_ANNOTATION_WORDS = 6; // a longer "(…" is real speech in parentheses, kept as words
   const words: EngineWord[] = [];
   let pending: EngineWord[] = [];
@@ -69,7 +68,8 @@ export function segmentsToWords(segments: Segment[]): EngineWord[] {
     const text = s.text.trim();
     if (!text) continue;
     const start = s.start * 10;
-    const word = { text, start, end: Math.max(start, s.end * 10), confidence: WHISPER_CONFIDENCE };
+    const end = Math.max(start, s.end * 10);
+    const word = { text, start, end, confidence: confidence(start, end) };
     if (closer === null && /^[[(]/.test(text)) closer = text[0] === '[' ? ']' : ')';
     if (closer === null) {
       words.push(word);
@@ -86,13 +86,6 @@ export function segmentsToWords(segments: Segment[]): EngineWord[] {
     }
   }
   return words.concat(pending);
-}
-
-/** s16le → the float samples whisper wants. Reads byte-wise since a concatenated Buffer may be unaligned. */
-function toFloat32(pcm: Buffer): Float32Array {
-  const out = new Float32Array(pcm.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = pcm.readInt16LE(i * 2) / 32768;
-  return out;
 }
 
 const squash = (s: string) => s.replace(/\s+/g, '');
@@ -172,7 +165,7 @@ export async function createWhisperEngine({ modelPath, model, threads }: Whisper
 
       const detected = language === 'auto' ? w.Whisper.lang(ctx.fullLangId) : null;
       return {
-        words: segmentsToWords(segments),
+        words: segmentsToWords(segments, acousticConfidence(frameDb(samples))),
         language_code: languageCode ?? (detected === 'jw' ? 'jv' : (detected ?? undefined)),
         punctuated: true,
       };

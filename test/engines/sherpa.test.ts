@@ -4,10 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  acousticConfidence,
   createSherpaOfflineEngine,
   createSherpaStreamingEngine,
-  frameDb,
   segmentBounds,
   spreadWords,
   tokensToWords,
@@ -153,13 +151,7 @@ describe('offline decoding helpers', () => {
     expect(segmentBounds(new Float32Array(100), 100 * 160)).toEqual([[0, 16_000]]);
   });
 
-  it('scores a word by how far it stands above the noise floor, and spreads untimed words by their length', () => {
-    const samples = new Float32Array(16_000);
-    for (let i = 0; i < 16_000; i++) samples[i] = (i < 8000 ? 0.001 : 0.3) * Math.sin(i / 5);
-    const heard = acousticConfidence(frameDb(samples));
-    expect(heard(600, 900)).toBeGreaterThan(heard(100, 400));
-    expect(heard(600, 900)).toBeLessThanOrEqual(1);
-    expect(heard(100, 400)).toBeGreaterThanOrEqual(0);
+  it('spreads untimed words by their length', () => {
     expect(spreadWords('a bbb', 1000, 1400)).toEqual([
       { text: 'a', start: 1000, end: 1100 },
       { text: 'bbb', start: 1100, end: 1400 },
