@@ -1,10 +1,10 @@
 /**
  * The request bodies the pasted-request check validates, as compact field tables taken from
- * AssemblyAI's OpenAPI documents (test/doctor/request-schema.test.ts proves they still agree):
+ * AssemblyAI's OpenAPI documents (test/doctor/request/schema.test.ts proves they still agree):
  * `TranscriptParams` at the spec's HEAD, fields the current API dropped, and LeMUR's params
  * from the last spec that had them.
  */
-import { PII_POLICIES } from '../understanding/pii/policies.js';
+import { PII_POLICIES } from '../../understanding/pii/policies.js';
 
 export interface FieldSpec {
   type: 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'object';
