@@ -1,9 +1,10 @@
 /**
- * The request bodies the pasted-request check validates, as compact field tables taken from
- * AssemblyAI's OpenAPI documents (test/doctor/request/schema.test.ts proves they still agree):
- * `TranscriptParams` at the spec's HEAD, fields the current API dropped, and LeMUR's params
- * from the last spec that had them.
+ * The request bodies the pasted-request check validates, as compact field tables that agree with
+ * AssemblyAI's OpenAPI documents (test/doctor/request/schema.test.ts proves it): `TranscriptParams`
+ * at the spec's HEAD and the fields it dropped, built from the fields Earshot reads
+ * (src/transcript/params.ts) and where upstream differs; LeMUR's params from the last spec that had them.
  */
+import { type Field, type Kind, PARAM_FIELDS } from '../../transcript/params.js';
 import { PII_POLICIES } from '../../understanding/pii/policies.js';
 
 export interface FieldSpec {
@@ -122,64 +123,23 @@ const LANGUAGE_CODES = [
   'yo',
 ];
 
-/** `POST /v2/transcript` (TranscriptParams at HEAD; `audio_url` and `speech_models` are required there). */
-export const TRANSCRIPT_FIELDS: Record<string, FieldSpec> = {
-  audio_end_at: { type: 'integer' },
-  audio_start_from: { type: 'integer' },
-  audio_url: { type: 'string' },
-  auto_chapters: { type: 'boolean', deprecated: true },
-  auto_highlights: { type: 'boolean' },
-  content_safety: { type: 'boolean' },
-  content_safety_confidence: { type: 'integer', min: 25, max: 100 },
+/** Earshot's kinds of field as OpenAPI types. */
+const TYPE_OF: Record<Kind, Pick<FieldSpec, 'type' | 'items'>> = {
+  boolean: { type: 'boolean' },
+  integer: { type: 'integer' },
+  number: { type: 'number' },
+  string: { type: 'string' },
+  object: { type: 'object' },
+  array: { type: 'array' },
+  'string[]': { type: 'array', items: 'string' },
   custom_spelling: { type: 'array', items: 'object' },
-  custom_topics: { type: 'boolean', deprecated: true },
-  disfluencies: { type: 'boolean' },
-  entity_detection: { type: 'boolean' },
-  filter_profanity: { type: 'boolean' },
-  format_text: { type: 'boolean' },
-  iab_categories: { type: 'boolean' },
-  keyterms_prompt: { type: 'array', items: 'string' },
-  language_code: { type: 'string', nullable: true },
-  language_codes: { type: 'array', nullable: true, items: 'string', itemEnum: LANGUAGE_CODES },
-  language_confidence_threshold: { type: 'number', min: 0, max: 1 },
-  language_detection: { type: 'boolean' },
-  language_detection_options: { type: 'object' },
-  multichannel: { type: 'boolean' },
-  prompt: { type: 'string' },
-  punctuate: { type: 'boolean' },
-  redact_pii: { type: 'boolean' },
-  redact_pii_audio: { type: 'boolean' },
-  redact_pii_audio_options: { type: 'object' },
-  redact_pii_audio_quality: { type: 'string', enum: ['mp3', 'wav'] },
-  redact_pii_policies: { type: 'array', items: 'string', itemEnum: PII_POLICIES },
-  redact_pii_sub: { type: 'string', nullable: true, enum: ['entity_name', 'hash'] },
-  remove_audio_tags: { type: 'string', nullable: true, enum: ['all'] },
-  sentiment_analysis: { type: 'boolean' },
-  speaker_labels: { type: 'boolean' },
-  speaker_options: { type: 'object' },
-  speakers_expected: { type: 'integer', nullable: true },
-  speech_model: { type: 'string', nullable: true, deprecated: true },
-  speech_models: { type: 'array', items: 'string' },
-  speech_threshold: { type: 'number', nullable: true, min: 0, max: 1 },
-  speech_understanding: { type: 'object' },
-  summarization: { type: 'boolean', deprecated: true },
-  summary_model: { type: 'string', enum: ['informative', 'conversational', 'catchy'], deprecated: true },
-  summary_type: { type: 'string', enum: ['bullets', 'bullets_verbose', 'gist', 'headline', 'paragraph'], deprecated: true },
-  temperature: { type: 'number', min: 0, max: 1 },
-  topics: { type: 'array', deprecated: true, items: 'string' },
-  webhook_auth_header_name: { type: 'string', nullable: true },
-  webhook_auth_header_value: { type: 'string', nullable: true },
-  webhook_url: { type: 'string' },
 };
 
-export const TRANSCRIPT_REQUIRED = ['audio_url', 'speech_models'];
-
-/** Fields of older specs the current API dropped, with what replaces them. */
-export const TRANSCRIPT_REMOVED: Record<string, { spec: FieldSpec; instead: string }> = {
-  word_boost: { spec: { type: 'array', items: 'string' }, instead: 'keyterms_prompt (a list of words and phrases)' },
-  boost_param: { spec: { type: 'string', enum: ['low', 'default', 'high'] }, instead: 'keyterms_prompt (no weight needed)' },
-  dual_channel: { spec: { type: 'boolean', deprecated: true }, instead: 'multichannel: true' },
-};
+/** Fields upstream's spec does not let be null, which Earshot reads as unset. */
+const NULL_ONLY_HERE = ['speech_models', 'custom_spelling', 'speaker_options', 'webhook_url'];
+/** Fields upstream leaves unbounded, which Earshot bounds (a 32-bit millisecond count, at least one speaker). */
+const RANGE_ONLY_HERE = ['audio_start_from', 'audio_end_at', 'speakers_expected'];
+const ITEM_ENUMS: Record<string, readonly string[]> = { language_codes: LANGUAGE_CODES, redact_pii_policies: PII_POLICIES };
 
 /** What replaces each deprecated field. */
 export const DEPRECATED_INSTEAD: Record<string, string> = {
@@ -191,6 +151,45 @@ export const DEPRECATED_INSTEAD: Record<string, string> = {
   custom_topics: 'nothing (it has no effect)',
   topics: 'nothing (it has no effect)',
 };
+
+/** Fields of older specs the current API dropped (Earshot still reads them), with what replaces them. */
+const REMOVED_INSTEAD: Record<string, string> = {
+  word_boost: 'keyterms_prompt (a list of words and phrases)',
+  boost_param: 'keyterms_prompt (no weight needed)',
+  dual_channel: 'multichannel: true',
+};
+
+/** A field of params.ts as upstream's spec has it. */
+function upstreamSpec(name: string, { kind, nullable, min, max, oneOf }: Field, deprecated: boolean): FieldSpec {
+  const own = RANGE_ONLY_HERE.includes(name);
+  return {
+    ...TYPE_OF[kind],
+    ...(nullable && !NULL_ONLY_HERE.includes(name) && { nullable }),
+    ...(oneOf && { enum: [...oneOf] }),
+    ...(min !== undefined && !own && { min }),
+    ...(max !== undefined && !own && { max }),
+    ...(deprecated && { deprecated }),
+    ...(ITEM_ENUMS[name] && { itemEnum: ITEM_ENUMS[name] }),
+  };
+}
+
+/** `POST /v2/transcript` (TranscriptParams at HEAD; `audio_url` and `speech_models` are required there), by name as suggestions rank ties. */
+export const TRANSCRIPT_FIELDS: Record<string, FieldSpec> = Object.fromEntries(
+  Object.entries(PARAM_FIELDS)
+    .filter(([name]) => !(name in REMOVED_INSTEAD))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, field]) => [name, upstreamSpec(name, field, name in DEPRECATED_INSTEAD)]),
+);
+
+export const TRANSCRIPT_REQUIRED = ['audio_url', 'speech_models'];
+
+/** The dropped fields as the older spec typed them (dual_channel was deprecated there already). */
+export const TRANSCRIPT_REMOVED: Record<string, { spec: FieldSpec; instead: string }> = Object.fromEntries(
+  Object.entries(REMOVED_INSTEAD).map(([name, instead]) => [
+    name,
+    { spec: upstreamSpec(name, PARAM_FIELDS[name]!, name === 'dual_channel'), instead },
+  ]),
+);
 
 const LEMUR_BASE: Record<string, FieldSpec> = {
   transcript_ids: { type: 'array', items: 'string' },
