@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { EngineChoice } from '../../engines/index.js';
+import type { EngineChoice } from '../../engines/choice.js';
 import { DEFAULT_MODEL_DIR } from '../../engines/pocketsphinx.js';
 import { createTranscript } from '../../pipeline/submit.js';
 import { uploadIdFromUrl } from '../../storage/uploads.js';
