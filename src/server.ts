@@ -163,7 +163,9 @@ export async function startServer(
   }
 
   // The status page keeps serving if probing cannot start; the reason is logged.
-  await ctx.status.start(ctx, url).catch((err: unknown) => log.error({ err }, 'status probes not started'));
+  await ctx.status
+    .start({ db, queue, engine, llm: ctx.llm, blobs }, url)
+    .catch((err: unknown) => log.error({ err }, 'status probes not started'));
 
   return { app, tlsApp, ctx, url, tlsUrl, tls, createdKey, close };
 }
