@@ -6,7 +6,7 @@ import { runDoctor } from '../doctor/index.js';
 import { Authenticator } from '../http/auth.js';
 import { nodesApart } from '../status/fleet.js';
 import { errors } from '../http/errors.js';
-import { API_ROUTES } from './paths.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 type Query = Record<string, string | undefined>;
 

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DatabaseUnavailableError } from '../db/index.js';
 import { within } from '../status/deadline.js';
-import { API_ROUTES } from './paths.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 /** A load balancer's probe must get an answer quickly, whatever the database does. */
 const DATABASE_DEADLINE_MS = 2000;

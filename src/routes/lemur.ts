@@ -10,7 +10,7 @@ import { runLemur } from '../lemur/run.js';
 import { rethrowLlmError } from '../lemur/service.js';
 import { deleteLemurResponse, getLemurResponse, insertLemurResponse } from '../lemur/store.js';
 import { UUID } from '../uuid.js';
-import { API_ROUTES, LEMUR_KINDS } from './paths.js';
+import { API_ROUTES, LEMUR_KINDS } from '../http/api-routes.js';
 
 /** The project's completed transcripts, in the order asked; the first that is missing or unfinished is a 400 naming it. */
 export async function loadTranscripts(ctx: AppContext, projectId: string, ids: string[]): Promise<SourceTranscript[]> {

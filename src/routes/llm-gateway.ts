@@ -8,7 +8,7 @@ import { Session } from '../lemur/map-reduce.js';
 import { rethrowLlmError } from '../lemur/service.js';
 import { parseUnderstandingRequest, runUnderstanding } from '../lemur/understanding.js';
 import { loadTranscripts } from './lemur.js';
-import { API_ROUTES } from './paths.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 /** Upstream's default `max_tokens` (llm-gateway.yml). */
 const DEFAULT_MAX_TOKENS = 1000;

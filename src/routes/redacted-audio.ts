@@ -9,7 +9,7 @@ import { getTranscript } from '../storage/transcripts.js';
 import { redactedAudioResponse } from '../transcript/redacted-audio.js';
 import { findTranscript } from '../http/transcript-lookup.js';
 import { UUID } from '../uuid.js';
-import { API_ROUTES } from './paths.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type FileRequest = FastifyRequest<{ Params: { id: string; file: string }; Querystring: { token?: string } }>;

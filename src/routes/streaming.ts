@@ -7,7 +7,7 @@ import { runConnection } from '../streaming/connection.js';
 import { PACE_HEADER } from '../streaming/protocol.js';
 import { v2 } from '../streaming/v2.js';
 import { v3 } from '../streaming/v3.js';
-import { API_ROUTES } from './paths.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 /** Largest frame a client may send: 1 s of 48 kHz 16-bit audio, with room for base64 JSON (v2 `audio_data`). */
 const MAX_FRAME_BYTES = 256 * 1024;

@@ -6,7 +6,7 @@ import { toSrt, toVtt } from '../text/subtitles.js';
 import { searchWords } from '../text/word-search.js';
 import type { TranscriptResult } from '../transcript/types.js';
 import { findTranscript } from '../http/transcript-lookup.js';
-import { API_ROUTES, SUBTITLE_FORMATS } from './paths.js';
+import { API_ROUTES, SUBTITLE_FORMATS } from '../http/api-routes.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>;
 

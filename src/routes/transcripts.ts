@@ -13,7 +13,7 @@ import { llmFeaturesOf, parseTranscriptParams, refuseUnappliedOptions } from '..
 import type { TranscriptStatus } from '../transcript/types.js';
 import { listItemJson, transcriptJson, upstreamTimestamp } from '../transcript/view.js';
 import { UUID } from '../uuid.js';
-import { API_ROUTES } from './paths.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 const STATUSES: TranscriptStatus[] = ['queued', 'processing', 'completed', 'error'];
 

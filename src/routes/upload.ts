@@ -3,7 +3,7 @@ import { baseUrlOf } from '../http/urls.js';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { UploadNotHeldError, UploadTooLargeError } from '../storage/uploads.js';
-import { API_ROUTES } from './paths.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 /** Awaits a read of an upload's bytes, turning "held by another node" into its API error. */
 export async function held<T>(read: Promise<T>): Promise<T> {

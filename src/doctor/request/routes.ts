@@ -1,8 +1,8 @@
 /**
  * The API's routes as the request check names and shows them, built from the table the route
- * files register (src/routes/paths.ts): a path is an API call exactly when the server has it.
+ * files register (src/http/api-routes.ts): a path is an API call exactly when the server has it.
  */
-import { API_ROUTES as API, type ApiRoute } from '../../routes/paths.js';
+import { API_ROUTES as API, type ApiRoute } from '../../http/api-routes.js';
 
 export interface Route {
   /** What the rules key on. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KNOWN_PATHS, matchRoute } from '../../../src/doctor/request/routes.js';
-import { API_ROUTES, type ApiRoute } from '../../../src/routes/paths.js';
+import { API_ROUTES, type ApiRoute } from '../../../src/http/api-routes.js';
 
 describe('the request check knows the routes the server registers', () => {
   it('every API route is matched, with the methods it is registered for', () => {

@@ -1,5 +1,3 @@
-import type { LemurKind } from '../lemur/params.js';
-
 /**
  * AssemblyAI's API as Earshot serves it: the route files register these paths and `earshot doctor`
  * checks a pasted request against them, so the two cannot drift apart. Earshot's own routes
@@ -12,7 +10,8 @@ export interface ApiRoute {
   values?: Record<string, readonly string[]>;
 }
 
-export const LEMUR_KINDS: readonly LemurKind[] = ['task', 'summary', 'question-answer', 'action-items'];
+/** The LeMUR kinds, each its own `POST /lemur/v3/generate/<kind>`. */
+export const LEMUR_KINDS = ['task', 'summary', 'question-answer', 'action-items'] as const;
 export const SUBTITLE_FORMATS: readonly string[] = ['srt', 'vtt'];
 
 export const API_ROUTES = {
