@@ -1,8 +1,9 @@
 /**
  * The pasted-request checks as a table: each rule has the code of its finding, when it applies,
  * and the finding it makes. They run in order, which is the order of the report: shell notes, the
- * URL, the method, the key, the files, the upload, the JSON body, the tokens. A rule that checks
- * each field of a body against a table of its own (fields.ts) is named for that table.
+ * URL, the method, the key, the files, the upload, the JSON body, the tokens. The few rules that
+ * check each part of something in turn (each field of a body against its table in fields.ts, each
+ * data part of an upload) are named for what they check; their findings keep their own codes.
  */
 import { findingsFor, type Finding } from '../finding.js';
 import { AUDIO_EXT, hostKind, type Facts } from './facts.js';
@@ -109,9 +110,7 @@ function uploadPartFinding(d: ParsedRequest['data'][number]): Finding | null {
       'upload_data_flag',
       `-d @${d.file} strips line breaks from the file, corrupting audio.`,
       `Use --data-binary @${d.file}.`,
-      {
-        file: d.file,
-      },
+      { file: d.file },
     );
   if (d.file || d.flag === '--json') return null;
   if (AUDIO_EXT.test(d.text.trim()))
@@ -119,9 +118,7 @@ function uploadPartFinding(d: ParsedRequest['data'][number]): Finding | null {
       'upload_missing_at',
       `The body is the text "${d.text}", not the file: the @ is missing.`,
       `Use --data-binary @${d.text.trim()}.`,
-      {
-        text: d.text,
-      },
+      { text: d.text },
     );
   return f.warn('upload_not_file', 'The upload body is literal text, not a file.', 'Use --data-binary @FILE to send a file.');
 }
