@@ -12,7 +12,6 @@ import { createLogger } from '../src/log.js';
 import { LOCAL_COMPONENTS } from '../src/status/components.js';
 import { renderPage } from '../src/status/page.js';
 import { StatusService } from '../src/status/service.js';
-import { buildView } from '../src/status/view.js';
 import type { BenchFigure } from './figure.js';
 import { freePort } from '../src/net/free-port.js';
 import { median, sleep } from './util.js';
@@ -82,7 +81,7 @@ export async function measureStatusPageRender(): Promise<BenchFigure> {
     let bytes = 0;
     for (let i = 0; i < 33; i++) {
       const started = performance.now();
-      const html = renderPage(await buildView(svc, 'http://127.0.0.1:8976/status', { history: true }), {
+      const html = renderPage(await svc.view('http://127.0.0.1:8976/status', { history: true }), {
         emailEnabled: false,
         refreshMs: 60_000,
       });

@@ -1,4 +1,4 @@
-import type { StreamingHub } from './streaming/connection.js';
+import type { StreamingHub } from './streaming/hub.js';
 import type { Config } from './config.js';
 import type { Db } from './db/index.js';
 import type { Logger } from './log.js';
@@ -7,9 +7,9 @@ import type { Authenticator } from './http/auth.js';
 import type { PeaksStore } from './storage/peaks.js';
 import type { UploadStore } from './storage/uploads.js';
 import type { TranscriptCache } from './http/transcript-cache.js';
-import type { EngineChoice } from './engines/index.js';
+import type { EngineChoice } from './engines/choice.js';
 import type { Llm } from './lemur/service.js';
-import type { StatusService } from './status/service.js';
+import type { StatusPage } from './status/types.js';
 
 /** Everything a route or job needs, built once by `server.ts`. */
 export interface AppContext {
@@ -27,5 +27,5 @@ export interface AppContext {
   /** The LLM behind LeMUR and the LLM Gateway (possibly none: those answer 503). */
   llm: Llm;
   /** The status page: probes, incidents, alerts. */
-  status: StatusService;
+  status: StatusPage;
 }

@@ -15,10 +15,10 @@ import { Transcriber } from './pipeline/transcribe.js';
 import { deliverWebhook } from './pipeline/webhook.js';
 import { QUEUES, Queue, type QueueJob, type TranscribeJob, type WebhookJob } from './queue/index.js';
 import { countActiveKeys, createKey } from './storage/keys.js';
-import { openBlobStore } from './storage/blobs.js';
+import { openBlobStore } from './storage/open-blobs.js';
 import { PeaksStore } from './storage/peaks.js';
 import { UploadStore } from './storage/uploads.js';
-import { StreamingHub } from './streaming/connection.js';
+import { StreamingHub } from './streaming/hub.js';
 import { Llm } from './lemur/service.js';
 import { StatusService } from './status/service.js';
 import { loadTls, type TlsSetup } from './tls/load.js';
@@ -163,7 +163,9 @@ export async function startServer(
   }
 
   // The status page keeps serving if probing cannot start; the reason is logged.
-  await ctx.status.start(ctx, url).catch((err: unknown) => log.error({ err }, 'status probes not started'));
+  await ctx.status
+    .start({ db, queue, engine, llm: ctx.llm, blobs }, url)
+    .catch((err: unknown) => log.error({ err }, 'status probes not started'));
 
   return { app, tlsApp, ctx, url, tlsUrl, tls, createdKey, close };
 }

@@ -7,7 +7,7 @@ import { ApiClient } from './http.js';
 import { checkLemur } from './lemur.js';
 import { checkLifecycle, type Submission } from './lifecycle.js';
 import { checkFleetStorage, checkReach, normalizeBaseUrl, STORAGE_NOT_SHARED } from './reach.js';
-import { checkPastedRequest } from './request.js';
+import { checkPastedRequest } from './request/index.js';
 import { checkStreaming } from './streaming.js';
 import { checkWebhook, WEBHOOK_TIMEOUT_MS } from './webhook.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { catalogue } from '../models/catalogue.js';
-import type { EngineChoice } from './index.js';
+import type { EngineChoice } from './choice.js';
 
 /**
  * `speech_models` / `speech_model` mapped onto this server's engines. Upstream's names (current, deprecated

@@ -92,6 +92,12 @@ export const errors = {
     ),
   syncUploadIdle: (seconds: number) =>
     new ApiError(408, `No audio arrived for ${seconds} s: end the upload when the audio ends rather than pausing it`, 'upload_timeout'),
+  // The status page: its refusals (StatusError) by kind, and the operator actions'.
+  statusInvalid: (message: string) => new ApiError(400, message, 'STATUS_REQUEST'),
+  statusNotFound: (message: string) => new ApiError(404, message, 'STATUS_REQUEST'),
+  statusUnavailable: (message: string) => new ApiError(503, message, 'STATUS_REQUEST'),
+  statusForbidden: (what: string) => new ApiError(403, `Only keys of the server's own project ("default") may ${what}`, 'STATUS_FORBIDDEN'),
+  statusNotProbing: () => new ApiError(409, 'This server does not probe (EARSHOT_STATUS_PROBE_SECONDS=0)', 'STATUS_NOT_PROBING'),
   tooManyRequests: () => new ApiError(429, 'Too Many Requests', 'TOO_MANY_REQUESTS'),
   /** nginx's 499: nobody reads it, but the log says why the model stopped. */
   clientClosed: () => new ApiError(499, 'The client closed the connection before the answer was ready', 'CLIENT_CLOSED'),

@@ -1,7 +1,8 @@
+import type { LEMUR_KINDS } from '../http/api-routes.js';
 import { errors } from '../http/errors.js';
 import type { Question } from './prompt.js';
 
-export type LemurKind = 'task' | 'summary' | 'question-answer' | 'action-items';
+export type LemurKind = (typeof LEMUR_KINDS)[number];
 
 /** Upstream's limits on `transcript_ids` (openapi 2025-01 LemurBaseParams). */
 export const MAX_TRANSCRIPTS = 100;

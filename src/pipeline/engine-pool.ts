@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { EngineChoice } from '../engines/index.js';
+import type { EngineChoice } from '../engines/choice.js';
 import type { LanguageScore } from '../engines/language-id.js';
 import type { Logger } from '../log.js';
 import type { EngineTask, EngineTaskResult, FromWorker, LanguageIdTask, ToWorker } from './engine-task.js';

@@ -1,6 +1,6 @@
 import type { SpeakerCount } from '../engines/diarization.js';
 import type { DiarizationModels } from '../engines/diarization-models.js';
-import type { EngineChoice } from '../engines/index.js';
+import type { EngineChoice } from '../engines/choice.js';
 import type { LanguageIdModel, LanguageScore } from '../engines/language-id.js';
 import type { FormatOptions } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';

@@ -6,6 +6,7 @@ import { runDoctor } from '../doctor/index.js';
 import { Authenticator } from '../http/auth.js';
 import { nodesApart } from '../status/fleet.js';
 import { errors } from '../http/errors.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -41,7 +42,7 @@ function httpUrl(q: Query, name: string): string | null {
  */
 export function doctorRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Querystring: Query }>('/v2/doctor', async (request) => {
+    app.get<{ Querystring: Query }>(API_ROUTES.doctor.path, async (request) => {
       const q = request.query;
       let checks: CheckName[] | null = null;
       if (q.checks) {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DatabaseUnavailableError } from '../db/index.js';
 import { within } from '../status/deadline.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 /** A load balancer's probe must get an answer quickly, whatever the database does. */
 const DATABASE_DEADLINE_MS = 2000;
@@ -56,7 +57,7 @@ async function checkDisk(ctx: AppContext): Promise<Check> {
 /** `GET /health`: 200 when the database answers and the disk has room, else 503 naming what failed. */
 export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
-    app.get('/health', { config: { public: true } }, async (_request, reply) => {
+    app.get(API_ROUTES.health.path, { config: { public: true } }, async (_request, reply) => {
       const [database, disk] = await Promise.all([checkDatabase(ctx), checkDisk(ctx)]);
       const checks = { database, disk };
       const failing = Object.entries(checks).filter(([, c]) => c.status !== 'ok');

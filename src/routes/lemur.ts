@@ -4,14 +4,13 @@ import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { abortOnClose, rateLimit } from '../lemur/http.js';
 import { Session } from '../lemur/map-reduce.js';
-import { MAX_AUDIO_HOURS, parseLemurParams, type LemurKind } from '../lemur/params.js';
+import { MAX_AUDIO_HOURS, parseLemurParams } from '../lemur/params.js';
 import { inputTextLines, transcriptLines, type SourceTranscript } from '../lemur/prompt.js';
 import { runLemur } from '../lemur/run.js';
 import { rethrowLlmError } from '../lemur/service.js';
 import { deleteLemurResponse, getLemurResponse, insertLemurResponse } from '../lemur/store.js';
 import { UUID } from '../uuid.js';
-
-const KINDS: LemurKind[] = ['task', 'summary', 'question-answer', 'action-items'];
+import { API_ROUTES, LEMUR_KINDS } from '../http/api-routes.js';
 
 /** The project's completed transcripts, in the order asked; the first that is missing or unfinished is a 400 naming it. */
 export async function loadTranscripts(ctx: AppContext, projectId: string, ids: string[]): Promise<SourceTranscript[]> {
@@ -35,8 +34,8 @@ export async function loadTranscripts(ctx: AppContext, projectId: string, ids: s
  */
 export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
-    for (const kind of KINDS) {
-      app.post(`/lemur/v3/generate/${kind}`, async (request, reply) => {
+    for (const kind of LEMUR_KINDS) {
+      app.post(API_ROUTES.lemur.path.replace(':kind', kind), async (request, reply) => {
         await rateLimit(ctx.llm.limiter, ctx.db, request, reply);
         // A malformed request gets its 400 even when no LLM is configured (503).
         const params = parseLemurParams(kind, request.body);
@@ -74,14 +73,14 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
       });
     }
 
-    app.get<{ Params: { request_id: string } }>('/lemur/v3/:request_id', async (request) => {
+    app.get<{ Params: { request_id: string } }>(API_ROUTES.lemurResponse.path, async (request) => {
       const id = request.params.request_id.toLowerCase();
       const body = UUID.test(id) ? await getLemurResponse(ctx.db, id, request.projectId) : null;
       if (!body) throw errors.lemurRequestNotFound(request.params.request_id);
       return body;
     });
 
-    app.delete<{ Params: { request_id: string } }>('/lemur/v3/:request_id', async (request) => {
+    app.delete<{ Params: { request_id: string } }>(API_ROUTES.lemurResponse.path, async (request) => {
       const id = request.params.request_id.toLowerCase();
       if (!UUID.test(id) || !(await deleteLemurResponse(ctx.db, id, request.projectId)))
         throw errors.lemurRequestNotFound(request.params.request_id);

@@ -8,6 +8,7 @@ import { Session } from '../lemur/map-reduce.js';
 import { rethrowLlmError } from '../lemur/service.js';
 import { parseUnderstandingRequest, runUnderstanding } from '../lemur/understanding.js';
 import { loadTranscripts } from './lemur.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 /** Upstream's default `max_tokens` (llm-gateway.yml). */
 const DEFAULT_MAX_TOKENS = 1000;
@@ -149,7 +150,7 @@ class EventStream {
  */
 export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
-    app.post('/v1/chat/completions', { config: { nestedErrors: true } }, async (request: FastifyRequest, reply) => {
+    app.post(API_ROUTES.chatCompletions.path, { config: { nestedErrors: true } }, async (request: FastifyRequest, reply) => {
       const started = process.hrtime.bigint();
       await rateLimit(ctx.llm.limiter, ctx.db, request, reply);
       const req = parseGatewayRequest(request.body); // a malformed request gets its 400 before any 503
@@ -241,7 +242,7 @@ export function llmGatewayRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     // OpenAI's model list (`client.models.list()`); `context_length` lets another Earshot size its requests.
-    app.get('/v1/models', { config: { nestedErrors: true } }, async () => {
+    app.get(API_ROUTES.models.path, { config: { nestedErrors: true } }, async () => {
       const models = await ctx.llm.require().models().catch(rethrowLlmError);
       return {
         object: 'list',

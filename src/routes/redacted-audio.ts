@@ -9,6 +9,7 @@ import { getTranscript } from '../storage/transcripts.js';
 import { redactedAudioResponse } from '../transcript/redacted-audio.js';
 import { findTranscript } from '../http/transcript-lookup.js';
 import { UUID } from '../uuid.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type FileRequest = FastifyRequest<{ Params: { id: string; file: string }; Querystring: { token?: string } }>;
@@ -17,7 +18,7 @@ type FileRequest = FastifyRequest<{ Params: { id: string; file: string }; Querys
 export function redactedAudioRoutes(ctx: AppContext): FastifyPluginAsync {
   const store = new RedactedAudioStore(ctx.uploads.blobs);
   return async (app) => {
-    app.get('/v2/transcript/:id/redacted-audio', async (request: IdRequest, reply) => {
+    app.get(API_ROUTES.redactedAudio.path, async (request: IdRequest, reply) => {
       const row = await findTranscript(ctx, request);
       if (row.deleted_at) throw errors.transcriptNotFound();
       if (!row.params.redact_pii_audio) throw errors.redactedAudioUnavailable('it was not requested with redact_pii_audio');

@@ -5,7 +5,8 @@ import { ApiError, errors } from '../http/errors.js';
 import { Authenticator } from '../http/auth.js';
 import { inactiveBadge, pageBadge, statusBadge, uptimeBadge } from '../status/badges.js';
 import { atomFeed, rssFeed } from '../status/feed.js';
-import { IncidentError, type IncidentInput, type MaintenanceInput, type UpdateInput } from '../status/incidents.js';
+import { StatusError } from '../status/errors.js';
+import type { IncidentInput, MaintenanceInput, UpdateInput } from '../status/incidents.js';
 import { IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from '../status/model.js';
 import { renderHistory, renderMessage, renderPage } from '../status/page.js';
 import {
@@ -20,22 +21,11 @@ import {
 import { recentAlerts } from '../status/store/alert-log.js';
 import { isOperatorProject } from '../storage/keys.js';
 import { getIncident, listIncidents } from '../status/store/incidents.js';
-import {
-  componentFilter,
-  confirmByToken,
-  removeSubscriber,
-  subscribeEmail,
-  subscribeWebhook,
-  SubscriptionError,
-  unsubscribeByToken,
-} from '../status/subscriptions.js';
-import { buildView } from '../status/view.js';
 
 type Body = Record<string, unknown> | undefined;
 
 async function requireOperator(ctx: AppContext, request: FastifyRequest, what = 'change the status page'): Promise<void> {
-  if (!(await isOperatorProject(ctx.db, request.projectId)))
-    throw new ApiError(403, `Only keys of the server's own project ("default") may ${what}`, 'STATUS_FORBIDDEN');
+  if (!(await isOperatorProject(ctx.db, request.projectId))) throw errors.statusForbidden(what);
 }
 
 const str = (body: Body, name: string, required: boolean): string | undefined => {
@@ -60,12 +50,18 @@ function date(body: Body, name: string): Date {
   return d;
 }
 
-/** Status errors as API errors. */
+const STATUS_ERRORS: Record<StatusError['kind'], (message: string) => ApiError> = {
+  invalid: errors.statusInvalid,
+  not_found: errors.statusNotFound,
+  unavailable: errors.statusUnavailable,
+};
+
+/** The status page's refusals as API errors. */
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof SubscriptionError || err instanceof IncidentError) throw new ApiError(err.statusCode, err.message, 'STATUS_REQUEST');
+    if (err instanceof StatusError) throw STATUS_ERRORS[err.kind](err.message);
     throw err;
   }
 }
@@ -82,7 +78,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     const pub = { config: { public: true } };
     const refreshMs = Math.min(60_000, Math.max(2_000, (ctx.config.statusProbeSeconds || 60) * 1000));
     const pageUrl = (request: FastifyRequest) => `${baseUrlOf(ctx, request)}/status`;
-    const view = (request: FastifyRequest, history = false) => buildView(svc, pageUrl(request), { history });
+    const view = (request: FastifyRequest, history = false) => svc.view(pageUrl(request), { history });
     /** The page's form gets its errors as a page; API clients get `{"error"}` as everywhere. */
     const formErrors = async (request: FastifyRequest, reply: FastifyReply, fn: () => Promise<FastifyReply>) => {
       try {
@@ -275,23 +271,23 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     app.post<{ Body: Body }>('/status/subscriptions', pub, async (request, reply) =>
       formErrors(request, reply, async () => {
         const body = request.body;
-        const components = componentFilter(svc, body?.components);
+        const components = svc.components(body?.components);
         const base = baseUrlOf(ctx, request);
         const webhook = str(body, 'webhook', false);
         if (webhook) {
           request.projectId = await ctx.auth.require(request);
-          const sub = await subscribeWebhook(svc, webhook, components, base);
+          const sub = await svc.subscriptions.subscribeWebhook(webhook, components, base);
           return reply.status(201).send({
             id: sub.id,
             webhook: sub.target,
             components: sub.components,
             secret: sub.secret,
-            unsubscribe_url: svc.alerts.unsubscribeUrl(sub),
+            unsubscribe_url: svc.subscriptions.unsubscribeUrl(sub),
           });
         }
         const email = str(body, 'email', false);
         if (!email) throw errors.invalidParam('email (or, with an API key, webhook) is required');
-        await subscribeEmail(svc, email, components, base);
+        await svc.subscriptions.subscribeEmail(email, components, base);
         const message = `A confirmation link is on its way to ${email}. Alerts start once it is opened.`;
         if (wantsHtml(request))
           return reply
@@ -303,7 +299,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     );
 
     app.get<{ Querystring: { token?: string } }>('/status/subscriptions/confirm', pub, async (request, reply) => {
-      const sub = await confirmByToken(svc, request.query.token ?? '');
+      const sub = await svc.subscriptions.confirm(request.query.token ?? '');
       const v = await view(request);
       const [code, heading, text] = sub
         ? [200, 'Subscribed', `${sub.target} now gets an email whenever the status changes.`]
@@ -316,7 +312,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
 
     // One click: opening the link unsubscribes (GET), and so does a mail client's List-Unsubscribe-Post (RFC 8058).
     const unsubscribeHandler = async (request: FastifyRequest<{ Querystring: { token?: string } }>, reply: FastifyReply) => {
-      const sub = await unsubscribeByToken(svc, request.query.token ?? '');
+      const sub = await svc.subscriptions.unsubscribe(request.query.token ?? '');
       const v = await view(request);
       const [code, heading, text] = sub
         ? [200, 'Unsubscribed', `${sub.target} gets no more status alerts.`]
@@ -332,7 +328,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
     // Operators (keys of the "default" project).
     app.delete<{ Params: { id: string } }>('/status/subscriptions/:id', async (request) => {
       await requireOperator(ctx, request);
-      if (!(await removeSubscriber(svc, request.params.id))) throw errors.notFound();
+      if (!(await svc.subscriptions.remove(request.params.id))) throw errors.notFound();
       return { id: request.params.id, unsubscribed: true };
     });
 
@@ -344,7 +340,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.post('/status/probe', async (request) => {
       await requireOperator(ctx, request);
-      if (!svc.probing) throw new ApiError(409, 'This server does not probe (EARSHOT_STATUS_PROBE_SECONDS=0)', 'STATUS_NOT_PROBING');
+      if (!svc.probing) throw errors.statusNotProbing();
       return { results: await svc.probeNow() };
     });
 
@@ -356,7 +352,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
         body: str(body, 'body', false) ?? str(body, 'message', true)!,
         status: oneOf(body, 'status', INCIDENT_STATUSES),
         impact: oneOf(body, 'impact', IMPACTS),
-        components: (await guard(async () => componentFilter(svc, body?.components))) ?? [],
+        components: (await guard(async () => svc.components(body?.components))) ?? [],
       };
       const v = await view(request);
       return reply.status(201).send(incidentJson(await svc.book.create(input), v));
@@ -383,7 +379,7 @@ export function statusRoutes(ctx: AppContext): FastifyPluginAsync {
         body: str(body, 'body', false) ?? str(body, 'message', false),
         scheduledFor: date(body, 'scheduled_for'),
         scheduledUntil: date(body, 'scheduled_until'),
-        components: (await guard(async () => componentFilter(svc, body?.components))) ?? [],
+        components: (await guard(async () => svc.components(body?.components))) ?? [],
       };
       const m = await guard(() => svc.book.createMaintenance(input));
       return reply.status(201).send(incidentJson(m, await view(request)));

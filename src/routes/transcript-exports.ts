@@ -6,6 +6,7 @@ import { toSrt, toVtt } from '../text/subtitles.js';
 import { searchWords } from '../text/word-search.js';
 import type { TranscriptResult } from '../transcript/types.js';
 import { findTranscript } from '../http/transcript-lookup.js';
+import { API_ROUTES, SUBTITLE_FORMATS } from '../http/api-routes.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>;
 
@@ -18,24 +19,24 @@ export function transcriptExportRoutes(ctx: AppContext): FastifyPluginAsync {
   }
 
   return async (app) => {
-    app.get('/v2/transcript/:id/sentences', async (request: IdRequest) => {
+    app.get(API_ROUTES.sentences.path, async (request: IdRequest) => {
       const { id, result } = await completed(request);
       return { id, confidence: result.confidence ?? 0, audio_duration: result.audio_duration, sentences: toSentences(result.words) };
     });
 
-    app.get('/v2/transcript/:id/paragraphs', async (request: IdRequest) => {
+    app.get(API_ROUTES.paragraphs.path, async (request: IdRequest) => {
       const { id, result } = await completed(request);
       return { id, confidence: result.confidence ?? 0, audio_duration: result.audio_duration, paragraphs: toParagraphs(result.words) };
     });
 
     app.get(
-      '/v2/transcript/:id/:format',
+      API_ROUTES.subtitles.path,
       async (
         request: FastifyRequest<{ Params: { id: string; format: string }; Querystring: Record<string, string | undefined> }>,
         reply,
       ) => {
         const { format } = request.params;
-        if (format !== 'srt' && format !== 'vtt') throw errors.notFound();
+        if (!SUBTITLE_FORMATS.includes(format)) throw errors.notFound();
         let chars: number | undefined;
         const raw = request.query.chars_per_caption;
         if (raw !== undefined) {
@@ -48,7 +49,7 @@ export function transcriptExportRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.get('/v2/transcript/:id/word-search', async (request: IdRequest) => {
+    app.get(API_ROUTES.wordSearch.path, async (request: IdRequest) => {
       // `words=a,b` as the SDKs send it; a repeated `words=a&words=b` arrives as an array.
       const raw: string | string[] | undefined = request.query.words;
       const terms = [raw ?? '']

@@ -14,6 +14,7 @@ import { llmFeaturesOf, parseTranscriptParams, refuseUnappliedOptions } from '..
 import type { TranscriptStatus } from '../transcript/types.js';
 import { listItemJson, transcriptJson, upstreamTimestamp } from '../transcript/view.js';
 import { UUID } from '../uuid.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 const STATUSES: TranscriptStatus[] = ['queued', 'processing', 'completed', 'error'];
 
@@ -49,7 +50,7 @@ function parseListQuery(q: Record<string, string | undefined>): ListQuery {
 
 export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
-    app.post('/v2/transcript', async (request) => {
+    app.post(API_ROUTES.transcripts.path, async (request) => {
       const params = parseTranscriptParams(request.body);
       const speechModel = resolveSpeechModel(params, ctx.engine);
       if ('error' in speechModel) throw errors.invalidParam(speechModel.error);
@@ -77,7 +78,7 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
       return transcriptJson(row);
     });
 
-    app.get<{ Querystring: Record<string, string | undefined> }>('/v2/transcript', async (request) => {
+    app.get<{ Querystring: Record<string, string | undefined> }>(API_ROUTES.transcripts.path, async (request) => {
       const query = parseListQuery(request.query);
       const { rows, hasOlder, hasNewer } = await listTranscripts(ctx.db, request.projectId, query);
       const base = baseUrlOf(ctx, request);
@@ -102,9 +103,9 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
       };
     });
 
-    app.get<{ Params: { id: string } }>('/v2/transcript/:id', async (request) => transcriptJson(await findTranscript(ctx, request)));
+    app.get<{ Params: { id: string } }>(API_ROUTES.transcript.path, async (request) => transcriptJson(await findTranscript(ctx, request)));
 
-    app.delete<{ Params: { id: string } }>('/v2/transcript/:id', async (request) => {
+    app.delete<{ Params: { id: string } }>(API_ROUTES.transcript.path, async (request) => {
       await findTranscript(ctx, request);
       const row = await deleteTranscript(ctx.db, request.params.id.toLowerCase(), request.projectId);
       if (!row) throw errors.transcriptNotFound();
@@ -117,7 +118,7 @@ export function transcriptRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     // Earshot extension: every webhook attempt for a transcript, newest last.
-    app.get<{ Params: { id: string } }>('/v2/transcript/:id/webhook-deliveries', async (request) => {
+    app.get<{ Params: { id: string } }>(API_ROUTES.webhookDeliveries.path, async (request) => {
       const row = await findTranscript(ctx, request);
       const deliveries = await listWebhookDeliveries(ctx.db, row.id);
       return {

@@ -3,6 +3,7 @@ import { baseUrlOf } from '../http/urls.js';
 import type { AppContext } from '../context.js';
 import { errors } from '../http/errors.js';
 import { UploadNotHeldError, UploadTooLargeError } from '../storage/uploads.js';
+import { API_ROUTES } from '../http/api-routes.js';
 
 /** Awaits a read of an upload's bytes, turning "held by another node" into its API error. */
 export async function held<T>(read: Promise<T>): Promise<T> {
@@ -21,7 +22,7 @@ export function uploadRoutes(ctx: AppContext): FastifyPluginAsync {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
-    app.post('/v2/upload', async (request) => {
+    app.post(API_ROUTES.upload.path, async (request) => {
       const limit = ctx.config.maxUploadBytes;
       const declared = Number(request.headers['content-length'] ?? NaN);
       // The 413 handling (app.ts) reads and discards what the client still sends.
@@ -39,7 +40,7 @@ export function uploadRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     // Earshot extension: the owner can fetch its upload back (the console plays audio from here).
-    app.get<{ Params: { id: string } }>('/v2/upload/:id', async (request, reply) => {
+    app.get<{ Params: { id: string } }>(API_ROUTES.uploadFile.path, async (request, reply) => {
       const upload = await ctx.uploads.get(request.params.id);
       if (!upload || upload.project_id !== request.projectId) throw errors.uploadForbidden();
       const body = await held(ctx.uploads.open(upload));

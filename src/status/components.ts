@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { StatusError } from './errors.js';
 
 export type LocalComponentId = 'transcription' | 'streaming' | 'lemur' | 'storage' | 'queue';
 
@@ -90,4 +91,17 @@ export function parseSlowMs(raw: string): Partial<Record<LocalComponentId, numbe
 /** Every component this server shows, in page order. */
 export function componentDefs(config: Pick<Config, 'statusUpstreams'>): ComponentDef[] {
   return [...LOCAL_COMPONENTS, ...parseUpstreams(config.statusUpstreams)];
+}
+
+/** The component ids a request names (a list, or comma-separated), checked; empty or absent: all (null). */
+export function pickComponents(defs: readonly ComponentDef[], raw: unknown): string[] | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  const ids = (Array.isArray(raw) ? raw : String(raw).split(',')).map((s) => String(s).trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !defs.some((d) => d.id === id));
+  if (unknown.length)
+    throw new StatusError(
+      'invalid',
+      `unknown component${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: use ${defs.map((d) => d.id).join(', ')}`,
+    );
+  return ids.length ? [...new Set(ids)] : null;
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/index.js';
 import type { Alerts } from './alerts/dispatcher.js';
 import type { AlertView } from './alerts/messages.js';
+import { StatusError } from './errors.js';
 import { newId } from './ids.js';
 import {
   IMPACT_OF,
@@ -60,15 +61,6 @@ export interface UpdateInput {
   status?: IncidentStatus | MaintenanceStatus;
   name?: string;
   impact?: Exclude<IncidentImpact, 'maintenance'>;
-}
-
-export class IncidentError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -248,7 +240,7 @@ export class IncidentBook {
   }
 
   async createMaintenance(input: MaintenanceInput, at = new Date()): Promise<Incident> {
-    if (!(input.scheduledUntil > input.scheduledFor)) throw new IncidentError('scheduled_until must be after scheduled_for', 400);
+    if (!(input.scheduledUntil > input.scheduledFor)) throw new StatusError('invalid', 'scheduled_until must be after scheduled_for');
     const started = input.scheduledFor <= at;
     const m = this.newIncident(
       'maintenance',
@@ -277,16 +269,16 @@ export class IncidentBook {
 
   async update(id: string, input: UpdateInput, at = new Date()): Promise<Incident> {
     const incident = this.openById.get(id) ?? (await getIncident(this.deps.db, id));
-    if (!incident) throw new IncidentError(`no incident or maintenance ${id}`, 404);
+    if (!incident) throw new StatusError('not_found', `no incident or maintenance ${id}`);
     const status = input.status ?? incident.status;
     const valid: string[] =
       incident.kind === 'maintenance'
         ? ['scheduled', 'in_progress', 'verifying', 'completed']
         : ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
     if (!valid.includes(status))
-      throw new IncidentError(
+      throw new StatusError(
+        'invalid',
         `status of ${incident.kind === 'maintenance' ? 'a maintenance' : 'an incident'} must be one of ${valid.join(', ')}`,
-        400,
       );
     const before = incident.status;
     incident.status = status;

@@ -1,10 +1,12 @@
+import type { Queryable } from '../db/index.js';
+import type { Logger } from '../log.js';
 import type { ComponentDef } from './components.js';
 import { within } from './deadline.js';
 import { loadHistory, type ComponentHistory } from './history.js';
 import { IMPACT_OF, INDICATOR_DESCRIPTION, worst, worstImpact, type ComponentStatus, type Indicator, type ProbeStatus } from './model.js';
-import type { StatusService } from './service.js';
 import { loadComponents, type ComponentState } from './store/components.js';
 import { inMaintenance, isOpen, listIncidents, type Incident } from './store/incidents.js';
+import type { WriteBuffer } from './write-buffer.js';
 
 export interface ComponentView {
   id: string;
@@ -40,6 +42,20 @@ export interface StatusView {
   maintenances: Incident[];
   /** False when the database could not be read: current status from this process's memory, no history. */
   live: boolean;
+}
+
+/** What a view is read from: the database, or this process's memory while the database is away. */
+export interface ViewSource {
+  db: Queryable;
+  log: Logger;
+  defs: readonly ComponentDef[];
+  pageId: string;
+  title: string;
+  /** Writes held back during an outage: until they are in, the database is behind memory. */
+  writes: Pick<WriteBuffer, 'flush' | 'size'>;
+  /** The components' states and the open incidents as this process knows them. */
+  memoryComponents: () => ComponentState[];
+  openIncidents: () => Incident[];
 }
 
 /** Beyond this the page is built from memory: a silent database must not hang it. */
@@ -91,7 +107,7 @@ function indicatorOf(
 }
 
 function assemble(
-  svc: StatusService,
+  src: ViewSource,
   pageUrl: string,
   states: ComponentState[],
   incidents: Incident[],
@@ -101,12 +117,12 @@ function assemble(
 ): StatusView {
   const now = new Date();
   const byId = new Map(states.map((s) => [s.id, s]));
-  const components = svc.defs.map((d, i) => componentView(d, i + 1, byId.get(d.id), maintenances, history?.get(d.id) ?? null, now));
+  const components = src.defs.map((d, i) => componentView(d, i + 1, byId.get(d.id), maintenances, history?.get(d.id) ?? null, now));
   const unresolved = incidents.filter(isOpen);
   const updatedAt = new Date(Math.max(0, ...[...components, ...incidents, ...maintenances].map((x) => x.updatedAt.getTime())));
   return {
     generatedAt: now,
-    page: { id: svc.pageId, name: svc.config.statusTitle, url: pageUrl, updatedAt },
+    page: { id: src.pageId, name: src.title, url: pageUrl, updatedAt },
     ...indicatorOf(components, unresolved, maintenances),
     components,
     unresolved,
@@ -117,12 +133,12 @@ function assemble(
 }
 
 /** What this process holds in memory: its latest probes and the incidents it knows are open. No history. */
-export function memoryView(svc: StatusService, pageUrl: string): StatusView {
-  const open = svc.book.open();
+export function memoryView(src: ViewSource, pageUrl: string): StatusView {
+  const open = src.openIncidents();
   return assemble(
-    svc,
+    src,
     pageUrl,
-    svc.memoryComponents(),
+    src.memoryComponents(),
     open.filter((i) => i.kind === 'incident'),
     open.filter((i) => i.kind === 'maintenance'),
     null,
@@ -131,31 +147,31 @@ export function memoryView(svc: StatusService, pageUrl: string): StatusView {
 }
 
 /** Everything a page or JSON answer shows, read from the database; from memory while the database is down. */
-export async function buildView(svc: StatusService, pageUrl: string, opts: { history: boolean }): Promise<StatusView> {
+export async function buildView(src: ViewSource, pageUrl: string, opts: { history: boolean }): Promise<StatusView> {
   try {
     // Writes held back during an outage go first; until they are in, the database is behind memory.
-    await within(DB_WAIT_MS, svc.writes.flush(), 'status writes');
-    if (svc.writes.size > 0) throw new Error(`${svc.writes.size} status writes still waiting for the database`);
+    await within(DB_WAIT_MS, src.writes.flush(), 'status writes');
+    if (src.writes.size > 0) throw new Error(`${src.writes.size} status writes still waiting for the database`);
     const [states, incidents, maintenances, history] = await within(
       DB_WAIT_MS,
       Promise.all([
-        loadComponents(svc.db),
-        listIncidents(svc.db, { kind: 'incident', limit: 50 }),
-        listIncidents(svc.db, { kind: 'maintenance', limit: 50 }),
+        loadComponents(src.db),
+        listIncidents(src.db, { kind: 'incident', limit: 50 }),
+        listIncidents(src.db, { kind: 'maintenance', limit: 50 }),
         opts.history
           ? loadHistory(
-              svc.db,
-              svc.defs.map((d) => d.id),
+              src.db,
+              src.defs.map((d) => d.id),
             )
           : null,
       ]),
       'status page',
     );
     // Open incidents older than the 50 latest still belong on the page.
-    const older = svc.book.open().filter((i) => i.kind === 'incident' && !incidents.some((j) => j.id === i.id));
-    return assemble(svc, pageUrl, states, [...incidents, ...older], maintenances, history, true);
+    const older = src.openIncidents().filter((i) => i.kind === 'incident' && !incidents.some((j) => j.id === i.id));
+    return assemble(src, pageUrl, states, [...incidents, ...older], maintenances, history, true);
   } catch (err) {
-    svc.log.warn({ err }, 'status: database unreachable; page built from memory');
-    return memoryView(svc, pageUrl);
+    src.log.warn({ err }, 'status: database unreachable; page built from memory');
+    return memoryView(src, pageUrl);
   }
 }

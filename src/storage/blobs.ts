@@ -4,7 +4,6 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseStorageUrl, type Config } from '../config.js';
 
 export interface BlobInfo {
   size: number;
@@ -116,15 +115,6 @@ export class FileBlobStore implements BlobStore {
       if (info) yield { key, mtime: info.mtime };
     }
   }
-}
-
-/** The blob store the configuration names. */
-export async function openBlobStore(config: Pick<Config, 'dataDir' | 'storageUrl' | 's3Endpoint'>): Promise<BlobStore> {
-  const where = config.storageUrl ? parseStorageUrl(config.storageUrl) : { kind: 'file' as const, dir: config.dataDir };
-  if (where.kind === 'file') return new FileBlobStore(where.dir);
-  // Loaded only here: the AWS SDK costs a node on local disk seconds of start-up and 20 MB.
-  const { S3BlobStore } = await import('./s3-blobs.js');
-  return new S3BlobStore({ bucket: where.bucket, prefix: where.prefix, endpoint: config.s3Endpoint });
 }
 
 /** Copies a blob to a local file (for ffmpeg, which wants a seekable input). False when there is no such blob. */

@@ -2,7 +2,7 @@ import { parseWav } from '../audio/wav.js';
 import { errors } from '../http/errors.js';
 import type { TranscriptWord } from '../transcript/types.js';
 import { StreamAudioConverter } from './audio.js';
-import type { StreamingHub } from './connection.js';
+import type { StreamingHub } from './hub.js';
 import { DEFAULT_TURN_SETTINGS, LiveSession } from './session.js';
 
 /** Upstream's sync API limits (docs: sync-stt/audio-requirements). */

@@ -7,9 +7,9 @@ import { piiParams, type PiiParams } from '../understanding/pii/params.js';
  * Messages follow upstream's documented form, e.g. "format_text must be a Boolean".
  */
 
-type Kind = 'boolean' | 'integer' | 'number' | 'string' | 'string[]' | 'object' | 'array' | 'custom_spelling';
+export type Kind = 'boolean' | 'integer' | 'number' | 'string' | 'string[]' | 'object' | 'array' | 'custom_spelling';
 
-interface Field {
+export interface Field {
   kind: Kind;
   nullable?: boolean;
   min?: number;
@@ -20,7 +20,8 @@ interface Field {
 /** Largest `audio_start_from` / `audio_end_at` (ms): 2^31 - 1, about 24 days, far beyond any audio and a 32-bit integer wherever it goes. */
 const MAX_AUDIO_MS = 2_147_483_647;
 
-const FIELDS: Record<string, Field> = {
+/** Every field Earshot reads, as it validates them; the doctor's upstream table is built from it. */
+export const PARAM_FIELDS: Record<string, Field> = {
   audio_url: { kind: 'string' },
   speech_models: { kind: 'string[]', nullable: true },
   speech_model: { kind: 'string', nullable: true },
@@ -274,7 +275,7 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
   }
   const b = body as Record<string, unknown>;
   if (b.audio_url === undefined || b.audio_url === null || b.audio_url === '') throw errors.missingAudioUrl();
-  for (const [name, field] of Object.entries(FIELDS)) {
+  for (const [name, field] of Object.entries(PARAM_FIELDS)) {
     if (b[name] !== undefined) checkField(name, field, b[name]);
   }
   const audioUrl = (b.audio_url as string).trim();

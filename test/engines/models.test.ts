@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineChoice } from '../../src/engines/index.js';
+import type { EngineChoice } from '../../src/engines/choice.js';
 import { resolveSpeechModel, UPSTREAM_SPEECH_MODELS, whisperModelName } from '../../src/engines/models.js';
 
 const pocketsphinx: EngineChoice = { name: 'pocketsphinx', model: 'pocketsphinx-en-us', languages: ['en_us'] };

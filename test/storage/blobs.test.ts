@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyBlobToFile, FileBlobStore, openBlobStore, type BlobStore } from '../../src/storage/blobs.js';
+import { copyBlobToFile, FileBlobStore, type BlobStore } from '../../src/storage/blobs.js';
+import { openBlobStore } from '../../src/storage/open-blobs.js';
 import { S3BlobStore } from '../../src/storage/s3-blobs.js';
 import { BLOB_KINDS, testBlobStore, type TestS3 } from '../helpers/s3.js';
 

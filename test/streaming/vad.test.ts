@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { StreamingHub } from '../../src/streaming/connection.js';
+import { StreamingHub } from '../../src/streaming/hub.js';
 import { SileroModel } from '../../src/streaming/silero-vad.js';
 import { EnergyVad, type Vad } from '../../src/streaming/vad.js';
 import { freshDb, type TestDb } from '../helpers/db.js';

@@ -2,8 +2,8 @@ import type { Probe } from './types.js';
 import { byLatency, failed } from './types.js';
 
 /** The LLM answers a tiny prompt (a few tokens). No LLM configured: the component is not shown. */
-export const probeLemur: Probe = async (env, signal) => {
-  const llm = env.ctx.llm;
+export const probeLemur: Probe<'llm' | 'slowMs'> = async (env, signal) => {
+  const llm = env.llm;
   const status = await llm.status();
   if (status.backend === 'none') return { observed: 'inactive', latencyMs: null, message: status.message };
   if (status.state === 'loading')

@@ -6,15 +6,15 @@ import { failed } from './types.js';
  * long. Waiting longer than the limit is degraded; waiting that long with nothing running means
  * no worker is taking jobs at all, an outage. The probe's own jobs are not counted.
  */
-export const probeQueue: Probe = async (env) => {
+export const probeQueue: Probe<'queue' | 'db' | 'projectId' | 'slowMs'> = async (env) => {
   const started = performance.now();
   let depth: number;
   let waiting: number;
   let running: number;
   let oldestMs: number;
   try {
-    depth = await env.ctx.queue.transcriptionDepth();
-    const { rows } = await env.ctx.db.query<{ waiting: number; running: number; oldest_ms: number | null }>(
+    depth = await env.queue.transcriptionDepth();
+    const { rows } = await env.db.query<{ waiting: number; running: number; oldest_ms: number | null }>(
       `select count(*) filter (where status = 'queued')::int as waiting, count(*) filter (where status = 'processing')::int as running,
               (extract(epoch from now() - min(created_at) filter (where status = 'queued')) * 1000)::float8 as oldest_ms
          from transcripts where status in ('queued', 'processing') and deleted_at is null and project_id <> $1`,

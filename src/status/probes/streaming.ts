@@ -9,7 +9,7 @@ const TOO_MANY = 3009;
  * A real v3 session on /v3/ws: Begin, the probe clip, Terminate, Termination. The clip goes out at
  * once (2-3 s of audio, inside the pace tolerance), so the probe holds a decoder only briefly.
  */
-export const probeStreaming: Probe = (env, signal) =>
+export const probeStreaming: Probe<'baseUrl' | 'key' | 'clip' | 'slowMs'> = (env, signal) =>
   new Promise((resolve) => {
     const started = performance.now();
     const url = `${env.baseUrl.replace(/^http/, 'ws')}/v3/ws?sample_rate=16000&encoding=pcm_s16le`;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { EngineChoice } from '../../engines/index.js';
+import type { EngineChoice } from '../../engines/choice.js';
 import { DEFAULT_MODEL_DIR } from '../../engines/pocketsphinx.js';
 import { createTranscript } from '../../pipeline/submit.js';
 import { uploadIdFromUrl } from '../../storage/uploads.js';
@@ -46,7 +46,7 @@ async function call(env: ProbeEnv, method: string, pathname: string, signal: Abo
 
 /** User jobs finished (either way) since `since`: on a server busy enough to keep the probe waiting, proof that jobs still flow. */
 async function userJobsFinishedSince(env: ProbeEnv, since: Date): Promise<number> {
-  const { rows } = await env.ctx.db.query<{ n: number }>(
+  const { rows } = await env.db.query<{ n: number }>(
     "select count(*)::int as n from transcripts where completed_at >= $1 and project_id <> $2 and status = 'completed'",
     [since, env.projectId],
   );
@@ -58,7 +58,7 @@ async function userJobsFinishedSince(env: ProbeEnv, since: Date): Promise<number
  * on the engine, read back over HTTP and deleted. Latency is the run, from the job's start to its result.
  */
 export const probeTranscription: Probe = async (env, signal) => {
-  const missing = missingModelFiles(env.ctx.engine);
+  const missing = missingModelFiles(env.engine);
   const job = await runJob(env, signal);
   if (missing.length === 0) return job;
   const text = `model file${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}; running engine threads keep working, new ones and the next start will fail`;
@@ -68,7 +68,6 @@ export const probeTranscription: Probe = async (env, signal) => {
 };
 
 async function runJob(env: ProbeEnv, signal: AbortSignal): Promise<ProbeResult> {
-  const { ctx } = env;
   let id: string | null = null;
   const started = new Date();
   const t0 = performance.now();
@@ -77,7 +76,7 @@ async function runJob(env: ProbeEnv, signal: AbortSignal): Promise<ProbeResult> 
     const params = parseTranscriptParams({ audio_url: upload.upload_url });
     // Not through POST /v2/transcript: that queues every job alike, and the probe must queue behind users.
     id = (
-      await createTranscript(ctx, {
+      await createTranscript(env, {
         projectId: env.projectId,
         params,
         uploadId: uploadIdFromUrl(params.audio_url),
@@ -99,7 +98,7 @@ async function runJob(env: ProbeEnv, signal: AbortSignal): Promise<ProbeResult> 
           env,
           'transcription',
           ran,
-          `${env.clip.source} clip transcribed by ${ctx.engine.model}: ${waited}ran ${Math.round(ran)} ms`,
+          `${env.clip.source} clip transcribed by ${env.engine.model}: ${waited}ran ${Math.round(ran)} ms`,
         );
       }
       await new Promise((r) => setTimeout(r, 100));

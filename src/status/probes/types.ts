@@ -1,4 +1,8 @@
-import type { AppContext } from '../../context.js';
+import type { Db } from '../../db/index.js';
+import type { EngineChoice } from '../../engines/choice.js';
+import type { Llm } from '../../lemur/service.js';
+import type { Queue } from '../../queue/index.js';
+import type { BlobStore } from '../../storage/blobs.js';
 import type { LocalComponentId } from '../components.js';
 import type { Observed, ProbeStatus } from '../model.js';
 import type { ProbeClip } from './clip.js';
@@ -9,9 +13,18 @@ export interface ProbeResult {
   message: string | null;
 }
 
+/** The parts of the server the probes look at (each probe uses a few). */
+export interface ProbeTargets {
+  db: Db;
+  queue: Queue;
+  engine: EngineChoice;
+  llm: Llm;
+  /** Where uploads are kept: whether the fleet's nodes share it. */
+  blobs: BlobStore;
+}
+
 /** What the probes of one server share. */
-export interface ProbeEnv {
-  ctx: AppContext;
+export interface ProbeEnv extends ProbeTargets {
   /** This server's own HTTP URL: probes come in through the front door, as users do. */
   baseUrl: string;
   /** An API key of the probe project, made for this process. */
@@ -23,10 +36,11 @@ export interface ProbeEnv {
   timeoutMs: number;
 }
 
-export type Probe = (env: ProbeEnv, signal: AbortSignal) => Promise<ProbeResult>;
+/** A probe, given only the parts of the environment `K` it reads. */
+export type Probe<K extends keyof ProbeEnv = keyof ProbeEnv> = (env: Pick<ProbeEnv, K>, signal: AbortSignal) => Promise<ProbeResult>;
 
 /** Working: operational, or degraded when slower than the component's limit. */
-export function byLatency(env: ProbeEnv, id: LocalComponentId, latencyMs: number, message: string): ProbeResult {
+export function byLatency(env: Pick<ProbeEnv, 'slowMs'>, id: LocalComponentId, latencyMs: number, message: string): ProbeResult {
   const limit = env.slowMs[id];
   const slow = limit !== undefined && latencyMs > limit;
   const observed: ProbeStatus = slow ? 'degraded_performance' : 'operational';

@@ -1,13 +1,13 @@
 /**
- * Derives the doctor's compact field tables (src/doctor/request-schema.ts) from the upstream
+ * Derives the doctor's compact field tables (src/doctor/request/schema.ts) from the upstream
  * OpenAPI documents, so a test can prove the two agree.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { FieldSpec } from '../../src/doctor/request-schema.js';
+import type { FieldSpec } from '../../../src/doctor/request/schema.js';
 
-const REF_DIR = fileURLToPath(new URL('../../../shared/reference/assemblyai/', import.meta.url));
+const REF_DIR = fileURLToPath(new URL('../../../../shared/reference/assemblyai/', import.meta.url));
 type Schema = Record<string, unknown>;
 
 export function loadSpec(file: string): Schema {

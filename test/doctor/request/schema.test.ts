@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LEMUR_FIELDS, TRANSCRIPT_FIELDS, TRANSCRIPT_REMOVED, TRANSCRIPT_REQUIRED } from '../../src/doctor/request-schema.js';
+import { LEMUR_FIELDS, TRANSCRIPT_FIELDS, TRANSCRIPT_REMOVED, TRANSCRIPT_REQUIRED } from '../../../src/doctor/request/schema.js';
 import { fieldsOf, loadSpec } from './openapi-fields.js';
 
 describe('the pasted-request check validates against the upstream OpenAPI documents', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPastedRequest, parsePastedRequest, shellWords, suggestField } from '../../src/doctor/request.js';
+import { checkPastedRequest, parsePastedRequest, shellWords, suggestField } from '../../../src/doctor/request/index.js';
 
 const A = 'https://api.assemblyai.com';
 const KEY = '-H "authorization: 0123456789abcdef0123456789abcdef"';
