@@ -34,6 +34,17 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # onnxruntime-node's install script would fetch CUDA providers; Silero VAD runs on its bundled CPU build.
   ONNXRUNTIME_NODE_INSTALL=skip npm install --omit=optional --no-audit --no-fund --loglevel=error
 fi
+# The tests also run ffmpeg-installer's bundled build (the fallback when a machine has no ffmpeg). --omit=optional keeps it
+# out, with node-llama-cpp's CUDA and Vulkan builds, so a test set-up unpacks just that package from the registry.
+FFMPEG_INSTALLER=node_modules/@ffmpeg-installer/linux-x64
+if [ "${EARSHOT_SETUP_TEST:-}" = 1 ] && [ "$(uname -sm)" = "Linux x86_64" ] && [ ! -x "$FFMPEG_INSTALLER/ffmpeg" ]; then
+  spec=$(node -p "require('./package.json').optionalDependencies['@ffmpeg-installer/linux-x64']")
+  pack=$(mktemp -d)
+  (cd "$pack" && npm pack --silent "@ffmpeg-installer/linux-x64@$spec" >/dev/null)
+  mkdir -p "$FFMPEG_INSTALLER"
+  tar -xzf "$pack"/*.tgz -C "$FFMPEG_INSTALLER" --strip-components=1
+  rm -rf "$pack"
+fi
 npm run build --silent
 # `earshot` on the PATH; test runs use bin/earshot.js and leave the machine's PATH alone.
 [ "${EARSHOT_SETUP_TEST:-}" = 1 ] || scripts/link-bin.sh
