@@ -512,7 +512,8 @@ export const settings = {
     flag: '--llm-timeout-ms',
     default: 600_000,
     parse: int,
-    description: 'Time limit for one request to `EARSHOT_LLM_URL`.',
+    description:
+      'Time limit for one LLM request: to `EARSHOT_LLM_URL`, or on the embedded model once it starts (waiting behind other requests does not count). Past it, LeMUR and the LLM Gateway answer 504.',
   }),
   llmModelAliases: setting({
     env: 'EARSHOT_LLM_MODEL_ALIASES',

@@ -78,6 +78,7 @@ export const errors = {
   contextExceeded: (message: string) => new ApiError(400, message, 'CONTEXT_EXCEEDED'),
   llmUnavailable: (message: string) => new ApiError(503, message, 'LLM_UNAVAILABLE'),
   llmUpstream: (message: string) => new ApiError(502, message, 'LLM_UPSTREAM'),
+  llmTimeout: (message: string) => new ApiError(504, message, 'LLM_TIMEOUT'),
   // Sync transcription and dictation (`/v1/transcribe/live`): the codes are upstream's `error_code`s.
   syncBadRequest: (message: string) => new ApiError(400, message, 'bad_request'),
   syncBadAudio: (message: string) => new ApiError(400, message, 'bad_audio'),

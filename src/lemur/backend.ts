@@ -59,8 +59,11 @@ export class LlmError extends Error {
 
   constructor(
     message: string,
-    /** `bad-request`: the request cannot work on this model (a schema it cannot follow). `upstream`: the remote server failed. */
-    readonly kind: 'bad-request' | 'upstream' | 'unavailable',
+    /**
+     * `bad-request`: the request cannot work on this model (a schema it cannot follow). `upstream`: the remote server
+     * failed. `timeout`: no complete answer within EARSHOT_LLM_TIMEOUT_MS.
+     */
+    readonly kind: 'bad-request' | 'upstream' | 'unavailable' | 'timeout',
   ) {
     super(message);
   }

@@ -10,6 +10,8 @@ export interface EmbeddedOptions {
   contextTokens: number;
   /** 0: node-llama-cpp's choice (all cores). */
   threads: number;
+  /** A request's time limit once it runs (EARSHOT_LLM_TIMEOUT_MS); waiting behind others does not count. */
+  timeoutMs: number;
   log: Logger;
 }
 
@@ -140,14 +142,25 @@ export class EmbeddedBackend implements LlmBackend {
     // batches, whose rounding differs, and a greedy answer to the same request could then change from run to run.
     await chat.sequence.clearHistory();
     let outputTokens = 0;
-    const result = await chat.generateResponse(toChatHistory(request.messages), {
-      maxTokens: request.maxTokens,
-      temperature: request.temperature,
-      ...(grammar && { grammar }),
-      signal: request.signal,
-      onToken: (tokens) => (outputTokens += tokens.length),
-      ...(request.onText && { onTextChunk: request.onText }),
-    });
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const result = await chat
+      .generateResponse(toChatHistory(request.messages), {
+        maxTokens: request.maxTokens,
+        temperature: request.temperature,
+        ...(grammar && { grammar }),
+        signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+        onToken: (tokens) => (outputTokens += tokens.length),
+        ...(request.onText && { onTextChunk: request.onText }),
+      })
+      .catch((err: unknown) => {
+        // The one model is everyone's: a request that runs on and on holds every other LeMUR request behind it.
+        if (timeout.aborted && !request.signal?.aborted)
+          throw new LlmError(
+            `The embedded model gave no complete answer within ${this.options.timeoutMs} ms (EARSHOT_LLM_TIMEOUT_MS)`,
+            'timeout',
+          );
+        throw err;
+      });
     return {
       text: result.response,
       inputTokens,

@@ -66,9 +66,12 @@ export class OpenAiBackend implements LlmBackend {
       res = await fetch(url, { ...init, headers: this.headers(), signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const reason = timeout.aborted
-        ? `no answer within ${this.options.timeoutMs} ms`
-        : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
+      if (timeout.aborted)
+        throw new LlmError(
+          `The LLM server at ${url} gave no answer within ${this.options.timeoutMs} ms (EARSHOT_LLM_TIMEOUT_MS)`,
+          'timeout',
+        );
+      const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
       throw new LlmError(`The LLM server at ${url} could not be reached: ${reason}`, 'upstream');
     }
     if (!res.ok) throw new LlmError(`The LLM server at ${url} answered ${res.status}: ${errorText(await res.text())}`, 'upstream');

@@ -93,7 +93,14 @@ export class Llm {
     const name = catalogueEntry(config.llmModel) ? config.llmModel : path.basename(modelPath).replace(/\.gguf$/i, '');
     return new Llm(
       config,
-      new EmbeddedBackend({ modelPath, name, contextTokens: config.llmContextTokens, threads: config.llmThreads, log }),
+      new EmbeddedBackend({
+        modelPath,
+        name,
+        contextTokens: config.llmContextTokens,
+        threads: config.llmThreads,
+        timeoutMs: config.llmTimeoutMs,
+        log,
+      }),
       null,
     );
   }
@@ -172,11 +179,15 @@ export class Llm {
   }
 }
 
-/** Backend failures as HTTP answers: 503 when it cannot run, 502 when a remote server failed, 400 when the request cannot work. */
+/**
+ * Backend failures as HTTP answers: 503 when it cannot run, 502 when a remote server failed, 504 past the time limit,
+ * 400 when the request cannot work.
+ */
 export function rethrowLlmError(err: unknown): never {
   if (err instanceof LlmError) {
     if (err.kind === 'unavailable') throw errors.llmUnavailable(err.message);
     if (err.kind === 'upstream') throw errors.llmUpstream(err.message);
+    if (err.kind === 'timeout') throw errors.llmTimeout(err.message);
     throw errors.invalidParam(err.message);
   }
   throw err;

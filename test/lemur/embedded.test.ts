@@ -8,7 +8,14 @@ import { TINY_MODEL } from '../helpers/llm.js';
 let llm: EmbeddedBackend;
 
 beforeAll(async () => {
-  llm = new EmbeddedBackend({ modelPath: TINY_MODEL, name: 'tiny', contextTokens: 512, threads: 1, log: createLogger('warn') });
+  llm = new EmbeddedBackend({
+    modelPath: TINY_MODEL,
+    name: 'tiny',
+    contextTokens: 512,
+    threads: 1,
+    timeoutMs: 600_000,
+    log: createLogger('warn'),
+  });
   await llm.warm();
 });
 
@@ -79,12 +86,36 @@ describe('embedded llama.cpp backend', () => {
     expect((await llm.chat({ model: 'tiny', messages: ask('still there?'), maxTokens: 3, temperature: 0 })).outputTokens).toBe(3);
   });
 
+  it('stops a request past its time limit with a timeout error, and the next is not stuck behind it', async () => {
+    const hasty = new EmbeddedBackend({
+      modelPath: TINY_MODEL,
+      name: 'tiny',
+      contextTokens: 512,
+      threads: 1,
+      timeoutMs: 1,
+      log: createLogger('warn'),
+    });
+    try {
+      await hasty.warm();
+      const run = hasty.chat({ model: 'tiny', messages: ask('a long answer, please'), maxTokens: 400, temperature: 0 });
+      await expect(run).rejects.toMatchObject({
+        name: 'LlmError',
+        kind: 'timeout',
+        message: expect.stringMatching(/within 1 ms \(EARSHOT_LLM_TIMEOUT_MS\)$/),
+      });
+      await expect(hasty.chat({ model: 'tiny', messages: ask('again'), maxTokens: 400, temperature: 0 })).rejects.toBeInstanceOf(LlmError);
+    } finally {
+      await hasty.close();
+    }
+  });
+
   it('names the file when a model cannot be loaded', async () => {
     const broken = new EmbeddedBackend({
       modelPath: '/nonexistent/model.gguf',
       name: 'x',
       contextTokens: 0,
       threads: 1,
+      timeoutMs: 600_000,
       log: createLogger('silent'),
     });
     await expect(broken.models()).rejects.toThrow(/^The LLM \/nonexistent\/model\.gguf could not be loaded: /);

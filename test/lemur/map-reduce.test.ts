@@ -20,6 +20,7 @@ beforeAll(async () => {
     name: 'tiny',
     contextTokens: CONTEXT,
     threads: 1,
+    timeoutMs: 600_000,
     log: createLogger('warn'),
   });
   await backend.warm();

@@ -8,7 +8,14 @@ import { TINY_MODEL } from '../helpers/llm.js';
 
 let llm: EmbeddedBackend;
 beforeAll(() => {
-  llm = new EmbeddedBackend({ modelPath: TINY_MODEL, name: 'tiny', contextTokens: 256, threads: 1, log: createLogger('warn') });
+  llm = new EmbeddedBackend({
+    modelPath: TINY_MODEL,
+    name: 'tiny',
+    contextTokens: 256,
+    threads: 1,
+    timeoutMs: 600_000,
+    log: createLogger('warn'),
+  });
 });
 afterAll(() => llm.close());
 

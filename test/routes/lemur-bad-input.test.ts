@@ -406,6 +406,7 @@ describe('requests LeMUR and the LLM Gateway cannot answer', () => {
       name: TINY_MODEL_NAME,
       contextTokens: 256,
       threads: 1,
+      timeoutMs: 600_000,
       log: createLogger('silent'),
     });
     state.overContextTokens = await counter.countPromptTokens(
@@ -467,18 +468,25 @@ describe('requests LeMUR and the LLM Gateway cannot answer', () => {
 describe('servers without a usable LLM', () => {
   let none: TestServer;
   let unreachable: TestServer;
+  let slow: TestServer;
   let deadPort: number;
+  // An LLM server that takes requests and never answers them.
+  const silent = http.createServer(() => undefined);
 
   beforeAll(async () => {
     deadPort = await freePort();
-    [none, unreachable] = await Promise.all([
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1`;
+    [none, unreachable, slow] = await Promise.all([
       startServer({ env: { EARSHOT_LLM_RATE_LIMIT: '2' } }),
       startServer({ env: { EARSHOT_LLM_URL: `http://127.0.0.1:${deadPort}/v1` } }),
+      startServer({ env: { EARSHOT_LLM_URL: silentUrl, EARSHOT_LLM_REMOTE_MODELS: 'fake', EARSHOT_LLM_TIMEOUT_MS: '500' } }),
     ]);
   });
   afterAll(async () => {
-    await none?.destroy();
-    await unreachable?.destroy();
+    await Promise.all([none?.destroy(), unreachable?.destroy(), slow?.destroy()]);
+    silent.closeAllConnections();
+    silent.close();
   });
 
   it('say how to configure one (503), within the rate limit (429 beyond it)', async () => {
@@ -512,6 +520,17 @@ describe('servers without a usable LLM', () => {
       body: {
         error: `The LLM server at http://127.0.0.1:${deadPort}/v1/models could not be reached: connect ECONNREFUSED 127.0.0.1:${deadPort}`,
       },
+    });
+  });
+
+  it('answer 504 when the LLM gives no answer within EARSHOT_LLM_TIMEOUT_MS', async () => {
+    const res = await api(slow, '/lemur/v3/generate/task', { method: 'POST', json: { input_text: 'hi', prompt: 'p' } });
+    const body = (await res.json()) as { error: string };
+    expect({ status: res.status, error: body.error }).toEqual({
+      status: 504,
+      error: expect.stringMatching(
+        /^The LLM server at http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions gave no answer within 500 ms \(EARSHOT_LLM_TIMEOUT_MS\)$/,
+      ),
     });
   });
 });

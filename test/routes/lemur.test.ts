@@ -48,6 +48,7 @@ describe('LeMUR through the 4.36.7 SDK and curl, on the embedded model', () => {
       name: TINY_MODEL_NAME,
       contextTokens: CONTEXT,
       threads: 1,
+      timeoutMs: 600_000,
       log: createLogger('silent'),
     });
   });
