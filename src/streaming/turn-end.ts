@@ -7,7 +7,7 @@ const WINDOW = 320;
 /** Autocorrelation lags at 8 kHz: 50–400 Hz, the range of speaking voices. */
 const MIN_LAG = 20;
 const MAX_LAG = 160;
-/** Pitch is kept this long: the tail before a pause is all that is judged. */
+/** Pitch is kept this long (2 s): the tail before a pause is all that is judged. */
 const HISTORY_FRAMES = 100;
 /** The final stretch of voicing (160 ms) whose pitch movement is judged. */
 const FINAL_FRAMES = 8;
@@ -21,6 +21,8 @@ const VOICING = 0.5;
  */
 const SLOPE_MIDPOINT = -0.03;
 const SLOPE_SCALE = 10;
+/** Voicing this far below the loudest heard is creak or breath, whose "pitch" is noise. */
+const QUIET_DB = 25;
 
 /**
  * Words a complete English sentence does not end on: articles and possessives, prepositions,
@@ -39,6 +41,7 @@ interface Frame {
   endMs: number;
   /** 0 when unvoiced. */
   f0: number;
+  db: number;
 }
 
 /**
@@ -56,7 +59,7 @@ export class TurnEndPredictor {
   push(pcm: Buffer): void {
     for (const hop of this.framer.frames(pcm)) {
       this.positionMs += HOP_MS;
-      this.frames.push({ endMs: this.positionMs, f0: pitch(this.previous, hop) });
+      this.frames.push({ endMs: this.positionMs, ...pitch(this.previous, hop) });
       this.previous = hop.slice();
     }
     if (this.frames.length > 2 * HISTORY_FRAMES) this.frames = this.frames.slice(-HISTORY_FRAMES);
@@ -74,8 +77,10 @@ export class TurnEndPredictor {
    * a statement ends falling, a speaker who stops mid-sentence holds the pitch level or raises it.
    */
   private prosody(speechEndMs: number): number {
-    const tail = this.frames
-      .filter((f) => f.f0 > 0 && f.endMs <= speechEndMs)
+    const heard = this.frames.filter((f) => f.f0 > 0 && f.endMs <= speechEndMs);
+    const loudest = Math.max(...heard.map((f) => f.db));
+    const tail = heard
+      .filter((f) => f.db > loudest - QUIET_DB)
       .slice(-FINAL_FRAMES)
       .map((f) => f.f0);
     if (tail.length < MIN_VOICED) return 0.5;
@@ -106,8 +111,8 @@ function slopeOf(ys: number[]): number {
   return num / den;
 }
 
-/** F0 (Hz) of the 40 ms window `previous` + `hop`, by normalised autocorrelation at 8 kHz; 0 when unvoiced. */
-function pitch(previous: Int16Array, hop: Int16Array): number {
+/** F0 (Hz) of the 40 ms window `previous` + `hop`, by normalised autocorrelation at 8 kHz (0 when unvoiced), and its level (dB). */
+function pitch(previous: Int16Array, hop: Int16Array): { f0: number; db: number } {
   const x = new Float32Array(WINDOW);
   for (let i = 0; i < WINDOW; i++) {
     const src = i < WINDOW / 2 ? previous : hop;
@@ -122,8 +127,9 @@ function pitch(previous: Int16Array, hop: Int16Array): number {
     x[i]! -= mean;
     energy += x[i]! * x[i]!;
   }
+  const db = 10 * Math.log10(energy / WINDOW + 1);
   // Quieter than about -50 dBFS: silence or breath.
-  if (energy / WINDOW < 100) return 0;
+  if (energy / WINDOW < 100) return { f0: 0, db };
   const r = new Float32Array(MAX_LAG + 1);
   let best = 0;
   for (let lag = MIN_LAG; lag <= MAX_LAG; lag++) {
@@ -138,10 +144,10 @@ function pitch(previous: Int16Array, hop: Int16Array): number {
     r[lag] = sum / Math.sqrt(e1 * e2 + 1e-9);
     if (r[lag]! > r[best]!) best = lag;
   }
-  if (best === 0 || r[best]! < VOICING) return 0;
+  if (best === 0 || r[best]! < VOICING) return { f0: 0, db };
   // The shortest lag nearly as strong as the best: a multiple of the period would halve the pitch.
   for (let lag = MIN_LAG + 1; lag < best; lag++) {
-    if (r[lag]! >= 0.9 * r[best]! && r[lag]! >= r[lag - 1]! && r[lag]! >= r[lag + 1]!) return 8000 / lag;
+    if (r[lag]! >= 0.9 * r[best]! && r[lag]! >= r[lag - 1]! && r[lag]! >= r[lag + 1]!) return { f0: 8000 / lag, db };
   }
-  return 8000 / best;
+  return { f0: 8000 / best, db };
 }

@@ -4,13 +4,13 @@ import { TurnEndPredictor } from '../../src/streaming/turn-end.js';
 const RATE = 16_000;
 
 /** A voice-like buzz (a sawtooth, rich in harmonics) whose pitch glides from `fromHz` to `toHz`, as 16 kHz s16le. */
-function glide(ms: number, fromHz: number, toHz: number): Buffer {
+function glide(ms: number, fromHz: number, toHz: number, amplitude = 8000): Buffer {
   const n = (ms * RATE) / 1000;
   const out = Buffer.alloc(n * 2);
   let phase = 0;
   for (let i = 0; i < n; i++) {
     phase = (phase + (fromHz + ((toHz - fromHz) * i) / n) / RATE) % 1;
-    out.writeInt16LE(Math.round(8000 * (2 * phase - 1)), i * 2);
+    out.writeInt16LE(Math.round(amplitude * (2 * phase - 1)), i * 2);
   }
   return out;
 }
@@ -45,6 +45,11 @@ describe('turn-end predictor', () => {
   it.each(['the', 'and', 'because', 'at', 'We'])('calls a turn ending on "%s" incomplete, whatever its pitch', (last) => {
     const { p, endMs } = spoken(glide(300, 120, 95));
     expect(p.completeness(words(`I will meet you ${last}`), endMs)).toBe(0.1);
+  });
+
+  it('ignores weak voicing after the fall (creak, breath), whose pitch is noise', () => {
+    const { p, endMs } = spoken(Buffer.concat([glide(300, 120, 95), glide(100, 60, 90, 300)]));
+    expect(p.completeness(words('see you tomorrow'), endMs)).toBeGreaterThan(0.9);
   });
 
   it('says nothing either way (0.5) without voicing to judge', () => {
