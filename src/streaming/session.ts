@@ -3,8 +3,8 @@ import { DEFAULT_FORMAT_OPTIONS, formatWords } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
 import type { StreamAudioConverter } from './audio.js';
 import type { RemoteDecoder } from './decoder-pool.js';
-import type { SpeakerTracker } from './speaker-tracker.js';
-import { UNKNOWN_SPEAKER } from './speaker-tracker.js';
+import { type SpeakerTracker, UNKNOWN_SPEAKER } from './speaker-tracker.js';
+import { TurnEndPredictor } from './turn-end.js';
 import type { Vad } from './vad.js';
 
 /** v3's turn-detection parameters (v2's `end_utterance_silence_threshold` maps onto them). */
@@ -62,6 +62,7 @@ export class LiveSession {
   private decodedMs = 0;
   private decoder!: RemoteDecoder;
   private vad!: Vad;
+  private readonly turnEnd = new TurnEndPredictor();
   private readonly ready: Promise<void>;
 
   /** The decoder and VAD may still be loading: audio waits in order until they are ready, so `Begin` need not. */
@@ -96,6 +97,7 @@ export class LiveSession {
     const pcm = this.converter.convert(frame);
     return this.run(async () => {
       this.vad.threshold = this.settings.vad_threshold;
+      this.turnEnd.push(pcm);
       const [{ words, inSpeech, endpoint }] = await Promise.all([this.decoder.accept(pcm), this.vad.push(pcm)]);
       const lastSpeech = this.vad.lastSpeechMs;
       this.decodedMs = now;
@@ -113,7 +115,7 @@ export class LiveSession {
       const silence = now - Math.max(lastSpeech, this.vad.trusted ? last.start : last.end);
       // A neural model's own endpoint (its trailing-silence rules, judged on what it hears) is end-of-turn evidence
       // at full confidence; the VAD's silence must still reach `min_turn_silence`, so speech it hears keeps the turn open.
-      const confidence = endpoint ? 1 : this.endOfTurnConfidence(silence);
+      const confidence = endpoint ? 1 : this.endOfTurnConfidence(words, silence, now - silence);
       const { min_turn_silence, max_turn_silence, end_of_turn_confidence_threshold } = this.settings;
       const stable = words.length === this.previous.length && words.every((w, i) => sameWord(this.previous[i], w));
       const pause = silence >= min_turn_silence && confidence >= end_of_turn_confidence_threshold;
@@ -138,15 +140,13 @@ export class LiveSession {
   }
 
   /**
-   * 0 right after a word; `0.5` once `min_turn_silence` has passed, rising to 1 at
-   * `max_turn_silence`. With the default threshold (0.4) a turn ends after `min_turn_silence`;
-   * a higher threshold waits longer, as upstream's does.
+   * How sure the predictor is that the speaker has finished (`TurnEndPredictor`), scaled by how much of
+   * `min_turn_silence` the pause has lasted: near 0 while they speak, the predictor's figure once the
+   * pause is long enough to end on. Silence beyond that adds nothing; `max_turn_silence` ends the turn regardless.
    */
-  private endOfTurnConfidence(silenceMs: number): number {
-    const { min_turn_silence: min, max_turn_silence: max } = this.settings;
-    if (silenceMs >= max) return 1;
-    if (silenceMs < min) return Math.max(0, (0.4 * silenceMs) / Math.max(1, min));
-    return 0.5 + (0.5 * (silenceMs - min)) / Math.max(1, max - min);
+  private endOfTurnConfidence(words: EngineWord[], silenceMs: number, speechEndMs: number): number {
+    const complete = this.turnEnd.completeness(words, speechEndMs);
+    return complete * Math.min(1, silenceMs / Math.max(1, this.settings.min_turn_silence));
   }
 
   /** Ends the current turn now (ForceEndpoint / force_end_utterance). */
