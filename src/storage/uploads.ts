@@ -173,13 +173,14 @@ export class UploadStore {
 /**
  * The upload id in an Earshot upload URL (`…/v2/upload/<id>`), whatever host it names, in every spelling the
  * server would route to it too (`%2D` for `-`, doubled or trailing slashes), so none slips past the owner check.
+ * Under any path: an `EARSHOT_PUBLIC_URL` with one (a proxy's `/earshot`) puts it in front of every `upload_url`.
  */
 export function uploadIdFromUrl(audioUrl: string): string | null {
   try {
     const pathname = decodeURIComponent(new URL(audioUrl).pathname)
       .replace(/\/{2,}/g, '/')
       .replace(/\/$/, '');
-    const m = /^\/v2\/upload\/([0-9a-f-]{36})$/i.exec(pathname);
+    const m = /\/v2\/upload\/([0-9a-f-]{36})$/i.exec(pathname);
     return m && UUID.test(m[1]!) ? m[1]!.toLowerCase() : null;
   } catch {
     return null;

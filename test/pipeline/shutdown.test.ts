@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { longSpeech } from '../helpers/librivox.js';
+import { librivoxClips, longSpeech } from '../helpers/librivox.js';
 import { api, startServer, transcribeFile, waitForStatus, waitForTranscript, type TestServer } from '../helpers/server.js';
 
 const servers: TestServer[] = [];
@@ -44,6 +44,39 @@ describe('graceful shutdown', () => {
     expect(server.output()).not.toMatch(/re-queued a transcription|handed back/);
     const done = await waitForTranscript(server, id);
     expect((done.words as unknown[]).length).toBeGreaterThan(20);
+  }, 300_000);
+
+  it('takes no new work once SIGTERM arrives: new requests are refused, and a queued job waits for the next start', async () => {
+    // One engine slot, and a grace long enough for the running job to finish: its slot comes free while the server stops.
+    const server = await startServer({
+      env: { EARSHOT_CONCURRENCY: '1', EARSHOT_LOG_LEVEL: 'info', EARSHOT_SHUTDOWN_GRACE_SECONDS: '150' },
+    });
+    servers.push(server);
+    const running = await transcribeFile(server, await longSpeech(server.dataDir, 2));
+    await waitForStatus(server, running, 'processing');
+    const queued = await transcribeFile(server, librivoxClips()[0]!.wav);
+    expect(await statusOf(server, queued)).toBe('queued');
+
+    const exit = sigterm(server);
+    // Refused while the process still runs: it stopped listening before it stopped.
+    let refusedWhileRunning = false;
+    while (!refusedWhileRunning && server.process.exitCode === null) {
+      const answered = await fetch(new URL('/health', server.url)).then(
+        () => true,
+        () => false,
+      );
+      refusedWhileRunning = !answered && server.process.exitCode === null;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(refusedWhileRunning).toBe(true);
+    expect((await exit).code).toBe(0);
+    const started = (id: string) => new RegExp(`"transcript":"${id}".*"msg":"transcription started"`);
+    expect(server.output()).toMatch(started(running));
+    expect(server.output()).not.toMatch(started(queued));
+
+    await server.restart();
+    expect(await statusOf(server, running)).toBe('completed');
+    expect((await waitForTranscript(server, queued)).status).toBe('completed');
   }, 300_000);
 
   it('exits within EARSHOT_SHUTDOWN_GRACE_SECONDS, handing a long job back without counting it as a lost worker', async () => {

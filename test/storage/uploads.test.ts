@@ -270,10 +270,13 @@ describe('uploadIdFromUrl', () => {
   it('reads the id from an upload URL on any host, lowercased', () => {
     expect(uploadIdFromUrl(`http://127.0.0.1:8976/v2/upload/${id}`)).toBe(id);
     expect(uploadIdFromUrl(`https://earshot.example.com/v2/upload/${id.toUpperCase()}?x=1`)).toBe(id);
+    // Behind a proxy, EARSHOT_PUBLIC_URL's path comes first.
+    expect(uploadIdFromUrl(`https://example.com/earshot/v2/upload/${id}`)).toBe(id);
   });
   it('returns null for anything else', () => {
     expect(uploadIdFromUrl(`https://example.com/audio/${id}`)).toBeNull();
     expect(uploadIdFromUrl(`https://example.com/v2/upload/${id}/extra`)).toBeNull();
+    expect(uploadIdFromUrl(`https://example.com/earshotv2/upload/${id}`)).toBeNull();
     expect(uploadIdFromUrl('https://example.com/v2/upload/not-an-id')).toBeNull();
     expect(uploadIdFromUrl('not a url')).toBeNull();
   });
