@@ -24,7 +24,10 @@ export async function loadTranscripts(ctx: AppContext, projectId: string, ids: s
   }
   const hours = out.reduce((s, t) => s + t.audioDuration, 0) / 3600;
   if (hours > MAX_AUDIO_HOURS)
-    throw errors.invalidParam(`transcript_ids may cover at most ${MAX_AUDIO_HOURS} hours of audio (these cover ${hours.toFixed(1)} hours)`);
+    // Rounded up, so a total just over the limit never reads as the limit itself.
+    throw errors.invalidParam(
+      `transcript_ids may cover at most ${MAX_AUDIO_HOURS} hours of audio (these cover ${(Math.ceil(hours * 10) / 10).toFixed(1)} hours)`,
+    );
   return out;
 }
 

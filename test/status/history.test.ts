@@ -57,7 +57,12 @@ describe('uptime history', () => {
 
   it('prunes probes and history past the retention', async () => {
     await recordProbe(t.db, probe('b', new Date()), 'operational', 300);
+    // And ones past it, in this test itself, so that a prune that deleted nothing fails here.
+    await recordProbe(t.db, probe('b-old', new Date(Date.now() - 40 * DAY)), 'operational', 300);
+    expect((await t.db.query("select 1 from status_probes where component = 'b-old'")).rows).toHaveLength(1);
     await pruneProbes(t.db, 30);
+    expect((await t.db.query("select 1 from status_probes where component = 'b-old'")).rows).toHaveLength(0);
+    expect((await t.db.query("select 1 from status_rollups where component = 'b-old' and span = 'day'")).rows).toHaveLength(0);
     expect((await t.db.query("select 1 from status_probes where component = 'b'")).rows).toHaveLength(1);
     expect((await t.db.query("select 1 from status_rollups where component = 'b'")).rows).toHaveLength(2);
     const { rows } = await t.db.query<{ n: number }>("select count(*)::int as n from status_probes where at < now() - interval '30 days'");
