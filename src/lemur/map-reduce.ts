@@ -24,9 +24,12 @@ export class Session {
     readonly model: ModelInfo,
     readonly temperature: number,
     readonly signal?: AbortSignal,
+    /** Called with the final answer's text as it is generated (not with notes on parts): LeMUR's streaming extension. */
+    readonly onAnswerText?: (text: string) => void,
   ) {}
 
-  async chat(messages: ChatMessage[], maxTokens: number, jsonSchema?: Record<string, unknown>): Promise<ChatResult> {
+  /** `answer`: this is the request's final answer, whose text goes to `onAnswerText` as it comes. */
+  async chat(messages: ChatMessage[], maxTokens: number, jsonSchema?: Record<string, unknown>, answer = false): Promise<ChatResult> {
     const result = await this.backend.chat({
       model: this.model.name,
       messages,
@@ -34,6 +37,7 @@ export class Session {
       temperature: this.temperature,
       jsonSchema,
       signal: this.signal,
+      ...(answer && this.onAnswerText && { onText: this.onAnswerText }),
     });
     this.usage.input_tokens += result.inputTokens;
     this.usage.output_tokens += result.outputTokens;
@@ -165,14 +169,15 @@ export async function answer(
 ): Promise<Answer> {
   const direct = directMessages(joinLines(source), context, ask.instruction);
   const whole = await session.fits(direct, maxOutput);
-  if (whole.ok) return { text: (await session.chat(direct, maxOutput, ask.jsonSchema)).text, parts: 1 };
+  if (whole.ok) return { text: (await session.chat(direct, maxOutput, ask.jsonSchema, true)).text, parts: 1 };
   if (!splittable) throw errors.contextExceeded(overflowMessage(whole.tokens, maxOutput, session.model, false));
 
   let notes = await notesOnParts(session, source, context, ask.partInstruction, maxOutput);
   const parts = notes.length;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const final = notesMessages(notes, context, ask.instruction);
-    if ((await session.fits(final, maxOutput)).ok) return { text: (await session.chat(final, maxOutput, ask.jsonSchema)).text, parts };
+    if ((await session.fits(final, maxOutput)).ok)
+      return { text: (await session.chat(final, maxOutput, ask.jsonSchema, true)).text, parts };
     const lines = notes.map((n, i) => ({ text: `[Notes on part ${i + 1}] ${n.replace(/\s*\n\s*/g, ' ')}`, heading: '' }));
     notes = await notesOnParts(
       session,

@@ -9,6 +9,7 @@ import { inputTextLines, transcriptLines, type SourceTranscript } from '../lemur
 import { runLemur } from '../lemur/run.js';
 import { rethrowLlmError } from '../lemur/service.js';
 import { deleteLemurResponse, getLemurResponse, insertLemurResponse } from '../lemur/store.js';
+import { SseStream } from '../http/sse.js';
 import { UUID } from '../uuid.js';
 import { API_ROUTES, LEMUR_KINDS } from '../http/api-routes.js';
 
@@ -48,12 +49,27 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
           ? transcriptLines(await loadTranscripts(ctx, request.projectId, params.transcriptIds))
           : inputTextLines(params.inputText!);
         const signal = abortOnClose(reply);
-        const session = new Session(backend, model, params.temperature, signal);
+        // Earshot extension: `Accept: text/event-stream` streams the answer's text as `text` events, then the response as
+        // `done` (question-answer, several answers, is not streamed). No SDK sends it; the console does.
+        const events =
+          kind !== 'question-answer' && /\btext\/event-stream\b/.test(request.headers.accept ?? '') ? new SseStream(reply) : null;
+        const session = new Session(
+          backend,
+          model,
+          params.temperature,
+          signal,
+          events ? (text) => text && events.send({ text }, 'text') : undefined,
+        );
         const started = Date.now();
         const outcome = await runLemur(session, params, source).catch((err: unknown) => {
           if (signal.aborted) throw errors.clientClosed();
-          return rethrowLlmError(err);
+          if (!events?.open) return rethrowLlmError(err);
+          // Too late for a status code: the error goes as the stream's last event.
+          events.send({ error: (err as Error).message }, 'error');
+          events.end();
+          return null;
         });
+        if (!outcome) return reply;
         const id = randomUUID();
         const body = {
           request_id: id,
@@ -72,7 +88,10 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
           { lemur: id, kind, model: model.name, ...outcome.usage, parts: outcome.parts, ms: Date.now() - started },
           'LeMUR request answered',
         );
-        return body;
+        if (!events) return body;
+        events.send(body, 'done');
+        events.end();
+        return reply;
       });
     }
 

@@ -8,6 +8,7 @@ import { Session } from '../lemur/map-reduce.js';
 import { rethrowLlmError } from '../lemur/service.js';
 import { parseUnderstandingRequest, runUnderstanding } from '../lemur/understanding.js';
 import { loadTranscripts } from './lemur.js';
+import { SseStream } from '../http/sse.js';
 import { API_ROUTES } from '../http/api-routes.js';
 
 /** Upstream's default `max_tokens` (llm-gateway.yml). */
@@ -103,33 +104,28 @@ function usageOf(r: Pick<ChatResult, 'inputTokens' | 'outputTokens'>) {
 
 /** Server-sent events in OpenAI's chunk format, started on the first piece of text so that earlier failures are still plain HTTP errors. */
 class EventStream {
-  private started = false;
+  private readonly sse: SseStream;
 
   constructor(
-    private readonly reply: FastifyReply,
+    reply: FastifyReply,
     private readonly base: { id: string; object: 'chat.completion.chunk'; created: number; model: string },
-  ) {}
-
-  get open(): boolean {
-    return this.started;
+  ) {
+    this.sse = new SseStream(reply);
   }
 
+  get open(): boolean {
+    return this.sse.open;
+  }
+
+  /** OpenAI's stream opens with the assistant's role and no text. */
   private start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.reply.hijack();
-    this.reply.raw.writeHead(200, {
-      ...(this.reply.getHeaders() as Record<string, string>),
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    this.send({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+    if (!this.sse.open)
+      this.sse.send({ ...this.base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
   }
 
   send(fields: Record<string, unknown>): void {
     this.start();
-    this.reply.raw.write(`data: ${JSON.stringify({ ...this.base, ...fields })}\n\n`);
+    this.sse.send({ ...this.base, ...fields });
   }
 
   text(piece: string): void {
@@ -139,7 +135,7 @@ class EventStream {
 
   end(): void {
     this.start();
-    this.reply.raw.end('data: [DONE]\n\n');
+    this.sse.end('[DONE]');
   }
 }
 
