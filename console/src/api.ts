@@ -81,6 +81,26 @@ export async function apiJson<T>(path: string, opts: FetchOptions = {}): Promise
   return (await apiFetch(path, opts)).json() as Promise<T>;
 }
 
+/** Calls `onEvent` with each server-sent event of a `text/event-stream` response, as it arrives. */
+export async function readEvents(res: Response, onEvent: (event: string, data: unknown) => void): Promise<void> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffered += value;
+    let end = buffered.indexOf('\n\n');
+    for (; end >= 0; end = buffered.indexOf('\n\n')) {
+      const block = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const lines = block.split('\n');
+      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
+      const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
+      if (data !== undefined) onEvent(event, JSON.parse(data));
+    }
+  }
+}
+
 /** POST /v2/upload with progress events (fetch cannot report upload progress). */
 export function uploadFile(file: Blob, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { apiJson, type ApiError, isDeleted, withDetails, type Details, type ListItem } from './api';
+import { apiFetch, apiJson, type ApiError, isDeleted, readEvents, withDetails, type Details, type ListItem } from './api';
 import { when } from './format';
 import { href } from './route';
 import { displayName } from './transcripts';
@@ -34,6 +34,8 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [answer, setAnswer] = useState<QaResponse | TaskResponse | null>(null);
+  /** A task's answer so far, as the server streams it. */
+  const [partial, setPartial] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [cancelled, setCancelled] = useState(false);
   const running = useRef<AbortController | null>(null);
@@ -58,6 +60,7 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
     e.preventDefault();
     setError(null);
     setAnswer(null);
+    setPartial(null);
     setCancelled(false);
     const ids = [...chosen];
     if (ids.length === 0 || !text.trim() || text.length > MAX_PROMPT_CHARS) return;
@@ -75,14 +78,25 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
         const json = { transcript_ids: ids, questions };
         setAnswer(await apiJson<QaResponse>('/lemur/v3/generate/question-answer', { method: 'POST', json, signal }));
       } else {
+        // Earshot streams a task's answer as it is written (a local model writes slowly); a server that does not answers JSON.
         const json = { transcript_ids: ids, prompt: text.trim() };
-        setAnswer(await apiJson<TaskResponse>('/lemur/v3/generate/task', { method: 'POST', json, signal }));
+        const res = await apiFetch('/lemur/v3/generate/task', { method: 'POST', json, signal, headers: { accept: 'text/event-stream' } });
+        if (!res.headers.get('content-type')?.startsWith('text/event-stream')) setAnswer((await res.json()) as TaskResponse);
+        else {
+          let sofar = '';
+          await readEvents(res, (event, data) => {
+            if (event === 'text') setPartial((sofar += (data as { text: string }).text));
+            else if (event === 'done') setAnswer(data as TaskResponse);
+            else if (event === 'error') throw new Error((data as { error: string }).error);
+          });
+        }
       }
     } catch (err) {
       if ((err as Error).name === 'AbortError') setCancelled(true);
       else setError(err as ApiError);
     } finally {
       running.current = null;
+      setPartial(null);
       setBusy(false);
     }
   };
@@ -156,6 +170,12 @@ export function LemurPage({ preselected }: { preselected: string[] }) {
             </p>
           )}
         </div>
+      )}
+      {!answer && partial !== null && (
+        <section class="card" aria-labelledby="answer-h" aria-live="polite" data-testid="answer-partial">
+          <h2 id="answer-h">Answer (still writing…)</h2>
+          <p class="answer">{partial}</p>
+        </section>
       )}
       {answer && (
         <section class="card" aria-labelledby="answer-h" aria-live="polite">
