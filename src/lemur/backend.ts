@@ -50,6 +50,11 @@ export interface LlmBackend {
   /** Tokens of a piece of text on its own (for splitting long input into chunks). */
   countTokens(model: string, texts: string[]): Promise<number[]>;
   chat(request: ChatRequest): Promise<ChatResult>;
+  /**
+   * A backend that runs one request at a time (the embedded model): whether one is running, and when it last produced a
+   * token (ms since the epoch), so a health check can see the model working without queueing behind it.
+   */
+  activity?(): { running: boolean; lastTokenAt: number | null };
   close(): Promise<void>;
 }
 

@@ -42,6 +42,8 @@ export class EmbeddedBackend implements LlmBackend {
   loading = true;
   private readonly ready: Promise<Loaded>;
   private queue: Promise<unknown> = Promise.resolve();
+  private running = false;
+  private lastTokenAt: number | null = null;
 
   constructor(private readonly options: EmbeddedOptions) {
     this.location = options.modelPath;
@@ -112,9 +114,20 @@ export class EmbeddedBackend implements LlmBackend {
     return texts.map((t) => model.tokenize(t).length);
   }
 
+  activity(): { running: boolean; lastTokenAt: number | null } {
+    return { running: this.running, lastTokenAt: this.lastTokenAt };
+  }
+
   chat(request: ChatRequest): Promise<ChatResult> {
     // One at a time: the single sequence is the model's working memory.
-    const run = this.queue.then(() => this.generate(request));
+    const run = this.queue.then(async () => {
+      this.running = true;
+      try {
+        return await this.generate(request);
+      } finally {
+        this.running = false;
+      }
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -149,7 +162,10 @@ export class EmbeddedBackend implements LlmBackend {
         temperature: request.temperature,
         ...(grammar && { grammar }),
         signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
-        onToken: (tokens) => (outputTokens += tokens.length),
+        onToken: (tokens) => {
+          outputTokens += tokens.length;
+          this.lastTokenAt = Date.now();
+        },
         ...(request.onText && { onTextChunk: request.onText }),
       })
       .catch((err: unknown) => {

@@ -43,6 +43,17 @@ describe('embedded llama.cpp backend', () => {
     expect(pieces.join('')).toBe(r.text);
   });
 
+  it('says while it answers, and when it last produced a token, so a health check need not queue behind it', async () => {
+    expect(llm.activity().running).toBe(false);
+    const seen: { running: boolean; lastTokenAt: number | null }[] = [];
+    const before = Date.now();
+    await llm.chat({ model: 'tiny', messages: ask('hello'), maxTokens: 6, temperature: 0, onText: () => seen.push(llm.activity()) });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((a) => a.running)).toBe(true);
+    expect(seen.at(-1)!.lastTokenAt).toBeGreaterThanOrEqual(before);
+    expect(llm.activity().running).toBe(false);
+  });
+
   it('is deterministic at temperature 0', async () => {
     const a = await llm.chat({ model: 'tiny', messages: ask('same prompt'), maxTokens: 8, temperature: 0 });
     const b = await llm.chat({ model: 'tiny', messages: ask('same prompt'), maxTokens: 8, temperature: 0 });
