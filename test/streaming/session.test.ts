@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPocketsphinxEngine } from '../../src/engines/pocketsphinx.js';
 import type { StreamingEngine } from '../../src/engines/engine.js';
@@ -8,13 +6,13 @@ import type { RemoteDecoder } from '../../src/streaming/decoder-pool.js';
 import { DEFAULT_TURN_SETTINGS, LiveSession, type TurnSettings, type TurnUpdate } from '../../src/streaming/session.js';
 import { SileroModel } from '../../src/streaming/silero-vad.js';
 import { SILERO_MODEL } from '../helpers/server.js';
+import { espeakSpeech } from '../helpers/streaming.js';
 
 /**
  * Turn endings of a live session on real speech (espeak-ng, pocketsphinx, Silero VAD), timed in audio:
  * each frame is decoded before the next is given, so an update's `atMs` is the audio heard when it was sent.
  * A sentence-final "." makes espeak-ng fall in pitch; a "," holds it up, as a speaker stopping mid-sentence does.
  */
-const run = promisify(execFile);
 const BYTES_PER_MS = 32;
 const LEAD_MS = 500;
 const TAIL_MS = 2500;
@@ -33,32 +31,7 @@ afterAll(async () => {
 });
 
 /** The text spoken between silences, and where its speech ends (trailing digital silence trimmed). */
-async function speech(text: string): Promise<{ audio: Buffer; speechEndMs: number }> {
-  const { stdout: wav } = await run('espeak-ng', ['--stdout', text], { encoding: 'buffer', maxBuffer: 1 << 26 });
-  const child = run(
-    'ffmpeg',
-    [
-      '-loglevel',
-      'error',
-      '-i',
-      '-',
-      '-af',
-      'silenceremove=start_periods=1:stop_periods=-1:start_threshold=-60dB:stop_threshold=-60dB',
-      '-f',
-      's16le',
-      '-ac',
-      '1',
-      '-ar',
-      '16000',
-      '-',
-    ],
-    { encoding: 'buffer', maxBuffer: 1 << 26 },
-  );
-  child.child.stdin!.end(wav);
-  const { stdout: pcm } = await child;
-  const silence = (ms: number) => Buffer.alloc(ms * BYTES_PER_MS);
-  return { audio: Buffer.concat([silence(LEAD_MS), pcm, silence(TAIL_MS)]), speechEndMs: LEAD_MS + pcm.length / BYTES_PER_MS };
-}
+const speech = (text: string) => espeakSpeech(text, LEAD_MS, TAIL_MS);
 
 type Update = TurnUpdate & { atMs: number };
 

@@ -10,6 +10,7 @@ import { SileroModel } from '../../src/streaming/silero-vad.js';
 import { EnergyVad, type Vad } from '../../src/streaming/vad.js';
 import { freshDb, type TestDb } from '../helpers/db.js';
 import { SILERO_MODEL } from '../helpers/server.js';
+import { espeakSpeech } from '../helpers/streaming.js';
 
 const run = promisify(execFile);
 const BYTES_PER_MS = 32;
@@ -24,29 +25,7 @@ let model: SileroModel;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vad-'));
-  const wav = path.join(dir, 'speech.wav');
-  await run('espeak-ng', ['-w', wav, 'The committee will decide on the budget next Tuesday morning.']);
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-loglevel',
-      'error',
-      '-i',
-      wav,
-      '-af',
-      'silenceremove=start_periods=1:stop_periods=-1:start_threshold=-60dB:stop_threshold=-60dB',
-      '-f',
-      's16le',
-      '-ac',
-      '1',
-      '-ar',
-      '16000',
-      '-',
-    ],
-    { encoding: 'buffer', maxBuffer: 1 << 26 },
-  );
-  speechEndMs = LEAD_MS + stdout.length / BYTES_PER_MS;
-  audio = Buffer.concat([Buffer.alloc(LEAD_MS * BYTES_PER_MS), stdout, Buffer.alloc(TAIL_MS * BYTES_PER_MS)]);
+  ({ audio, speechEndMs } = await espeakSpeech('The committee will decide on the budget next Tuesday morning.', LEAD_MS, TAIL_MS));
   model = await SileroModel.load(SILERO_MODEL);
 });
 
