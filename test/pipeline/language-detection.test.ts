@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { AssemblyAI } from 'assemblyai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { librivoxClip } from '../helpers/librivox.js';
@@ -8,6 +10,7 @@ import { validateSchema } from '../helpers/openapi.js';
 import { api, startServer, transcribeFile, waitForTranscript, type TestServer } from '../helpers/server.js';
 import { hiss as hissFile, whisperLidStandin } from '../helpers/whisper-lid.js';
 
+const run = promisify(execFile);
 describe('language_detection (the Whisper-shaped stand-in through the real server, pocketsphinx transcribing)', {
   timeout: 240_000,
 }, () => {
@@ -137,5 +140,15 @@ describe('language_detection (the Whisper-shaped stand-in through the real serve
     expect(fallback.error).toBeUndefined();
     expect(fallback.language_code).toBe('en');
     expect(fallback.language_confidence).toBeGreaterThan(0);
+  });
+
+  it('detects one language for a multichannel file, over its channels mixed down, and transcribes each channel in it', async () => {
+    const stereo = path.join(dir, 'stereo.wav');
+    await run('sox', ['-R', '-M', speech, librivoxClip('0880'), stereo]);
+    const t = await waitForTranscript(server, await transcribeFile(server, stereo, { language_detection: true, multichannel: true }));
+    expect(t.error).toBeUndefined();
+    expect(t).toMatchObject({ status: 'completed', audio_channels: 2, language_code: 'en_us' });
+    expect(t.language_confidence).toBeGreaterThan(0.5);
+    expect(new Set((t.words as { channel: string }[]).map((w) => w.channel))).toEqual(new Set(['1', '2']));
   });
 });
