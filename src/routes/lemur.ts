@@ -62,8 +62,13 @@ export function lemurRoutes(ctx: AppContext): FastifyPluginAsync {
         );
         const started = Date.now();
         const outcome = await runLemur(session, params, source).catch((err: unknown) => {
-          if (signal.aborted) throw errors.clientClosed();
+          if (signal.aborted && !events?.open) throw errors.clientClosed();
           if (!events?.open) return rethrowLlmError(err);
+          // The client left mid-stream: nobody to tell, and the reply is no longer Fastify's to answer.
+          if (signal.aborted) {
+            events.end();
+            return null;
+          }
           // Too late for a status code: the error goes as the stream's last event.
           events.send({ error: (err as Error).message }, 'error');
           events.end();
