@@ -67,12 +67,14 @@ export interface ProcMemory {
   hwm: number;
 }
 
-/** VmRSS and VmHWM of a process in bytes, or null once it is gone. */
+/** VmRSS and VmHWM of a process in bytes, or null once it is gone (an exited process not yet reaped has no Vm lines). */
 export function procMemory(pid: number): ProcMemory | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+    const rss = kb('VmRSS');
+    if (Number.isNaN(rss)) return null;
+    return { rss, hwm: kb('VmHWM') };
   } catch {
     return null;
   }
