@@ -178,6 +178,7 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
         {
           formatTurns: params.formatTurns,
           partials: params.partials,
+          filterProfanity: params.filterProfanity,
           speakers: params.speakers && new SpeakerTracker(params.speakers.maxSpeakers, ctx.config.streamingSpeakerThreshold),
         },
         (update) => {

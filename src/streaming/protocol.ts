@@ -25,6 +25,8 @@ export interface SessionParams {
   webhookAuth: { name: string; value: string } | null;
   /** v2 `enable_extra_session_information`: a SessionInformation message before SessionTerminated. */
   sessionInformation: boolean;
+  /** v3 `filter_profanity`: profane words masked in every turn, as upstream's async transcripts mask them. */
+  filterProfanity: boolean;
   /** v3 `speaker_labels` (with `max_speakers`): label each ended turn's speaker. */
   speakers: { maxSpeakers: number | null } | null;
 }

@@ -1,5 +1,5 @@
 import type { EngineWord } from '../engines/engine.js';
-import { DEFAULT_FORMAT_OPTIONS, formatWords } from '../text/format.js';
+import { DEFAULT_FORMAT_OPTIONS, formatWords, maskProfanity } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
 import type { StreamAudioConverter } from './audio.js';
 import type { RemoteDecoder } from './decoder-pool.js';
@@ -71,7 +71,7 @@ export class LiveSession {
     vad: Promise<Vad>,
     private readonly converter: StreamAudioConverter,
     public settings: TurnSettings,
-    private readonly options: { formatTurns: boolean; partials: boolean; speakers?: SpeakerTracker | null },
+    private readonly options: { formatTurns: boolean; partials: boolean; filterProfanity?: boolean; speakers?: SpeakerTracker | null },
     private readonly emit: (update: TurnUpdate) => void,
   ) {
     // A decoder or VAD that fails to load fails every later operation with its error, not a TypeError.
@@ -124,7 +124,9 @@ export class LiveSession {
         return;
       }
       const text = words.map((w) => w.text).join(' ');
-      const live = words.map((w, i) => ({ ...w, word_is_final: sameWord(this.previous[i], w) && w.end <= now - FINAL_AFTER_MS }));
+      const live = this.masked(
+        words.map((w, i) => ({ ...w, word_is_final: sameWord(this.previous[i], w) && w.end <= now - FINAL_AFTER_MS })),
+      );
       this.previous = words;
       if (this.options.partials && text !== this.lastText) {
         this.lastText = text;
@@ -167,6 +169,11 @@ export class LiveSession {
     return this.run(() => this.decoder.close());
   }
 
+  /** Words as the client sees them: profanity masked with `filter_profanity`. */
+  private masked(words: LiveWord[]): LiveWord[] {
+    return this.options.filterProfanity ? maskProfanity(words) : words;
+  }
+
   private async endTurn(confidence: number): Promise<void> {
     const { words, embedding } = await this.decoder.endUtterance();
     this.previous = [];
@@ -175,12 +182,12 @@ export class LiveSession {
     if (words.length === 0) return;
     const update: TurnUpdate = {
       turnOrder: this.turnOrder++,
-      words: words.map((w) => ({ ...w, word_is_final: true })),
+      words: this.masked(words.map((w) => ({ ...w, word_is_final: true }))),
       endOfTurn: true,
       endOfTurnConfidence: Math.round(confidence * 1000) / 1000,
     };
     if (this.options.formatTurns) {
-      update.formatted = formatWords(words, DEFAULT_FORMAT_OPTIONS);
+      update.formatted = formatWords(words, { ...DEFAULT_FORMAT_OPTIONS, filter_profanity: this.options.filterProfanity === true });
     }
     if (this.options.speakers) update.speakerLabel = this.options.speakers.assign(embedding);
     this.emit(update);

@@ -66,6 +66,7 @@ export const v2: StreamingProtocol = {
       webhookUrl: null,
       webhookAuth: null,
       sessionInformation: parseBool('enable_extra_session_information', q.enable_extra_session_information, false, bad),
+      filterProfanity: false,
       speakers: null,
     };
   },

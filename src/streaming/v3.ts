@@ -61,7 +61,6 @@ const UNAPPLIED: [name: string, asks: (v: string) => boolean][] = [
   ['prompt', (v) => v !== ''],
   ['agent_context', (v) => v !== ''],
   ['redact_pii', (v) => v === 'true'],
-  ['filter_profanity', (v) => v === 'true'],
   ['llm_gateway', (v) => v !== '' && v !== 'null'],
 ];
 
@@ -106,6 +105,7 @@ export const v3: StreamingProtocol = {
       webhookUrl,
       webhookAuth: authName !== undefined ? { name: authName, value: authValue! } : null,
       sessionInformation: false,
+      filterProfanity: parseBool('filter_profanity', q.filter_profanity, false, bad),
       speakers: parseBool('speaker_labels', q.speaker_labels, false, bad)
         ? { maxSpeakers: q.max_speakers === undefined ? null : parseNumber('max_speakers', q.max_speakers, 0, [1, 10], bad, true) }
         : null,

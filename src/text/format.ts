@@ -180,8 +180,13 @@ export function formatWords(words: readonly InputWord[], opts: FormatOptions): T
   if (!opts.disfluencies) out = dropFillers(out);
   out = opts.format_text ? capitalise(normaliseNumbers(out)) : out.map((w) => ({ ...w, text: w.text.toLowerCase() }));
   if (opts.custom_spelling?.length) out = applyCustomSpelling(out, opts.custom_spelling);
-  if (opts.filter_profanity) out = out.map((w) => ({ ...w, text: w.text.split(' ').map(maskProfanity).join(' ') }));
+  if (opts.filter_profanity) out = maskProfanity(out);
   return out;
+}
+
+/** `filter_profanity`: each profane word kept to its first letter and stars ("d***"), as upstream masks it. */
+export function maskProfanity<W extends { text: string }>(words: readonly W[]): W[] {
+  return words.map((w) => ({ ...w, text: w.text.split(' ').map(maskToken).join(' ') }));
 }
 
 function toTranscriptWord(w: InputWord): TranscriptWord {
@@ -428,7 +433,7 @@ function applyCustomSpelling(words: TranscriptWord[], rules: readonly CustomSpel
 }
 
 /** "shit's," → "s***'s,": first letter kept, the rest starred, suffixes and punctuation preserved. */
-function maskProfanity(token: string): string {
+function maskToken(token: string): string {
   const { lead, core, trail } = affixes(token);
   const apostrophe = core.search(/['’]/);
   const base = apostrophe === -1 ? core : core.slice(0, apostrophe);

@@ -5,6 +5,7 @@ import { StreamAudioConverter } from '../../src/streaming/audio.js';
 import type { RemoteDecoder } from '../../src/streaming/decoder-pool.js';
 import { DEFAULT_TURN_SETTINGS, LiveSession, type TurnSettings, type TurnUpdate } from '../../src/streaming/session.js';
 import { SileroModel } from '../../src/streaming/silero-vad.js';
+import { EnergyVad } from '../../src/streaming/vad.js';
 import { SILERO_MODEL } from '../helpers/server.js';
 import { espeakSpeech } from '../helpers/streaming.js';
 
@@ -110,5 +111,43 @@ describe('live session turn endings (default settings)', () => {
     const b = await stream(audio);
     expect(b).toEqual(a);
     expect(a.filter((u) => u.endOfTurn)).toHaveLength(1);
+  });
+});
+
+describe('filter_profanity in live sessions', () => {
+  it('masks profane words in partial and final turns, formatted or not, and leaves the rest as heard', async () => {
+    const heard = [
+      { text: 'shit', start: 0, end: 300, confidence: 0.9 },
+      { text: 'it', start: 300, end: 500, confidence: 0.9 },
+    ];
+    // A decoder that has heard those two words: the session's own masking is what is tested.
+    const decoder: RemoteDecoder = {
+      accept: async () => ({ words: heard, inSpeech: true }),
+      endUtterance: async () => ({ words: heard, embedding: null }),
+      close: async () => undefined,
+    };
+    const run = async (filterProfanity: boolean) => {
+      const updates: TurnUpdate[] = [];
+      const session = new LiveSession(
+        Promise.resolve(decoder),
+        Promise.resolve(new EnergyVad(0.4)),
+        new StreamAudioConverter('pcm_s16le', 16_000),
+        { ...DEFAULT_TURN_SETTINGS, max_turn_silence: 60_000 },
+        { formatTurns: true, partials: true, filterProfanity },
+        (u) => updates.push(u),
+      );
+      await session.audio(Buffer.alloc(3200));
+      await session.forceEndpoint();
+      await session.finish();
+      return updates;
+    };
+    const masked = await run(true);
+    const partial = masked.find((u) => !u.endOfTurn)!;
+    const final = masked.find((u) => u.endOfTurn)!;
+    expect(partial.words.map((w) => w.text)).toEqual(['s***', 'it']);
+    expect(final.words.map((w) => w.text)).toEqual(['s***', 'it']);
+    expect(final.formatted!.map((w) => w.text)).toEqual(['S***', 'it.']);
+    const plain = await run(false);
+    expect(plain.find((u) => u.endOfTurn)!.words.map((w) => w.text)).toEqual(['shit', 'it']);
   });
 });

@@ -18,6 +18,12 @@ describe('v3 query parameters', () => {
     expect(() => parse({ max_turn_silence: 'soon' })).toThrow(SessionClose);
   });
 
+  it('reads filter_profanity', () => {
+    expect(parse({}).filterProfanity).toBe(false);
+    expect(parse({ filter_profanity: 'true' }).filterProfanity).toBe(true);
+    expect(() => parse({ filter_profanity: 'maybe' })).toThrow(SessionClose);
+  });
+
   it('reads speaker_labels with max_speakers (1 to 10), and nothing without speaker_labels', () => {
     expect(parse({}).speakers).toBeNull();
     expect(parse({ speaker_labels: 'true' }).speakers).toEqual({ maxSpeakers: null });
