@@ -2,6 +2,8 @@ import { wavHeader } from '../src/audio/wav.js';
 import { createWriteStream, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { run } from './util.js';
 
 export const LIBRIVOX_DIR = '/usr/share/pocketsphinx/test/data/librivox';
@@ -90,4 +92,23 @@ export async function jfkLikeClip(dir: string): Promise<ReferenceClip> {
     await run('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', wav]);
   }
   return { id: 'jfk-espeak', wav, reference: JFK_TEXT };
+}
+
+const execBuffer = promisify(execFile);
+
+/**
+ * espeak-ng saying `text` as 16 kHz s16le, its own leading and trailing quiet trimmed, between `leadMs` and `tailMs`
+ * of digital silence: speech ends exactly at `speechEndMs`.
+ */
+export async function espeakSpeech(text: string, leadMs: number, tailMs: number): Promise<{ audio: Buffer; speechEndMs: number }> {
+  const { stdout: wav } = await execBuffer('espeak-ng', ['--stdout', text], { encoding: 'buffer', maxBuffer: 1 << 26 });
+  const trim = 'silenceremove=start_periods=1:stop_periods=-1:start_threshold=-60dB:stop_threshold=-60dB';
+  const child = execBuffer('ffmpeg', ['-loglevel', 'error', '-i', '-', '-af', trim, '-f', 's16le', '-ac', '1', '-ar', '16000', '-'], {
+    encoding: 'buffer',
+    maxBuffer: 1 << 26,
+  });
+  child.child.stdin!.end(wav);
+  const { stdout: pcm } = await child;
+  const silence = (ms: number) => Buffer.alloc(ms * 32);
+  return { audio: Buffer.concat([silence(leadMs), pcm, silence(tailMs)]), speechEndMs: leadMs + pcm.length / 32 };
 }

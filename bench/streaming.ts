@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { decodeAudio } from '../src/audio/decode.js';
 import { SileroModel } from '../src/streaming/silero-vad.js';
 import { EnergyVad } from '../src/streaming/vad.js';
+import { espeakSpeech } from './audio.js';
 import type { BenchFigure } from './figure.js';
-
-const run = promisify(execFile);
 
 const CHUNK_MS = 100;
 const BYTES_PER_MS = 32;
@@ -62,17 +59,10 @@ interface Turn {
   speechEndMs: number;
 }
 
-/** A sentence as espeak-ng says it, between silences, with the exact offset its speech ends at. */
+/** A sentence as espeak-ng says it, after LEAD_MS of silence, with the exact offset its speech ends at. */
 async function spoken(text: string): Promise<Turn> {
-  const { stdout: wav } = await run('espeak-ng', ['--stdout', text], { encoding: 'buffer', maxBuffer: 1 << 26 });
-  const trim = 'silenceremove=start_periods=1:stop_periods=-1:start_threshold=-60dB:stop_threshold=-60dB';
-  const ffmpeg = run('ffmpeg', ['-loglevel', 'error', '-i', '-', '-af', trim, '-f', 's16le', '-ac', '1', '-ar', '16000', '-'], {
-    encoding: 'buffer',
-    maxBuffer: 1 << 26,
-  });
-  ffmpeg.child.stdin!.end(wav);
-  const speech = (await ffmpeg).stdout;
-  return { pcm: Buffer.concat([Buffer.alloc(LEAD_MS * BYTES_PER_MS), speech]), speechEndMs: LEAD_MS + speech.length / BYTES_PER_MS };
+  const { audio, speechEndMs } = await espeakSpeech(text, LEAD_MS, 0);
+  return { pcm: audio, speechEndMs };
 }
 
 async function pcmOf(file: string): Promise<Buffer> {

@@ -4,22 +4,7 @@ import WebSocket from 'ws';
 
 const run = promisify(execFile);
 
-/**
- * espeak-ng saying `text` as 16 kHz s16le, its own leading and trailing quiet trimmed, between `leadMs` and `tailMs`
- * of digital silence: speech ends exactly at `speechEndMs`.
- */
-export async function espeakSpeech(text: string, leadMs: number, tailMs: number): Promise<{ audio: Buffer; speechEndMs: number }> {
-  const { stdout: wav } = await run('espeak-ng', ['--stdout', text], { encoding: 'buffer', maxBuffer: 1 << 26 });
-  const trim = 'silenceremove=start_periods=1:stop_periods=-1:start_threshold=-60dB:stop_threshold=-60dB';
-  const child = run('ffmpeg', ['-loglevel', 'error', '-i', '-', '-af', trim, '-f', 's16le', '-ac', '1', '-ar', '16000', '-'], {
-    encoding: 'buffer',
-    maxBuffer: 1 << 26,
-  });
-  child.child.stdin!.end(wav);
-  const { stdout: pcm } = await child;
-  const silence = (ms: number) => Buffer.alloc(ms * 32);
-  return { audio: Buffer.concat([silence(leadMs), pcm, silence(tailMs)]), speechEndMs: leadMs + pcm.length / 32 };
-}
+export { espeakSpeech } from '../../bench/audio.js';
 
 /** Raw mono PCM (or mu-law) of any audio file at the given rate, via ffmpeg. */
 export async function rawAudio(file: string, sampleRate = 16_000, encoding: 'pcm_s16le' | 'pcm_mulaw' = 'pcm_s16le'): Promise<Buffer> {
