@@ -4,6 +4,7 @@ import { Diarizer, pcmToFloat } from '../engines/diarization.js';
 import type { DiarizationModels } from '../engines/diarization-models.js';
 import type { Engine } from '../engines/engine.js';
 import { createEngine } from '../engines/index.js';
+import { keptModel } from '../engines/kept-model.js';
 import { type LanguageIdModel, type LanguageScore, WhisperLanguageId } from '../engines/language-id.js';
 import { averageConfidence, formatWords, transcriptText } from '../text/format.js';
 import { assignSpeakers } from '../text/speakers.js';
@@ -56,25 +57,6 @@ async function* kept(pcm: AsyncIterable<Buffer>, chunks: Buffer[]): AsyncIterabl
     chunks.push(chunk);
     yield chunk;
   }
-}
-
-/**
- * A model this thread loads on first use and keeps, loaded again when the configured files change (or it failed to
- * load): the diarizer and the language identifier.
- */
-function keptModel<M, T>(load: (model: M) => Promise<T>, keyOf: (model: M) => string): (model: M) => Promise<T> {
-  let current: { key: string; instance: Promise<T> } | null = null;
-  return (model) => {
-    const key = keyOf(model);
-    if (current?.key !== key) {
-      const next = { key, instance: load(model) };
-      current = next;
-      next.instance.catch(() => {
-        if (current === next) current = null;
-      });
-    }
-    return current.instance;
-  };
 }
 
 const diarizerFor = keptModel(

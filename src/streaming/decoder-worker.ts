@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pcmToFloat } from '../engines/diarization.js';
 import { type EngineWord, SAMPLE_RATE, type StreamingDecoder, type StreamingEngine } from '../engines/engine.js';
 import { createPocketsphinxEngine } from '../engines/pocketsphinx.js';
+import { keptModel } from '../engines/kept-model.js';
 import type { SpeakerEmbedder } from '../engines/speaker-embedding.js';
 import type { DecoderReply, DecoderRequest, DecoderWorkerData } from './decoder-pool.js';
 
@@ -22,7 +23,6 @@ interface Voice {
   endMs: number;
 }
 const decoders = new Map<string, { decoder: StreamingDecoder; voice: Voice | null }>();
-const embedders = new Map<string, Promise<SpeakerEmbedder>>();
 /** Upstream labels turns under about a second "UNKNOWN": too little voice to embed. */
 const MIN_VOICE_MS = 1000;
 const BYTES_PER_MS = (SAMPLE_RATE * 2) / 1000;
@@ -62,15 +62,10 @@ function prepareSpare() {
 }
 
 /** The embedder of `model`, loaded once per thread (again after a failed load). */
-function embedderFor(model: string): Promise<SpeakerEmbedder> {
-  let e = embedders.get(model);
-  if (!e) {
-    e = import('../engines/speaker-embedding.js').then((m) => m.SpeakerEmbedder.load(model, 1));
-    e.catch(() => embedders.delete(model));
-    embedders.set(model, e);
-  }
-  return e;
-}
+const embedderFor = keptModel(
+  (model: string) => import('../engines/speaker-embedding.js').then((m) => m.SpeakerEmbedder.load(model, 1)),
+  (model) => model,
+);
 
 /** The voice embedding of the span the words cover, or null when it is under MIN_VOICE_MS; the kept audio is let go. */
 async function embedUtterance(voice: Voice, words: EngineWord[]): Promise<Float32Array | null> {
