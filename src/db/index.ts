@@ -3,6 +3,7 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { settings, type Config } from '../config.js';
 import { lockFile } from './dir-lock.js';
+import { pgliteModule } from './pglite-module.js';
 
 /** The part of a database connection the rest of Earshot uses. Both backends speak PostgreSQL. */
 export interface Queryable {
@@ -166,7 +167,8 @@ async function openPglite(dir: string): Promise<Db> {
   await mkdir(dir, { recursive: true });
   const unlock = lockDir(dir);
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create(dir).catch((err: unknown) => {
+  const { module } = await pgliteModule();
+  const db = await PGlite.create(dir, { wasmModule: module }).catch((err: unknown) => {
     unlock();
     throw err;
   });
