@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Db } from '../db/index.js';
+import { isConnectionLoss, type Db } from '../db/index.js';
 import { hashKey, projectForKey } from '../storage/keys.js';
 import { errors } from './errors.js';
 
@@ -9,7 +9,9 @@ const CACHE_MS = 5_000;
 /**
  * Reads the API key from `Authorization` (AssemblyAI's raw-key form, and the `Bearer` form many
  * clients send by habit) and resolves it to a project. Lookups are cached briefly: polling clients
- * hit this on every request.
+ * hit this on every request. While the database cannot be reached, a key this process has already
+ * seen keeps its last answer, so what needs no database (a live session on an API key) goes on
+ * working through an outage; no key can be created or revoked meanwhile, so the answer still holds.
  */
 export class Authenticator {
   private readonly cache = new Map<string, { projectId: string | null; until: number }>();
@@ -31,7 +33,13 @@ export class Authenticator {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) return hit.projectId;
-    const projectId = await projectForKey(this.db, key);
+    let projectId: string | null;
+    try {
+      projectId = await projectForKey(this.db, key);
+    } catch (err) {
+      if (hit && isConnectionLoss(err)) return hit.projectId;
+      throw err;
+    }
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { projectId, until: now + CACHE_MS });
     return projectId;

@@ -27,6 +27,15 @@ export async function claimStreamingSession(
   });
 }
 
+/** A session already running, admitted while the database was away: counted from now on, whatever the limit. */
+export async function recordStreamingSession(db: Queryable, s: { id: string; instanceId: string; projectId: string }): Promise<void> {
+  await db.query(
+    `insert into streaming_sessions (id, instance_id, project_id, expires_at) values ($1, $2, $3, now() + $4::int * interval '1 second')
+     on conflict (id) do nothing`,
+    [s.id, s.instanceId, s.projectId, SESSION_TTL_SECONDS],
+  );
+}
+
 export async function releaseStreamingSession(db: Queryable, id: string): Promise<void> {
   await db.query('delete from streaming_sessions where id = $1', [id]);
 }

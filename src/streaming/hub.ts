@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/index.js';
+import { isConnectionLoss, type Db } from '../db/index.js';
 import type { Logger } from '../log.js';
 import {
   claimStreamingSession,
   heartbeatStreamingSessions,
+  recordStreamingSession,
   releaseInstanceStreamingSessions,
   releaseStreamingSession,
   SESSION_TTL_SECONDS,
@@ -19,6 +20,8 @@ import { EnergyVad, findVadModel, type Vad } from './vad.js';
 export class StreamingHub {
   readonly pool: DecoderPool;
   readonly active = new Set<string>();
+  /** Sessions admitted while the database was away (id → project): counted in the fleet's table at the next beat. */
+  private readonly unrecorded = new Map<string, string>();
   readonly instanceId = randomUUID();
   private silero: Promise<SileroModel | null> | null = null;
   private readonly heartbeat: NodeJS.Timeout;
@@ -33,22 +36,41 @@ export class StreamingHub {
     this.heartbeat = setInterval(
       () => {
         if (this.active.size === 0) return;
-        heartbeatStreamingSessions(db, this.instanceId).catch((err: unknown) => log.warn({ err }, 'streaming session heartbeat failed'));
+        this.beat().catch((err: unknown) => log.warn({ err }, 'streaming session heartbeat failed'));
       },
       (SESSION_TTL_SECONDS * 1000) / 3,
     );
     this.heartbeat.unref();
   }
 
-  /** Counts the session against the fleet's limit; false when the fleet is full. */
+  /**
+   * Counts the session against the fleet's limit; false when the fleet is full. A live session needs the
+   * database for nothing else, so while it cannot be reached this node admits up to the limit on its own
+   * count (the fleet's total cannot be known) and records those sessions once it is back.
+   */
   async claim(sessionId: string, projectId: string, max: number): Promise<boolean> {
-    if (!(await claimStreamingSession(this.db, { id: sessionId, instanceId: this.instanceId, projectId, max }))) return false;
+    try {
+      if (!(await claimStreamingSession(this.db, { id: sessionId, instanceId: this.instanceId, projectId, max }))) return false;
+    } catch (err) {
+      if (!isConnectionLoss(err) || this.active.size >= max) throw err;
+      this.log.warn({ session: sessionId }, 'database unreachable: streaming session admitted on this node’s own count');
+      this.unrecorded.set(sessionId, projectId);
+    }
     this.active.add(sessionId);
     return true;
   }
 
+  private async beat(): Promise<void> {
+    for (const [id, projectId] of this.unrecorded) {
+      await recordStreamingSession(this.db, { id, instanceId: this.instanceId, projectId });
+      this.unrecorded.delete(id);
+    }
+    await heartbeatStreamingSessions(this.db, this.instanceId);
+  }
+
   release(sessionId: string): void {
     if (!this.active.delete(sessionId)) return;
+    if (this.unrecorded.delete(sessionId)) return;
     releaseStreamingSession(this.db, sessionId).catch((err: unknown) => this.log.warn({ err }, 'could not release a streaming session'));
   }
 
@@ -84,6 +106,7 @@ export class StreamingHub {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     this.active.clear();
+    this.unrecorded.clear();
     await releaseInstanceStreamingSessions(this.db, this.instanceId).catch((err: unknown) =>
       this.log.warn({ err }, 'could not release streaming sessions'),
     );

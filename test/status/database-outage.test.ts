@@ -116,6 +116,19 @@ describe('status page: the database goes down and comes back', () => {
     expect(mail.headers).toMatch(/List-Unsubscribe: <http:\/\/127\.0\.0\.1:\d+\/status\/subscriptions\/unsubscribe\?token=/);
     expect(mail.headers).toMatch(/List-Unsubscribe-Post: List-Unsubscribe=One-Click/);
 
+    // The outage is where the database is used: the queue (pg-boss) within two more rounds, and /health.
+    await waitForComponent(server, 'queue', 'major_outage', 15_000);
+    const health = await fetch(new URL('/health', server.url));
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { checks: { database: { status: string } } }).checks.database.status).not.toBe('ok');
+    // A live session on an API key needs no database (the key's last answer holds while it is away):
+    // Streaming stays operational round after round.
+    for (let round = 0; round < 8; round++) {
+      const now = await summary(server);
+      expect(now.components.find((c) => c.id === 'streaming')!.status).toBe('operational');
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+
     // The HTML page says why it has no history, and still shows the outage.
     const html = await (await fetch(new URL('/status', server.url))).text();
     expect(html).toContain('The database cannot be reached');
