@@ -1,12 +1,11 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { catalogue, catalogueEntry, mirrorUrl } from '../models/catalogue.js';
-import { downloadModel, sha256Of, unpackArchive } from '../models/download.js';
+import { downloadModel, unpackArchive } from '../models/download.js';
 import { findModel, listInstalled, modelPath, modelsDir, removeModel } from '../models/store.js';
 import { addConfigOptions, configFrom, examples } from './options.js';
 
-function formatBytes(n: number | null): string {
-  if (n === null) return '?';
+function formatBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
   return `${Math.round(n / 1e6)} MB`;
 }
@@ -120,7 +119,7 @@ export function registerModels(program: Command): void {
       { format: `${entry.fileName} {bar} {percentage}% | {done}/{size} | ETA {eta_formatted}`, stream: process.stderr },
       cliProgress.Presets.shades_classic,
     );
-    if (showBar) bar.start(entry.sizeBytes ?? 0, 0, { done: formatBytes(0), size: formatBytes(entry.sizeBytes) });
+    if (showBar) bar.start(entry.sizeBytes, 0, { done: formatBytes(0), size: formatBytes(entry.sizeBytes) });
     // Ctrl-C keeps the .part file, so the next pull resumes from where this one stopped.
     const controller = new AbortController();
     const onSigint = () => controller.abort();
@@ -131,9 +130,8 @@ export function registerModels(program: Command): void {
       await downloadModel({
         url: entry.url,
         dest,
-        expectedSize: entry.sizeBytes ?? undefined,
+        expectedSize: entry.sizeBytes,
         sha256: entry.sha256,
-        sha1: entry.sha1,
         signal: controller.signal,
         onProgress: (received) => showBar && bar.update(received, { done: formatBytes(received) }),
       });
@@ -143,12 +141,8 @@ export function registerModels(program: Command): void {
       process.off('SIGINT', onSigint);
       if (showBar) bar.stop();
     }
-    const checked =
-      entry.sha256 || entry.sha1
-        ? `${formatBytes(entry.sizeBytes)}, checksum verified`
-        : `no checksum published upstream; SHA-256 of this download ${await sha256Of(dest)}`;
     if (entry.unpacksTo) await unpackArchive(dest, modelsDir(dataDir), entry.unpacksTo);
-    process.stderr.write(`Installed ${name} (${checked}) at ${modelPath(dataDir, name)}\n`);
+    process.stderr.write(`Installed ${name} (${formatBytes(entry.sizeBytes)}, checksum verified) at ${modelPath(dataDir, name)}\n`);
   });
 
   addConfigOptions(command('rm', 'Delete an installed model', 'earshot models rm tiny').argument('<name>'), ['dataDir']).action(

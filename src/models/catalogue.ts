@@ -1,8 +1,9 @@
 /**
  * The models `earshot models pull` knows: whisper.cpp ggml speech models, instruct GGUF
- * models for LeMUR and the LLM Gateway, Silero VAD for live turn detection, and speaker diarization's two models. Sizes and SHA-256 digests are the ones
- * Hugging Face publishes for the files (their git-LFS object ids), so a download is checked
- * against the real file, not against whatever the server happened to send.
+ * models for LeMUR and the LLM Gateway, Silero VAD for live turn detection, speaker diarization's two models
+ * and sherpa-onnx's release archives. Sizes and SHA-256 digests are the ones Hugging Face publishes for the
+ * files (their git-LFS object ids) or, for sherpa-onnx's archives, the ones other projects pinning them agree
+ * on, so a download is checked against the real file, not against whatever the server happened to send.
  */
 export interface CatalogueEntry {
   name: string;
@@ -15,14 +16,9 @@ export interface CatalogueEntry {
   /** The file's name in `<data-dir>/models`. */
   fileName: string;
   url: string;
-  /** Null where upstream publishes none (sherpa-onnx's release archives). */
-  sizeBytes: number | null;
-  /**
-   * Hex digest; every one that is set is verified. sherpa-onnx's GitHub release archives have none published
-   * where this project could look, so theirs are unset and `pull` prints the digest of what it fetched.
-   */
-  sha256?: string;
-  sha1?: string;
+  sizeBytes: number;
+  /** Hex digest, verified on every download. */
+  sha256: string;
   licence: string;
   languages: 'en' | 'multilingual';
   /** A .tar.bz2 release archive: the directory it unpacks to, which is what gets installed. */
@@ -104,35 +100,75 @@ const LLM_ROWS: LlmRow[] = [
   ],
 ];
 
-type SherpaRow = [name: string, kind: 'sherpa' | 'sherpa-streaming', licence: string, languages: 'en' | 'multilingual', modelType?: string];
+type SherpaRow = [
+  name: string,
+  kind: 'sherpa' | 'sherpa-streaming',
+  licence: string,
+  languages: 'en' | 'multilingual',
+  sizeBytes: number,
+  sha256: string,
+  modelType?: string,
+];
 
 /**
  * sherpa-onnx models, as its Node examples fetch them: the `asr-models` release archives, unpacked into
  * `<data-dir>/models/sherpa-onnx-<name>`. Parakeet TDT 0.6B v2 (English, cased and punctuated) is the
  * default batch model; the bilingual streaming zipformer is the one sherpa-onnx's streaming example uses
- * (with its `modelType`).
+ * (with its `modelType`). sherpa-onnx publishes no digests for this release tag (its API's `digest` is
+ * null); the sizes and SHA-256s are the ones several projects that pin these archives agree on
+ * (docs/engines.md, "Model checksums"), so a download that differs is refused rather than trusted.
  */
 const SHERPA_ROWS: SherpaRow[] = [
-  ['nemo-parakeet-tdt-0.6b-v2-int8', 'sherpa', 'CC-BY-4.0', 'en'],
-  ['moonshine-tiny-en-int8', 'sherpa', 'MIT', 'en'],
-  ['moonshine-base-en-int8', 'sherpa', 'MIT', 'en'],
-  ['whisper-tiny', 'sherpa', 'MIT', 'multilingual'],
-  ['whisper-base', 'sherpa', 'MIT', 'multilingual'],
-  ['whisper-small', 'sherpa', 'MIT', 'multilingual'],
-  ['sense-voice-zh-en-ja-ko-yue-2024-07-17', 'sherpa', 'FunASR Model License', 'multilingual'],
-  ['streaming-zipformer-en-2023-06-26', 'sherpa-streaming', 'Apache-2.0', 'en'],
-  ['streaming-zipformer-bilingual-zh-en-2023-02-20', 'sherpa-streaming', 'Apache-2.0', 'multilingual', 'zipformer'],
+  [
+    'nemo-parakeet-tdt-0.6b-v2-int8',
+    'sherpa',
+    'CC-BY-4.0',
+    'en',
+    482_468_385,
+    '157c157bc51155e03e37d2466522a3a737dd9c72bb25f36eb18912964161e1ad',
+  ],
+  ['moonshine-tiny-en-int8', 'sherpa', 'MIT', 'en', 107_600_538, 'd5fe6ec4334fef36255b2a4010412cad4c007e33103fec62fb5d17cad88086f2'],
+  ['moonshine-base-en-int8', 'sherpa', 'MIT', 'en', 250_807_309, '21870cecaa2e44e4e2bf63e02d1072bed183ccd10284871353bd9d24dad14e5e'],
+  ['whisper-tiny', 'sherpa', 'MIT', 'multilingual', 116_204_861, 'c46116994e539aa165266d96b325252728429c12535eb9d8b6a2b10f129e66b1'],
+  ['whisper-base', 'sherpa', 'MIT', 'multilingual', 207_557_382, '911b2083efd7c0dca2ac3b358b75222660dc09fb716d64fbfc417ba6c99ff3de'],
+  ['whisper-small', 'sherpa', 'MIT', 'multilingual', 639_387_718, '486a46afbb7ba798507190ffe02fea2dd726049af212e774537efac6afb210a6'],
+  [
+    'sense-voice-zh-en-ja-ko-yue-2024-07-17',
+    'sherpa',
+    'FunASR Model License',
+    'multilingual',
+    1_047_870_769,
+    'f6b2a72ebcb1ac7a764d4cfccd886e6bcb2a95c4657c2199d0ba95ed4b9ea71a',
+  ],
+  [
+    'streaming-zipformer-en-2023-06-26',
+    'sherpa-streaming',
+    'Apache-2.0',
+    'en',
+    310_414_022,
+    '639e25b578e9e997131402199419c13a941f8e4e198e2da1ce57dbf5cf401282',
+  ],
+  [
+    'streaming-zipformer-bilingual-zh-en-2023-02-20',
+    'sherpa-streaming',
+    'Apache-2.0',
+    'multilingual',
+    511_274_346,
+    '27ffbd9ee24ad186d99acc2f6354d7992b27bcab490812510665fa8f9389c5f8',
+    'zipformer',
+  ],
 ];
 
 function sherpaEntries(mirror: string | null): CatalogueEntry[] {
-  return SHERPA_ROWS.map(([name, kind, licence, languages, modelType]) => {
+  return SHERPA_ROWS.map(([name, kind, licence, languages, sizeBytes, sha256, modelType]) => {
     const fileName = `sherpa-onnx-${name}.tar.bz2`;
     return {
       name,
       kind,
       fileName,
       url: mirror ? `${mirror}/${fileName}` : `https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/${fileName}`,
-      sizeBytes: null,
+      sizeBytes,
+      sha256,
       licence,
       languages,
       unpacksTo: `sherpa-onnx-${name}`,

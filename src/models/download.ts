@@ -12,9 +12,8 @@ export interface DownloadModelOptions {
   url: string;
   dest: string;
   expectedSize?: number;
-  /** Hex digests; each one given is checked against the finished file. */
+  /** Hex digest, checked against the finished file when given. */
   sha256?: string;
-  sha1?: string;
   onProgress?: (received: number, total: number | undefined) => void;
   signal?: AbortSignal;
 }
@@ -151,23 +150,14 @@ export async function downloadModel(opts: DownloadModelOptions): Promise<void> {
       `Download of ${url} is incomplete: ${size} of ${expectedSize} bytes${size < expectedSize ? '; run the command again to resume' : ''}`,
     );
   }
-  for (const [algorithm, expected] of [
-    ['sha256', opts.sha256],
-    ['sha1', opts.sha1],
-  ] as const) {
-    if (!expected) continue;
-    const actual = await digest(part, algorithm);
-    if (actual !== expected.toLowerCase()) {
+  if (opts.sha256) {
+    const actual = await digest(part, 'sha256');
+    if (actual !== opts.sha256.toLowerCase()) {
       await rm(part, { force: true });
-      throw new ChecksumError(dest, algorithm, expected, actual);
+      throw new ChecksumError(dest, 'sha256', opts.sha256, actual);
     }
   }
   await rename(part, dest);
-}
-
-/** SHA-256 of a file, hex. */
-export function sha256Of(file: string): Promise<string> {
-  return digest(file, 'sha256');
 }
 
 /**

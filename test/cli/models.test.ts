@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { downloadError, registerModels } from '../../src/cli/models.js';
 import { catalogue, catalogueEntry } from '../../src/models/catalogue.js';
 import { resolveSherpaModel } from '../../src/engines/sherpa-models.js';
+import { unpackArchive } from '../../src/models/download.js';
 import { findModel, listInstalled, modelsDir } from '../../src/models/store.js';
 import { TINY_MODEL } from '../helpers/llm.js';
 
@@ -81,25 +81,39 @@ describe('earshot models', () => {
     expect(await listInstalled(dataDir)).toEqual([]);
   });
 
-  it('pull unpacks a sherpa-onnx release archive into the directory the engine loads, and rm removes it', async () => {
-    // A stand-in archive with Moonshine's file names (empty files): what the release archive holds, by name.
+  /** A stand-in archive with Moonshine's file names (empty files): what the release archive holds, by name. */
+  async function moonshineStandIn(): Promise<{ archive: Buffer; dir: string; remove: () => Promise<void> }> {
     const src = await mkdtemp(join(tmpdir(), 'earshot-archive-'));
     const dir = 'sherpa-onnx-moonshine-tiny-en-int8';
     await mkdir(join(src, dir));
     for (const f of ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt'])
       await writeFile(join(src, dir, f), '');
     execFileSync('tar', ['-cjf', join(src, `${dir}.tar.bz2`), '-C', src, dir]);
-    const archive = await readFile(join(src, `${dir}.tar.bz2`));
+    return { archive: await readFile(join(src, `${dir}.tar.bz2`)), dir, remove: () => rm(src, { recursive: true, force: true }) };
+  }
+
+  it('pull refuses a sherpa-onnx archive that is not the published file, and installs nothing', async () => {
+    const { archive, dir, remove } = await moonshineStandIn();
     const server = createServer((req, res) => (req.url === `/m/${dir}.tar.bz2` ? res.end(archive) : ((res.statusCode = 404), res.end())));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     process.env.EARSHOT_MODEL_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/m`;
     try {
-      await models('pull', 'moonshine-tiny-en-int8', '--quiet');
+      await expect(models('pull', 'moonshine-tiny-en-int8', '--quiet')).rejects.toThrow(/catalogue says 107600538/);
     } finally {
       server.close();
-      await rm(src, { recursive: true, force: true });
+      await remove();
     }
-    expect(err).toContain(`no checksum published upstream; SHA-256 of this download ${createHash('sha256').update(archive).digest('hex')}`);
+    expect(await findModel(dataDir, 'moonshine-tiny-en-int8')).toBeNull();
+    expect((await readdir(modelsDir(dataDir)).catch(() => [])).filter((f) => !f.endsWith('.part'))).toEqual([]);
+  });
+
+  it('a release archive unpacks into the directory the engine loads, and rm removes it', async () => {
+    const { archive, dir, remove } = await moonshineStandIn();
+    await mkdir(modelsDir(dataDir), { recursive: true });
+    const file = join(modelsDir(dataDir), `${dir}.tar.bz2`);
+    await writeFile(file, archive);
+    await remove();
+    await unpackArchive(file, modelsDir(dataDir), dir);
     const installed = join(modelsDir(dataDir), dir);
     expect(await findModel(dataDir, 'moonshine-tiny-en-int8')).toBe(installed);
     expect((await readdir(modelsDir(dataDir))).sort()).toEqual([dir]); // the archive is gone, no scratch left

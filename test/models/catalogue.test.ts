@@ -17,8 +17,7 @@ describe('model catalogue', () => {
       languages: 'en',
     });
     for (const entry of catalogue().filter((e) => !e.unpacksTo)) {
-      expect(entry.sha256 ?? entry.sha1).toBeTruthy();
-      if (entry.sha256) expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
       if (entry.kind === 'whisper' || entry.kind === 'llm') expect(entry.sizeBytes).toBeGreaterThan(30_000_000);
     }
   });
@@ -53,24 +52,29 @@ describe('model catalogue', () => {
     });
   });
 
-  it('has sherpa-onnx models as the release archives of its examples, with no size or digest made up', () => {
+  it('has sherpa-onnx models as the release archives of its examples, each with its size and digest', () => {
     const e = catalogueEntry('nemo-parakeet-tdt-0.6b-v2-int8')!;
     expect(e).toMatchObject({
       kind: 'sherpa',
       url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8.tar.bz2',
       unpacksTo: 'sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8',
       languages: 'en',
+      sizeBytes: 482_468_385,
+      sha256: '157c157bc51155e03e37d2466522a3a737dd9c72bb25f36eb18912964161e1ad',
     });
     expect(catalogueEntry('streaming-zipformer-bilingual-zh-en-2023-02-20')).toMatchObject({
       kind: 'sherpa-streaming',
       modelType: 'zipformer',
     });
-    for (const s of catalogue().filter((x) => x.unpacksTo)) {
-      // sherpa-onnx publishes no size or checksum for its release archives where this project could see.
-      expect(s.sizeBytes).toBeNull();
-      expect(s.sha256 ?? s.sha1).toBeUndefined();
+    const archives = catalogue().filter((x) => x.unpacksTo);
+    expect(archives.length).toBeGreaterThanOrEqual(9);
+    for (const s of archives) {
+      expect(s.sizeBytes).toBeGreaterThan(100_000_000);
+      expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(s.fileName).toBe(`${s.unpacksTo}.tar.bz2`);
     }
+    // No two archives share a digest (a row copied without its own would).
+    expect(new Set(archives.map((s) => s.sha256)).size).toBe(archives.length);
   });
 
   it('marks English-only and multilingual models from their names', () => {
