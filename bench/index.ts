@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL, MEASUREMENTS, QUICK, failed, type BenchContext, type Metric } from './measures.js';
 import { consoleRender, llm, statusPage, streaming } from './features.js';
+import { streamingMemory } from './streaming-memory.js';
 import { diarization } from './diarization.js';
 import { fleet } from './fleet.js';
 import { pii } from './pii.js';
@@ -29,6 +30,7 @@ const KEYS: Record<string, string> = {
   rsspg: 'peak RSS postgres',
   rsss3: 'peak RSS s3',
   streaming: 'streaming',
+  streammem: 'streaming memory',
   console: 'console',
   llm: 'llm',
   status: 'status',
@@ -56,9 +58,18 @@ async function main(): Promise<number> {
     if (!name) throw new Error(`unknown measurement "${s}": use ${Object.keys(KEYS).join(', ')}`);
     return name;
   });
-  const selected = [...MEASUREMENTS, sherpaOverhead, streaming, llm, statusPage, consoleRender, diarization, pii, fleet].filter(
-    (m) => !only || only.includes(m.name),
-  );
+  const selected = [
+    ...MEASUREMENTS,
+    sherpaOverhead,
+    streaming,
+    streamingMemory,
+    llm,
+    statusPage,
+    consoleRender,
+    diarization,
+    pii,
+    fleet,
+  ].filter((m) => !only || only.includes(m.name));
 
   const cleanup = new Cleanup();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-'));

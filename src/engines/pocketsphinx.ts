@@ -294,7 +294,7 @@ const LIVE_ARGS = { '-fwdflat': 'no', '-maxhmmpf': '3000', '-maxwpf': '10' };
 export const BATCH_ARGS: Readonly<Record<string, string>> = { '-topn': '8' };
 
 /** A spare decoder unused this long is freed: it saves a model load (about half a second) only to a job that follows soon. */
-const SPARE_IDLE_MS = 60_000;
+export const SPARE_IDLE_MS = 60_000;
 const SPARE_DELAY_MS = 1_000;
 
 export function createPocketsphinxEngine(options: { modelDir?: string; batchArgs?: Record<string, string> } = {}): StreamingEngine {

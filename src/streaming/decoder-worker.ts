@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pcmToFloat } from '../engines/diarization.js';
 import { type EngineWord, SAMPLE_RATE, type StreamingDecoder, type StreamingEngine } from '../engines/engine.js';
-import { createPocketsphinxEngine } from '../engines/pocketsphinx.js';
+import { createPocketsphinxEngine, SPARE_IDLE_MS } from '../engines/pocketsphinx.js';
 import { keptModel } from '../engines/kept-model.js';
 import type { SpeakerEmbedder } from '../engines/speaker-embedding.js';
 import type { DecoderReply, DecoderRequest, DecoderWorkerData } from './decoder-pool.js';
@@ -26,8 +26,12 @@ const decoders = new Map<string, { decoder: StreamingDecoder; voice: Voice | nul
 /** Upstream labels turns under about a second "UNKNOWN": too little voice to embed. */
 const MIN_VOICE_MS = 1000;
 const BYTES_PER_MS = (SAMPLE_RATE * 2) / 1000;
-/** The next session's decoder, loaded ahead of time so its first audio need not wait for the model. */
+/**
+ * The next session's decoder, loaded ahead of time so its first audio need not wait for the model; freed
+ * when no session takes it for a while (a pocketsphinx decoder holds ~90 MB of models).
+ */
 let spare: StreamingDecoder | null = null;
+let spareTimer: NodeJS.Timeout | undefined;
 
 async function createStreamingEngine(): Promise<StreamingEngine> {
   if (streamingModel) {
@@ -57,8 +61,22 @@ function loaded(): Promise<StreamingEngine> {
 
 function prepareSpare() {
   setImmediate(() => {
-    if (engine) spare ??= engine.createStream();
+    if (!engine || spare) return;
+    spare = engine.createStream();
+    clearTimeout(spareTimer);
+    spareTimer = setTimeout(() => {
+      spare?.close();
+      spare = null;
+    }, SPARE_IDLE_MS);
+    spareTimer.unref();
   });
+}
+
+function takeSpare(): StreamingDecoder | null {
+  clearTimeout(spareTimer);
+  const taken = spare;
+  spare = null;
+  return taken;
 }
 
 /** The embedder of `model`, loaded once per thread (again after a failed load). */
@@ -92,8 +110,7 @@ function handle(e: StreamingEngine, msg: DecoderRequest): DecoderReply | Promise
     case 'open': {
       const voice = msg.embeddingModel ? { embedder: embedderFor(msg.embeddingModel), chunks: [], startMs: 0, endMs: 0 } : null;
       voice?.embedder.catch(() => undefined); // reported on the first `end` that needs it
-      decoders.set(msg.session, { decoder: spare ?? e.createStream(), voice });
-      spare = null;
+      decoders.set(msg.session, { decoder: takeSpare() ?? e.createStream(), voice });
       prepareSpare();
       return { id: msg.id, model: e.model };
     }
