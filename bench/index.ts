@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { FULL, MEASUREMENTS, QUICK, failed, type BenchContext, type Metric } from './measures.js';
 import { consoleRender, llm, statusPage, streaming } from './features.js';
 import { streamingMemory } from './streaming-memory.js';
+import { growthAudio, growthRows } from './growth.js';
 import { diarization } from './diarization.js';
 import { fleet } from './fleet.js';
 import { pii } from './pii.js';
@@ -31,6 +32,8 @@ const KEYS: Record<string, string> = {
   rsss3: 'peak RSS s3',
   streaming: 'streaming',
   streammem: 'streaming memory',
+  growthaudio: 'growth audio',
+  growthrows: 'growth rows',
   console: 'console',
   llm: 'llm',
   status: 'status',
@@ -63,6 +66,8 @@ async function main(): Promise<number> {
     sherpaOverhead,
     streaming,
     streamingMemory,
+    growthRows,
+    growthAudio,
     llm,
     statusPage,
     consoleRender,

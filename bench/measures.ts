@@ -432,7 +432,7 @@ const RSS_TRANSCRIBE: MetricSpec = {
 };
 
 /** Peak RSS of the server over `fn`: VmHWM (reset first when the kernel allows it) and 50 ms samples. */
-async function peakDuring<T>(s: BenchServer, fn: () => Promise<T>) {
+export async function peakDuring<T>(s: BenchServer, fn: () => Promise<T>) {
   const baseline = procMemory(s.pid)!;
   const hwmReset = resetPeakRss(s.pid);
   const sampler = new RssSampler(s.pid, 50).start();

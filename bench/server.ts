@@ -51,6 +51,8 @@ export interface BenchServer {
   logs(): LogLine[];
   /** kill -9 and remove its data dir (jobs may still be running; nothing here needs a graceful stop). */
   destroy(): Promise<void>;
+  /** kill -9, keeping the data dir (`destroy` still removes it). */
+  kill(): Promise<void>;
 }
 
 export interface LaunchOptions {
@@ -98,16 +100,18 @@ export async function launchServer(opts: LaunchOptions): Promise<BenchServer> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const alive = () => child.exitCode === null && child.signalCode === null;
 
+  const kill = async () => {
+    if (!alive()) return;
+    // ffmpeg children would die of SIGPIPE anyway; don't leave them to chance.
+    const kids = descendants(pid);
+    child.kill('SIGKILL');
+    for (const k of kids) killQuietly(k);
+    await exited;
+  };
   let destroyed: Promise<void> | null = null;
   const destroy = () =>
     (destroyed ??= (async () => {
-      if (alive()) {
-        // ffmpeg children would die of SIGPIPE anyway; don't leave them to chance.
-        const kids = descendants(pid);
-        child.kill('SIGKILL');
-        for (const k of kids) killQuietly(k);
-        await exited;
-      }
+      await kill();
       rmSync(dataDir, { recursive: true, force: true });
     })());
   const unregisterSync = opts.cleanup.add(destroy, () => {
@@ -149,6 +153,7 @@ export async function launchServer(opts: LaunchOptions): Promise<BenchServer> {
       return out;
     },
     destroy,
+    kill,
   };
 }
 

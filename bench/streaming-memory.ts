@@ -5,7 +5,7 @@ import { librivoxClips } from './audio.js';
 import { failed, metric, withServer, type BenchContext, type Measurement, type MetricSpec } from './measures.js';
 import type { BenchServer } from './server.js';
 import { SPARE_IDLE_MS } from '../src/engines/pocketsphinx.js';
-import { procMemory, RssSampler } from './util.js';
+import { mb, procMemory, RssSampler } from './util.js';
 
 /**
  * Server memory per live session: N sessions stream a LibriVox clip at real-time pace at once, and the
@@ -80,8 +80,6 @@ async function peakWith(s: BenchServer, pcm: Buffer, n: number): Promise<number>
   sampler.stop();
   return Math.max(sampler.peakRss, procMemory(s.pid)?.rss ?? 0);
 }
-
-const mb = (x: number) => Math.round((x / 1048576) * 10) / 10;
 
 async function perSession(b: BenchContext, name: string, env: Record<string, string>, pcm: Buffer) {
   const peaks: Record<number, number> = {};

@@ -33,6 +33,8 @@ export interface ListQuery {
 }
 
 export type ListRow = Pick<TranscriptRow, 'id' | 'status' | 'created_at' | 'completed_at' | 'audio_url' | 'error' | 'deleted_at'>;
+/** A list item's columns only: reading `result` too made a page of 200 parse 200 whole transcripts. */
+const LIST_COLUMNS = 'id, status, created_at, completed_at, audio_url, error, deleted_at';
 
 /**
  * Newest first. `before_id` pages to older transcripts, `after_id` to newer ones, both by
@@ -59,16 +61,16 @@ export async function listTranscripts(
 
   let sql: string;
   if (q.afterId) {
-    sql = `select * from (select ${COLUMNS} from transcripts where ${filters} and (created_at, id) > (${cursor})
+    sql = `select * from (select ${LIST_COLUMNS} from transcripts where ${filters} and (created_at, id) > (${cursor})
              order by created_at asc, id asc limit ${q.limit + 1}) t order by created_at desc, id desc`;
   } else if (q.beforeId) {
-    sql = `select ${COLUMNS} from transcripts where ${filters} and (created_at, id) < (${cursor})
+    sql = `select ${LIST_COLUMNS} from transcripts where ${filters} and (created_at, id) < (${cursor})
              order by created_at desc, id desc limit ${q.limit + 1}`;
   } else {
-    sql = `select ${COLUMNS} from transcripts where ${filters} order by created_at desc, id desc limit ${q.limit + 1}`;
+    sql = `select ${LIST_COLUMNS} from transcripts where ${filters} order by created_at desc, id desc limit ${q.limit + 1}`;
   }
   const cursorId = q.afterId ?? q.beforeId;
-  const { rows } = await db.query<TranscriptRow>(sql, cursorId ? withCursor(cursorId) : params);
+  const { rows } = await db.query<ListRow>(sql, cursorId ? withCursor(cursorId) : params);
   const more = rows.length > q.limit;
   // The extra row sits at the far end of the direction we paged in.
   const page = q.afterId ? (more ? rows.slice(1) : rows) : rows.slice(0, q.limit);
