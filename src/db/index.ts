@@ -3,7 +3,7 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { settings, type Config } from '../config.js';
 import { lockFile } from './dir-lock.js';
-import { pgliteModule } from './pglite-module.js';
+import { startPgliteThread, THREAD_GONE } from './pglite.js';
 
 /** The part of a database connection the rest of Earshot uses. Both backends speak PostgreSQL. */
 export interface Queryable {
@@ -42,9 +42,10 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
-/** node-postgres's own words for a connection it lost or could not make. */
-const LOST =
-  /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|after calling end on the pool/;
+/** node-postgres's own words for a connection it lost or could not make, and the embedded database's thread gone. */
+const LOST = new RegExp(
+  `Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|after calling end on the pool|${THREAD_GONE}`,
+);
 
 /**
  * A failure of the connection rather than of the statement: SQLSTATE class 08 (connection exception),
@@ -166,26 +167,37 @@ function lockDir(dir: string): () => void {
 async function openPglite(dir: string): Promise<Db> {
   await mkdir(dir, { recursive: true });
   const unlock = lockDir(dir);
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { module } = await pgliteModule();
-  const db = await PGlite.create(dir, { wasmModule: module }).catch((err: unknown) => {
+  const thread = await startPgliteThread(dir).catch((err: unknown) => {
     unlock();
     throw err;
   });
+  const query = (sql: string, params?: unknown[], tx?: number) => thread.ask<{ rows: never[] }>({ op: 'query', sql, params, tx });
+  async function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const tx = await thread.ask<number>({ op: 'begin' });
+    let out: T;
+    try {
+      out = await fn({ query: (sql, params) => query(sql, params, tx) });
+    } catch (err) {
+      await thread.ask({ op: 'rollback', tx }).catch(() => undefined);
+      throw err;
+    }
+    await thread.ask({ op: 'commit', tx });
+    return out;
+  }
   return {
     kind: 'pglite',
-    query: (sql, params) => db.query(sql, params) as never,
+    query: (sql, params) => guarded(query(sql, params)),
     async executeSql(text, values) {
-      if (values && values.length > 0) return db.query(text, values);
+      if (values && values.length > 0) return guarded(query(text, values));
       // pg-boss sends migration scripts as one multi-statement string, which only the simple protocol accepts.
-      const results = await db.exec(text);
+      const results = await guarded(thread.ask<unknown[]>({ op: 'exec', sql: text }));
       return results.length === 1 ? results[0] : results;
     },
-    transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => tx.query(sql, params) as never })),
+    transaction: (fn) => guarded(transaction(fn)),
     // The data-dir lock already makes this process the database's only user.
     exclusively: (fn) => fn(),
     async close() {
-      await db.close();
+      await thread.close();
       unlock();
     },
   };
