@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import koffi from 'koffi';
 import {
   EngineUnavailableError,
@@ -46,6 +49,12 @@ interface Native {
   ps_get_logmath: (ps: unknown) => unknown;
   logmath_exp: (lmath: unknown, p: number) => number;
   err_set_logfp: (fp: null) => void;
+  logmath_init: (base: number, shift: number, useTable: number) => unknown;
+  logmath_free: (lmath: unknown) => number;
+  ngram_model_read: (config: null, file: string, type: number, lmath: unknown) => unknown;
+  ngram_model_get_counts: (lm: unknown) => unknown;
+  ngram_word: (lm: unknown, wid: number) => string;
+  ngram_model_free: (lm: unknown) => number;
   /** glibc's `malloc_trim`, where there is one (not on musl): hands freed decoder memory back to the system. */
   malloc_trim: ((pad: number) => number) | null;
 }
@@ -108,6 +117,12 @@ function loadNative(): Native {
     ps_get_logmath: ps.func('logmath_t *ps_get_logmath(ps_decoder_t *ps)'),
     logmath_exp: sb.func('double logmath_exp(logmath_t *lmath, int p)'),
     err_set_logfp: sb.func('void err_set_logfp(void *fp)'),
+    logmath_init: sb.func('logmath_t *logmath_init(double base, int shift, int use_table)'),
+    logmath_free: sb.func('int logmath_free(logmath_t *lmath)'),
+    ngram_model_read: sb.func('void *ngram_model_read(void *config, const char *file, int type, logmath_t *lmath)'),
+    ngram_model_get_counts: sb.func('uint32_t *ngram_model_get_counts(void *model)'),
+    ngram_word: sb.func('const char *ngram_word(void *model, int32_t wid)'),
+    ngram_model_free: sb.func('int ngram_model_free(void *model)'),
     malloc_trim: mallocTrim(),
   };
   // The library logs every utterance to stderr; our own logs say what matters. Its log handle is one
@@ -136,12 +151,56 @@ function checkModel(modelDir: string): void {
   }
 }
 
+const lmDictionaries = new Map<string, string>();
+
+/**
+ * The pronouncing dictionary cut down to the words the language model knows. The search never
+ * hypothesises a word the LM lacks, so the text is the same (checked against pocketsphinx_continuous
+ * with the full dictionary in test/engines/pocketsphinx.test.ts), and each decoder holds about 14 MB
+ * less: 79k of cmudict's 135k entries remain. Made once per machine and model (the LM is read once,
+ * about half a second) into the temporary directory; the full dictionary whenever that fails.
+ */
+function lmDictionary(n: Native, modelDir: string): string {
+  const dict = `${modelDir}/cmudict-en-us.dict`;
+  const lm = `${modelDir}/en-us.lm.bin`;
+  const known = lmDictionaries.get(modelDir);
+  if (known) return known;
+  let out = dict;
+  try {
+    const stamp = [dict, lm].map((f) => `${f}:${fs.statSync(f).size}:${fs.statSync(f).mtimeMs}`).join('|');
+    const file = path.join(os.tmpdir(), `earshot-pocketsphinx-${createHash('sha256').update(stamp).digest('hex').slice(0, 16)}.dict`);
+    if (!fs.existsSync(file)) {
+      const lmath = n.logmath_init(1.0001, 0, 0);
+      const model = n.ngram_model_read(null, lm, 0, lmath);
+      if (!model) throw new Error(`could not read ${lm}`);
+      const unigrams = (koffi.decode(n.ngram_model_get_counts(model), 'uint32_t', 1) as number[])[0]!;
+      const vocabulary = new Set<string>();
+      for (let wid = 0; wid < unigrams; wid++) vocabulary.add(n.ngram_word(model, wid));
+      n.ngram_model_free(model);
+      n.logmath_free(lmath);
+      const kept = fs
+        .readFileSync(dict, 'latin1')
+        .split('\n')
+        .filter((line) => vocabulary.has(line.slice(0, line.search(/\s/)).replace(ALTERNATE, '')));
+      // Written whole, then renamed: another thread or process making the same file never reads half of it.
+      const part = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      fs.writeFileSync(part, `${kept.join('\n')}\n`, 'latin1');
+      fs.renameSync(part, file);
+    }
+    out = file;
+  } catch {
+    // The full dictionary: the same words, 14 MB more per decoder.
+  }
+  lmDictionaries.set(modelDir, out);
+  return out;
+}
+
 function createDecoder(n: Native, modelDir: string, extra: Record<string, string> = {}): DecoderHandle {
   const str = 'const char *';
   const args: Record<string, string> = {
     '-hmm': `${modelDir}/en-us`,
     '-lm': `${modelDir}/en-us.lm.bin`,
-    '-dict': `${modelDir}/cmudict-en-us.dict`,
+    '-dict': lmDictionary(n, modelDir),
     ...extra,
   };
   const config = n.cmd_ln_init(null, n.ps_args(), 1, ...Object.entries(args).flatMap(([k, v]) => [str, k, str, v]), str, null);
