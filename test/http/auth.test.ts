@@ -18,18 +18,24 @@ function keyDb(key: string, projectId: string) {
   return { db, state };
 }
 
+/** A key looked up once, then, past the cache's life, looked up again with the database unreachable. */
+async function seenThenCut() {
+  vi.useFakeTimers();
+  const { db, state } = keyDb('k-known', 'p1');
+  const auth = new Authenticator(db);
+  expect(await auth.projectFor('k-known')).toBe('p1');
+  vi.advanceTimersByTime(60_000);
+  state.mode = 'unreachable';
+  // The lookup is tried again and its failure answered from the last result.
+  expect(await auth.projectFor('k-known')).toBe('p1');
+  return { auth, state };
+}
+
 describe('Authenticator', () => {
   afterEach(() => vi.useRealTimers());
 
   it('keeps a key it has seen working while the database is unreachable, and only then', async () => {
-    vi.useFakeTimers();
-    const { db, state } = keyDb('k-known', 'p1');
-    const auth = new Authenticator(db);
-    expect(await auth.projectFor('k-known')).toBe('p1');
-    vi.advanceTimersByTime(60_000);
-    state.mode = 'unreachable';
-    // Past the cache's life, the lookup is tried again and its failure answered from the last result.
-    expect(await auth.projectFor('k-known')).toBe('p1');
+    const { auth, state } = await seenThenCut();
     expect(state.lookups).toBe(2);
     // A key never seen cannot be vouched for: the outage surfaces (503), not a 401 or a guess.
     await expect(auth.projectFor('k-other')).rejects.toBeInstanceOf(DatabaseUnavailableError);
@@ -39,13 +45,7 @@ describe('Authenticator', () => {
   });
 
   it('asks the database again once it is back: a key revoked meanwhile stops working', async () => {
-    vi.useFakeTimers();
-    const { db, state } = keyDb('k-known', 'p1');
-    const auth = new Authenticator(db);
-    expect(await auth.projectFor('k-known')).toBe('p1');
-    vi.advanceTimersByTime(60_000);
-    state.mode = 'unreachable';
-    expect(await auth.projectFor('k-known')).toBe('p1');
+    const { auth, state } = await seenThenCut();
     state.mode = 'up';
     state.revoked = true;
     vi.advanceTimersByTime(60_000);
