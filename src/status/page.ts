@@ -134,13 +134,14 @@ ${affected ? `<p class="msg">Affects ${esc(affected)}</p>` : ''}${sched}<ul clas
 
 function subscribeForm(view: StatusView, emailEnabled: boolean): string {
   if (!emailEnabled) return '';
+  // Before the first round nothing is active: no boxes to offer, so no "only some" choice either.
   const boxes = view.components
     .filter((c) => c.active)
     .map((c) => `<label><input type="checkbox" name="components" value="${c.id}"> ${esc(c.name)}</label>`)
     .join('');
   return `<h2>Get emailed when status changes</h2><div class="card"><form method="post" action="/status/subscriptions">
 <input type="email" name="email" required placeholder="you@example.com" aria-label="Email address"><button type="submit">Subscribe</button>
-<fieldset><legend class="msg">Only some components (none ticked: all)</legend>${boxes}</fieldset></form></div>`;
+${boxes ? `<fieldset><legend class="msg">Only some components (none ticked: all)</legend>${boxes}</fieldset>` : ''}</form></div>`;
 }
 
 export interface PageOptions {

@@ -55,3 +55,15 @@ describe('status page banner', () => {
     expect(text).toBe('All Systems Operational');
   });
 });
+
+describe('status page subscribe form', () => {
+  it('offers "only some components" once there are components to pick, and not before', () => {
+    const fresh = renderPage(view([component('transcription', false), component('storage', false)]), { emailEnabled: true, refreshMs: 0 });
+    expect(fresh).toContain('action="/status/subscriptions"');
+    expect(fresh).not.toContain('Only some components');
+    const probed = renderPage(view([component('transcription', true), component('storage', false)]), { emailEnabled: true, refreshMs: 0 });
+    expect(probed).toContain('Only some components');
+    expect(probed).toContain('name="components" value="transcription"');
+    expect(probed).not.toContain('value="storage"');
+  });
+});
