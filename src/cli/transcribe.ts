@@ -5,7 +5,9 @@ import { probeAudio } from '../audio/decode.js';
 import { findDiarizationModels } from '../engines/diarization-models.js';
 import { chooseEngine } from '../engines/index.js';
 import { createLogger } from '../log.js';
+import { findLanguageIdModel } from '../engines/language-id-models.js';
 import { EnginePool } from '../pipeline/engine-pool.js';
+import { chooseLanguage, detectedLanguageUnsupported, type DetectedLanguage } from '../transcript/language-detection.js';
 import { toUtterances } from '../text/segments.js';
 import { toSrt, toVtt } from '../text/subtitles.js';
 import { addConfigOptions, configFrom, examples } from './options.js';
@@ -20,6 +22,10 @@ export function registerTranscribe(program: Command): void {
     .argument('<file>', 'audio or video file (anything ffmpeg reads)')
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'text')
     .option('--language-code <code>', 'language of the audio', 'en_us')
+    .option(
+      '--language-detection',
+      'detect the spoken language from the first 30 s (needs a language ID model: earshot models pull whisper-tiny)',
+    )
     .option('--no-punctuate', 'no punctuation')
     .option('--no-format-text', 'no casing or text formatting')
     .option('--disfluencies', 'keep "um", "uh" and the like')
@@ -27,13 +33,22 @@ export function registerTranscribe(program: Command): void {
     .option('--speaker-labels', 'label the speakers (needs the diarization models: earshot models pull)')
     .option('--speakers-expected <n>', 'with --speaker-labels: how many speakers there are')
     .option('--quiet', 'no progress bar');
-  addConfigOptions(cmd, ['engine', 'whisperModel', 'dataDir', 'logLevel', 'diarizationSegmentationModel', 'diarizationEmbeddingModel']);
+  addConfigOptions(cmd, [
+    'engine',
+    'whisperModel',
+    'dataDir',
+    'logLevel',
+    'diarizationSegmentationModel',
+    'diarizationEmbeddingModel',
+    'languageIdModel',
+  ]);
   examples(
     cmd,
     'earshot transcribe meeting.mp3',
     'earshot transcribe talk.mp4 --format srt > talk.srt',
     'earshot transcribe interview.wav --format json --whisper-model small.en',
     'earshot transcribe call.wav --speaker-labels --speakers-expected 2',
+    'earshot transcribe interview.mp3 --language-detection --format json',
   );
   cmd.action(async (file: string, opts: Record<string, unknown>) => {
     if (!FORMATS.includes(opts.format as (typeof FORMATS)[number])) {
@@ -45,6 +60,11 @@ export function registerTranscribe(program: Command): void {
       throw new Error('--speakers-expected must be a whole number of at least 1');
     const models = opts.speakerLabels ? await findDiarizationModels(config) : null;
     if (models && 'missing' in models) throw new Error(models.missing.replace('speaker_labels', '--speaker-labels'));
+    // As upstream refuses language_code together with language_detection.
+    if (opts.languageDetection && cmd.getOptionValueSource('languageCode') === 'cli')
+      throw new Error('--language-code and --language-detection cannot be used together');
+    const lid = opts.languageDetection ? await findLanguageIdModel(config) : null;
+    if (lid && 'missing' in lid) throw new Error(lid.missing.replace('language_detection', '--language-detection'));
     const log = createLogger(config.logLevel, undefined, config.logFormat);
     const path = resolve(file);
     const probe = await probeAudio(path);
@@ -56,14 +76,21 @@ export function registerTranscribe(program: Command): void {
       { format: `${engine.model} {bar} {percentage}% | {value}/{total} s | ETA {eta}s`, stream: process.stderr },
       cliProgress.Presets.shades_classic,
     );
-    if (showBar) bar.start(Math.ceil(totalMs / 1000), 0);
     try {
+      let detected: DetectedLanguage | null = null;
+      if (lid) {
+        detected = chooseLanguage(await pool.identifyLanguage({ audioPath: path, startMs: null, endMs: null, model: lid }), null);
+        if (engine.languages !== 'all' && !engine.languages.includes(detected.code))
+          throw new Error(detectedLanguageUnsupported(detected, engine.model, engine.languages));
+        process.stderr.write(`Language: ${detected.code} (detected, confidence ${detected.confidence.toFixed(4)})\n`);
+      }
+      if (showBar) bar.start(Math.ceil(totalMs / 1000), 0);
       const result = await pool.run(
         {
           audioPath: path,
           startMs: null,
           endMs: null,
-          languageCode: opts.languageCode as string,
+          languageCode: detected?.code ?? (opts.languageCode as string),
           format: {
             punctuate: opts.punctuate as boolean,
             format_text: opts.formatText as boolean,
@@ -89,6 +116,8 @@ export function registerTranscribe(program: Command): void {
                 utterances,
                 confidence: result.confidence,
                 audio_duration: result.durationMs / 1000,
+                language_code: detected?.code ?? opts.languageCode,
+                ...(detected && { language_confidence: detected.confidence }),
                 speech_model_used: engine.model,
               },
               null,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { wordErrorRate } from '../../src/text/wer.js';
 import { librivoxClips } from '../helpers/librivox.js';
 import { hermeticEnv, runCli } from '../helpers/server.js';
+import { hiss, whisperLidStandin } from '../helpers/whisper-lid.js';
 
 const clip = librivoxClips()[2];
 const env = hermeticEnv({ EARSHOT_ENGINE: 'pocketsphinx' });
@@ -65,5 +66,37 @@ describe('earshot transcribe FILE', () => {
     const bad = await runCli(['transcribe', clip.wav, '--speaker-labels', '--speakers-expected', 'two', ...models], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--speakers-expected must be a whole number of at least 1');
+  });
+
+  it('detects the language with --language-detection, refuses one the engine cannot transcribe, or says which model to pull', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-cli-lid-'));
+    try {
+      const missing = await runCli(['transcribe', clip.wav, '--language-detection', '--data-dir', dir], env);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('--language-detection needs a spoken language identification model');
+      expect(missing.stderr).toContain('earshot models pull whisper-tiny');
+
+      // The Whisper-shaped stand-in calls speech "en" and hiss "fr".
+      const lid = ['--language-id-model', whisperLidStandin(path.join(dir, 'lid'))];
+      const json = await runCli(['transcribe', clip.wav, '--language-detection', ...lid, '--format', 'json', '--quiet'], env);
+      expect(json.code, json.stderr).toBe(0);
+      const t = JSON.parse(json.stdout) as { language_code: string; language_confidence: number; words: unknown[] };
+      expect(t.language_code).toBe('en_us');
+      expect(t.language_confidence).toBeGreaterThan(0.5);
+      expect(t.words.length).toBeGreaterThan(5);
+      expect(json.stderr).toMatch(/^Language: en_us \(detected, confidence 0\.\d{4}\)$/m);
+
+      const french = await runCli(['transcribe', hiss(dir), '--language-detection', ...lid], env);
+      expect(french.code).toBe(1);
+      expect(french.stderr).toMatch(
+        /The detected language fr \(confidence 0\.\d{4}\) is not supported by the speech model pocketsphinx-en-us/,
+      );
+
+      const both = await runCli(['transcribe', clip.wav, '--language-detection', '--language-code', 'en', ...lid], env);
+      expect(both.code).toBe(1);
+      expect(both.stderr).toContain('--language-code and --language-detection cannot be used together');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
