@@ -206,13 +206,14 @@ export async function pollTranscript(
   id: string,
   opts: { everyMs?: number; timeoutMs?: number; until?: (t: Transcript) => boolean } = {},
 ): Promise<Transcript> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
+  const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
+  const deadline = Date.now() + timeoutMs;
   const until = opts.until ?? ((t: Transcript) => t.status === 'completed');
   for (;;) {
     const t = await getTranscript(server, id);
     if (t.status === 'error') throw new Error(`transcript ${id} failed: ${t.error}`);
     if (until(t) || t.status === 'completed') return t;
-    if (Date.now() > deadline) throw new Error(`transcript ${id} still ${t.status} after ${opts.timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`transcript ${id} still ${t.status} after ${timeoutMs} ms`);
     await sleep(opts.everyMs ?? 50);
   }
 }
@@ -221,11 +222,12 @@ export async function pollTranscript(
 export async function timeTranscript(
   server: BenchServer,
   audioUrl: string,
+  timeoutMs?: number,
 ): Promise<{ id: string; ms: number; words: number; postedAt: number; completedAt: number }> {
   const postedAt = Date.now();
   const t0 = performance.now();
   const created = await createTranscript(server, audioUrl);
-  const done = await pollTranscript(server, created.id);
+  const done = await pollTranscript(server, created.id, { timeoutMs });
   const ms = performance.now() - t0;
   return { id: created.id, ms, words: done.words?.length ?? 0, postedAt, completedAt: Date.now() };
 }
