@@ -3,6 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import { findSpeakerEmbeddingModel } from '../engines/diarization-models.js';
+import type { LanguageIdModel } from '../engines/language-id.js';
+import { findLanguageIdModel } from '../engines/language-id-models.js';
 import { Authenticator } from '../http/auth.js';
 import { redeemStreamingToken, restoreStreamingToken } from '../storage/streaming-tokens.js';
 import { StreamAudioConverter } from './audio.js';
@@ -161,6 +163,12 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
         if ('missing' in found) throw protocol.close('badParams', found.missing);
         embeddingModel = found.path;
       }
+      let languageIdModel: LanguageIdModel | null = null;
+      if (params.languageDetection) {
+        const found = await findLanguageIdModel(ctx.config);
+        if ('missing' in found) throw protocol.close('badParams', found.missing);
+        languageIdModel = found;
+      }
       const grant = await authorize(ctx, request, query, protocol);
       const max = ctx.config.streamingMaxSessions;
       if (!(await hub.claim(sessionId, grant.projectId, max))) {
@@ -171,7 +179,7 @@ export function runConnection(ctx: AppContext, socket: WebSocket, request: Fasti
       if (ended) return hub.release(sessionId); // the client left while we were authenticating
       const converter = new StreamAudioConverter(params.encoding, params.sampleRate);
       session = new LiveSession(
-        hub.pool.open({ embeddingModel }),
+        hub.pool.open({ embeddingModel, languageIdModel }),
         hub.openVad(params.turn.vad_threshold),
         converter,
         params.turn,

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { EngineWord, StreamingHypothesis } from '../engines/engine.js';
+import type { LanguageIdModel, LanguageScore } from '../engines/language-id.js';
 import type { Logger } from '../log.js';
 
 export type DecoderRequest =
-  /** `embeddingModel`: keep the utterance's audio and give its voice embedding at `end` (live speaker labels). */
-  | { id: number; op: 'open'; session: string; embeddingModel: string | null }
+  /**
+   * `embeddingModel`: keep the utterance's audio and give its voice embedding at `end` (live speaker labels);
+   * `languageIdModel`: likewise, its most probable language (live language detection).
+   */
+  | { id: number; op: 'open'; session: string; embeddingModel: string | null; languageIdModel: LanguageIdModel | null }
   | { id: number; op: 'accept'; session: string; pcm: Uint8Array }
   | { id: number; op: 'end'; session: string }
   | { id: number; op: 'close'; session: string };
@@ -26,13 +30,16 @@ export interface DecoderReply {
   words?: EngineWord[];
   /** On `end`, when asked for: the voice embedding of the utterance's words, null when they span under a second. */
   embedding?: Float32Array | null;
+  /** On `end`, when asked for: the most probable language of the utterance's words, null when they span under a second. */
+  language?: LanguageScore | null;
   error?: string;
 }
 
-/** An ended utterance: its words, and its voice embedding when the decoder was opened for speaker labels. */
+/** An ended utterance: its words, and its voice embedding and language when the decoder was opened for them. */
 export interface EndedUtterance {
   words: EngineWord[];
   embedding: Float32Array | null;
+  language: LanguageScore | null;
 }
 
 interface Thread {
@@ -92,13 +99,18 @@ export class DecoderPool {
     });
   }
 
-  async open(options: { embeddingModel?: string | null } = {}): Promise<RemoteDecoder> {
+  async open(options: { embeddingModel?: string | null; languageIdModel?: LanguageIdModel | null } = {}): Promise<RemoteDecoder> {
     const thread = this.threads.length < this.size ? this.spawn() : this.threads.reduce((a, b) => (b.sessions < a.sessions ? b : a));
     const session = randomUUID();
     thread.sessions++;
     let closed = false;
     try {
-      const { model } = await this.call(thread, { op: 'open', session, embeddingModel: options.embeddingModel ?? null });
+      const { model } = await this.call(thread, {
+        op: 'open',
+        session,
+        embeddingModel: options.embeddingModel ?? null,
+        languageIdModel: options.languageIdModel ?? null,
+      });
       if (model !== thread.model) {
         thread.model = model;
         this.log.info({ model, requested: this.workerData.streamingModel }, 'streaming decoder loaded');
@@ -114,8 +126,8 @@ export class DecoderPool {
         return (await this.call(thread, { op: 'accept', session, pcm: copy }, [copy.buffer])).hypothesis!;
       },
       endUtterance: async () => {
-        const { words, embedding } = await this.call(thread, { op: 'end', session });
-        return { words: words!, embedding: embedding ?? null };
+        const { words, embedding, language } = await this.call(thread, { op: 'end', session });
+        return { words: words!, embedding: embedding ?? null, language: language ?? null };
       },
       close: async () => {
         if (closed) return;

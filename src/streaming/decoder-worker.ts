@@ -3,6 +3,7 @@ import { pcmToFloat } from '../engines/diarization.js';
 import { type EngineWord, SAMPLE_RATE, type StreamingDecoder, type StreamingEngine } from '../engines/engine.js';
 import { createPocketsphinxEngine, SPARE_IDLE_MS } from '../engines/pocketsphinx.js';
 import { keptModel } from '../engines/kept-model.js';
+import type { LanguageIdModel, WhisperLanguageId } from '../engines/language-id.js';
 import type { SpeakerEmbedder } from '../engines/speaker-embedding.js';
 import type { DecoderReply, DecoderRequest, DecoderWorkerData } from './decoder-pool.js';
 
@@ -15,9 +16,13 @@ const port = parentPort!;
 const { streamingModel, dataDir } = workerData as DecoderWorkerData;
 let engine: StreamingEngine | null = null;
 let loading: Promise<StreamingEngine> | null = null;
-/** The utterance's audio since the last `end`, for its voice embedding; `startMs` is where it begins in the stream. */
+/**
+ * The utterance's audio since the last `end`, for its voice embedding and its language; `startMs` is where it begins
+ * in the stream.
+ */
 interface Voice {
-  embedder: Promise<SpeakerEmbedder>;
+  embedder: Promise<SpeakerEmbedder> | null;
+  identifier: Promise<WhisperLanguageId> | null;
   chunks: Buffer[];
   startMs: number;
   endMs: number;
@@ -85,18 +90,32 @@ const embedderFor = keptModel(
   (model) => model,
 );
 
-/** The voice embedding of the span the words cover, or null when it is under MIN_VOICE_MS; the kept audio is let go. */
-async function embedUtterance(voice: Voice, words: EngineWord[]): Promise<Float32Array | null> {
+/** The identifier of `model`, loaded once per thread (again after a failed load). */
+const identifierFor = keptModel(
+  (model: LanguageIdModel) => import('../engines/language-id.js').then((m) => m.WhisperLanguageId.load(model, 1)),
+  (m) => `${m.encoder}\n${m.decoder}`,
+);
+
+/**
+ * The voice embedding and the most probable language of the span the words cover, each asked for; both null when it
+ * is under MIN_VOICE_MS. The kept audio is let go.
+ */
+async function describeUtterance(voice: Voice, words: EngineWord[]): Promise<Pick<DecoderReply, 'embedding' | 'language'>> {
   const chunks = voice.chunks;
   const startMs = voice.startMs;
   voice.chunks = [];
   voice.startMs = voice.endMs;
   const first = words[0];
   const last = words.at(-1);
-  if (!first || !last || last.end - first.start < MIN_VOICE_MS) return null;
-  const samples = pcmToFloat(chunks);
-  const at = (ms: number) => Math.max(0, Math.min(samples.length, Math.round(((ms - startMs) * SAMPLE_RATE) / 1000)));
-  return (await voice.embedder).embed(samples.subarray(at(first.start), at(last.end)));
+  const none = { ...(voice.embedder && { embedding: null }), ...(voice.identifier && { language: null }) };
+  if (!first || !last || last.end - first.start < MIN_VOICE_MS) return none;
+  const all = pcmToFloat(chunks);
+  const at = (ms: number) => Math.max(0, Math.min(all.length, Math.round(((ms - startMs) * SAMPLE_RATE) / 1000)));
+  const span = all.subarray(at(first.start), at(last.end));
+  return {
+    ...(voice.embedder && { embedding: await (await voice.embedder).embed(span) }),
+    ...(voice.identifier && { language: (await (await voice.identifier).identify(span))[0] ?? null }),
+  };
 }
 
 function session(id: string) {
@@ -108,8 +127,12 @@ function session(id: string) {
 function handle(e: StreamingEngine, msg: DecoderRequest): DecoderReply | Promise<DecoderReply> {
   switch (msg.op) {
     case 'open': {
-      const voice = msg.embeddingModel ? { embedder: embedderFor(msg.embeddingModel), chunks: [], startMs: 0, endMs: 0 } : null;
-      voice?.embedder.catch(() => undefined); // reported on the first `end` that needs it
+      const embedder = msg.embeddingModel ? embedderFor(msg.embeddingModel) : null;
+      const identifier = msg.languageIdModel ? identifierFor(msg.languageIdModel) : null;
+      const voice = embedder || identifier ? { embedder, identifier, chunks: [], startMs: 0, endMs: 0 } : null;
+      // A model that fails to load is reported on the first `end` that needs it.
+      embedder?.catch(() => undefined);
+      identifier?.catch(() => undefined);
       decoders.set(msg.session, { decoder: takeSpare() ?? e.createStream(), voice });
       prepareSpare();
       return { id: msg.id, model: e.model };
@@ -127,7 +150,7 @@ function handle(e: StreamingEngine, msg: DecoderRequest): DecoderReply | Promise
       const { decoder, voice } = session(msg.session);
       const words = decoder.endUtterance();
       if (!voice) return { id: msg.id, words };
-      return embedUtterance(voice, words).then((embedding) => ({ id: msg.id, words, embedding }));
+      return describeUtterance(voice, words).then((described) => ({ id: msg.id, words, ...described }));
     }
     case 'close':
       decoders.get(msg.session)?.decoder.close();

@@ -29,6 +29,8 @@ export interface SessionParams {
   filterProfanity: boolean;
   /** v3 `speaker_labels` (with `max_speakers`): label each ended turn's speaker. */
   speakers: { maxSpeakers: number | null } | null;
+  /** v3 `language_detection`: each ended turn's spoken language, as Turn's `language_code` and `language_confidence`. */
+  languageDetection: boolean;
 }
 
 /** Earshot extension on the upgrade response: how far ahead of real time audio may run (ms, or `unlimited`), so `earshot stream --speed` paces within it. */

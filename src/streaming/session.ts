@@ -37,6 +37,8 @@ export interface TurnUpdate {
   formatted?: TranscriptWord[];
   /** With live speaker labels: the ended turn's speaker ("A", …, or "UNKNOWN"); an open turn's is not known yet. */
   speakerLabel?: string;
+  /** With language detection: the ended turn's language (Whisper's code, "en") and its probability; none under a second. */
+  language?: { code: string; confidence: number };
 }
 
 /** A word this far behind the newest audio, unchanged since the last hypothesis, will not change. */
@@ -175,7 +177,7 @@ export class LiveSession {
   }
 
   private async endTurn(confidence: number): Promise<void> {
-    const { words, embedding } = await this.decoder.endUtterance();
+    const { words, embedding, language } = await this.decoder.endUtterance();
     this.previous = [];
     this.lastText = '';
     this.silentSinceMs = this.decodedMs;
@@ -190,6 +192,7 @@ export class LiveSession {
       update.formatted = formatWords(words, { ...DEFAULT_FORMAT_OPTIONS, filter_profanity: this.options.filterProfanity === true });
     }
     if (this.options.speakers) update.speakerLabel = this.options.speakers.assign(embedding);
+    if (language) update.language = { code: language.code, confidence: Math.round(language.probability * 10_000) / 10_000 };
     this.emit(update);
   }
 }

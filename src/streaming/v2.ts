@@ -68,6 +68,7 @@ export const v2: StreamingProtocol = {
       sessionInformation: parseBool('enable_extra_session_information', q.enable_extra_session_information, false, bad),
       filterProfanity: false,
       speakers: null,
+      languageDetection: false,
     };
   },
 

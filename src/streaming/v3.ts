@@ -56,7 +56,6 @@ function turnSettingsFrom(raw: Record<string, unknown>, base: TurnSettings, bad:
  * something: refused by name when set, rather than accepted and ignored. Their no-op values (false, [], "") pass.
  */
 const UNAPPLIED: [name: string, asks: (v: string) => boolean][] = [
-  ['language_detection', (v) => v === 'true'],
   ['keyterms_prompt', (v) => v !== '' && v !== '[]'],
   ['prompt', (v) => v !== ''],
   ['agent_context', (v) => v !== ''],
@@ -109,6 +108,7 @@ export const v3: StreamingProtocol = {
       speakers: parseBool('speaker_labels', q.speaker_labels, false, bad)
         ? { maxSpeakers: q.max_speakers === undefined ? null : parseNumber('max_speakers', q.max_speakers, 0, [1, 10], bad, true) }
         : null,
+      languageDetection: parseBool('language_detection', q.language_detection, false, bad),
     };
   },
 
@@ -167,6 +167,7 @@ export const v3: StreamingProtocol = {
       words,
       utterance: u.endOfTurn ? finalText : '',
       ...(u.speakerLabel !== undefined ? { speaker_label: u.speakerLabel } : {}),
+      ...(u.language ? { language_code: u.language.code, language_confidence: u.language.confidence } : {}),
     };
     if (!u.formatted) return [base];
     const formattedText = u.formatted.map((w) => w.text).join(' ');

@@ -129,15 +129,20 @@ describe('bad streaming sessions close with upstream codes', () => {
 
   it('refuses by name the options live sessions do not apply (v3, and v2 word_boost), and lets their no-op values through', async () => {
     const base = `${server.url.replace('http', 'ws')}/v3/ws?sample_rate=16000`;
-    const refused = connect(`${base}&language_detection=true&keyterms_prompt=${encodeURIComponent('["Earshot"]')}`, {
+    const refused = connect(`${base}&redact_pii=true&keyterms_prompt=${encodeURIComponent('["Earshot"]')}`, {
       authorization: server.key,
     });
     const closed = await refused.closed;
     expect(closed.code).toBe(3006);
     expect(closed.reason).toBe(
-      'Invalid query parameters: not available in live sessions on this Earshot server: language_detection, keyterms_prompt',
+      'Invalid query parameters: not available in live sessions on this Earshot server: keyterms_prompt, redact_pii',
     );
     expect(refused.messages.some((m) => m.type === 'Begin')).toBe(false);
+    // language_detection runs where a language identification model is installed; here none is, and the close says so.
+    const noModel = connect(`${base}&language_detection=true`, { authorization: server.key });
+    const noModelClosed = await noModel.closed;
+    expect(noModelClosed.code).toBe(3006);
+    expect(noModelClosed.reason).toMatch(/^Invalid query parameters: language_detection needs a spoken language identification model/);
     const noop = connect(`${base}&speaker_labels=false&language_detection=false&keyterms_prompt=%5B%5D&prompt=`, {
       authorization: server.key,
     });
