@@ -41,7 +41,7 @@ async function stream(audio: Buffer, settings: Partial<TurnSettings> = {}): Prom
   const d = engine.createStream();
   const decoder: RemoteDecoder = {
     accept: async (pcm) => d.accept(pcm),
-    endUtterance: async () => ({ words: d.endUtterance(), embedding: null }),
+    endUtterance: async () => ({ words: d.endUtterance(), embedding: null, language: null }),
     close: async () => d.close(),
   };
   const updates: Update[] = [];
@@ -123,7 +123,7 @@ describe('filter_profanity in live sessions', () => {
     // A decoder that has heard those two words: the session's own masking is what is tested.
     const decoder: RemoteDecoder = {
       accept: async () => ({ words: heard, inSpeech: true }),
-      endUtterance: async () => ({ words: heard, embedding: null }),
+      endUtterance: async () => ({ words: heard, embedding: null, language: null }),
       close: async () => undefined,
     };
     const run = async (filterProfanity: boolean) => {
