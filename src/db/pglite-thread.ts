@@ -29,16 +29,20 @@ function serialise(err: unknown): PgliteReply & { ok: false } {
 
 function begin(db: PGlite): Promise<number> {
   const id = nextTx++;
-  return new Promise((started) => {
+  return new Promise((started, failedToStart) => {
+    let began = false;
     const done = db.transaction(
       (tx) =>
         new Promise<void>((commit, rollback) => {
+          began = true;
           open.set(id, { tx, end: (ok) => (ok ? commit() : rollback(ROLLBACK)), done });
           started(id);
         }),
     );
-    // Settled by `end`; its outcome is read by commit/rollback.
-    done.catch(() => undefined);
+    // Once begun, settled by `end` and read by commit/rollback; a transaction that never began fails `begin`.
+    done.catch((err: unknown) => {
+      if (!began) failedToStart(err);
+    });
   });
 }
 
