@@ -1,3 +1,4 @@
+import { decodeAudio } from '../src/audio/decode.js';
 import { wavHeader } from '../src/audio/wav.js';
 import { createWriteStream, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { once } from 'node:events';
@@ -5,6 +6,13 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { run } from './util.js';
+
+/** A file decoded to 16 kHz mono s16le, whole, as ffmpeg gives it. */
+export async function pcmOf(file: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const b of decodeAudio(file).pcm) parts.push(b);
+  return Buffer.concat(parts);
+}
 
 export const LIBRIVOX_DIR = '/usr/share/pocketsphinx/test/data/librivox';
 

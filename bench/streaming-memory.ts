@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import WebSocket from 'ws';
-import { decodeAudio } from '../src/audio/decode.js';
-import { librivoxClips } from './audio.js';
+import { librivoxClips, pcmOf } from './audio.js';
 import { failed, metric, withServer, type BenchContext, type Measurement, type MetricSpec } from './measures.js';
 import type { BenchServer } from './server.js';
 import { SPARE_IDLE_MS } from '../src/engines/pocketsphinx.js';
@@ -33,12 +32,6 @@ const PER_SESSION_SHERPA: MetricSpec = {
   op: '<=',
   target: 20,
 };
-
-async function pcmOf(file: string, seconds: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const b of decodeAudio(file).pcm) parts.push(b);
-  return Buffer.concat(parts).subarray(0, seconds * 32_000);
-}
 
 /** One session: Begin, the audio at real time, then Terminate once `hold` resolves. */
 async function session(s: BenchServer, pcm: Buffer, hold: Promise<void>): Promise<void> {
@@ -116,7 +109,7 @@ export const streamingMemory: Measurement = {
   name: 'streaming memory',
   metrics: [PER_SESSION, PER_SESSION_SHERPA],
   async run(b) {
-    const pcm = await pcmOf(librivoxClips()[0]!, SECONDS);
+    const pcm = (await pcmOf(librivoxClips()[0]!)).subarray(0, SECONDS * 32_000);
     const base = { EARSHOT_STREAMING_MAX_SESSIONS: '100', EARSHOT_STATUS_PROBE_SECONDS: '0', EARSHOT_STREAMING_THREADS: '2' };
     const out = [];
     try {

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import WebSocket from 'ws';
-import { decodeAudio } from '../src/audio/decode.js';
 import { SileroModel } from '../src/streaming/silero-vad.js';
 import { EnergyVad } from '../src/streaming/vad.js';
-import { espeakSpeech } from './audio.js';
+import { espeakSpeech, pcmOf } from './audio.js';
 import type { BenchFigure } from './figure.js';
 
 const CHUNK_MS = 100;
@@ -63,12 +62,6 @@ interface Turn {
 async function spoken(text: string): Promise<Turn> {
   const { audio, speechEndMs } = await espeakSpeech(text, LEAD_MS, 0);
   return { pcm: audio, speechEndMs };
-}
-
-async function pcmOf(file: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const b of decodeAudio(file).pcm) parts.push(b);
-  return Buffer.concat(parts);
 }
 
 const percentile = (xs: number[], p: number) => {
