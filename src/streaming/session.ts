@@ -1,6 +1,7 @@
 import type { EngineWord } from '../engines/engine.js';
 import { DEFAULT_FORMAT_OPTIONS, formatWords, maskProfanity } from '../text/format.js';
 import type { TranscriptWord } from '../transcript/types.js';
+import { languageConfidence } from '../transcript/language-detection.js';
 import type { StreamAudioConverter } from './audio.js';
 import type { RemoteDecoder } from './decoder-pool.js';
 import { type SpeakerTracker, UNKNOWN_SPEAKER } from './speaker-tracker.js';
@@ -192,7 +193,7 @@ export class LiveSession {
       update.formatted = formatWords(words, { ...DEFAULT_FORMAT_OPTIONS, filter_profanity: this.options.filterProfanity === true });
     }
     if (this.options.speakers) update.speakerLabel = this.options.speakers.assign(embedding);
-    if (language) update.language = { code: language.code, confidence: Math.round(language.probability * 10_000) / 10_000 };
+    if (language) update.language = { code: language.code, confidence: languageConfidence(language.probability) };
     this.emit(update);
   }
 }

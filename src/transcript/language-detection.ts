@@ -7,8 +7,8 @@ export interface DetectedLanguage {
   confidence: number;
 }
 
-/** Four decimals, as upstream reports it (0.9959), and the same on every machine whatever its float rounding. */
-const round = (p: number) => Math.round(p * 10_000) / 10_000;
+/** A language's confidence as upstream reports it, four decimals (0.9959), the same on every machine whatever its float rounding. */
+export const languageConfidence = (p: number) => Math.round(p * 10_000) / 10_000;
 
 /** Whisper's code for an AssemblyAI one: `en_us` → `en`. */
 const base = (code: string) => code.split(/[_-]/)[0]!;
@@ -23,11 +23,11 @@ const base = (code: string) => code.split(/[_-]/)[0]!;
 export function chooseLanguage(scores: LanguageScore[], options: LanguageDetectionOptions | null | undefined): DetectedLanguage {
   const expected = options?.expected_languages ?? null;
   const report = (code: string) => expected?.find((e) => base(e) === code) ?? (code === 'en' ? 'en_us' : code);
-  if (!expected) return { code: report(scores[0]!.code), confidence: round(scores[0]!.probability) };
+  if (!expected) return { code: report(scores[0]!.code), confidence: languageConfidence(scores[0]!.probability) };
   const wanted = new Set(expected.map(base));
   const candidates = scores.filter((s) => wanted.has(s.code));
   const total = candidates.reduce((a, s) => a + s.probability, 0);
-  const share = (s: LanguageScore) => (total > 0 ? round(s.probability / total) : 0);
+  const share = (s: LanguageScore) => (total > 0 ? languageConfidence(s.probability / total) : 0);
   const fallback = options!.fallback_language;
   const chosen = wanted.has(scores[0]!.code) || fallback === 'auto' ? candidates[0] : candidates.find((s) => s.code === base(fallback));
   // An expected language Whisper does not know has no score: it can only be the fallback, with no confidence.
