@@ -84,13 +84,14 @@ export function registerTranscribe(program: Command): void {
           throw new Error(detectedLanguageUnsupported(detected, engine.model, engine.languages));
         process.stderr.write(`Language: ${detected.code} (detected, confidence ${detected.confidence.toFixed(4)})\n`);
       }
+      const languageCode = detected?.code ?? (opts.languageCode as string);
       if (showBar) bar.start(Math.ceil(totalMs / 1000), 0);
       const result = await pool.run(
         {
           audioPath: path,
           startMs: null,
           endMs: null,
-          languageCode: detected?.code ?? (opts.languageCode as string),
+          languageCode,
           format: {
             punctuate: opts.punctuate as boolean,
             format_text: opts.formatText as boolean,
@@ -116,7 +117,7 @@ export function registerTranscribe(program: Command): void {
                 utterances,
                 confidence: result.confidence,
                 audio_duration: result.durationMs / 1000,
-                language_code: detected?.code ?? opts.languageCode,
+                language_code: languageCode,
                 ...(detected && { language_confidence: detected.confidence }),
                 speech_model_used: engine.model,
               },

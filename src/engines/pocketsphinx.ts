@@ -167,7 +167,12 @@ function lmDictionary(n: Native, modelDir: string): string {
   if (known) return known;
   let out = dict;
   try {
-    const stamp = [dict, lm].map((f) => `${f}:${fs.statSync(f).size}:${fs.statSync(f).mtimeMs}`).join('|');
+    const stamp = [dict, lm]
+      .map((f) => {
+        const st = fs.statSync(f);
+        return `${f}:${st.size}:${st.mtimeMs}`;
+      })
+      .join('|');
     const file = path.join(os.tmpdir(), `earshot-pocketsphinx-${createHash('sha256').update(stamp).digest('hex').slice(0, 16)}.dict`);
     if (!fs.existsSync(file)) {
       const lmath = n.logmath_init(1.0001, 0, 0);
